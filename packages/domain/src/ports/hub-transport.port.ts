@@ -1,0 +1,95 @@
+import type { CallOptions } from '../call-options.js';
+import type { EventSource } from '../events.js';
+import type { FirmwareJob, OtaReport } from '../firmware.js';
+import type { GatewayError } from '../errors.js';
+import type { GatewayIdentity, SubdeviceId } from '../subdevice-id.js';
+
+export type HubConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** The hub's verdict for one subdevice in a batched operation. */
+export interface SubdeviceResult {
+  readonly subdevice: SubdeviceId;
+  readonly ok: boolean;
+  /** The hub's own `result` (0 success, -1 not bound, -2 system error, ...); kept as sent. */
+  readonly hubCode: number;
+  readonly message: string;
+}
+
+/** What binding one subdevice needs: the transport signs with the secret and never logs it. */
+export interface BindRequest {
+  readonly subdevice: SubdeviceId;
+  /** The subdevice's device secret. Sensitive. */
+  readonly secret: string;
+}
+
+/** Topics a subdevice's data can use besides `data`: `event`, `control`, ... */
+export type DataChannel = string;
+
+export interface DownlinkData {
+  readonly subdevice: SubdeviceId;
+  readonly channel: DataChannel;
+  readonly payload: Uint8Array;
+}
+
+export interface BindingChange {
+  readonly subdevices: readonly SubdeviceId[];
+  readonly bound: boolean;
+}
+
+export interface HubTransportEvents {
+  [event: string]: (payload: never) => void;
+  /** Every connection state change. */
+  state: (state: HubConnectionState) => void;
+  /**
+   * The connection came back after a loss. Subscriptions are restored by the transport; the
+   * hub forgot which subdevices were online, so the app must bring them online again.
+   */
+  reconnected: (info: { readonly attempt: number }) => void;
+  downlink: (data: DownlinkData) => void;
+  /** The console bound or unbound subdevices of this gateway. */
+  bindingChanged: (change: BindingChange) => void;
+  firmwareUpdate: (command: { readonly subdevice: SubdeviceId; readonly job: FirmwareJob }) => void;
+  /** A problem that no caller is waiting for (malformed message, outbox overflow). */
+  error: (error: GatewayError) => void;
+}
+
+export interface PublishOptions extends CallOptions {
+  /** 1 (default): queued while disconnected and delivered after reconnect. 0: best effort. */
+  readonly qos?: 0 | 1;
+}
+
+/**
+ * The gateway's single connection to the hub.
+ *
+ * Contract:
+ * - `connect` resolves once the hub accepted the gateway; it rejects with HubAuthError on refused
+ *   credentials and never retries those. After a later loss it reconnects by itself until `close`.
+ * - Batched operations resolve with exactly one result per requested subdevice, in request order;
+ *   a refusal is a result with `ok: false`, not a rejection. They reject only when no verdict can
+ *   be had: HubDisconnectedError, TimeoutError (default 10 s), CancelledError.
+ * - Duplicate subdevices in one call are answered once each time they appear.
+ * - `publishData`/`report*` with QoS 1 never lose a message: while disconnected they are queued
+ *   (bounded; overflow is reported through the `error` event) and sent in order after reconnect.
+ * - After `close` every call rejects with HubDisconnectedError and no event fires.
+ */
+export interface HubTransport extends EventSource<HubTransportEvents> {
+  readonly gateway: GatewayIdentity;
+  readonly state: HubConnectionState;
+  connect(options?: CallOptions): Promise<void>;
+  /** Idempotent. Pending calls reject with HubDisconnectedError. */
+  close(options?: CallOptions): Promise<void>;
+
+  online(subdevices: readonly SubdeviceId[], options?: CallOptions): Promise<SubdeviceResult[]>;
+  offline(subdevices: readonly SubdeviceId[], options?: CallOptions): Promise<SubdeviceResult[]>;
+  bind(requests: readonly BindRequest[], options?: CallOptions): Promise<SubdeviceResult[]>;
+  unbind(subdevices: readonly SubdeviceId[], options?: CallOptions): Promise<SubdeviceResult[]>;
+  /** Subdevices the hub says are bound to this gateway. */
+  listBound(options?: CallOptions): Promise<SubdeviceId[]>;
+
+  /** Uplink data on the subdevice's own topic (`{pid}/{dev}/{channel}`). */
+  publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options?: PublishOptions): Promise<void>;
+  /** Firmware version the subdevice runs (the hub may answer with a new job). */
+  reportVersion(subdevice: SubdeviceId, version: string, options?: CallOptions): Promise<void>;
+  /** Downloading reports are QoS 0 (lossy by design); burning/done/fail are QoS 1. */
+  reportFirmwareProgress(subdevice: SubdeviceId, report: OtaReport, options?: CallOptions): Promise<void>;
+}

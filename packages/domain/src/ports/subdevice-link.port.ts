@@ -1,0 +1,78 @@
+import type { CallOptions } from '../call-options.js';
+import type { EventSource } from '../events.js';
+import type { GatewayError } from '../errors.js';
+import type { FirmwareImage } from './firmware-store.port.js';
+import type { SubdeviceId } from '../subdevice-id.js';
+
+/** What a link can carry, so callers adapt instead of probing (a BLE link has a small MTU). */
+export interface LinkCapabilities {
+  /** Largest application payload one `send` accepts, in bytes. */
+  readonly maxPayloadSize: number;
+  /** True when the link itself acknowledges and retransmits. */
+  readonly isReliable: boolean;
+  readonly supportsFirmware: boolean;
+}
+
+export interface SubdeviceAttachment {
+  readonly subdevice: SubdeviceId;
+  readonly firmwareVersion: string;
+}
+
+export type DetachReason = 'keepalive_timeout' | 'link_lost' | 'goodbye' | 'stopped';
+
+export interface UplinkData {
+  readonly subdevice: SubdeviceId;
+  readonly payload: Uint8Array;
+}
+
+export interface SubdeviceLinkEvents {
+  [event: string]: (payload: never) => void;
+  attached: (attachment: SubdeviceAttachment) => void;
+  detached: (event: { readonly subdevice: SubdeviceId; readonly reason: DetachReason }) => void;
+  data: (data: UplinkData) => void;
+  /** A fault no caller waits for (bad frame, port vanished); the link keeps trying. */
+  error: (error: GatewayError) => void;
+}
+
+export type DeliveryPhase = 'transferring' | 'applying';
+
+export interface DeliveryProgress {
+  readonly phase: DeliveryPhase;
+  readonly bytes: number;
+  readonly total: number;
+  readonly percent: number;
+}
+
+export interface DeliverFirmwareOptions extends CallOptions {
+  readonly onProgress?: (progress: DeliveryProgress) => void;
+}
+
+/** What the subdevice said after applying an image. */
+export type FirmwareDeliveryResult =
+  | { readonly ok: true; readonly version: string }
+  | { readonly ok: false; readonly code: number; readonly message: string };
+
+/**
+ * The way to a group of subdevices (a serial port, a BLE central, a test pipe).
+ *
+ * Contract:
+ * - `start` resolves when the link is listening; subdevices then announce themselves with
+ *   `attached` (again after every reattach). `stop` emits `detached` ('stopped') for each attached
+ *   subdevice, then resolves; it is idempotent.
+ * - `send` resolves when the subdevice acknowledged (reliable links) or the bytes left (others);
+ *   it rejects with LinkError 'link.unknown_subdevice' for a subdevice not attached, and never
+ *   splits or merges payloads larger than `maxPayloadSize` (it rejects them with ValidationError).
+ * - `deliverFirmware` transfers the image, reports 'transferring' then 'applying' progress and
+ *   resolves with the subdevice's verdict. A cut link rejects with LinkError 'link.disconnected';
+ *   calling again after the subdevice reattaches resumes from the last acknowledged offset.
+ */
+export interface SubdeviceLink extends EventSource<SubdeviceLinkEvents> {
+  readonly name: string;
+  readonly capabilities: LinkCapabilities;
+  start(options?: CallOptions): Promise<void>;
+  stop(options?: CallOptions): Promise<void>;
+  /** Subdevices attached right now. */
+  attachedSubdevices(): SubdeviceAttachment[];
+  send(subdevice: SubdeviceId, payload: Uint8Array, options?: CallOptions): Promise<void>;
+  deliverFirmware(subdevice: SubdeviceId, image: FirmwareImage, options?: DeliverFirmwareOptions): Promise<FirmwareDeliveryResult>;
+}
