@@ -1,1 +1,2 @@
-export {};
+export * from './config/device-info.js';
+export * from './config/gateway-config.js';

@@ -1,0 +1,115 @@
+import test from 'ava';
+import { ConfigError } from '@iotgw/domain';
+import { defaultGatewayConfig, linkSubdevices, parseDeviceInfo, parseGatewayConfig } from '../src/index.js';
+
+const vendorKeyFile = {
+  auth_mode: 'KEY',
+  productId: 'GW00000001',
+  productSecret: 'YOUR_PRODUCT_SECRET',
+  deviceName: 'gw1',
+  key_deviceinfo: { deviceSecret: 'c2VjcmV0S2V5MTIzNDU2Nw==' },
+  subDev: {
+    subdev_num: 2,
+    subdev_list: [
+      { sub_productId: 'SB00000001', sub_devName: 'test1' },
+      { sub_productId: 'SB00000001', sub_devName: 'test2' },
+    ],
+  },
+  region: 'china',
+};
+
+test('the vendor device_info.json is accepted as-is (KEY mode)', (t) => {
+  const info = parseDeviceInfo(JSON.stringify(vendorKeyFile));
+  t.deepEqual(info.gateway, { productId: 'GW00000001', deviceName: 'gw1' });
+  t.deepEqual(info.auth, { mode: 'key', deviceSecret: 'c2VjcmV0S2V5MTIzNDU2Nw==' });
+  t.deepEqual(info.subdevices.map((s) => `${s.productId}/${s.deviceName}`), ['SB00000001/test1', 'SB00000001/test2']);
+  t.is(info.region, 'china');
+});
+
+test('CERT mode takes the certificate paths', (t) => {
+  const info = parseDeviceInfo(
+    JSON.stringify({
+      auth_mode: 'CERT',
+      productId: 'GW00000001',
+      deviceName: 'gw1',
+      cert_deviceinfo: { devCaFile: 'ca.crt', devCertFile: 'gw1.crt', devPrivateKeyFile: 'gw1.key' },
+    }),
+  );
+  t.deepEqual(info.auth, { mode: 'cert', caFile: 'ca.crt', certFile: 'gw1.crt', keyFile: 'gw1.key' });
+  t.deepEqual(info.subdevices, []);
+});
+
+test('a missing device secret names the field and the fix', (t) => {
+  const error = t.throws(() => parseDeviceInfo(JSON.stringify({ ...vendorKeyFile, key_deviceinfo: { deviceSecret: 'YOUR_IOT_PSK' } })), {
+    instanceOf: ConfigError,
+  });
+  t.is(error?.code, 'config.invalid');
+  t.regex(error?.message ?? '', /key_deviceinfo\.deviceSecret: is required for auth_mode "KEY"/);
+});
+
+test('a bad product id and a bad subdevice name are reported together', (t) => {
+  const error = t.throws(
+    () =>
+      parseDeviceInfo(
+        JSON.stringify({ ...vendorKeyFile, productId: 'gw', subDev: { subdev_list: [{ sub_productId: 'SB00000001', sub_devName: 'bad name' }] } }),
+      ),
+    { instanceOf: ConfigError },
+  );
+  t.regex(error?.message ?? '', /2 problems/);
+  t.regex(error?.message ?? '', /productId: must be 10 upper-case letters or digits/);
+  t.regex(error?.message ?? '', /subDev\.subdev_list\.0\.sub_devName/);
+});
+
+test('invalid JSON says so, with the file name', (t) => {
+  const error = t.throws(() => parseDeviceInfo('{ "auth_mode": ', 'my_device_info.json'), { instanceOf: ConfigError });
+  t.regex(error?.message ?? '', /^my_device_info\.json: is not valid JSON/);
+});
+
+test('CERT mode without certificate files is refused', (t) => {
+  const error = t.throws(() => parseDeviceInfo(JSON.stringify({ auth_mode: 'CERT', productId: 'GW00000001', deviceName: 'gw1' })), {
+    instanceOf: ConfigError,
+  });
+  t.regex(error?.message ?? '', /cert_deviceinfo\.devCertFile/);
+});
+
+test('the iotgw config has sensible defaults', (t) => {
+  const config = defaultGatewayConfig();
+  t.is(config.hub.adapter, 'mqtt');
+  t.true(config.hub.tls);
+  t.false(config.hub.insecureSkipVerify);
+  t.is(config.hub.operationTimeoutMs, 10_000);
+  t.is(config.dataDir, './.iotgw');
+  t.deepEqual(config.dataChannels, ['data']);
+  t.is(config.ota.concurrencyPerLink, 1);
+});
+
+test('links declare their subdevices; serial defaults to 115200 baud', (t) => {
+  const config = parseGatewayConfig(
+    JSON.stringify({
+      links: [
+        { adapter: 'serial', path: '/dev/ttyUSB0', subdevices: ['SB00000001/test1'] },
+        { adapter: 'ble', central: 'simulated', subdevices: [{ id: 'SB00000001/test2', localName: 'iotgw-test2' }] },
+      ],
+      secrets: { 'SB00000001/test1': { env: 'TEST1_SECRET' } },
+    }),
+  );
+  const [serial, ble] = config.links;
+  t.is(serial?.adapter === 'serial' ? serial.baudRate : 0, 115200);
+  t.deepEqual(linkSubdevices(ble!).map((s) => s.deviceName), ['test2']);
+});
+
+test('an unknown field or adapter is an error naming it, not a silent default', (t) => {
+  const unknown = t.throws(() => parseGatewayConfig(JSON.stringify({ hub: { hots: 'x' } })), { instanceOf: ConfigError });
+  t.regex(unknown?.message ?? '', /hub/);
+  t.regex(unknown?.message ?? '', /hots/);
+  const adapter = t.throws(() => parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'zigbee' }] })), { instanceOf: ConfigError });
+  t.regex(adapter?.message ?? '', /links\.0\.adapter/);
+});
+
+test('a secret written inline is refused: secrets are referenced', (t) => {
+  const error = t.throws(() => parseGatewayConfig(JSON.stringify({ secrets: { 'SB00000001/test1': 'c2VjcmV0' } })), {
+    instanceOf: ConfigError,
+  });
+  t.regex(error?.message ?? '', /secrets\.SB00000001\/test1/);
+  t.notRegex(error?.message ?? '', /c2VjcmV0/);
+});
