@@ -14,7 +14,7 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, text: string, so
     throw new ConfigError(source, `is not valid JSON (${why})`);
   }
   const result = schema.safeParse(json);
-  if (result.success) return result.data as z.infer<S>;
+  if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(top level)';
     return { path, message: issue.message };
