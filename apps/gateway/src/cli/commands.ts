@@ -1,0 +1,2 @@
+// Commands that need the heavier packages register themselves here, so `validate` stays light.
+export {};

@@ -1,0 +1,14 @@
+/** Where a command writes; injectable so tests read what a user would see. */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const processOutput: CliOutput = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Exit codes: 0 success, 1 a flow failed, 2 bad usage or bad configuration. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
