@@ -1,0 +1,388 @@
+import {
+  CancelledError,
+  GatewayError,
+  HubAuthError,
+  HubDisconnectedError,
+  subdeviceKey,
+  TypedEmitter,
+  withDeadline,
+  type BindRequest,
+  type BindingChange,
+  type CallOptions,
+  type DataChannel,
+  type FirmwareJob,
+  type GatewayIdentity,
+  type HubConnectionState,
+  type HubTransport,
+  type HubTransportEvents,
+  type OtaReport,
+  type PublishOptions,
+  type SubdeviceId,
+  type SubdeviceResult,
+  type Subscription,
+} from '@iotgw/domain';
+
+/** The hub's `result` codes (protocol.md §3). */
+export const HUB_RESULT = { ok: 0, notBound: -1, systemError: -2 } as const;
+
+export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
+export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report';
+
+export interface PublishedData {
+  readonly subdevice: SubdeviceId;
+  readonly channel: DataChannel;
+  readonly payload: Uint8Array;
+  readonly qos: 0 | 1;
+}
+
+export type RecordedReport =
+  | { readonly subdevice: SubdeviceId; readonly kind: 'version'; readonly version: string }
+  | { readonly subdevice: SubdeviceId; readonly kind: 'progress'; readonly report: OtaReport };
+
+export interface FakeHubOptions {
+  readonly gateway?: GatewayIdentity;
+  /** Subdevices the hub knows, with the secret a bind must present. */
+  readonly subdevices?: ReadonlyArray<{ readonly subdevice: SubdeviceId; readonly secret: string }>;
+  /** Subdevices already bound to this gateway. */
+  readonly bound?: readonly SubdeviceId[];
+  /** Default for CallOptions.timeoutMs (10 s, like the MQTT adapter). */
+  readonly defaultTimeoutMs?: number;
+  /** QoS 1 messages kept while disconnected (default 1000). */
+  readonly outboxLimit?: number;
+}
+
+type Control = { kind: 'fail'; hubCode: number } | { kind: 'delay'; ms: number } | { kind: 'drop' };
+
+interface Outgoing {
+  readonly op: 'publish' | 'report';
+  readonly deliver: () => void;
+}
+
+const DEFAULT_GATEWAY: GatewayIdentity = Object.freeze({ productId: 'GWPRODUCT1', deviceName: 'gateway' });
+
+/**
+ * A HubTransport with the hub inside: a binding registry, the online set and the real result
+ * codes, plus controls to inject faults. Everything the gateway sends is recorded in `published`,
+ * `reports` and `operations`.
+ */
+export class FakeHub implements HubTransport {
+  readonly gateway: GatewayIdentity;
+  readonly published: PublishedData[] = [];
+  readonly reports: RecordedReport[] = [];
+  /** Every batched operation answered, with the subdevice keys it named. */
+  readonly operations: Array<{ readonly op: HubBatchOp; readonly subdevices: readonly string[] }> = [];
+  /** Set to make `connect` reject with HubAuthError. */
+  refuseCredentials = false;
+
+  readonly #events = new TypedEmitter<HubTransportEvents>();
+  readonly #secrets = new Map<string, string>();
+  readonly #bound = new Map<string, SubdeviceId>();
+  readonly #online = new Set<string>();
+  readonly #controls = new Map<HubOp, Control[]>();
+  readonly #pending = new Set<(error: Error) => void>();
+  readonly #outbox: Outgoing[] = [];
+  readonly #defaultTimeoutMs: number;
+  readonly #outboxLimit: number;
+  #state: HubConnectionState = 'idle';
+  #attempt = 0;
+
+  constructor(options: FakeHubOptions = {}) {
+    this.gateway = options.gateway ?? DEFAULT_GATEWAY;
+    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 10_000;
+    this.#outboxLimit = options.outboxLimit ?? 1000;
+    for (const { subdevice, secret } of options.subdevices ?? []) this.addSubdevice(subdevice, secret);
+    for (const sub of options.bound ?? []) this.#bound.set(subdeviceKey(sub), sub);
+  }
+
+  get state(): HubConnectionState {
+    return this.#state;
+  }
+
+  on<K extends keyof HubTransportEvents & string>(event: K, listener: HubTransportEvents[K]): Subscription {
+    return this.#events.on(event, listener);
+  }
+
+  connect(options: CallOptions = {}): Promise<void> {
+    return withDeadline('hub connect', options, this.#defaultTimeoutMs, () => {
+      if (this.#state === 'closed') throw new HubDisconnectedError('the transport was closed');
+      if (this.#state === 'connected') return Promise.resolve();
+      this.#setState('connecting');
+      if (this.refuseCredentials) {
+        this.#setState('idle');
+        throw new HubAuthError(`the hub refused the credentials of ${subdeviceKey(this.gateway)}`);
+      }
+      this.#setState('connected');
+      this.#flushOutbox();
+      return Promise.resolve();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#state === 'closed') return Promise.resolve();
+    const error = new HubDisconnectedError('the transport was closed');
+    for (const reject of [...this.#pending]) reject(error);
+    this.#pending.clear();
+    this.#outbox.length = 0;
+    this.#online.clear();
+    this.#setState('closed');
+    this.#events.clear();
+    return Promise.resolve();
+  }
+
+  online(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    return this.#batch('online', subdevices, options, (sub, key) => {
+      if (!this.#bound.has(key)) return HUB_RESULT.notBound;
+      this.#online.add(key);
+      return HUB_RESULT.ok;
+    });
+  }
+
+  offline(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    return this.#batch('offline', subdevices, options, (_sub, key) => {
+      if (!this.#bound.has(key)) return HUB_RESULT.notBound;
+      this.#online.delete(key);
+      return HUB_RESULT.ok;
+    });
+  }
+
+  bind(requests: readonly BindRequest[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    const secrets = new Map(requests.map((r) => [subdeviceKey(r.subdevice), r.secret] as const));
+    return this.#batch(
+      'bind',
+      requests.map((r) => r.subdevice),
+      options,
+      (sub, key) => {
+        const expected = this.#secrets.get(key);
+        // The real hub checks a signature made with the secret; comparing secrets is the same test.
+        if (expected === undefined || expected !== secrets.get(key)) return HUB_RESULT.systemError;
+        this.#bound.set(key, sub);
+        return HUB_RESULT.ok;
+      },
+    );
+  }
+
+  unbind(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    return this.#batch('unbind', subdevices, options, (_sub, key) => {
+      if (!this.#bound.has(key)) return HUB_RESULT.notBound;
+      this.#bound.delete(key);
+      this.#online.delete(key);
+      return HUB_RESULT.ok;
+    });
+  }
+
+  listBound(options: CallOptions = {}): Promise<SubdeviceId[]> {
+    return this.#call('listBound', options, () => [...this.#bound.values()]);
+  }
+
+  publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
+    const qos = options.qos ?? 1;
+    const record: PublishedData = { subdevice, channel, payload: Uint8Array.from(payload), qos };
+    return this.#send('publish', qos, options, () => this.published.push(record));
+  }
+
+  reportVersion(subdevice: SubdeviceId, version: string, options: CallOptions = {}): Promise<void> {
+    return this.#send('report', 1, options, () => this.reports.push({ subdevice, kind: 'version', version }));
+  }
+
+  reportFirmwareProgress(subdevice: SubdeviceId, report: OtaReport, options: CallOptions = {}): Promise<void> {
+    const qos = report.state === 'downloading' ? 0 : 1;
+    return this.#send('report', qos, options, () => this.reports.push({ subdevice, kind: 'progress', report }));
+  }
+
+  // --- hub side: registry ---
+
+  /** The hub learns a subdevice and the secret its binds must present. */
+  addSubdevice(subdevice: SubdeviceId, secret: string): void {
+    this.#secrets.set(subdeviceKey(subdevice), secret);
+  }
+
+  /** Binds or unbinds on the hub without telling the gateway (state before the test starts). */
+  setBound(subdevice: SubdeviceId, bound: boolean): void {
+    const key = subdeviceKey(subdevice);
+    if (bound) this.#bound.set(key, subdevice);
+    else {
+      this.#bound.delete(key);
+      this.#online.delete(key);
+    }
+  }
+
+  isBound(subdevice: SubdeviceId): boolean {
+    return this.#bound.has(subdeviceKey(subdevice));
+  }
+
+  isOnline(subdevice: SubdeviceId): boolean {
+    return this.#online.has(subdeviceKey(subdevice));
+  }
+
+  /** Keys (`PID/name`) of the subdevices the hub thinks are online. */
+  onlineKeys(): string[] {
+    return [...this.#online].sort();
+  }
+
+  /** Messages waiting for the connection to come back. */
+  get queued(): number {
+    return this.#outbox.length;
+  }
+
+  // --- hub side: pushes ---
+
+  /** The console binds/unbinds: the registry changes and the gateway hears `bindingChanged`. */
+  changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): void {
+    for (const sub of subdevices) this.setBound(sub, bound);
+    const change: BindingChange = { subdevices: [...subdevices], bound };
+    this.#pushEvent('bindingChanged', change);
+  }
+
+  pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array | string): void {
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
+    this.#pushEvent('downlink', { subdevice, channel, payload: bytes });
+  }
+
+  pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): void {
+    this.#pushEvent('firmwareUpdate', { subdevice, job });
+  }
+
+  /** A problem no caller waits for, as the transport would report it. */
+  pushError(error: GatewayError): void {
+    this.#pushEvent('error', error);
+  }
+
+  // --- fault injection ---
+
+  /** The next `op` answers every subdevice with `hubCode` (batched ops only). */
+  failNext(op: HubBatchOp, hubCode: number): void {
+    this.#enqueueControl(op, { kind: 'fail', hubCode });
+  }
+
+  /** The next `op` is answered `ms` later (real time). */
+  delayNext(op: HubOp, ms: number): void {
+    this.#enqueueControl(op, { kind: 'delay', ms });
+  }
+
+  /** The next `op` is never answered: the caller times out or cancels. */
+  dropNext(op: HubOp): void {
+    this.#enqueueControl(op, { kind: 'drop' });
+  }
+
+  /**
+   * The connection drops: state 'reconnecting', pending calls reject with HubDisconnectedError,
+   * the hub forgets which subdevices were online, QoS 1 messages queue from now on.
+   */
+  disconnect(): void {
+    if (this.#state !== 'connected') return;
+    const error = new HubDisconnectedError('the connection to the hub was lost');
+    for (const reject of [...this.#pending]) reject(error);
+    this.#pending.clear();
+    this.#online.clear();
+    this.#setState('reconnecting');
+  }
+
+  /** The connection comes back: queued messages go out in order, then `reconnected` fires. */
+  reconnect(): void {
+    if (this.#state !== 'reconnecting') return;
+    this.#setState('connected');
+    this.#flushOutbox();
+    this.#attempt++;
+    this.#events.emit('reconnected', { attempt: this.#attempt });
+  }
+
+  // --- internals ---
+
+  #batch(
+    op: HubBatchOp,
+    subdevices: readonly SubdeviceId[],
+    options: CallOptions,
+    decide: (sub: SubdeviceId, key: string) => number,
+  ): Promise<SubdeviceResult[]> {
+    const list = [...subdevices];
+    return this.#call(op, options, (control) => {
+      this.operations.push({ op, subdevices: list.map(subdeviceKey) });
+      return list.map((sub) => {
+        const hubCode = control?.kind === 'fail' ? control.hubCode : decide(sub, subdeviceKey(sub));
+        return { subdevice: sub, ok: hubCode === 0, hubCode, message: messageFor(hubCode) };
+      });
+    });
+  }
+
+  /** Runs one request/answer exchange under the caller's deadline, honoring the injected faults. */
+  #call<T>(op: HubOp, options: CallOptions, answer: (control: Control | undefined) => T): Promise<T> {
+    return withDeadline(`hub ${op}`, options, this.#defaultTimeoutMs, (signal) => {
+      if (this.#state === 'closed') return Promise.reject(new HubDisconnectedError('the transport was closed'));
+      if (this.#state !== 'connected') return Promise.reject(new HubDisconnectedError());
+      const control = this.#controls.get(op)?.shift();
+      if (control?.kind === 'fail' || control === undefined) return Promise.resolve(answer(control));
+      return new Promise<T>((resolve, reject) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const settle = (error?: Error): void => {
+          this.#pending.delete(settle);
+          signal.removeEventListener('abort', onAbort);
+          if (timer) clearTimeout(timer);
+          if (error) {
+            reject(error);
+            return;
+          }
+          try {
+            resolve(answer(undefined));
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        };
+        const onAbort = (): void => settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#pending.add(settle);
+        if (control.kind === 'delay') timer = setTimeout(() => settle(), control.ms);
+        // 'drop': nobody ever answers; only the deadline, a cancel, a disconnect or close ends it.
+      });
+    });
+  }
+
+  #send(op: 'publish' | 'report', qos: 0 | 1, options: CallOptions, deliver: () => void): Promise<void> {
+    if (this.#state !== 'connected' && this.#state !== 'closed') {
+      if (options.signal?.aborted) return Promise.reject(new CancelledError(`hub ${op}`, { cause: options.signal.reason }));
+      if (qos === 0) {
+        return Promise.reject(new HubDisconnectedError(`not connected to the hub: QoS 0 message not sent`));
+      }
+      if (this.#outbox.length >= this.#outboxLimit) {
+        const error = new HubDisconnectedError(`outbox full (${this.#outboxLimit} messages): message not queued`);
+        this.#events.emit('error', error);
+        return Promise.reject(error);
+      }
+      this.#outbox.push({ op, deliver });
+      return Promise.resolve();
+    }
+    return this.#call(op, options, () => deliver());
+  }
+
+  #flushOutbox(): void {
+    for (const out of this.#outbox.splice(0)) out.deliver();
+  }
+
+  #enqueueControl(op: HubOp, control: Control): void {
+    const list = this.#controls.get(op) ?? [];
+    list.push(control);
+    this.#controls.set(op, list);
+  }
+
+  #pushEvent<K extends 'downlink' | 'bindingChanged' | 'firmwareUpdate' | 'error'>(
+    event: K,
+    payload: Parameters<HubTransportEvents[K]>[0],
+  ): void {
+    if (this.#state !== 'connected') {
+      throw new HubDisconnectedError(`FakeHub: cannot push ${event} while ${this.#state} (call connect/reconnect first)`);
+    }
+    this.#events.emit(event, payload);
+  }
+
+  #setState(state: HubConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#events.emit('state', state);
+  }
+}
+
+function messageFor(hubCode: number): string {
+  if (hubCode === HUB_RESULT.ok) return 'success';
+  if (hubCode === HUB_RESULT.notBound) return 'gateway not bound to this subdevice';
+  if (hubCode === HUB_RESULT.systemError) return 'system error';
+  return `hub result ${hubCode}`;
+}

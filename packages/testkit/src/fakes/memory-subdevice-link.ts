@@ -1,0 +1,251 @@
+import {
+  LinkError,
+  percentOf,
+  subdeviceKey,
+  TypedEmitter,
+  ValidationError,
+  withDeadline,
+  type CallOptions,
+  type DeliverFirmwareOptions,
+  type DetachReason,
+  type FirmwareDeliveryResult,
+  type FirmwareImage,
+  type LinkCapabilities,
+  type SubdeviceAttachment,
+  type SubdeviceId,
+  type SubdeviceLink,
+  type SubdeviceLinkEvents,
+  type Subscription,
+} from '@iotgw/domain';
+
+/**
+ * What a scripted subdevice does with a firmware image:
+ * - 'success': takes it and runs the new version;
+ * - `{ fail, message }`: takes it, then refuses to apply it with its own code;
+ * - `{ cutAt }`: the link dies once `cutAt` bytes were acknowledged (once; then back to 'success').
+ */
+export type FirmwareBehaviour = 'success' | { readonly fail: number; readonly message: string } | { readonly cutAt: number };
+
+/** A subdevice on the far end of a MemorySubdeviceLink, with everything the test may inspect. */
+export class ScriptedSubdevice {
+  version: string;
+  firmwareBehaviour: FirmwareBehaviour = 'success';
+  attached = false;
+  /** Payloads the gateway sent to this subdevice. */
+  readonly received: Uint8Array[] = [];
+  /** Offset each delivery started from (0 = fresh; > 0 = resumed). */
+  readonly deliveredFrom: number[] = [];
+  /** Bytes of the current image acknowledged so far (kept across a cut link). */
+  ackedOffset = 0;
+  /** MD5 of the image `ackedOffset` belongs to. */
+  ackedImage: string | undefined;
+  /** Bytes of the last completed image. */
+  lastImage: Uint8Array | undefined;
+
+  constructor(
+    readonly subdevice: SubdeviceId,
+    version: string,
+  ) {
+    this.version = version;
+  }
+}
+
+export interface MemorySubdeviceLinkOptions {
+  readonly name?: string;
+  readonly capabilities?: Partial<LinkCapabilities>;
+  /** Default deadline of deliverFirmware (default 10 min) and send (default 10 s). */
+  readonly deliverTimeoutMs?: number;
+  readonly sendTimeoutMs?: number;
+}
+
+/** A SubdeviceLink whose subdevices are scripted objects in memory. */
+export class MemorySubdeviceLink implements SubdeviceLink {
+  readonly name: string;
+  readonly capabilities: LinkCapabilities;
+  /** Everything `send` accepted, in order. */
+  readonly sent: Array<{ readonly subdevice: SubdeviceId; readonly payload: Uint8Array }> = [];
+
+  readonly #events = new TypedEmitter<SubdeviceLinkEvents>();
+  readonly #subdevices = new Map<string, ScriptedSubdevice>();
+  readonly #deliverTimeoutMs: number;
+  readonly #sendTimeoutMs: number;
+  #started = false;
+
+  constructor(options: MemorySubdeviceLinkOptions = {}) {
+    this.name = options.name ?? 'memory';
+    this.capabilities = Object.freeze({
+      maxPayloadSize: 1024,
+      isReliable: true,
+      supportsFirmware: true,
+      ...options.capabilities,
+    });
+    this.#deliverTimeoutMs = options.deliverTimeoutMs ?? 600_000;
+    this.#sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  on<K extends keyof SubdeviceLinkEvents & string>(event: K, listener: SubdeviceLinkEvents[K]): Subscription {
+    return this.#events.on(event, listener);
+  }
+
+  start(options: CallOptions = {}): Promise<void> {
+    return withDeadline(`link ${this.name} start`, options, this.#sendTimeoutMs, () => {
+      if (!this.#started) {
+        this.#started = true;
+        // Subdevices present before the link listened announce themselves now.
+        for (const sub of this.#subdevices.values()) if (sub.attached) this.#announce(sub);
+      }
+      return Promise.resolve();
+    });
+  }
+
+  stop(): Promise<void> {
+    if (this.#started) {
+      this.#started = false;
+      for (const sub of this.#subdevices.values()) {
+        if (sub.attached) this.#events.emit('detached', { subdevice: sub.subdevice, reason: 'stopped' });
+      }
+    }
+    return Promise.resolve();
+  }
+
+  attachedSubdevices(): SubdeviceAttachment[] {
+    if (!this.#started) return [];
+    return [...this.#subdevices.values()]
+      .filter((s) => s.attached)
+      .map((s) => ({ subdevice: s.subdevice, firmwareVersion: s.version }));
+  }
+
+  send(subdevice: SubdeviceId, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    return withDeadline(`link send to ${subdeviceKey(subdevice)}`, options, this.#sendTimeoutMs, async () => {
+      const sub = this.#attached(subdevice);
+      if (payload.length > this.capabilities.maxPayloadSize) {
+        throw new ValidationError(
+          `payload of ${payload.length} bytes exceeds the link's maxPayloadSize ${this.capabilities.maxPayloadSize}: split it at the application level`,
+        );
+      }
+      await turn();
+      const copy = Uint8Array.from(payload);
+      sub.received.push(copy);
+      this.sent.push({ subdevice, payload: copy });
+    });
+  }
+
+  deliverFirmware(subdevice: SubdeviceId, image: FirmwareImage, options: DeliverFirmwareOptions = {}): Promise<FirmwareDeliveryResult> {
+    const what = `firmware delivery to ${subdeviceKey(subdevice)}`;
+    return withDeadline(what, options, this.#deliverTimeoutMs, async (signal) => {
+      if (!this.capabilities.supportsFirmware) throw new LinkError('link.unavailable', `link ${this.name} cannot carry firmware`);
+      const sub = this.#attached(subdevice);
+      if (sub.ackedImage !== image.md5) {
+        sub.ackedImage = image.md5;
+        sub.ackedOffset = 0;
+      }
+      const total = image.size;
+      const chunk = this.capabilities.maxPayloadSize;
+      sub.deliveredFrom.push(sub.ackedOffset);
+      const report = (phase: 'transferring' | 'applying', bytes: number): void =>
+        options.onProgress?.({ phase, bytes, total, percent: percentOf(bytes, total) });
+      report('transferring', sub.ackedOffset);
+      const parts: Uint8Array[] = [];
+      if (sub.ackedOffset > 0) parts.push(await image.read(0, sub.ackedOffset, { signal }));
+      while (sub.ackedOffset < total) {
+        const behaviour = sub.firmwareBehaviour;
+        if (typeof behaviour === 'object' && 'cutAt' in behaviour && sub.ackedOffset >= behaviour.cutAt) {
+          sub.firmwareBehaviour = 'success';
+          this.detach(subdevice, 'link_lost');
+          throw new LinkError('link.disconnected', `${subdeviceKey(subdevice)} went away at byte ${sub.ackedOffset} of ${total}`);
+        }
+        let length = Math.min(chunk, total - sub.ackedOffset);
+        if (typeof behaviour === 'object' && 'cutAt' in behaviour && behaviour.cutAt > sub.ackedOffset) {
+          length = Math.min(length, behaviour.cutAt - sub.ackedOffset);
+        }
+        const bytes = await image.read(sub.ackedOffset, length, { signal });
+        await turn();
+        if (!sub.attached || !this.#started) {
+          throw new LinkError('link.disconnected', `${subdeviceKey(subdevice)} went away at byte ${sub.ackedOffset} of ${total}`);
+        }
+        parts.push(bytes);
+        sub.ackedOffset += bytes.length;
+        report('transferring', sub.ackedOffset);
+      }
+      report('applying', total);
+      await turn();
+      const verdict = sub.firmwareBehaviour;
+      sub.ackedOffset = 0;
+      sub.ackedImage = undefined;
+      sub.lastImage = concat(parts, total);
+      if (typeof verdict === 'object' && 'fail' in verdict) {
+        return { ok: false, code: verdict.fail, message: verdict.message };
+      }
+      sub.version = image.job.version;
+      return { ok: true, version: sub.version };
+    });
+  }
+
+  // --- test controls ---
+
+  /** A subdevice appears (or comes back: its acknowledged firmware offset survives). */
+  attach(subdevice: SubdeviceId, version: string): ScriptedSubdevice {
+    const key = subdeviceKey(subdevice);
+    const sub = this.#subdevices.get(key) ?? new ScriptedSubdevice(subdevice, version);
+    sub.version = version;
+    sub.attached = true;
+    this.#subdevices.set(key, sub);
+    if (this.#started) this.#announce(sub);
+    return sub;
+  }
+
+  detach(subdevice: SubdeviceId, reason: DetachReason = 'link_lost'): void {
+    const sub = this.#subdevices.get(subdeviceKey(subdevice));
+    if (!sub?.attached) return;
+    sub.attached = false;
+    if (this.#started) this.#events.emit('detached', { subdevice, reason });
+  }
+
+  /** The subdevice sends `payload` up to the gateway. */
+  emitData(subdevice: SubdeviceId, payload: Uint8Array | string): void {
+    this.#attached(subdevice);
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
+    this.#events.emit('data', { subdevice, payload: bytes });
+  }
+
+  /** The scripted subdevice (attached or not), for inspection and behaviour changes. */
+  subdevice(subdevice: SubdeviceId): ScriptedSubdevice | undefined {
+    return this.#subdevices.get(subdeviceKey(subdevice));
+  }
+
+  setFirmwareBehaviour(subdevice: SubdeviceId, behaviour: FirmwareBehaviour): void {
+    const sub = this.#subdevices.get(subdeviceKey(subdevice));
+    if (!sub) throw new ValidationError(`no scripted subdevice ${subdeviceKey(subdevice)}: attach it first`);
+    sub.firmwareBehaviour = behaviour;
+  }
+
+  #attached(subdevice: SubdeviceId): ScriptedSubdevice {
+    const sub = this.#subdevices.get(subdeviceKey(subdevice));
+    if (!this.#started || !sub?.attached) {
+      throw new LinkError('link.unknown_subdevice', `${subdeviceKey(subdevice)} is not attached to link ${this.name}`);
+    }
+    return sub;
+  }
+
+  #announce(sub: ScriptedSubdevice): void {
+    this.#events.emit('attached', { subdevice: sub.subdevice, firmwareVersion: sub.version });
+  }
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
