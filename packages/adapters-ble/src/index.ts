@@ -1,1 +1,4 @@
-export {};
+export * from './gatt-profile.js';
+export * from './ble-central.port.js';
+export * from './ble.errors.js';
+export * from './ble-byte-stream.js';

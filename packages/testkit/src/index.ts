@@ -5,3 +5,4 @@ export * from './fakes/capturing-logger.js';
 export * from './fakes/fake-hub.js';
 export * from './fakes/fake-firmware-store.js';
 export * from './fakes/memory-subdevice-link.js';
+export * from './ble/index.js';

@@ -1,0 +1,2 @@
+export * from './simulated-ble-peripheral.js';
+export * from './simulated-ble-central.js';
