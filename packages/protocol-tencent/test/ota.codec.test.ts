@@ -1,0 +1,102 @@
+import test from 'ava';
+import type { OtaReport } from '@iotgw/domain';
+import {
+  decodeOtaDeviceMessage,
+  decodeOtaHubMessage,
+  describeOtaResult,
+  encodeReportProgress,
+  encodeReportVersion,
+  encodeReportVersionReply,
+  encodeUpdateFirmware,
+} from '../src/index.js';
+
+test('report_version encodes byte-exact and round-trips', (t) => {
+  const wire = '{"type":"report_version","report":{"version":"0.1.0"}}';
+  t.is(encodeReportVersion('0.1.0'), wire);
+  t.deepEqual(decodeOtaDeviceMessage(wire), { ok: true, value: { type: 'report_version', version: '0.1.0' } });
+});
+
+const progress: Array<[OtaReport, string]> = [
+  [
+    { state: 'downloading', version: '1.0.0', percent: 37 },
+    '{"type":"report_progress","report":{"progress":{"state":"downloading","percent":"37","result_code":"0","result_msg":""},"version":"1.0.0"}}',
+  ],
+  [
+    { state: 'burning', version: '1.0.0' },
+    '{"type":"report_progress","report":{"progress":{"state":"burning","result_code":"0","result_msg":""},"version":"1.0.0"}}',
+  ],
+  [
+    { state: 'done', version: '1.0.0' },
+    '{"type":"report_progress","report":{"progress":{"state":"done","result_code":"0","result_msg":""},"version":"1.0.0"}}',
+  ],
+  [
+    { state: 'fail', version: '1.0.0', code: -4, message: 'md5 mismatch' },
+    '{"type":"report_progress","report":{"progress":{"state":"fail","result_code":"-4","result_msg":"md5 mismatch"},"version":"1.0.0"}}',
+  ],
+];
+
+for (const [report, wire] of progress) {
+  test(`report_progress ${report.state} encodes byte-exact and round-trips`, (t) => {
+    t.is(encodeReportProgress(report), wire);
+    t.deepEqual(decodeOtaDeviceMessage(wire), { ok: true, value: { type: 'report_progress', report } });
+  });
+}
+
+test('every fail code -1..-5 round-trips and has a meaning', (t) => {
+  for (const code of [-1, -2, -3, -4, -5] as const) {
+    const report: OtaReport = { state: 'fail', version: '2', code, message: 'm' };
+    t.deepEqual(decodeOtaDeviceMessage(encodeReportProgress(report)), { ok: true, value: { type: 'report_progress', report } });
+    t.notRegex(describeOtaResult(code), /undocumented/);
+  }
+});
+
+test('progress numbers are accepted as plain numbers too', (t) => {
+  const r = decodeOtaDeviceMessage('{"type":"report_progress","report":{"progress":{"state":"downloading","percent":5},"version":"1"}}');
+  t.deepEqual(r, { ok: true, value: { type: 'report_progress', report: { state: 'downloading', version: '1', percent: 5 } } });
+});
+
+test('update_firmware and report_version_rsp encode byte-exact and decode', (t) => {
+  const job = { version: '1.3.0', url: 'https://h/f.bin?sign=abc', md5: 'ad4615b866c13afb8b293a679bfa5dc4', size: 175436 };
+  const wire =
+    '{"file_size":175436,"md5sum":"ad4615b866c13afb8b293a679bfa5dc4","type":"update_firmware","url":"https://h/f.bin?sign=abc","version":"1.3.0"}';
+  t.is(encodeUpdateFirmware(job), wire);
+  t.deepEqual(decodeOtaHubMessage(wire), { ok: true, value: { type: 'update_firmware', job } });
+  const rsp = '{"result_code":0,"result_msg":"success","type":"report_version_rsp","version":"0.1.0"}';
+  t.is(encodeReportVersionReply({ resultCode: 0, resultMsg: 'success', version: '0.1.0' }), rsp);
+  t.deepEqual(decodeOtaHubMessage(rsp), {
+    ok: true,
+    value: { type: 'report_version_rsp', resultCode: 0, resultMsg: 'success', version: '0.1.0' },
+  });
+});
+
+const badHub = [
+  '{"type":"update_firmware","url":"ftp://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":1,"version":"1"}',
+  '{"type":"update_firmware","url":"https://x","md5sum":"zz","file_size":1,"version":"1"}',
+  '{"type":"update_firmware","url":"https://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":-1,"version":"1"}',
+  '{"type":"update_firmware","url":"https://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":1,"version":""}',
+  '{"type":"report_version_rsp","result_code":"x"}',
+  '{"type":"whatever"}',
+  'null',
+];
+for (const wire of badHub) {
+  test(`hub OTA decoder refuses ${wire}`, (t) => {
+    const r = decodeOtaHubMessage(wire);
+    t.false(r.ok);
+    if (!r.ok) t.is(r.error.code, 'hub.protocol');
+  });
+}
+
+const badDevice = [
+  '{"type":"report_version","report":{"version":""}}',
+  '{"type":"report_version","report":{"version":"123456789012345678901234567890123"}}',
+  '{"type":"report_version"}',
+  '{"type":"report_progress","report":{"progress":{"state":"downloading","percent":"101"},"version":"1"}}',
+  '{"type":"report_progress","report":{"progress":{"state":"fail","result_code":"-9"},"version":"1"}}',
+  '{"type":"report_progress","report":{"progress":{"state":"sleeping"},"version":"1"}}',
+  '{"type":"report_progress","report":{"version":"1"}}',
+];
+for (const wire of badDevice) {
+  test(`device OTA decoder refuses ${wire.slice(0, 80)}`, (t) => {
+    t.false(decodeOtaDeviceMessage(wire).ok);
+  });
+}
