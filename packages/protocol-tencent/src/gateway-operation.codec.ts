@@ -1,8 +1,7 @@
 import type { SubdeviceId } from '@iotgw/domain';
-import type { BindAuthType, BindDeviceEntry } from './bind-signature.js';
+import type { BindDeviceEntry } from './bind-signature.js';
 import { decoded, refused, type DecodeOptions, type DecodeResult } from './decode-result.js';
 import { isObject, looseInteger, nonEmptyString, parseJsonObject, type JsonObject } from './json-payload.js';
-import type { SignMethod } from './key-auth.js';
 
 /** Operations that carry a plain device list and get a per-device `result`. */
 export type DeviceListOperation = 'online' | 'offline' | 'unbind';
