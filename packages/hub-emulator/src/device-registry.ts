@@ -1,0 +1,213 @@
+import { readFile } from 'node:fs/promises';
+import { EventEmitter } from 'node:events';
+import { isValidDeviceName, isValidProductId } from '@iotgw/domain';
+import { writeFileAtomic } from './atomic-write.js';
+import { RegistryError } from './hub-emulator.errors.js';
+
+/** One device the hub knows: a gateway or a subdevice, with its key-auth secret (base64). */
+export interface RegisteredDevice {
+  productId: string;
+  deviceName: string;
+  deviceSecret: string;
+  gateway?: boolean;
+}
+
+/** `gateway` and `subdevice` are `PRODUCTID/deviceName` keys. */
+export interface Binding {
+  gateway: string;
+  subdevice: string;
+}
+
+/** The registry file's shape (extra fields are kept out; only these are persisted). */
+export interface RegistryDocument {
+  devices: RegisteredDevice[];
+  bindings: Binding[];
+}
+
+export interface RegistryEvents {
+  changed: [];
+  bound: [binding: Binding];
+  unbound: [binding: Binding];
+  online: [device: string, online: boolean];
+}
+
+export function deviceKey(productId: string, deviceName: string): string {
+  return `${productId}/${deviceName}`;
+}
+
+/**
+ * Devices, secrets and gateway→subdevice bindings, as the hub's console holds them. Persisted to a
+ * JSON file (atomic writes) when a path is given; online state is runtime only (the hub forgets it
+ * when a device disconnects, so does the emulator on restart).
+ */
+export class DeviceRegistry extends EventEmitter<RegistryEvents> {
+  private readonly devices = new Map<string, RegisteredDevice>();
+  private bindings: Binding[] = [];
+  private readonly onlineSet = new Set<string>();
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly path?: string) {
+    super();
+  }
+
+  /** Loads the file if it exists; a missing file is an empty registry (created on first change). */
+  static async open(path?: string): Promise<DeviceRegistry> {
+    const registry = new DeviceRegistry(path);
+    if (path) {
+      let text: string | undefined;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          throw new RegistryError(`registry file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+        }
+      }
+      if (text !== undefined) registry.load(parseRegistry(text, path));
+    }
+    return registry;
+  }
+
+  load(doc: RegistryDocument): void {
+    this.devices.clear();
+    for (const device of doc.devices) this.devices.set(deviceKey(device.productId, device.deviceName), { ...device });
+    this.bindings = doc.bindings.map((b) => ({ ...b }));
+  }
+
+  toJSON(): RegistryDocument {
+    return { devices: [...this.devices.values()].map((d) => ({ ...d })), bindings: this.bindings.map((b) => ({ ...b })) };
+  }
+
+  get(productId: string, deviceName: string): RegisteredDevice | undefined {
+    return this.devices.get(deviceKey(productId, deviceName));
+  }
+
+  getByKey(key: string): RegisteredDevice | undefined {
+    return this.devices.get(key);
+  }
+
+  list(): RegisteredDevice[] {
+    return [...this.devices.values()].map((d) => ({ ...d }));
+  }
+
+  listBindings(): Binding[] {
+    return this.bindings.map((b) => ({ ...b }));
+  }
+
+  async addDevice(device: RegisteredDevice): Promise<void> {
+    if (!isValidProductId(device.productId)) throw new RegistryError(`product id ${JSON.stringify(device.productId)} is not valid: use 10 upper-case letters or digits`);
+    if (!isValidDeviceName(device.deviceName)) throw new RegistryError(`device name ${JSON.stringify(device.deviceName)} is not valid: use 1 to 48 letters, digits or _ - . : @`);
+    if (typeof device.deviceSecret !== 'string' || device.deviceSecret.length === 0) {
+      throw new RegistryError('deviceSecret is missing: give the base64 device secret');
+    }
+    const entry: RegisteredDevice = { productId: device.productId, deviceName: device.deviceName, deviceSecret: device.deviceSecret };
+    if (device.gateway) entry.gateway = true;
+    this.devices.set(deviceKey(device.productId, device.deviceName), entry);
+    await this.persist();
+  }
+
+  isBound(gateway: string, subdevice: string): boolean {
+    return this.bindings.some((b) => b.gateway === gateway && b.subdevice === subdevice);
+  }
+
+  /** The gateway a subdevice is bound to, if any (the hub allows one gateway per subdevice). */
+  gatewayOf(subdevice: string): string | undefined {
+    return this.bindings.find((b) => b.subdevice === subdevice)?.gateway;
+  }
+
+  subdevicesOf(gateway: string): string[] {
+    return this.bindings.filter((b) => b.gateway === gateway).map((b) => b.subdevice);
+  }
+
+  /** Returns false when already bound to this gateway (a repeat bind is a success, not a change). */
+  async bind(gateway: string, subdevice: string): Promise<boolean> {
+    this.requireDevice(gateway);
+    this.requireDevice(subdevice);
+    if (this.isBound(gateway, subdevice)) return false;
+    // One gateway per subdevice: binding elsewhere moves it.
+    this.bindings = this.bindings.filter((b) => b.subdevice !== subdevice);
+    const binding = { gateway, subdevice };
+    this.bindings.push(binding);
+    await this.persist();
+    this.emit('bound', binding);
+    return true;
+  }
+
+  /** Returns false when there was no such binding. */
+  async unbind(gateway: string, subdevice: string): Promise<boolean> {
+    if (!this.isBound(gateway, subdevice)) return false;
+    this.bindings = this.bindings.filter((b) => !(b.gateway === gateway && b.subdevice === subdevice));
+    this.setOnline(subdevice, false);
+    await this.persist();
+    this.emit('unbound', { gateway, subdevice });
+    return true;
+  }
+
+  isOnline(key: string): boolean {
+    return this.onlineSet.has(key);
+  }
+
+  setOnline(key: string, online: boolean): void {
+    const was = this.onlineSet.has(key);
+    if (was === online) return;
+    if (online) this.onlineSet.add(key);
+    else this.onlineSet.delete(key);
+    this.emit('online', key, online);
+  }
+
+  listOnline(): string[] {
+    return [...this.onlineSet];
+  }
+
+  /** Resolves once every change so far is on disk. */
+  async flush(): Promise<void> {
+    await this.saving;
+  }
+
+  private requireDevice(key: string): RegisteredDevice {
+    const device = this.devices.get(key);
+    if (!device) throw new RegistryError(`device ${key} is not in the registry: add it first`);
+    return device;
+  }
+
+  private async persist(): Promise<void> {
+    this.emit('changed');
+    if (!this.path) return;
+    const path = this.path;
+    const text = `${JSON.stringify(this.toJSON(), null, 2)}\n`;
+    // Serialise writes so an older snapshot can never land after a newer one.
+    const next = this.saving.then(() => writeFileAtomic(path, text));
+    this.saving = next.catch(() => undefined);
+    await next;
+  }
+}
+
+export function parseRegistry(text: string, source = 'registry'): RegistryDocument {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new RegistryError(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof raw !== 'object' || raw === null) throw new RegistryError(`${source} must be a JSON object with "devices" and "bindings"`);
+  const obj = raw as { devices?: unknown; bindings?: unknown };
+  const devices = Array.isArray(obj.devices) ? obj.devices : [];
+  const bindings = Array.isArray(obj.bindings) ? obj.bindings : [];
+  const doc: RegistryDocument = { devices: [], bindings: [] };
+  devices.forEach((d: unknown, i) => {
+    const e = d as Partial<RegisteredDevice>;
+    if (typeof e?.productId !== 'string' || typeof e.deviceName !== 'string' || typeof e.deviceSecret !== 'string') {
+      throw new RegistryError(`${source}: devices[${i}] needs string productId, deviceName and deviceSecret`);
+    }
+    const device: RegisteredDevice = { productId: e.productId, deviceName: e.deviceName, deviceSecret: e.deviceSecret };
+    if (e.gateway === true) device.gateway = true;
+    doc.devices.push(device);
+  });
+  bindings.forEach((b: unknown, i) => {
+    const e = b as Partial<Binding>;
+    if (typeof e?.gateway !== 'string' || typeof e.subdevice !== 'string') {
+      throw new RegistryError(`${source}: bindings[${i}] needs string gateway and subdevice ("PRODUCTID/name")`);
+    }
+    doc.bindings.push({ gateway: e.gateway, subdevice: e.subdevice });
+  });
+  return doc;
+}

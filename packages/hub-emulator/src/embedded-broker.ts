@@ -1,0 +1,166 @@
+import { createServer, type Server } from 'node:net';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { verifyKeyAuth } from '@iotgw/protocol-tencent';
+import type { Logger } from '@iotgw/domain';
+import type { DeviceRegistry, RegisteredDevice } from './device-registry.js';
+import { deviceKey } from './device-registry.js';
+import { checkTopicAcl, type AclAction } from './topic-acl.js';
+import type { HubBus, HubMessageHandler } from './hub-bus.js';
+
+// MQTT 3.1.1 CONNACK return codes the hub uses to refuse a connection.
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+export interface AclDenial {
+  at: number;
+  device: string;
+  action: AclAction;
+  topic: string;
+  reason: string;
+}
+
+export interface EmbeddedBrokerEvents {
+  onDeviceConnected(device: string): void;
+  onDeviceDisconnected(device: string): void;
+  onDenied(denial: AclDenial): void;
+  onAuthFailed(clientId: string, reason: string): void;
+}
+
+function authError(returnCode: number, message: string): AuthenticateError {
+  const error = new Error(message) as AuthenticateError;
+  error.returnCode = returnCode;
+  return error;
+}
+
+/** The client id is `productId + deviceName`; product ids are exactly 10 characters. */
+function deviceForClientId(registry: DeviceRegistry, clientId: string): RegisteredDevice | undefined {
+  return registry.get(clientId.slice(0, 10), clientId.slice(10));
+}
+
+/**
+ * An aedes broker on TCP that checks key-auth CONNECTs against the registry and enforces the
+ * hub's topic ACL. The hub logic sees every accepted publish through the HubBus interface.
+ */
+export class EmbeddedBroker implements HubBus {
+  private readonly clientDevice = new Map<string, string>();
+  private readonly handlers: HubMessageHandler[] = [];
+
+  private constructor(
+    private readonly broker: Aedes,
+    private readonly server: Server,
+  ) {}
+
+  static async start(options: {
+    port: number;
+    host: string;
+    registry: DeviceRegistry;
+    logger: Logger;
+    events: EmbeddedBrokerEvents;
+  }): Promise<EmbeddedBroker> {
+    const { registry, logger, events } = options;
+    // The aedes hooks need the instance, which exists only once the server listens.
+    const ref: { self?: EmbeddedBroker } = {};
+    const broker = await Aedes.createBroker({
+      authenticate(client, username, password, done) {
+        const clientId = client.id;
+        const device = deviceForClientId(registry, clientId);
+        if (!device) {
+          events.onAuthFailed(clientId, 'unknown device');
+          done(authError(NOT_AUTHORIZED, 'unknown device'), false);
+          return;
+        }
+        if (username === undefined || password === undefined) {
+          events.onAuthFailed(clientId, 'missing username or password');
+          done(authError(BAD_USERNAME_OR_PASSWORD, 'missing credentials'), false);
+          return;
+        }
+        // Lenient expiry, like the hub: seconds or milliseconds, past or future, all accepted.
+        const verdict = verifyKeyAuth({ clientId, username, password, deviceSecret: device.deviceSecret });
+        if (!verdict.ok) {
+          events.onAuthFailed(clientId, verdict.reason);
+          done(authError(BAD_USERNAME_OR_PASSWORD, verdict.reason), false);
+          return;
+        }
+        ref.self?.clientDevice.set(clientId, deviceKey(device.productId, device.deviceName));
+        done(null, true);
+      },
+      authorizePublish(client, packet, callback) {
+        if (!client) {
+          callback(null);
+          return;
+        }
+        const device = ref.self?.clientDevice.get(client.id) ?? '';
+        const decision = checkTopicAcl(registry, device, 'publish', packet.topic);
+        if (decision.allowed) {
+          callback(null);
+          return;
+        }
+        events.onDenied({ at: Date.now(), device, action: 'publish', topic: packet.topic, reason: decision.reason });
+        // Like the hub: a publish to a forbidden topic closes the connection.
+        callback(new Error(`publish to ${packet.topic} denied: ${decision.reason}`));
+      },
+      authorizeSubscribe(client, subscription, callback) {
+        const device = ref.self?.clientDevice.get(client.id) ?? '';
+        const decision = checkTopicAcl(registry, device, 'subscribe', subscription.topic);
+        if (decision.allowed) {
+          callback(null, subscription);
+          return;
+        }
+        events.onDenied({ at: Date.now(), device, action: 'subscribe', topic: subscription.topic, reason: decision.reason });
+        // A null subscription makes aedes grant 0x80 (failure) for this topic only.
+        callback(null, null);
+      },
+    });
+    broker.on('client', (client: Client) => {
+      const device = ref.self?.clientDevice.get(client.id);
+      if (device) events.onDeviceConnected(device);
+    });
+    broker.on('clientDisconnect', (client: Client) => {
+      const device = ref.self?.clientDevice.get(client.id);
+      if (!device) return;
+      ref.self?.clientDevice.delete(client.id);
+      events.onDeviceDisconnected(device);
+    });
+    broker.on('publish', (packet, client) => {
+      // Our own publishes (client null) and broker internals ($SYS) are not requests to the hub.
+      if (!client || !ref.self) return;
+      for (const handler of ref.self.handlers) handler(packet.topic, Buffer.from(packet.payload));
+    });
+    broker.on('clientError', (client: Client, error: Error) => {
+      logger.debug('mqtt client error', { clientId: client.id, error: error.message });
+    });
+    const server = createServer(broker.handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    ref.self = new EmbeddedBroker(broker, server);
+    return ref.self;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  onMessage(handler: HubMessageHandler): void {
+    this.handlers.push(handler);
+  }
+
+  async publish(topic: string, payload: string, qos: 0 | 1): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false }, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+    await closed;
+  }
+}

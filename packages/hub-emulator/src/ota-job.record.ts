@@ -1,0 +1,21 @@
+import type { OtaReport } from '@iotgw/domain';
+
+export type OtaJobState = 'pushed' | 'downloading' | 'burning' | 'done' | 'fail';
+
+/** One firmware push to one subdevice, with everything the device reported about it. */
+export interface OtaJobRecord {
+  id: string;
+  subdevice: string;
+  firmwareId: string;
+  version: string;
+  url: string;
+  md5: string;
+  size: number;
+  createdAt: number;
+  state: OtaJobState;
+  percent: number;
+  /** Set when state is fail: the device's result_code and message. */
+  failCode?: number;
+  failMessage?: string;
+  reports: Array<{ at: number; report: OtaReport }>;
+}

@@ -1,0 +1,35 @@
+import { parseTopic } from '@iotgw/protocol-tencent';
+import { deviceKey, type DeviceRegistry } from './device-registry.js';
+
+export type AclAction = 'publish' | 'subscribe';
+
+export interface AclDecision {
+  allowed: boolean;
+  reason: string;
+}
+
+// Which direction each system topic may be used in by a device (the hub publishes the other way).
+const DEVICE_PUBLISHES = new Set(['gateway-operation', 'ota-report', 'shadow-operation']);
+const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'shadow-operation-result']);
+
+/**
+ * The hub's topic ACL: a device may use only its own topics; a gateway also those of subdevices
+ * bound to it, and their data topics only while the subdevice is online. Gateway operation
+ * topics belong to the gateway alone. Wildcards are refused (the hub grants exact topics only).
+ */
+export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, action: AclAction, topic: string): AclDecision {
+  const parsed = parseTopic(topic);
+  if (!parsed) return { allowed: false, reason: 'not a hub topic (or uses a wildcard)' };
+  const target = deviceKey(parsed.device.productId, parsed.device.deviceName);
+  if (parsed.kind !== 'data') {
+    const allowedDirection = action === 'publish' ? DEVICE_PUBLISHES : DEVICE_SUBSCRIBES;
+    if (!allowedDirection.has(parsed.kind)) return { allowed: false, reason: `${parsed.kind} topics cannot be used for ${action}` };
+  }
+  if (target === clientDevice) return { allowed: true, reason: 'own topic' };
+  if (parsed.kind === 'gateway-operation' || parsed.kind === 'gateway-operation-result') {
+    return { allowed: false, reason: 'gateway operation topics belong to the gateway itself' };
+  }
+  if (!registry.isBound(clientDevice, target)) return { allowed: false, reason: `${target} is not bound to ${clientDevice}` };
+  if (parsed.kind === 'data' && !registry.isOnline(target)) return { allowed: false, reason: `${target} is not online` };
+  return { allowed: true, reason: 'bound subdevice' };
+}
