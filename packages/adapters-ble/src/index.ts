@@ -2,3 +2,4 @@ export * from './gatt-profile.js';
 export * from './ble-central.port.js';
 export * from './ble.errors.js';
 export * from './ble-byte-stream.js';
+export * from './noble-ble-central.js';
