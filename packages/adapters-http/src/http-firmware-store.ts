@@ -1,0 +1,208 @@
+import { mkdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  FirmwareError,
+  TimeoutError,
+  firmwareJob,
+  percentOf,
+  silentLogger,
+  withDeadline,
+  type Clock,
+  type FirmwareImage,
+  type FirmwareJob,
+  type FirmwareStore,
+  type Logger,
+  type ObtainOptions,
+  type TransferProgress,
+} from '@iotgw/domain';
+import { FileFirmwareImage } from './file-firmware-image.js';
+import { FirmwareCache } from './firmware-cache.js';
+import { downloadImage, type DownloadSettings } from './firmware-download.js';
+import { removeProgressFile } from './progress-file.js';
+import { onDisk } from './storage-errors.js';
+import { systemClock } from './system-clock.js';
+
+export interface HttpFirmwareStoreOptions {
+  /** The gateway's data dir; images, partials and progress files go in `<dataDir>/firmware`. */
+  readonly dataDir: string;
+  readonly retry?: {
+    /** Failed attempts in a row without a new byte before giving up (default 5). */
+    readonly attempts?: number;
+    /** First backoff, doubled per failure (default 1000 ms). */
+    readonly initialBackoffMs?: number;
+    readonly maxBackoffMs?: number;
+  };
+  /** An attempt with no byte for this long is retried (default 30 000 ms). */
+  readonly stallTimeoutMs?: number;
+  /** Completed images kept beyond this are evicted once released (default 512 MiB). */
+  readonly cacheLimitBytes?: number;
+  /** Progress is made durable every this many bytes: the most a crash re-downloads (default 4 MiB). */
+  readonly checkpointBytes?: number;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/** One download shared by every caller waiting for the same image. */
+interface SharedDownload {
+  readonly done: Promise<void>;
+  readonly controller: AbortController;
+  readonly listeners: Set<(progress: TransferProgress) => void>;
+  waiters: number;
+  /** The latest progress, once the download has reported (it knows the resumed amount by then). */
+  last: TransferProgress | undefined;
+}
+
+/** Progress is reported at most this often (plus every percent step and the end). */
+const PROGRESS_INTERVAL_MS = 200;
+
+/**
+ * FirmwareStore over HTTP(S): streams to disk with Range resume, MD5 verification, retries with
+ * backoff from the last byte, one shared download per image, and an MD5-keyed image cache.
+ */
+export class HttpFirmwareStore implements FirmwareStore {
+  private readonly dir: string;
+  private readonly settings: DownloadSettings;
+  private readonly cache: FirmwareCache;
+  private readonly downloads = new Map<string, SharedDownload>();
+  private ready: Promise<void> | undefined;
+
+  constructor(options: HttpFirmwareStoreOptions) {
+    const logger = options.logger ?? silentLogger;
+    const clock = options.clock ?? systemClock;
+    this.dir = join(options.dataDir, 'firmware');
+    this.settings = {
+      attempts: Math.max(1, options.retry?.attempts ?? 5),
+      initialBackoffMs: options.retry?.initialBackoffMs ?? 1000,
+      maxBackoffMs: options.retry?.maxBackoffMs ?? 60_000,
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+      checkpointBytes: options.checkpointBytes ?? 4 * 1024 * 1024,
+      clock,
+      logger,
+    };
+    this.cache = new FirmwareCache(this.dir, options.cacheLimitBytes ?? 512 * 1024 * 1024, logger, () => clock.now());
+  }
+
+  /** `timeoutMs` bounds the whole wait (default: none; stalls and the retry budget bound it anyway). */
+  async obtain(input: FirmwareJob, options: ObtainOptions = {}): Promise<FirmwareImage> {
+    const job = firmwareJob(input);
+    try {
+      return await withDeadline(`obtain firmware ${job.version}`, options, 0, async (signal) => {
+        await this.prepare();
+        if (await this.cache.hold(job.md5, job.size)) {
+          options.onProgress?.({ bytes: job.size, total: job.size, percent: 100, bytesPerSecond: 0 });
+          return new FileFirmwareImage(job, this.cache.pathOf(job.md5));
+        }
+        await this.join(job, options.onProgress, signal);
+        return new FileFirmwareImage(job, this.cache.pathOf(job.md5));
+      });
+    } catch (e) {
+      if (e instanceof TimeoutError) {
+        throw new FirmwareError(-1, `firmware ${job.version} was not obtained within ${e.timeoutMs} ms`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async release(image: FirmwareImage): Promise<void> {
+    await this.cache.release(image.md5);
+  }
+
+  /**
+   * Waits for the shared download of `job` (starting it if needed), then takes a hold on the
+   * cached image. `signal` fires when this caller cancels or times out; the last caller to stop
+   * waiting stops the download, whose verified bytes stay on disk for the next attempt.
+   */
+  private async join(
+    job: FirmwareJob,
+    onProgress: ((progress: TransferProgress) => void) | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const shared = this.downloads.get(job.md5) ?? this.start(job);
+    shared.waiters += 1;
+    if (onProgress) {
+      shared.listeners.add(onProgress);
+      if (shared.last) onProgress(shared.last);
+    }
+    let waiting = true;
+    const stopWaiting = (): void => {
+      if (!waiting) return;
+      waiting = false;
+      shared.waiters -= 1;
+      if (onProgress) shared.listeners.delete(onProgress);
+    };
+    const onAbort = (): void => {
+      stopWaiting();
+      if (shared.waiters === 0) shared.controller.abort(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await shared.done;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stopWaiting();
+    }
+    // This caller has already been answered with its cancellation or timeout: take no hold.
+    if (signal.aborted) return;
+    if (!(await this.cache.hold(job.md5, job.size))) {
+      throw new FirmwareError(-1, `firmware ${job.version} was evicted before it could be handed over; raise the cache limit`);
+    }
+    if (signal.aborted) await this.cache.release(job.md5);
+  }
+
+  private start(job: FirmwareJob): SharedDownload {
+    const controller = new AbortController();
+    const clock = this.settings.clock;
+    let startedAt = -1;
+    let startBytes = 0;
+    let lastReportAt = -Infinity;
+    const listeners = new Set<(progress: TransferProgress) => void>();
+    const report = (bytes: number): void => {
+      const now = clock.now();
+      if (startedAt < 0) {
+        startedAt = now;
+        startBytes = bytes;
+      }
+      const elapsed = now - startedAt;
+      const progress: TransferProgress = {
+        bytes,
+        total: job.size,
+        percent: percentOf(bytes, job.size),
+        bytesPerSecond: elapsed > 0 ? Math.round(((bytes - startBytes) * 1000) / elapsed) : 0,
+      };
+      const due =
+        bytes === startBytes ||
+        bytes === job.size ||
+        progress.percent !== shared.last?.percent ||
+        now - lastReportAt >= PROGRESS_INTERVAL_MS;
+      shared.last = progress;
+      if (!due) return;
+      lastReportAt = now;
+      for (const listener of listeners) listener(progress);
+    };
+    const paths = { part: join(this.dir, `${job.md5}.part`), progress: join(this.dir, `${job.md5}.progress.json`) };
+    const done = (async () => {
+      try {
+        await downloadImage(job, paths, this.settings, controller.signal, report);
+        const target = this.cache.pathOf(job.md5);
+        await onDisk('move the verified firmware into the cache', target, () => rename(paths.part, target));
+        await removeProgressFile(paths.progress);
+        await this.cache.add(job.md5, job.size);
+        this.settings.logger.info('firmware downloaded and verified', { firmware: job.version, md5: job.md5, size: job.size });
+      } finally {
+        this.downloads.delete(job.md5);
+      }
+    })();
+    // Waiters observe the outcome; this keeps a download nobody awaits any more from going unhandled.
+    done.catch(() => undefined);
+    const shared: SharedDownload = { done, controller, listeners, waiters: 0, last: undefined };
+    this.downloads.set(job.md5, shared);
+    return shared;
+  }
+
+  private prepare(): Promise<void> {
+    this.ready ??= onDisk('create the firmware dir', this.dir, async () => {
+      await mkdir(this.dir, { recursive: true });
+    });
+    return this.ready;
+  }
+}

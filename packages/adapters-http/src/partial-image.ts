@@ -1,0 +1,146 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import type { FirmwareJob } from '@iotgw/domain';
+import { progressMatches, readProgressFile, removeProgressFile, writeProgressFile } from './progress-file.js';
+import { onDisk } from './storage-errors.js';
+
+/** Writes are gathered up to this many bytes so a fast link costs few system calls. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+export interface PartialImagePaths {
+  readonly part: string;
+  readonly progress: string;
+}
+
+/**
+ * The partially downloaded image on disk plus the running MD5 of its bytes. It owns the
+ * invariant the resume relies on: the progress file's `downloaded_size` never exceeds the bytes
+ * fsynced to the partial file, so a crash (even SIGKILL or power loss) resumes from good bytes.
+ */
+export class PartialImage {
+  private hash: Hash = createHash('md5');
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private written = 0;
+  private durable = 0;
+
+  private constructor(
+    readonly job: FirmwareJob,
+    readonly paths: PartialImagePaths,
+    private readonly handle: FileHandle,
+    private readonly checkpointBytes: number,
+  ) {}
+
+  /** Opens (or creates) the partial file, resuming from the progress file when it is the same image. */
+  static async open(job: FirmwareJob, paths: PartialImagePaths, checkpointBytes: number): Promise<PartialImage> {
+    const record = await readProgressFile(paths.progress);
+    // 'r+' keeps positional writes positional (O_APPEND would ignore the offset); 'w+' creates.
+    const handle = await onDisk('open the partial firmware file', paths.part, () =>
+      open(paths.part, 'r+').catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return open(paths.part, 'w+');
+        throw e;
+      }),
+    );
+    const image = new PartialImage(job, paths, handle, checkpointBytes);
+    try {
+      const { size: onDiskSize } = await handle.stat();
+      // Only bytes the progress file vouches for are trusted; anything after them may be torn.
+      const trusted = record && progressMatches(record, job) ? Math.min(record.downloaded_size, onDiskSize) : 0;
+      await onDisk('truncate the partial firmware file', paths.part, () => handle.truncate(trusted));
+      if (trusted > 0) await image.rehash(trusted);
+      image.written = trusted;
+      image.durable = trusted;
+      return image;
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+  }
+
+  /** Bytes received so far (not necessarily durable yet). */
+  get bytes(): number {
+    return this.written + this.pendingBytes;
+  }
+
+  /** Bytes fsynced and recorded in the progress file. */
+  get durableBytes(): number {
+    return this.durable;
+  }
+
+  async append(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= WRITE_BATCH_BYTES) await this.flush();
+    if (this.bytes - this.durable >= this.checkpointBytes) await this.checkpoint();
+  }
+
+  /** Makes every received byte durable and records it in the progress file. */
+  async checkpoint(): Promise<void> {
+    await this.flush();
+    if (this.written === this.durable) return;
+    await onDisk('sync the partial firmware file', this.paths.part, () => this.handle.datasync());
+    await writeProgressFile(this.paths.progress, {
+      version: this.job.version,
+      downloaded_size: this.written,
+      url: this.job.url,
+      md5: this.job.md5,
+      size: this.job.size,
+    });
+    this.durable = this.written;
+  }
+
+  /** Throws away everything (the server restarted from byte 0, or the bytes are not the image). */
+  async restart(): Promise<void> {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.hash = createHash('md5');
+    await onDisk('truncate the partial firmware file', this.paths.part, () => this.handle.truncate(0));
+    this.written = 0;
+    this.durable = 0;
+    await removeProgressFile(this.paths.progress);
+  }
+
+  /** MD5 of all bytes received; call once, when complete. */
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+
+  /** Removes the partial file and its progress record (after an MD5 mismatch). */
+  async discard(): Promise<void> {
+    await this.close().catch(() => undefined);
+    await unlink(this.paths.part).catch(() => undefined);
+    await removeProgressFile(this.paths.progress);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const buffers = this.pending;
+    const length = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    await onDisk('write the partial firmware file', this.paths.part, async () => {
+      let done = 0;
+      let rest = buffers;
+      while (done < length) {
+        const { bytesWritten } = await this.handle.writev(rest, this.written + done);
+        done += bytesWritten;
+        if (done < length) rest = [Buffer.concat(rest).subarray(bytesWritten)];
+      }
+    });
+    this.written += length;
+  }
+
+  /** Re-hashes the resumed bytes, so the final MD5 covers what is really on disk. */
+  private async rehash(length: number): Promise<void> {
+    await onDisk('read the partial firmware file', this.paths.part, async () => {
+      const stream = createReadStream(this.paths.part, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 });
+      for await (const chunk of stream) this.hash.update(chunk as Buffer);
+    });
+  }
+}
