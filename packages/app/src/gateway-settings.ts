@@ -1,0 +1,49 @@
+import type { SubdeviceId } from '@iotgw/domain';
+
+/** When declared subdevices are brought online: all at start, or each when its link announces it. */
+export type OnlinePolicy = 'at_start' | 'on_attach';
+
+export interface OtaSettings {
+  /** How many subdevices of one link receive firmware at the same time. */
+  readonly concurrencyPerLink: number;
+  readonly downloadTimeoutMs: number;
+  readonly deliveryTimeoutMs: number;
+  /** How long a job waits for its subdevice to (re)attach before delivery. */
+  readonly attachTimeoutMs: number;
+  /** How long a job found in 'burning' waits for the subdevice to come back with the new version. */
+  readonly verdictTimeoutMs: number;
+  /** Minimum time between two downloading reports (100% is always reported at once). */
+  readonly progressIntervalMs: number;
+}
+
+/** The use cases' settings, bound to GATEWAY_SETTINGS in each gateway's container. */
+export interface GatewaySettings {
+  /** Subdevices this gateway is responsible for. */
+  readonly subdevices: readonly SubdeviceId[];
+  readonly onlinePolicy: OnlinePolicy;
+  /** Subdevices per hub online/offline call. */
+  readonly batchSize: number;
+  /** Timeout of each hub operation. */
+  readonly hubTimeoutMs: number;
+  readonly ota: OtaSettings;
+}
+
+export const DEFAULT_OTA_SETTINGS: OtaSettings = {
+  concurrencyPerLink: 1,
+  downloadTimeoutMs: 10 * 60_000,
+  deliveryTimeoutMs: 10 * 60_000,
+  attachTimeoutMs: 5 * 60_000,
+  verdictTimeoutMs: 5 * 60_000,
+  progressIntervalMs: 1000,
+};
+
+export function gatewaySettings(input: Partial<Omit<GatewaySettings, 'ota'>> & { ota?: Partial<OtaSettings> } = {}): GatewaySettings {
+  return {
+    subdevices: input.subdevices ?? [],
+    onlinePolicy: input.onlinePolicy ?? 'on_attach',
+    // The hub accepts many devices per message; 50 keeps each message small.
+    batchSize: input.batchSize ?? 50,
+    hubTimeoutMs: input.hubTimeoutMs ?? 10_000,
+    ota: { ...DEFAULT_OTA_SETTINGS, ...input.ota },
+  };
+}

@@ -1,0 +1,41 @@
+import { toGatewayError, type Logger } from '@iotgw/domain';
+
+/**
+ * Background work started from event listeners (which cannot await). Every task is tracked so
+ * `idle()` can wait for it and `abort()` can cancel it; failures are logged, never unhandled.
+ */
+export class TaskTracker {
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #controller = new AbortController();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  run(what: string, work: (signal: AbortSignal) => Promise<void>): void {
+    if (this.#controller.signal.aborted) return;
+    const task = work(this.#controller.signal)
+      .catch((error: unknown) => {
+        if (this.#controller.signal.aborted) return;
+        const e = toGatewayError(error, what);
+        this.#logger.warn(`${what} failed: ${e.message}`, { code: e.code });
+      })
+      .finally(() => this.#tasks.delete(task));
+    this.#tasks.add(task);
+  }
+
+  /** Resolves when no task is running (including tasks started meanwhile). */
+  async idle(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
+  async abort(): Promise<void> {
+    this.#controller.abort();
+    await this.idle();
+  }
+}

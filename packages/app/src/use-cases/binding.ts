@@ -1,0 +1,110 @@
+import { inject, injectable } from 'tsyringe';
+import {
+  GATEWAY_SETTINGS,
+  HUB_TRANSPORT,
+  LOGGER,
+  SECRET_STORE,
+  SecretMissingError,
+  subdeviceKey,
+  type BindRequest,
+  type CallOptions,
+  type HubTransport,
+  type Logger,
+  type SecretStore,
+  type SubdeviceId,
+  type SubdeviceResult,
+  type Subscription,
+} from '@iotgw/domain';
+import type { GatewaySettings } from '../gateway-settings.js';
+import { TaskTracker } from '../task-tracker.js';
+import { SubdevicePresence } from './subdevice-presence.js';
+import { SubdeviceSessions } from './subdevice-sessions.js';
+
+/**
+ * Binding subdevices to this gateway on the hub:
+ * - `bind` signs with each subdevice's secret from the SecretStore (a missing secret fails the
+ *   whole call with SecretMissingError before anything is sent); binding an already bound
+ *   subdevice succeeds;
+ * - `unbind`, `listBound`;
+ * - a binding changed on the console (`bindingChanged`) updates the sessions; a declared, attached
+ *   subdevice bound there is brought online.
+ */
+@injectable()
+export class Binding {
+  readonly #tasks: TaskTracker;
+  #subscription: Subscription | undefined;
+
+  constructor(
+    @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
+    @inject(SECRET_STORE) private readonly secrets: SecretStore,
+    @inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+    @inject(LOGGER) private readonly logger: Logger,
+    private readonly sessions: SubdeviceSessions,
+    private readonly presence: SubdevicePresence,
+  ) {
+    this.#tasks = new TaskTracker(logger);
+  }
+
+  start(): void {
+    this.#subscription ??= this.hub.on('bindingChanged', ({ subdevices, bound }) => {
+      for (const s of subdevices) {
+        this.sessions.apply(s, bound ? 'hub_bound' : 'hub_unbound');
+        this.logger.info(bound ? 'the hub bound a subdevice' : 'the hub unbound a subdevice', { subdevice: subdeviceKey(s) });
+      }
+      if (!bound) return;
+      const toOnline = subdevices.filter((s) => this.presence.isDeclared(s) && this.sessions.stateOf(s) !== 'online');
+      if (toOnline.length > 0) {
+        this.#tasks.run('bringing newly bound subdevices online', (signal) =>
+          this.presence.bringOnline(toOnline, { signal }).then(() => {}),
+        );
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#subscription?.close();
+    this.#subscription = undefined;
+    await this.#tasks.abort();
+  }
+
+  idle(): Promise<void> {
+    return this.#tasks.idle();
+  }
+
+  async bind(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    const requests: BindRequest[] = [];
+    for (const subdevice of subdevices) {
+      const secret = await this.secrets.secretFor(subdevice, options);
+      if (secret === undefined || secret === '') throw new SecretMissingError(subdeviceKey(subdevice));
+      requests.push({ subdevice, secret });
+    }
+    const results = await this.hub.bind(requests, { timeoutMs: this.settings.hubTimeoutMs, ...options });
+    this.#apply(results, 'bind_succeeded', 'bind');
+    return results;
+  }
+
+  async unbind(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    const results = await this.hub.unbind(subdevices, { timeoutMs: this.settings.hubTimeoutMs, ...options });
+    this.#apply(results, 'unbind_succeeded', 'unbind');
+    return results;
+  }
+
+  /** What the hub says is bound; the sessions learn it too. */
+  async listBound(options: CallOptions = {}): Promise<SubdeviceId[]> {
+    const bound = await this.hub.listBound({ timeoutMs: this.settings.hubTimeoutMs, ...options });
+    for (const s of bound) this.sessions.apply(s, 'hub_bound');
+    return bound;
+  }
+
+  #apply(results: readonly SubdeviceResult[], event: 'bind_succeeded' | 'unbind_succeeded', what: string): void {
+    for (const r of results) {
+      const subdevice = subdeviceKey(r.subdevice);
+      if (r.ok) {
+        this.sessions.apply(r.subdevice, event);
+        this.logger.info(`${what} succeeded`, { subdevice });
+      } else {
+        this.logger.warn(`the hub refused to ${what}: ${r.message}`, { subdevice, hubCode: r.hubCode });
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { inject, injectable } from 'tsyringe';
+import {
+  HUB_TRANSPORT,
+  LOGGER,
+  subdeviceKey,
+  type HubTransport,
+  type Logger,
+  type Subscription,
+} from '@iotgw/domain';
+import { TaskTracker } from '../task-tracker.js';
+import { SubdeviceDirectory } from './subdevice-directory.js';
+
+/**
+ * Data both ways: what a subdevice sends over its link is published on its `data` channel;
+ * what the hub sends down to a subdevice goes over the link it is attached to.
+ */
+@injectable()
+export class DataForwarding {
+  readonly #tasks: TaskTracker;
+  #subscriptions: Subscription[] = [];
+
+  constructor(
+    @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
+    @inject(LOGGER) private readonly logger: Logger,
+    private readonly directory: SubdeviceDirectory,
+  ) {
+    this.#tasks = new TaskTracker(logger);
+  }
+
+  start(): void {
+    if (this.#subscriptions.length > 0) return;
+    this.directory.open();
+    for (const link of this.directory.links) {
+      this.#subscriptions.push(
+        link.on('data', ({ subdevice, payload }) => {
+          this.#tasks.run(`forwarding data of ${subdeviceKey(subdevice)} to the hub`, (signal) =>
+            this.hub.publishData(subdevice, 'data', payload, { signal }),
+          );
+        }),
+      );
+    }
+    this.#subscriptions.push(
+      this.hub.on('downlink', ({ subdevice, payload }) => {
+        const key = subdeviceKey(subdevice);
+        const entry = this.directory.find(subdevice);
+        if (!entry) {
+          this.logger.warn('downlink for a subdevice that is not attached; dropped', { subdevice: key });
+          return;
+        }
+        this.#tasks.run(`forwarding downlink to ${key}`, (signal) => entry.link.send(subdevice, payload, { signal }));
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.#subscriptions) s.close();
+    this.#subscriptions = [];
+    await this.#tasks.abort();
+  }
+
+  idle(): Promise<void> {
+    return this.#tasks.idle();
+  }
+}

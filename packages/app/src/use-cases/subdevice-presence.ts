@@ -1,0 +1,160 @@
+import { inject, injectable } from 'tsyringe';
+import {
+  GATEWAY_SETTINGS,
+  HUB_TRANSPORT,
+  LOGGER,
+  TypedEmitter,
+  sameSubdevice,
+  subdeviceKey,
+  type CallOptions,
+  type HubTransport,
+  type Logger,
+  type SubdeviceId,
+  type SubdeviceResult,
+  type Subscription,
+} from '@iotgw/domain';
+import type { GatewaySettings } from '../gateway-settings.js';
+import { TaskTracker } from '../task-tracker.js';
+import { SubdeviceDirectory } from './subdevice-directory.js';
+import { SubdeviceSessions } from './subdevice-sessions.js';
+
+export interface PresenceEvents {
+  [event: string]: (payload: never) => void;
+  /** The hub accepted the subdevice online (after start, attach or reconnect). */
+  online: (subdevice: SubdeviceId) => void;
+}
+
+/**
+ * Keeps the hub's view of which subdevices are online true:
+ * - declared subdevices go online at start (policy `at_start`) or when their link announces them
+ *   (policy `on_attach`), in batches of `batchSize`;
+ * - a subdevice that detaches goes offline;
+ * - after the hub connection comes back (the hub forgot everything), every subdevice that should
+ *   be online goes online again.
+ */
+@injectable()
+export class SubdevicePresence {
+  readonly #events = new TypedEmitter<PresenceEvents>();
+  readonly #tasks: TaskTracker;
+  /** Subdevices that should be online now, by key. */
+  readonly #wanted = new Map<string, SubdeviceId>();
+  #subscriptions: Subscription[] = [];
+
+  constructor(
+    @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
+    @inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+    @inject(LOGGER) private readonly logger: Logger,
+    private readonly directory: SubdeviceDirectory,
+    private readonly sessions: SubdeviceSessions,
+  ) {
+    this.#tasks = new TaskTracker(logger);
+  }
+
+  on<K extends keyof PresenceEvents & string>(event: K, listener: PresenceEvents[K]): Subscription {
+    return this.#events.on(event, listener);
+  }
+
+  /** Follows attach/detach/reconnect; with `at_start`, brings every declared subdevice online. */
+  async start(options: CallOptions = {}): Promise<void> {
+    this.directory.open();
+    this.#subscriptions.push(
+      this.directory.on('attached', ({ subdevice }) => {
+        if (!this.isDeclared(subdevice)) {
+          this.logger.warn('an undeclared subdevice attached; ignoring it', { subdevice: subdeviceKey(subdevice) });
+          return;
+        }
+        // Already online (policy at_start): the hub knows; listeners still learn it is reachable now.
+        if (this.sessions.stateOf(subdevice) === 'online') {
+          this.#events.emit('online', subdevice);
+          return;
+        }
+        this.#tasks.run('bringing an attached subdevice online', (signal) => this.bringOnline([subdevice], { signal }).then(() => {}));
+      }),
+      this.directory.on('detached', ({ subdevice }) => {
+        if (!this.#wanted.has(subdeviceKey(subdevice))) return;
+        this.#tasks.run('taking a detached subdevice offline', (signal) => this.takeOffline([subdevice], { signal }).then(() => {}));
+      }),
+      this.hub.on('reconnected', () => {
+        for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+        this.#tasks.run('bringing subdevices online again after reconnect', (signal) =>
+          this.bringOnline([...this.#wanted.values()], { signal }).then(() => {}),
+        );
+      }),
+    );
+    const declared = this.settings.subdevices;
+    const first =
+      this.settings.onlinePolicy === 'at_start'
+        ? declared
+        : declared.filter((s) => this.directory.find(s) !== undefined);
+    if (first.length > 0) await this.bringOnline(first, options);
+  }
+
+  /** Stops following events and cancels background work. Does not take anything offline. */
+  async stop(): Promise<void> {
+    for (const s of this.#subscriptions) s.close();
+    this.#subscriptions = [];
+    await this.#tasks.abort();
+  }
+
+  /** Resolves when no background online/offline call is running (tests and orderly shutdown). */
+  idle(): Promise<void> {
+    return this.#tasks.idle();
+  }
+
+  isDeclared(subdevice: SubdeviceId): boolean {
+    return this.settings.subdevices.some((d) => sameSubdevice(d, subdevice));
+  }
+
+  /** Asks the hub to put `subdevices` online, in batches; one result per subdevice, in order. */
+  async bringOnline(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    for (const s of subdevices) this.#wanted.set(subdeviceKey(s), s);
+    const results = await this.#batched(subdevices, (batch) =>
+      this.hub.online(batch, { timeoutMs: this.settings.hubTimeoutMs, ...options }),
+    );
+    for (const r of results) {
+      const key = subdeviceKey(r.subdevice);
+      if (r.ok) {
+        this.sessions.apply(r.subdevice, 'online_succeeded');
+        this.logger.info('subdevice online', { subdevice: key });
+        this.#events.emit('online', r.subdevice);
+      } else {
+        this.logger.warn(`the hub refused to put the subdevice online: ${r.message}`, { subdevice: key, hubCode: r.hubCode });
+      }
+    }
+    return results;
+  }
+
+  async takeOffline(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    for (const s of subdevices) this.#wanted.delete(subdeviceKey(s));
+    const results = await this.#batched(subdevices, (batch) =>
+      this.hub.offline(batch, { timeoutMs: this.settings.hubTimeoutMs, ...options }),
+    );
+    for (const r of results) {
+      const key = subdeviceKey(r.subdevice);
+      if (r.ok) {
+        this.sessions.apply(r.subdevice, 'offline_succeeded');
+        this.logger.info('subdevice offline', { subdevice: key });
+      } else {
+        this.logger.warn(`the hub refused to take the subdevice offline: ${r.message}`, { subdevice: key, hubCode: r.hubCode });
+      }
+    }
+    return results;
+  }
+
+  /** Subdevices the gateway keeps online (re-onlined after a reconnect). */
+  wanted(): SubdeviceId[] {
+    return [...this.#wanted.values()];
+  }
+
+  async #batched(
+    subdevices: readonly SubdeviceId[],
+    call: (batch: SubdeviceId[]) => Promise<SubdeviceResult[]>,
+  ): Promise<SubdeviceResult[]> {
+    const size = Math.max(1, this.settings.batchSize);
+    const results: SubdeviceResult[] = [];
+    for (let i = 0; i < subdevices.length; i += size) {
+      results.push(...(await call(subdevices.slice(i, i + size))));
+    }
+    return results;
+  }
+}
