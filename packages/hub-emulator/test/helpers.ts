@@ -100,3 +100,15 @@ export function bindEntry(sub: { productId: string; deviceName: string; deviceSe
 }
 
 export const sub = (d: { productId: string; deviceName: string }) => ({ productId: d.productId, deviceName: d.deviceName });
+
+/** SUBACK return codes per topic (mqtt.js rejects the promise form when any is 128). */
+export async function subscribeCodes(client: MqttClient, topics: string[], qos: 0 | 1 = 0): Promise<number[]> {
+  try {
+    const granted = await client.subscribeAsync(topics, { qos });
+    return granted.map((g) => g.qos);
+  } catch (error) {
+    const packet = (error as { packet?: { granted?: number[] } }).packet;
+    if (!packet?.granted) throw error;
+    return packet.granted;
+  }
+}

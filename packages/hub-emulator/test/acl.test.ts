@@ -1,0 +1,75 @@
+import test from 'ava';
+import { connectDevice, connectGateway, GW2, startHub, sub, SUB1, SUB2, subscribeCodes } from './helpers.js';
+
+test('a gateway may subscribe to its own topics and a bound online subdevice data topic', async (t) => {
+  const fx = await startHub();
+  try {
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const granted = await gw.client.subscribeAsync(['GW00000001/gw1/data', 'SB00000001/test1/data', '$ota/update/SB00000001/test1'], { qos: 1 });
+    t.deepEqual(granted.map((g) => g.qos), [1, 1, 1]);
+    t.is(fx.hub.stats.aclDenials, 0);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('subscribe denials: unbound subdevice, bound but offline data, another gateway, wildcards', async (t) => {
+  const fx = await startHub();
+  try {
+    const gw = await connectGateway(fx);
+    const granted = await subscribeCodes(gw.client, ['SB00000001/test2/data', 'SB00000001/test1/data', '$gateway/operation/result/GW00000002/gw2', 'SB00000001/+/data', '#']);
+    t.deepEqual(granted, [128, 128, 128, 128, 128]);
+    t.is(fx.hub.stats.aclDenials, 5);
+    t.deepEqual(fx.hub.denials.map((d) => d.action), ['subscribe', 'subscribe', 'subscribe', 'subscribe', 'subscribe']);
+    t.regex(fx.hub.denials[0]!.reason, /not bound/);
+    t.regex(fx.hub.denials[1]!.reason, /not online/);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('a publish to a foreign topic is denied, logged, counted and closes the connection', async (t) => {
+  const fx = await startHub();
+  try {
+    const other = await connectDevice(fx, GW2);
+    const closed = new Promise<void>((resolve) => other.once('close', () => resolve()));
+    other.publish('SB00000001/test1/data', '{"x":1}', { qos: 0 });
+    await closed;
+    t.is(fx.hub.stats.aclDenials, 1);
+    t.like(fx.hub.denials[0], { device: 'GW00000002/gw2', action: 'publish', topic: 'SB00000001/test1/data' });
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('a subdevice connecting directly may use only its own topics', async (t) => {
+  const fx = await startHub();
+  try {
+    const device = await connectDevice(fx, SUB2);
+    const granted = await subscribeCodes(device, ['SB00000001/test2/control', 'SB00000001/test1/data', '$gateway/operation/result/SB00000001/test2']);
+    // Own data: yes. Someone else's: no. Gateway operation result topic of itself: allowed as own topic.
+    t.deepEqual(granted, [0, 128, 0]);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('data published by the gateway for an online bound subdevice reaches the hub and the console log', async (t) => {
+  const fx = await startHub();
+  try {
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const seen = new Promise<string>((resolve) => fx.hub.core.on('message', (m) => m.topic === 'SB00000001/test1/data' && resolve(m.payload)));
+    await gw.client.publishAsync('SB00000001/test1/data', '{"temp":21}', { qos: 1 });
+    t.is(await seen, '{"temp":21}');
+    // Downlink from the console side reaches the gateway's subscription.
+    await gw.client.subscribeAsync('SB00000001/test1/data', { qos: 1 });
+    const down = new Promise<string>((resolve) => gw.client.on('message', (topic, p) => topic === 'SB00000001/test1/data' && resolve(p.toString())));
+    await fx.hub.core.sendData('SB00000001/test1', '{"led":"on"}');
+    t.is(await down, '{"led":"on"}');
+    void SUB2;
+  } finally {
+    await fx.cleanup();
+  }
+});
