@@ -1,0 +1,100 @@
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startFirmwareServer, type FirmwareServer } from './helpers/firmware-server.js';
+import { withTempDir } from './helpers/temp-dir.js';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/obtain-image.js', import.meta.url));
+
+interface Line {
+  event: 'progress' | 'done' | 'failed';
+  bytes?: number;
+  md5?: string;
+  baseline?: number;
+  maxRss?: number;
+  message?: string;
+}
+
+function runChild(server: FirmwareServer, dataDir: string, checkpointBytes: number, onLine: (line: Line, child: ChildProcess) => void) {
+  const child = spawn(process.execPath, [FIXTURE], {
+    env: {
+      ...process.env,
+      IOTGW_FIXTURE: JSON.stringify({
+        job: { version: '2.0.0', url: server.url, md5: server.md5, size: server.size },
+        dataDir,
+        checkpointBytes,
+      }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (text) => onLine(JSON.parse(text) as Line, child));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited };
+}
+
+async function md5OfFile(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+test('a gateway killed with SIGKILL mid-download resumes after restart without fetching much twice', async (t) => {
+  const size = 4 * 1024 * 1024;
+  const checkpointBytes = 256 * 1024;
+  const piece = 16 * 1024;
+  const server = await startFirmwareServer(size);
+  try {
+    await withTempDir(async (dataDir) => {
+      server.plan = (n) => (n === 0 ? { throttle: { piece, everyMs: 5 } } : {});
+      const first = runChild(server, dataDir, checkpointBytes, (line, child) => {
+        if (line.event === 'progress' && (line.bytes ?? 0) >= 1.5 * 1024 * 1024) child.kill('SIGKILL');
+      });
+      t.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
+      const servedBeforeKill = server.bytesServed();
+      t.true(servedBeforeKill < size, 'killed mid-download');
+
+      let done: Line | undefined;
+      const second = runChild(server, dataDir, checkpointBytes, (line) => {
+        if (line.event === 'done' || line.event === 'failed') done = line;
+      });
+      t.is((await second.exited).code, 0, done?.message);
+      t.is(done?.md5, server.md5);
+      t.is(await md5OfFile(join(dataDir, 'firmware', `${server.md5}.bin`)), server.md5);
+      const resumedAt = Number(/^bytes=(\d+)-/.exec(server.requests[1]?.range ?? '')?.[1]);
+      t.true(resumedAt > 0, 'second run resumed instead of starting over');
+      // One chunk: at most one checkpoint interval is fetched again, plus the pieces in flight.
+      const refetched = server.bytesServed() - size;
+      t.log(`served ${server.bytesServed()} for ${size} (${refetched} again), resumed at ${resumedAt}`);
+      t.true(refetched <= checkpointBytes + 2 * piece, `re-fetched ${refetched} bytes`);
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+test('downloading a 200 MB image keeps RSS growth under 50 MB', async (t) => {
+  const size = 200 * 1024 * 1024;
+  const server = await startFirmwareServer(size);
+  try {
+    await withTempDir(async (dataDir) => {
+      let done: Line | undefined;
+      const run = runChild(server, dataDir, 4 * 1024 * 1024, (line) => {
+        if (line.event === 'done' || line.event === 'failed') done = line;
+      });
+      t.is((await run.exited).code, 0, done?.message);
+      t.is(done?.md5, server.md5);
+      const growth = (done!.maxRss! - done!.baseline!) / (1024 * 1024);
+      t.log(`RSS growth ${growth.toFixed(1)} MB`);
+      t.true(growth < 50, `RSS grew ${growth.toFixed(1)} MB`);
+    });
+  } finally {
+    await server.close();
+  }
+});
