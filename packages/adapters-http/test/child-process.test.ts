@@ -31,7 +31,7 @@ function runChild(server: FirmwareServer, dataDir: string, checkpointBytes: numb
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   lines.on('line', (text) => onLine(JSON.parse(text) as Line, child));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
