@@ -3,3 +3,6 @@ export * from './ble-central.port.js';
 export * from './ble.errors.js';
 export * from './ble-byte-stream.js';
 export * from './noble-ble-central.js';
+export * from './subdevice-match.js';
+export * from './backoff.js';
+export * from './ble-connection-supervisor.js';
