@@ -103,7 +103,10 @@ export class FakeFirmwareStore implements FirmwareStore {
       const leave = (): void => {
         download.waiters.delete(waiter);
         // The last caller gone: stop the download, keeping what arrived for the next obtain.
-        if (download.waiters.size === 0) download.abandoned = true;
+        if (download.waiters.size === 0) {
+          download.abandoned = true;
+          this.#forget(download);
+        }
       };
       signal.addEventListener('abort', leave, { once: true });
       try {
@@ -183,7 +186,7 @@ export class FakeFirmwareStore implements FirmwareStore {
     this.downloads.set(job.url, (this.downloads.get(job.url) ?? 0) + 1);
     this.starts.push({ url: job.url, from: download.received });
     this.#active.set(key, download);
-    download.promise = this.#run(download).finally(() => this.#active.delete(key));
+    download.promise = this.#run(download).finally(() => this.#forget(download));
     // Nobody may be waiting when it fails (every caller left); the failure is kept as state.
     download.promise.catch(() => undefined);
     return download;
@@ -228,6 +231,10 @@ export class FakeFirmwareStore implements FirmwareStore {
       throw new FirmwareError(-4, `firmware at ${job.url} does not match the job: md5 ${md5Hex(source)} size ${total}, expected md5 ${job.md5} size ${job.size}`);
     }
     return source;
+  }
+
+  #forget(download: Download): void {
+    if (this.#active.get(download.key) === download) this.#active.delete(download.key);
   }
 
   #keep(download: Download, error: Error): Error {
