@@ -4,3 +4,8 @@ export * from './frame.js';
 export * from './frame-decoder.js';
 export * from './messages.js';
 export * from './packet.js';
+export * from './session/scheduler.js';
+export * from './session/link-protocol.error.js';
+export * from './session/firmware-sender.js';
+export * from './session/gateway-engine.js';
+export * from './session/subdevice-engine.js';

@@ -1,0 +1,247 @@
+import type { Message } from '../messages.js';
+import { LinkProtocolError } from './link-protocol.error.js';
+
+/** The image to send. `read` may return fewer bytes only at the end. */
+export interface FirmwareSource {
+  readonly version: string;
+  readonly size: number;
+  /** 16 raw bytes. */
+  readonly md5: Uint8Array;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export type FirmwareOutcome =
+  | { readonly ok: true; readonly version: string }
+  | { readonly ok: false; readonly code: number; readonly message: string };
+
+export interface FirmwareProgress {
+  readonly phase: 'transferring' | 'applying';
+  readonly bytes: number;
+  readonly total: number;
+  /** Transfer: share of bytes acknowledged; applying: what the subdevice reported. */
+  readonly percent: number;
+}
+
+export interface FirmwareTransferOptions {
+  /** Bytes per FW_CHUNK. Default 512; capped by the subdevice's max frame size. */
+  readonly chunkSize?: number;
+  /** Chunks in flight before an acknowledgement. Default 4. */
+  readonly window?: number;
+  /** Go back to the last acknowledged offset when no ack came for this long. Default 1000 ms. */
+  readonly retransmitMs?: number;
+  /** Give up after this many timeouts in a row without progress. Default 10. */
+  readonly maxRetransmits?: number;
+  /** Resend FW_OFFER / FW_COMMIT this often until answered. Default 1000 ms. */
+  readonly controlRetryMs?: number;
+  /** Longest the subdevice may take to apply the image. Default 120 000 ms. */
+  readonly applyTimeoutMs?: number;
+}
+
+type Phase = 'offering' | 'transferring' | 'committing' | 'applying' | 'done';
+
+/**
+ * Gateway side of one firmware transfer: offer, windowed chunks with cumulative acks and
+ * go-back-N retransmission, commit, wait for the verdict. It emits messages through `send`;
+ * the session routes incoming firmware messages to `receive`.
+ */
+export class FirmwareSender {
+  readonly promise: Promise<FirmwareOutcome>;
+  #resolve!: (o: FirmwareOutcome) => void;
+  #reject!: (e: LinkProtocolError) => void;
+  #phase: Phase = 'offering';
+  #acked = 0;
+  #next = 0;
+  #deadline: number;
+  #retransmits = 0;
+  #dupAcks = 0;
+  #fastRetransmitArmed = true;
+  #applyDeadline = Infinity;
+  readonly #cache = new Map<number, Uint8Array>();
+  readonly #reading = new Set<number>();
+  readonly #chunkSize: number;
+  readonly #window: number;
+  readonly #retransmitMs: number;
+  readonly #maxRetransmits: number;
+  readonly #controlRetryMs: number;
+  readonly #applyTimeoutMs: number;
+
+  constructor(
+    private readonly source: FirmwareSource,
+    private readonly send: (m: Message) => void,
+    private readonly now: () => number,
+    private readonly onProgress: ((p: FirmwareProgress) => void) | undefined,
+    maxChunk: number,
+    options: FirmwareTransferOptions = {},
+  ) {
+    this.#chunkSize = Math.max(1, Math.min(options.chunkSize ?? 512, maxChunk));
+    this.#window = Math.max(1, options.window ?? 4);
+    this.#retransmitMs = options.retransmitMs ?? 1000;
+    this.#maxRetransmits = options.maxRetransmits ?? 10;
+    this.#controlRetryMs = options.controlRetryMs ?? 1000;
+    this.#applyTimeoutMs = options.applyTimeoutMs ?? 120_000;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#deadline = now() + this.#controlRetryMs;
+    this.#offer();
+  }
+
+  get finished(): boolean {
+    return this.#phase === 'done';
+  }
+
+  get ackedOffset(): number {
+    return this.#acked;
+  }
+
+  receive(m: Message): void {
+    if (this.#phase === 'done') return;
+    switch (m.type) {
+      case 'fw_accept':
+        if (this.#phase !== 'offering') return;
+        this.#acked = this.#next = Math.min(m.resumeOffset, this.source.size);
+        this.#phase = 'transferring';
+        this.#deadline = this.now() + this.#retransmitMs;
+        this.#progress();
+        this.#pump();
+        return;
+      case 'fw_ack':
+        this.#onAck(m.offset);
+        return;
+      case 'fw_applying':
+        if (this.#phase === 'committing' || this.#phase === 'applying') {
+          if (this.#phase === 'committing') this.#applyDeadline = this.now() + this.#applyTimeoutMs;
+          this.#phase = 'applying';
+          this.onProgress?.({ phase: 'applying', bytes: this.source.size, total: this.source.size, percent: m.percent });
+        }
+        return;
+      case 'fw_result':
+        this.#finish(m.ok ? { ok: true, version: m.version } : { ok: false, code: m.code, message: m.message });
+        return;
+      default:
+        return;
+    }
+  }
+
+  tick(): void {
+    if (this.#phase === 'done') return;
+    const now = this.now();
+    if (this.#phase === 'applying' && now >= this.#applyDeadline) {
+      this.fail(new LinkProtocolError('timeout', `subdevice did not report a result within ${this.#applyTimeoutMs} ms of applying`));
+      return;
+    }
+    if (now < this.#deadline) return;
+    if (this.#phase === 'transferring') {
+      this.#retransmits++;
+      if (this.#retransmits > this.#maxRetransmits) {
+        this.fail(new LinkProtocolError('timeout', `firmware transfer stalled at offset ${this.#acked}`));
+        return;
+      }
+      this.#next = this.#acked;
+      this.#deadline = now + this.#retransmitMs;
+      this.#pump();
+      return;
+    }
+    this.#retransmits++;
+    if (this.#phase !== 'applying' && this.#retransmits > this.#maxRetransmits) {
+      this.fail(new LinkProtocolError('timeout', `subdevice did not answer ${this.#phase === 'offering' ? 'FW_OFFER' : 'FW_COMMIT'}`));
+      return;
+    }
+    this.#deadline = now + this.#controlRetryMs;
+    if (this.#phase === 'offering') this.#offer();
+    else this.send({ type: 'fw_commit' });
+  }
+
+  fail(error: LinkProtocolError): void {
+    if (this.#phase === 'done') return;
+    this.#phase = 'done';
+    this.#cache.clear();
+    this.#reject(error);
+  }
+
+  #finish(outcome: FirmwareOutcome): void {
+    this.#phase = 'done';
+    this.#cache.clear();
+    this.#resolve(outcome);
+  }
+
+  #offer(): void {
+    this.send({ type: 'fw_offer', version: this.source.version, size: this.source.size, md5: this.source.md5, chunkSize: this.#chunkSize });
+  }
+
+  #onAck(offset: number): void {
+    if (this.#phase === 'committing' && offset < this.source.size) {
+      // The subdevice lacks bytes after all: go back to transferring from what it has.
+      this.#phase = 'transferring';
+      this.#acked = this.#next = offset;
+    }
+    if (this.#phase !== 'transferring') return;
+    if (offset > this.#acked && offset <= this.source.size) {
+      this.#acked = offset;
+      if (this.#next < offset) this.#next = offset;
+      this.#retransmits = 0;
+      this.#dupAcks = 0;
+      this.#fastRetransmitArmed = true;
+      this.#deadline = this.now() + this.#retransmitMs;
+      for (const key of this.#cache.keys()) if (key < offset) this.#cache.delete(key);
+      this.#progress();
+    } else if (offset === this.#acked && this.#next > this.#acked && this.#fastRetransmitArmed) {
+      // An ack that does not move means a chunk was lost and later ones arrived: resend at once
+      // rather than waiting for the timeout, but only once until the ack moves again.
+      if (++this.#dupAcks >= 2) {
+        this.#fastRetransmitArmed = false;
+        this.#next = this.#acked;
+        this.#deadline = this.now() + this.#retransmitMs;
+      }
+    }
+    if (this.#acked >= this.source.size) {
+      this.#phase = 'committing';
+      this.#retransmits = 0;
+      this.#deadline = this.now() + this.#controlRetryMs;
+      this.send({ type: 'fw_commit' });
+      return;
+    }
+    this.#pump();
+  }
+
+  #progress(): void {
+    const total = this.source.size;
+    this.onProgress?.({ phase: 'transferring', bytes: this.#acked, total, percent: total === 0 ? 100 : Math.floor((this.#acked * 100) / total) });
+  }
+
+  #pump(): void {
+    const size = this.source.size;
+    const limit = Math.min(size, this.#acked + this.#window * this.#chunkSize);
+    // Prefetch the whole window so sending never waits on a read once the ack arrives.
+    for (let off = this.#next; off < limit; off += this.#chunkSize) this.#fetch(off);
+    while (this.#phase === 'transferring' && this.#next < limit) {
+      const bytes = this.#cache.get(this.#next);
+      if (!bytes) return;
+      this.send({ type: 'fw_chunk', offset: this.#next, bytes });
+      this.#next += bytes.length;
+    }
+  }
+
+  #fetch(offset: number): void {
+    if (this.#cache.has(offset) || this.#reading.has(offset)) return;
+    this.#reading.add(offset);
+    const length = Math.min(this.#chunkSize, this.source.size - offset);
+    this.source.read(offset, length).then(
+      (bytes) => {
+        this.#reading.delete(offset);
+        if (this.#phase !== 'transferring' || offset < this.#acked) return;
+        if (bytes.length !== length) {
+          this.fail(new LinkProtocolError('read_failed', `image read at ${offset} returned ${bytes.length} of ${length} bytes`));
+          return;
+        }
+        this.#cache.set(offset, bytes);
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#reading.delete(offset);
+        this.fail(new LinkProtocolError('read_failed', `image read at ${offset} failed`, { cause: error }));
+      },
+    );
+  }
+}
