@@ -1,0 +1,126 @@
+import test from 'ava';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OtaJobRecord } from '../src/index.js';
+import { connectGateway, startHub, sub, SUB1 } from './helpers.js';
+
+// Written from the fact sheet (protocol.md §5) with raw JSON strings, not the codec, so the
+// emulator is checked against the documented wire format.
+const UPDATE = '$ota/update/SB00000001/test1';
+const REPORT = '$ota/report/SB00000001/test1';
+const progress = (state: string, extra: Record<string, string>, version: string) =>
+  JSON.stringify({ type: 'report_progress', report: { progress: { state, result_code: '0', result_msg: '', ...extra }, version } });
+
+test('full OTA: report_version → rsp, update_firmware, ranged download, progress, burning, done', async (t) => {
+  const fx = await startHub();
+  try {
+    const image = randomBytes(64 * 1024);
+    const path = join(fx.dir, 'fw-2.0.0.bin');
+    await writeFile(path, image);
+    const fw = await fx.hub.registerFirmware({ path, version: '2.0.0' });
+
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const inbox: any[] = [];
+    const waiters: Array<[string, (m: any) => void]> = [];
+    gw.client.on('message', (topic, payload) => {
+      if (topic !== UPDATE) return;
+      const m = JSON.parse(payload.toString());
+      inbox.push(m);
+      const i = waiters.findIndex(([type]) => type === m.type);
+      if (i >= 0) waiters.splice(i, 1)[0]![1](m);
+    });
+    const next = (type: string) => new Promise<any>((resolve) => waiters.push([type, resolve]));
+    await gw.client.subscribeAsync(UPDATE, { qos: 1 });
+
+    const rsp = next('report_version_rsp');
+    await gw.client.publishAsync(REPORT, '{"type":"report_version","report":{"version":"1.0.0"}}', { qos: 1 });
+    t.deepEqual(await rsp, { result_code: 0, result_msg: 'success', type: 'report_version_rsp', version: '1.0.0' });
+    t.is(fx.hub.core.reportedVersions.get('SB00000001/test1'), '1.0.0');
+
+    const update = next('update_firmware');
+    const job = await fx.hub.core.pushFirmware({ subdevice: 'SB00000001/test1', firmwareId: fw.id });
+    const command = await update;
+    t.is(command.version, '2.0.0');
+    t.is(command.file_size, image.length);
+    t.is(command.md5sum, createHash('md5').update(image).digest('hex'));
+    t.regex(command.url, /^http:\/\/127\.0\.0\.1:\d+\/firmware\/.+\?expires=\d+$/);
+
+    // Download in two ranged halves like an SDK resuming, reporting progress as strings.
+    await gw.client.publishAsync(REPORT, progress('downloading', { percent: '0' }, '2.0.0'), { qos: 0 });
+    const half = image.length / 2;
+    const first = Buffer.from(await (await fetch(command.url, { headers: { Range: `bytes=0-${half - 1}` } })).arrayBuffer());
+    await gw.client.publishAsync(REPORT, progress('downloading', { percent: '50' }, '2.0.0'), { qos: 0 });
+    const second = Buffer.from(await (await fetch(command.url, { headers: { Range: `bytes=${half}-${image.length}` } })).arrayBuffer());
+    const downloaded = Buffer.concat([first, second]);
+    t.is(createHash('md5').update(downloaded).digest('hex'), command.md5sum);
+    await gw.client.publishAsync(REPORT, progress('downloading', { percent: '100' }, '2.0.0'), { qos: 0 });
+    await gw.client.publishAsync(REPORT, progress('burning', {}, '2.0.0'), { qos: 1 });
+
+    const finished = new Promise<OtaJobRecord>((resolve) => fx.hub.core.on('ota', (j) => j.id === job.id && j.state === 'done' && resolve(j)));
+    await gw.client.publishAsync(REPORT, progress('done', {}, '2.0.0'), { qos: 1 });
+    const done = await finished;
+    t.deepEqual(done.reports.map((r) => r.report.state), ['downloading', 'downloading', 'downloading', 'burning', 'done']);
+    t.deepEqual(done.reports.filter((r) => r.report.state === 'downloading').map((r) => (r.report as { percent: number }).percent), [0, 50, 100]);
+    t.is(done.percent, 100);
+
+    const rsp2 = next('report_version_rsp');
+    await gw.client.publishAsync(REPORT, '{"type":"report_version","report":{"version":"2.0.0"}}', { qos: 1 });
+    t.is((await rsp2).version, '2.0.0');
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('a fail report records the code and message as the final state; later reports do not reopen it', async (t) => {
+  const fx = await startHub();
+  try {
+    const path = join(fx.dir, 'fw.bin');
+    await writeFile(path, randomBytes(100));
+    const fw = await fx.hub.registerFirmware({ path, version: '3.0.0' });
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const job = await fx.hub.core.pushFirmware({ subdevice: 'SB00000001/test1', firmwareId: fw.id });
+    const failed = new Promise<OtaJobRecord>((resolve) => fx.hub.core.on('ota', (j) => j.id === job.id && j.reports.length === 2 && resolve(j)));
+    await gw.client.publishAsync(REPORT, progress('fail', { result_code: '-4', result_msg: 'md5 mismatch' }, '3.0.0'), { qos: 1 });
+    await gw.client.publishAsync(REPORT, progress('downloading', { percent: '10' }, '3.0.0'), { qos: 0 });
+    const record = await failed;
+    t.is(record.state, 'fail');
+    t.is(record.failCode, -4);
+    t.is(record.failMessage, 'md5 mismatch');
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('malformed OTA reports and progress for no job are counted as protocol errors', async (t) => {
+  const fx = await startHub();
+  try {
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const errors = new Promise<void>((resolve) => {
+      let n = 0;
+      fx.hub.core.on('protocolError', () => ++n === 2 && resolve());
+    });
+    await gw.client.publishAsync(REPORT, '{"type":"report_progress","report":{"progress":{"state":"downloading","percent":"x"},"version":"1"}}', { qos: 1 });
+    await gw.client.publishAsync(REPORT, progress('done', {}, '9.9.9'), { qos: 1 });
+    await errors;
+    t.is(fx.hub.stats.protocolErrors, 2);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('pushFirmware refuses an unknown firmware id or device', async (t) => {
+  const fx = await startHub();
+  try {
+    await t.throwsAsync(fx.hub.core.pushFirmware({ subdevice: 'SB00000001/test1', firmwareId: 'nope' }), { code: 'validation.invalid' });
+    const path = join(fx.dir, 'fw.bin');
+    await writeFile(path, 'x');
+    const fw = await fx.hub.registerFirmware({ path, version: '1' });
+    await t.throwsAsync(fx.hub.core.pushFirmware({ subdevice: 'SB00000001/ghost', firmwareId: fw.id }), { code: 'validation.invalid' });
+  } finally {
+    await fx.cleanup();
+  }
+});
