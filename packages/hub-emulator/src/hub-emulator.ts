@@ -64,7 +64,11 @@ export class HubEmulator {
     readonly urls: HubEmulatorUrls,
     private readonly bus: HubBus,
     private readonly http: Server,
-  ) {}
+  ) {
+    this.api = new AdminApi(this);
+  }
+
+  private readonly api: AdminApi;
 
   static async start(options: HubEmulatorOptions = {}): Promise<HubEmulator> {
     const host = options.host ?? '127.0.0.1';
@@ -130,11 +134,10 @@ export class HubEmulator {
     late.core = core;
     const urls = { mqtt: mqttUrl, http: httpBase, console: `${httpBase}/` };
     const emulator = new HubEmulator(denials, authFailures, registry, catalog, core, firmwareHttp, urls, bus, http);
-    const api = new AdminApi(emulator);
     http.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', httpBase);
       if (firmwareHttp.handle(req, res, url)) return;
-      api.handle(req, res, url);
+      emulator.api.handle(req, res, url);
     });
     return emulator;
   }
@@ -162,6 +165,7 @@ export class HubEmulator {
   }
 
   async close(): Promise<void> {
+    this.api.closeStreams();
     this.http.closeAllConnections();
     await Promise.all([this.bus.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
     await this.registry.flush();

@@ -1,0 +1,86 @@
+import test from 'ava';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connectGateway, startHub, sub, SUB1 } from './helpers.js';
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: res.status, json: await res.json() };
+}
+
+test('lists devices without secrets, bindings and online state', async (t) => {
+  const fx = await startHub();
+  try {
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const devices = await call(fx.hub.urls.http, 'GET', '/api/devices');
+    t.is(devices.status, 200);
+    t.false(JSON.stringify(devices.json).includes('deviceSecret'));
+    t.like(devices.json.devices.find((d: any) => d.deviceName === 'test1'), { online: true, boundTo: 'GW00000001/gw1', gateway: false });
+    t.deepEqual((await call(fx.hub.urls.http, 'GET', '/api/bindings')).json.bindings, [{ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/test1' }]);
+    t.deepEqual((await call(fx.hub.urls.http, 'GET', '/api/online')).json.online.sort(), ['GW00000001/gw1', 'SB00000001/test1']);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('add device, bind, unbind, send data, register and push firmware, list jobs', async (t) => {
+  const fx = await startHub();
+  try {
+    const base = fx.hub.urls.http;
+    const gw = await connectGateway(fx);
+    t.is((await call(base, 'POST', '/api/devices', { productId: 'SB00000002', deviceName: 'new1', deviceSecret: 'c2VjcmV0' })).status, 201);
+    const change = gw.next('change');
+    t.deepEqual((await call(base, 'POST', '/api/bind', { gateway: 'GW00000001/gw1', subdevice: 'SB00000002/new1' })).json, { changed: true });
+    t.is((await change).payload.status, 1);
+    const unchange = gw.next('change');
+    t.deepEqual((await call(base, 'POST', '/api/unbind', { gateway: 'GW00000001/gw1', subdevice: 'SB00000002/new1' })).json, { changed: true });
+    t.is((await unchange).payload.status, 0);
+
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    await gw.client.subscribeAsync(['SB00000001/test1/data', '$ota/update/SB00000001/test1'], { qos: 1 });
+    const down = new Promise<string>((resolve) => gw.client.on('message', (topic, p) => topic === 'SB00000001/test1/data' && resolve(p.toString())));
+    t.is((await call(base, 'POST', '/api/data', { device: 'SB00000001/test1', payload: { led: 'on' } })).status, 200);
+    t.is(await down, '{"led":"on"}');
+
+    const path = join(fx.dir, 'fw.bin');
+    await writeFile(path, 'firmware-bytes');
+    const fw = await call(base, 'POST', '/api/firmware', { path, version: '1.1.0' });
+    t.is(fw.status, 201);
+    t.is(fw.json.firmware.size, 14);
+    const update = new Promise<any>((resolve) => gw.client.on('message', (topic, p) => topic.startsWith('$ota/update') && resolve(JSON.parse(p.toString()))));
+    const pushed = await call(base, 'POST', '/api/ota', { subdevice: 'SB00000001/test1', firmwareId: fw.json.firmware.id });
+    t.is(pushed.status, 201);
+    t.is((await update).version, '1.1.0');
+    t.is((await call(base, 'GET', '/api/ota')).json.jobs.length, 1);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('bad requests are 400 with a message naming the problem; unknown routes 404', async (t) => {
+  const fx = await startHub();
+  try {
+    const base = fx.hub.urls.http;
+    const bad = await call(base, 'POST', '/api/devices', { productId: 'lower', deviceName: 'x', deviceSecret: 's' });
+    t.is(bad.status, 400);
+    t.regex(bad.json.error, /product id/);
+    t.is((await call(base, 'POST', '/api/bind', { gateway: 'GW00000001/gw1', subdevice: 'SB00000001/ghost' })).status, 400);
+    t.is((await call(base, 'POST', '/api/ota', { subdevice: 'SB00000001/test1' })).status, 400);
+    t.is((await call(base, 'POST', '/api/faults', { cutAfterBytes: -1 })).status, 400);
+    t.is((await call(base, 'GET', '/api/nothing')).status, 404);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('fault knobs can be set over the API', async (t) => {
+  const fx = await startHub();
+  try {
+    const res = await call(fx.hub.urls.http, 'POST', '/api/faults', { fail500Count: 3, throttleBytesPerSec: 1000 });
+    t.deepEqual(res.json.faults, { fail500Count: 3, throttleBytesPerSec: 1000 });
+    t.is(fx.hub.firmwareFaults.fail500Count, 3);
+  } finally {
+    await fx.cleanup();
+  }
+});
