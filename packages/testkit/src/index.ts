@@ -13,3 +13,4 @@ export * from './contracts/state-store.contract.js';
 export * from './contracts/hub-transport.contract.js';
 export * from './contracts/firmware-store.contract.js';
 export * from './contracts/subdevice-link.contract.js';
+export * from './simulator/index.js';

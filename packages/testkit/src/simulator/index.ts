@@ -1,0 +1,3 @@
+export * from './byte-stream.js';
+export * from './throttled-pipe.js';
+export * from './subdevice-simulator.js';
