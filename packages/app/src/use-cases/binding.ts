@@ -26,8 +26,8 @@ import { SubdeviceSessions } from './subdevice-sessions.js';
  *   whole call with SecretMissingError before anything is sent); binding an already bound
  *   subdevice succeeds;
  * - `unbind`, `listBound`;
- * - a binding changed on the console (`bindingChanged`) updates the sessions; a declared, attached
- *   subdevice bound there is brought online.
+ * - a binding changed on the console (`bindingChanged`) updates the sessions; a subdevice bound
+ *   there that the online policy wants online (declared, and attached unless `at_start`) goes online.
  */
 @injectable()
 export class Binding {
@@ -52,7 +52,7 @@ export class Binding {
         this.logger.info(bound ? 'the hub bound a subdevice' : 'the hub unbound a subdevice', { subdevice: subdeviceKey(s) });
       }
       if (!bound) return;
-      const toOnline = subdevices.filter((s) => this.presence.isDeclared(s) && this.sessions.stateOf(s) !== 'online');
+      const toOnline = subdevices.filter((s) => this.presence.shouldBeOnline(s) && this.sessions.stateOf(s) !== 'online');
       if (toOnline.length > 0) {
         this.#tasks.run('bringing newly bound subdevices online', (signal) =>
           this.presence.bringOnline(toOnline, { signal }).then(() => {}),

@@ -15,7 +15,7 @@ import { SubdevicePresence } from './subdevice-presence.js';
 
 /**
  * The running gateway: listeners first (so no event is missed), then the hub connection, then the
- * links, then presence and OTA resume. `stop` undoes it in reverse order and cancels everything.
+ * links, then OTA (listening, resuming persisted jobs), then presence. `stop` undoes it in reverse order and cancels everything.
  */
 @injectable()
 export class GatewayService {
@@ -43,8 +43,9 @@ export class GatewayService {
       await link.start(options);
       this.#linksStarted++;
     }
-    await this.presence.start(options);
+    // OTA listens before presence brings anything online, so every online gets its version report.
     await this.ota.start(options);
+    await this.presence.start(options);
     this.logger.info('gateway started', { links: this.directory.links.length });
   }
 

@@ -66,6 +66,7 @@ class OtaRun {
     private readonly hub: HubTransport,
     private readonly clock: Clock,
     readonly logger: Logger,
+    private readonly hubTimeoutMs: number,
   ) {
     this.state = state;
   }
@@ -106,7 +107,7 @@ class OtaRun {
       this.lastReportedPercent = report.percent;
     }
     this.#reports = this.#reports.then(() =>
-      this.hub.reportFirmwareProgress(subdevice, report).catch((error: unknown) => {
+      this.hub.reportFirmwareProgress(subdevice, report, { timeoutMs: this.hubTimeoutMs }).catch((error: unknown) => {
         this.logger.warn(`could not report ${report.state} to the hub: ${toGatewayError(error).message}`);
       }),
     );
@@ -237,7 +238,7 @@ export class OtaCoordinator {
 
   #newRun(state: OtaJobState): OtaRun {
     const logger = this.logger.child({ subdevice: subdeviceKey(state.subdevice), version: state.job.version });
-    const run = new OtaRun(state, this.store, this.hub, this.clock, logger);
+    const run = new OtaRun(state, this.store, this.hub, this.clock, logger, this.settings.hubTimeoutMs);
     this.#runs.set(run.key, run);
     return run;
   }

@@ -105,6 +105,12 @@ export class SubdevicePresence {
     return this.settings.subdevices.some((d) => sameSubdevice(d, subdevice));
   }
 
+  /** True when the policy wants `subdevice` online now: declared, and attached unless policy is at_start. */
+  shouldBeOnline(subdevice: SubdeviceId): boolean {
+    if (!this.isDeclared(subdevice)) return false;
+    return this.settings.onlinePolicy === 'at_start' || this.directory.find(subdevice) !== undefined;
+  }
+
   /** Asks the hub to put `subdevices` online, in batches; one result per subdevice, in order. */
   async bringOnline(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
     for (const s of subdevices) this.#wanted.set(subdeviceKey(s), s);

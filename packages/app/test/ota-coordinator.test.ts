@@ -1,0 +1,255 @@
+import 'reflect-metadata';
+import test from 'ava';
+import { OTA_FAIL, type FirmwareDeliveryResult } from '@iotgw/domain';
+import { FakeFirmwareStore } from '@iotgw/testkit';
+import { otaStateKey } from '../src/index.js';
+import { harness, progressStates, SUB_A, SUB_B, until } from './support/harness.js';
+import { IMAGE, PhaseRecordingStore, URL_V2 } from './support/ota.js';
+
+test('the version a subdevice runs is reported when it goes online', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await until(() => h.hub.reports.length === 1, 'version reported');
+  t.deepEqual(progressStates(h.hub, SUB_A), ['version 1.0.0']);
+  await h.gateway.dispose();
+});
+
+test('an update end to end: 0%, 100%, burning, done, new version; every transition persisted; state removed at the end', async (t) => {
+  const store = new PhaseRecordingStore();
+  const h = await harness({ store });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await h.idle();
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'new version reported');
+  await h.idle();
+
+  t.deepEqual(progressStates(h.hub, SUB_A), [
+    'version 1.0.0',
+    'downloading 0',
+    'downloading 100',
+    'burning',
+    'done',
+    'version 2.0.0',
+  ]);
+  t.deepEqual(store.phases, ['update_received', 'downloading', 'downloaded', 'delivering', 'burning', 'done']);
+  t.is(new TextDecoder().decode(h.link.subdevice(SUB_A)?.lastImage), IMAGE, 'the subdevice got the exact image');
+  t.is(h.link.subdevice(SUB_A)?.version, '2.0.0');
+  t.is(store.job(SUB_A), undefined, 'finished and reported: forgotten');
+  t.is(h.firmware.cached, 0, 'the image was released');
+  await h.gateway.dispose();
+});
+
+test('download progress: 0% at once, then at most one report per second (by the Clock), 100% at once', async (t) => {
+  const firmware = new FakeFirmwareStore({ steps: 4 });
+  const h = await harness({ firmware });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  const job = firmware.addImage(URL_V2, new Uint8Array(400), '2.0.0');
+  firmware.pauseAt(100);
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await firmware.whenPaused();
+  await until(() => progressStates(h.hub, SUB_A).includes('downloading 0'), '0%');
+  t.false(progressStates(h.hub, SUB_A).includes('downloading 25'), '25% came within the second: not reported');
+  await h.clock.advance(1000);
+  firmware.resume();
+  await until(() => progressStates(h.hub, SUB_A).includes('done'), 'done');
+  await h.idle();
+  t.deepEqual(
+    progressStates(h.hub, SUB_A).filter((s) => s.startsWith('downloading')),
+    ['downloading 0', 'downloading 50', 'downloading 100'],
+    '50% after a second passed, 75% right after it suppressed, 100% at once',
+  );
+  await h.gateway.dispose();
+});
+
+test('many subdevices needing the same image: one download, every one updated', async (t) => {
+  const h = await harness({ ota: { concurrencyPerLink: 2 } });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  h.link.attach(SUB_B, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  h.hub.pushFirmwareUpdate(SUB_B, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('done') && progressStates(h.hub, SUB_B).includes('done'), 'both done');
+  await h.idle();
+  t.is(h.firmware.downloads.get(URL_V2), 1);
+  t.is(h.link.subdevice(SUB_B)?.version, '2.0.0');
+  await h.gateway.dispose();
+});
+
+test('OTA deliveries on one link run one at a time by default', async (t) => {
+  const h = await harness();
+  let active = 0;
+  let most = 0;
+  const deliver = h.link.deliverFirmware.bind(h.link);
+  h.link.deliverFirmware = async (...args): Promise<FirmwareDeliveryResult> => {
+    most = Math.max(most, ++active);
+    try {
+      return await deliver(...args);
+    } finally {
+      active--;
+    }
+  };
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  h.link.attach(SUB_B, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  h.hub.pushFirmwareUpdate(SUB_B, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('done') && progressStates(h.hub, SUB_B).includes('done'), 'both done');
+  t.is(most, 1);
+  await h.gateway.dispose();
+});
+
+for (const [code, why] of [
+  [OTA_FAIL.downloadTimeout, 'network'],
+  [OTA_FAIL.fileNotFound, 'HTTP 404'],
+  [OTA_FAIL.authFailed, 'URL expired'],
+  [OTA_FAIL.md5Mismatch, 'bad image'],
+] as const) {
+  test(`a download failing with ${code} (${why}) is reported as fail ${code}`, async (t) => {
+    const store = new PhaseRecordingStore();
+    const h = await harness({ store });
+    await h.gateway.start();
+    h.link.attach(SUB_A, '1.0.0');
+    await h.idle();
+    const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+    h.firmware.failNext(code, why);
+    h.hub.pushFirmwareUpdate(SUB_A, job);
+    await until(() => progressStates(h.hub, SUB_A).includes(`fail ${code}`), 'fail reported');
+    await h.idle();
+    t.deepEqual(progressStates(h.hub, SUB_A), ['version 1.0.0', 'downloading 0', `fail ${code}`]);
+    t.is(store.phases.at(-1), 'failed');
+    t.is(h.link.subdevice(SUB_A)?.deliveredFrom.length, 0, 'nothing delivered');
+    await h.gateway.dispose();
+  });
+}
+
+test('a download that takes too long fails with -1', async (t) => {
+  const h = await harness({ ota: { downloadTimeoutMs: 50 } });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.firmware.pauseAt(10);
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('fail -1'), 'fail -1');
+  h.firmware.resume();
+  await h.gateway.dispose();
+  t.pass();
+});
+
+test('the subdevice refusing to apply the image is reported as fail -5 with its message', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  h.link.setFirmwareBehaviour(SUB_A, { fail: 7, message: 'flash write error' });
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('fail -5'), 'fail -5');
+  const fail = h.hub.reports.find((r) => r.kind === 'progress' && r.report.state === 'fail');
+  t.regex(fail?.kind === 'progress' && fail.report.state === 'fail' ? fail.report.message : '', /code 7.*flash write error/);
+  t.deepEqual(progressStates(h.hub, SUB_A).slice(-2), ['burning', 'fail -5']);
+  await h.gateway.dispose();
+});
+
+test('a link cut during delivery resumes from the acknowledged offset when the subdevice reattaches', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  h.link.setFirmwareBehaviour(SUB_A, { cutAt: 200 });
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => h.link.subdevice(SUB_A)?.attached === false, 'cut');
+  h.link.attach(SUB_A, '1.0.0');
+  await until(() => progressStates(h.hub, SUB_A).includes('done'), 'done');
+  t.deepEqual(h.link.subdevice(SUB_A)?.deliveredFrom, [0, 200]);
+  await h.gateway.dispose();
+});
+
+test('a subdevice that is not attached gets fail -5 after attachTimeoutMs', async (t) => {
+  const h = await harness({ ota: { attachTimeoutMs: 50 } });
+  await h.gateway.start();
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('fail -5'), 'fail -5');
+  t.deepEqual(progressStates(h.hub, SUB_A), ['downloading 0', 'downloading 100', 'fail -5']);
+  await h.gateway.dispose();
+});
+
+test('a subdevice reporting another version after the update is a failure (-5)', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  const deliver = h.link.deliverFirmware.bind(h.link);
+  h.link.deliverFirmware = async (...args): Promise<FirmwareDeliveryResult> => {
+    await deliver(...args);
+    return { ok: true, version: '1.0.0' };
+  };
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('fail -5'), 'fail -5');
+  t.pass();
+  await h.gateway.dispose();
+});
+
+test('a repeated push of the running job is ignored; a different job replaces it', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  const v2 = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  const v3 = h.firmware.addImage('https://firmware.example/sensor-3.0.0.bin', IMAGE + 'v3', '3.0.0');
+  h.firmware.pauseAt(100);
+  h.hub.pushFirmwareUpdate(SUB_A, v2);
+  await h.firmware.whenPaused();
+  h.hub.pushFirmwareUpdate(SUB_A, v2);
+  await until(() => h.logger.lines.some((l) => l.message.includes('already in progress')), 'ignored');
+  h.hub.pushFirmwareUpdate(SUB_A, v3);
+  await until(() => progressStates(h.hub, SUB_A).includes('version 3.0.0'), 'v3 done');
+  h.firmware.resume();
+  await h.idle();
+  t.is(h.link.subdevice(SUB_A)?.version, '3.0.0');
+  t.is(h.gateway.service.ota.jobOf(SUB_A), undefined);
+  await h.gateway.dispose();
+});
+
+test('the hub refusing the final report: kept, and sent after the connection comes back', async (t) => {
+  const h = await harness({ hubTimeoutMs: 50 });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await h.idle();
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  // downloading 0, downloading 100, burning go through; the done report is never answered.
+  h.hub.delayNext('report', 0);
+  h.hub.delayNext('report', 0);
+  h.hub.delayNext('report', 0);
+  h.hub.dropNext('report');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => h.logger.lines.some((l) => l.message.includes('will retry after reconnect')), 'verdict not delivered');
+  await h.idle();
+  t.false(progressStates(h.hub, SUB_A).includes('done'));
+  t.is((h.store.snapshot()[otaStateKey(SUB_A)] as { phase?: string }).phase, 'done', 'kept as done, not reported');
+  h.hub.disconnect();
+  h.hub.reconnect();
+  await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'reported after reconnect');
+  await h.idle();
+  t.is(h.store.snapshot()[otaStateKey(SUB_A)], undefined);
+  await h.gateway.dispose();
+});
+
+test('dispose cancels a running update and keeps its state for the next start', async (t) => {
+  const store = new PhaseRecordingStore();
+  const h = await harness({ store });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, new Uint8Array(400), '2.0.0');
+  h.firmware.pauseAt(100);
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await h.firmware.whenPaused();
+  await h.gateway.dispose();
+  h.firmware.resume();
+  t.is((store.job(SUB_A) as { phase?: string }).phase, 'downloading');
+  t.false(progressStates(h.hub, SUB_A).some((s) => s.startsWith('fail')), 'a cancel is not a failure');
+});

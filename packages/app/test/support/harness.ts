@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { subdeviceId, type SubdeviceId } from '@iotgw/domain';
+import {
+  CapturingLogger,
+  FakeFirmwareStore,
+  FakeHub,
+  ManualClock,
+  MemorySecretStore,
+  MemoryStateStore,
+  MemorySubdeviceLink,
+} from '@iotgw/testkit';
+import { assembleGateway, PluginRegistry, type Gateway, type GatewayConfig } from '../../src/index.js';
+
+export const SUB_A = subdeviceId('PRODUCTAAA', 'sensor-a');
+export const SUB_B = subdeviceId('PRODUCTAAA', 'sensor-b');
+export const SUB_C = subdeviceId('PRODUCTBBB', 'valve:1');
+export const SECRETS: Record<string, string> = {
+  'PRODUCTAAA/sensor-a': 'c2VjcmV0LWE=',
+  'PRODUCTAAA/sensor-b': 'c2VjcmV0LWI=',
+  'PRODUCTBBB/valve:1': 'c2VjcmV0LWM=',
+};
+
+export interface HarnessOptions {
+  readonly subdevices?: readonly SubdeviceId[];
+  /** Bound on the hub before the test (default: every declared subdevice). */
+  readonly bound?: readonly SubdeviceId[];
+  readonly onlinePolicy?: GatewayConfig['onlinePolicy'];
+  readonly batchSize?: number;
+  readonly ota?: GatewayConfig['ota'];
+  readonly linkCount?: number;
+  readonly hubTimeoutMs?: number;
+  // Shared across a "restart": the same disk, the same downloaded images.
+  readonly store?: MemoryStateStore;
+  readonly firmware?: FakeFirmwareStore;
+  readonly secrets?: MemorySecretStore;
+}
+
+export interface Harness {
+  readonly hub: FakeHub;
+  readonly links: MemorySubdeviceLink[];
+  readonly link: MemorySubdeviceLink;
+  readonly firmware: FakeFirmwareStore;
+  readonly store: MemoryStateStore;
+  readonly clock: ManualClock;
+  readonly logger: CapturingLogger;
+  readonly secrets: MemorySecretStore;
+  readonly gateway: Gateway;
+  idle(): Promise<void>;
+}
+
+/** A gateway assembled through the plugin registry from the testkit fakes, not started. */
+export async function harness(options: HarnessOptions = {}): Promise<Harness> {
+  const subdevices = options.subdevices ?? [SUB_A, SUB_B];
+  const hub = new FakeHub({
+    subdevices: Object.entries(SECRETS).map(([key, secret]) => ({ subdevice: keyToId(key), secret })),
+    bound: options.bound ?? subdevices,
+  });
+  const links = Array.from({ length: options.linkCount ?? 1 }, (_, i) => new MemorySubdeviceLink({ name: `link${i}` }));
+  const firmware = options.firmware ?? new FakeFirmwareStore();
+  const store = options.store ?? new MemoryStateStore();
+  const clock = new ManualClock();
+  const logger = new CapturingLogger();
+  const secrets = options.secrets ?? new MemorySecretStore(SECRETS);
+  const registry = new PluginRegistry()
+    .register('hub:memory', () => hub)
+    .register('firmware:memory', () => firmware)
+    .register('link:memory', (o) => {
+      const link = links[Number(o['index'])];
+      if (!link) throw new Error(`no link ${String(o['index'])}`);
+      return link;
+    });
+  const gateway = await assembleGateway(
+    {
+      hub: { kind: 'hub:memory' },
+      firmware: { kind: 'firmware:memory' },
+      links: links.map((_, index) => ({ kind: 'link:memory', options: { index } })),
+      subdevices: [...subdevices],
+      ...(options.onlinePolicy ? { onlinePolicy: options.onlinePolicy } : {}),
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+      hubTimeoutMs: options.hubTimeoutMs ?? 2000,
+      ota: { attachTimeoutMs: 2000, verdictTimeoutMs: 2000, deliveryTimeoutMs: 5000, ...options.ota },
+    },
+    registry,
+    { logger, clock, stateStore: store, secretStore: secrets },
+  );
+  return {
+    hub,
+    links,
+    link: links[0]!,
+    firmware,
+    store,
+    clock,
+    logger,
+    secrets,
+    gateway,
+    idle: () => gateway.service.idle(),
+  };
+}
+
+export function keyToId(key: string): SubdeviceId {
+  const [p, d] = key.split('/');
+  return subdeviceId(p!, d!);
+}
+
+/** Waits (on macrotask turns, no timers) until `check` holds; fails the test after `turns`. */
+export async function until(check: () => boolean, what: string, turns = 20_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (check()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+export function progressStates(hub: FakeHub, sub: SubdeviceId): string[] {
+  return hub.reports
+    .filter((r) => r.subdevice.deviceName === sub.deviceName && r.subdevice.productId === sub.productId)
+    .map((r) =>
+      r.kind === 'version'
+        ? `version ${r.version}`
+        : r.report.state === 'downloading'
+          ? `downloading ${r.report.percent}`
+          : r.report.state === 'fail'
+            ? `fail ${r.report.code}`
+            : r.report.state,
+    );
+}
