@@ -1,0 +1,86 @@
+import test from 'ava';
+import { CancelledError, throwIfAborted, TimeoutError, withDeadline } from '../src/index.js';
+
+const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('withDeadline resolves with the work result', async (t) => {
+  t.is(await withDeadline('op', {}, 1000, () => Promise.resolve(42)), 42);
+});
+
+test('withDeadline passes the work its rejection unchanged', async (t) => {
+  const failure = new Error('work failed');
+  t.is(await t.throwsAsync(withDeadline('op', {}, 1000, () => Promise.reject(failure))), failure);
+});
+
+test('a timeout rejects with TimeoutError naming the operation and aborts the work signal', async (t) => {
+  let workSignal: AbortSignal | undefined;
+  const error = await t.throwsAsync(
+    withDeadline('bind ABCDEFGHIJ/sub1', { timeoutMs: 20 }, 10_000, (signal) => {
+      workSignal = signal;
+      return new Promise<never>(() => {});
+    }),
+    { instanceOf: TimeoutError },
+  );
+  t.is(error?.timeoutMs, 20);
+  t.regex(error?.message ?? '', /bind ABCDEFGHIJ\/sub1 timed out after 20 ms/);
+  t.true(workSignal?.aborted);
+  t.true(workSignal?.reason instanceof TimeoutError);
+});
+
+test('the default timeout applies when the caller gives none', async (t) => {
+  const error = await t.throwsAsync(withDeadline('op', {}, 15, () => new Promise<never>(() => {})), { instanceOf: TimeoutError });
+  t.is(error?.timeoutMs, 15);
+});
+
+test('a cancel rejects with CancelledError (not TimeoutError) and aborts the work signal', async (t) => {
+  const controller = new AbortController();
+  let workSignal: AbortSignal | undefined;
+  const pending = withDeadline('online', { signal: controller.signal, timeoutMs: 10_000 }, 10_000, (signal) => {
+    workSignal = signal;
+    return new Promise<never>(() => {});
+  });
+  await wait(5);
+  controller.abort(new Error('user pressed stop'));
+  const error = await t.throwsAsync(pending, { instanceOf: CancelledError });
+  t.false(error instanceof TimeoutError);
+  t.is((error?.cause as Error).message, 'user pressed stop');
+  t.true(workSignal?.aborted);
+  t.true(workSignal?.reason instanceof CancelledError);
+});
+
+test('an already aborted signal rejects before the work starts', async (t) => {
+  const controller = new AbortController();
+  controller.abort();
+  let started = false;
+  await t.throwsAsync(
+    withDeadline('op', { signal: controller.signal }, 1000, () => {
+      started = true;
+      return Promise.resolve();
+    }),
+    { instanceOf: CancelledError },
+  );
+  t.false(started);
+});
+
+test('no timeout is armed for 0, negative or infinite timeouts', async (t) => {
+  for (const timeoutMs of [0, -1, Number.POSITIVE_INFINITY]) {
+    t.is(await withDeadline('op', { timeoutMs }, 1, () => wait(10).then(() => 'done')), 'done', String(timeoutMs));
+  }
+});
+
+test('withDeadline removes its abort listener when done', async (t) => {
+  const controller = new AbortController();
+  await withDeadline('op', { signal: controller.signal }, 1000, () => Promise.resolve(1));
+  // Aborting later must not reject anything or throw.
+  t.notThrows(() => controller.abort());
+});
+
+test('throwIfAborted throws CancelledError only for an aborted signal', (t) => {
+  t.notThrows(() => throwIfAborted(undefined, 'x'));
+  t.notThrows(() => throwIfAborted(new AbortController().signal, 'x'));
+  const c = new AbortController();
+  c.abort('why');
+  const error = t.throws(() => throwIfAborted(c.signal, 'read'), { instanceOf: CancelledError });
+  t.is(error.cause, 'why');
+  t.is(error.message, 'read was cancelled');
+});
