@@ -9,3 +9,4 @@ export { HubCore, type HubMessageRecord } from './hub-core.js';
 export type { OtaJobRecord, OtaJobState } from './ota-job.record.js';
 export { EMULATOR_RESULT } from './emulator-result-codes.js';
 export { RegistryError, HubEmulatorStartError } from './hub-emulator.errors.js';
+export { runHubCli, HUB_CLI_HELP, type HubCliIo } from './hub-cli.js';

@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import type { Logger } from '@iotgw/domain';
+import { HubEmulator } from './hub-emulator.js';
+
+export const HUB_CLI_HELP = `Usage: iotgw hub [options]
+
+Runs a local Tencent Cloud IoT Hub emulator: MQTT broker with key auth and topic ACL, gateway
+operations, OTA pushes, firmware HTTP server and a web console. Runs until SIGINT/SIGTERM.
+
+Options:
+  --port <n>          MQTT port of the embedded broker (default 1883; 0 = any free port)
+  --http-port <n>     HTTP port for firmware downloads, admin API and console (default 8080; 0 = any)
+  --host <addr>       interface to listen on (default 127.0.0.1)
+  --registry <file>   registry JSON (devices, secrets, bindings); loaded at start, saved on change
+                      (default: in memory only)
+  --broker <url>      mqtt://host:port: run the hub logic as a client of that broker instead of
+                      embedding one. Auth and ACL are then the broker's job (e.g. mosquitto's
+                      password_file / acl_file); the emulator only answers operations and OTA.
+  --help              show this help
+`;
+
+export interface HubCliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  logger?: Logger;
+  /** Resolves when the process should stop; default: the first SIGINT or SIGTERM. */
+  untilStopped?: Promise<void>;
+  /** Called once the emulator is listening (tests use it to find the URLs). */
+  onReady?: (hub: HubEmulator) => void;
+}
+
+function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number 0..65535, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function signals(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** The `iotgw hub` command. Returns the process exit code (0 clean stop, 2 usage, 1 failure). */
+export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout: (l) => console.log(l), stderr: (l) => console.error(l) }): Promise<number> {
+  let values: { port?: string; 'http-port'?: string; host?: string; registry?: string; broker?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: 'string' },
+        'http-port': { type: 'string' },
+        host: { type: 'string' },
+        registry: { type: 'string' },
+        broker: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${HUB_CLI_HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(HUB_CLI_HELP);
+    return 0;
+  }
+  let hub: HubEmulator;
+  try {
+    const broker = values.broker;
+    if (broker !== undefined && !/^mqtts?:\/\//.test(broker)) throw new Error(`--broker must be an mqtt:// URL, got ${JSON.stringify(broker)}`);
+    // Listen for signals before starting so a quick Ctrl-C is not lost.
+    const stopped = io.untilStopped ?? signals();
+    const started = process.hrtime.bigint();
+    hub = await HubEmulator.start({
+      mqttPort: port(values.port, '--port', 1883),
+      httpPort: port(values['http-port'], '--http-port', 8080),
+      host: values.host ?? '127.0.0.1',
+      ...(values.registry ? { registryPath: values.registry } : {}),
+      ...(broker ? { brokerUrl: broker } : {}),
+      ...(io.logger ? { logger: io.logger } : {}),
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    io.stdout(`hub emulator ready in ${ms.toFixed(0)} ms`);
+    io.stdout(`MQTT:    ${hub.urls.mqtt}`);
+    io.stdout(`HTTP:    ${hub.urls.http}`);
+    io.stdout(`console: ${hub.urls.console}`);
+    io.onReady?.(hub);
+    await stopped;
+  } catch (error) {
+    io.stderr(`iotgw hub: ${(error as Error).message}`);
+    return 1;
+  }
+  io.stdout('stopping hub emulator');
+  await hub.close();
+  return 0;
+}

@@ -1,0 +1,54 @@
+import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runHubCli, type HubEmulator } from '../src/index.js';
+import { sampleRegistry } from './helpers.js';
+
+test('--help documents every option and exits 0', async (t) => {
+  const out: string[] = [];
+  t.is(await runHubCli(['--help'], { stdout: (l) => out.push(l), stderr: () => undefined }), 0);
+  for (const option of ['--port', '--http-port', '--registry', '--broker', '--help']) t.true(out.join('\n').includes(option), option);
+});
+
+test('an unknown option or a bad port is a usage error', async (t) => {
+  const err: string[] = [];
+  t.is(await runHubCli(['--nope'], { stdout: () => undefined, stderr: (l) => err.push(l) }), 2);
+  t.is(await runHubCli(['--port', 'x'], { stdout: () => undefined, stderr: (l) => err.push(l) }), 1);
+  t.regex(err.join('\n'), /--port must be a port number/);
+});
+
+test('prints the MQTT, HTTP and console URLs, serves, and stops cleanly when told to', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hub-cli-'));
+  try {
+    const registry = join(dir, 'registry.json');
+    await writeFile(registry, JSON.stringify(sampleRegistry()));
+    let stop!: () => void;
+    const untilStopped = new Promise<void>((resolve) => (stop = resolve));
+    const out: string[] = [];
+    let hub: HubEmulator | undefined;
+    let onReady!: () => void;
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
+    const running = runHubCli(['--port', '0', '--http-port', '0', '--registry', registry], {
+      stdout: (l) => out.push(l),
+      stderr: (l) => out.push(l),
+      untilStopped,
+      onReady: (h) => {
+        hub = h;
+        onReady();
+      },
+    });
+    await ready;
+    const text = out.join('\n');
+    t.regex(text, /MQTT: +mqtt:\/\/127\.0\.0\.1:\d+/);
+    t.regex(text, /HTTP: +http:\/\/127\.0\.0\.1:\d+/);
+    t.regex(text, /console: +http:\/\/127\.0\.0\.1:\d+\//);
+    const res = await fetch(`${hub!.urls.http}/api/devices`);
+    t.is(((await res.json()) as any).devices.length, 4);
+    stop();
+    t.is(await running, 0);
+    await t.throwsAsync(fetch(`${hub!.urls.http}/api/devices`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
