@@ -6,3 +6,4 @@ export * from './noble-ble-central.js';
 export * from './subdevice-match.js';
 export * from './backoff.js';
 export * from './ble-connection-supervisor.js';
+export * from './ble-subdevice-link.js';

@@ -1,0 +1,74 @@
+import { subdeviceId, subdeviceKey, type SubdeviceId } from '@iotgw/domain';
+import {
+  SimulatedBleCentral,
+  SimulatedBlePeripheral,
+  SimulatedBleSubdevice,
+  type SubdeviceLinkHarness,
+} from '@iotgw/testkit';
+import { BleSubdeviceLink, IOTGW_GATT_PROFILE } from '../src/index.js';
+
+export const SUB_A = subdeviceId('ABCDEFGHIJ', 'sensor-a');
+export const SUB_B = subdeviceId('ABCDEFGHIJ', 'sensor-b');
+
+export interface BleHarness extends SubdeviceLinkHarness {
+  readonly link: BleSubdeviceLink;
+  readonly central: SimulatedBleCentral;
+  readonly sims: Map<string, SimulatedBleSubdevice>;
+  /** Sizes of every ATT write the gateway made, per peripheral. */
+  readonly attWrites: Map<string, number[]>;
+}
+
+/** A BleSubdeviceLink on a simulated central, with two simulated subdevices (powered off at first). */
+export function makeBleHarness(mtu: number, latencyMs = 0): BleHarness {
+  const central = new SimulatedBleCentral({ latencyMs, advertiseIntervalMs: 5 });
+  const sims = new Map<string, SimulatedBleSubdevice>();
+  const attWrites = new Map<string, number[]>();
+  for (const [i, sub] of [SUB_A, SUB_B].entries()) {
+    const peripheral = new SimulatedBlePeripheral({
+      id: `c0:ff:ee:00:00:0${i}`,
+      localName: sub.deviceName,
+      serviceUuids: [IOTGW_GATT_PROFILE.service],
+      maxMtu: mtu,
+    });
+    peripheral.advertising = false;
+    central.addPeripheral(peripheral);
+    const sizes: number[] = [];
+    attWrites.set(subdeviceKey(sub), sizes);
+    peripheral.onSession((s) => s.onData((b) => sizes.push(b.length)));
+    sims.set(subdeviceKey(sub), new SimulatedBleSubdevice(peripheral, { subdevice: sub, firmwareVersion: '1.0.0' }));
+  }
+  const link = new BleSubdeviceLink({
+    central,
+    subdevices: [{ subdevice: SUB_A }, { subdevice: SUB_B }],
+    backoff: { initialMs: 20, maxMs: 200 },
+    engine: { firmware: { chunkSize: 512, retransmitMs: 300 } },
+  });
+  const sim = (s: SubdeviceId): SimulatedBleSubdevice => sims.get(subdeviceKey(s))!;
+  return {
+    link,
+    central,
+    sims,
+    attWrites,
+    subdevices: [SUB_A, SUB_B],
+    attach: (s, version) => {
+      sim(s).powerUp(version);
+      return Promise.resolve();
+    },
+    cut: (s) => {
+      sim(s).cut();
+      return Promise.resolve();
+    },
+    sendFromSubdevice: (s, payload) => sim(s).sendData(payload),
+    receivedBy: (s) => Promise.resolve([...sim(s).received]),
+    setFirmwareBehaviour: (s, behaviour) => {
+      sim(s).firmwareBehaviour = behaviour;
+      return Promise.resolve();
+    },
+    firmwareReceived: (s) => Promise.resolve(sim(s).lastImage),
+    dispose: async () => {
+      await link.stop();
+      for (const s of sims.values()) s.dispose();
+      await central.close();
+    },
+  };
+}
