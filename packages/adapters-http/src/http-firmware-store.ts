@@ -117,7 +117,9 @@ export class HttpFirmwareStore implements FirmwareStore {
     onProgress: ((progress: TransferProgress) => void) | undefined,
     signal: AbortSignal,
   ): Promise<void> {
-    const shared = this.downloads.get(job.md5) ?? this.start(job);
+    const running = this.downloads.get(job.md5);
+    // A download every caller has left is winding down; a newcomer starts the next one after it.
+    const shared = running && !running.controller.signal.aborted ? running : this.start(job, running);
     shared.waiters += 1;
     if (onProgress) {
       shared.listeners.add(onProgress);
@@ -149,7 +151,7 @@ export class HttpFirmwareStore implements FirmwareStore {
     if (signal.aborted) await this.cache.release(job.md5);
   }
 
-  private start(job: FirmwareJob): SharedDownload {
+  private start(job: FirmwareJob, previous: SharedDownload | undefined): SharedDownload {
     const controller = new AbortController();
     const clock = this.settings.clock;
     let startedAt = -1;
@@ -182,6 +184,8 @@ export class HttpFirmwareStore implements FirmwareStore {
     const paths = { part: join(this.dir, `${job.md5}.part`), progress: join(this.dir, `${job.md5}.progress.json`) };
     const done = (async () => {
       try {
+        // The previous download of this image still owns the partial file until it settles.
+        await previous?.done.catch(() => undefined);
         await downloadImage(job, paths, this.settings, controller.signal, report);
         const target = this.cache.pathOf(job.md5);
         await onDisk('move the verified firmware into the cache', target, () => rename(paths.part, target));
@@ -189,7 +193,7 @@ export class HttpFirmwareStore implements FirmwareStore {
         await this.cache.add(job.md5, job.size);
         this.settings.logger.info('firmware downloaded and verified', { firmware: job.version, md5: job.md5, size: job.size });
       } finally {
-        this.downloads.delete(job.md5);
+        if (this.downloads.get(job.md5)?.controller === controller) this.downloads.delete(job.md5);
       }
     })();
     // Waiters observe the outcome; this keeps a download nobody awaits any more from going unhandled.

@@ -1,9 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import type { FirmwareJob } from '@iotgw/domain';
+import type { FirmwareJob, GatewayError } from '@iotgw/domain';
 import { progressMatches, readProgressFile, removeProgressFile, writeProgressFile } from './progress-file.js';
-import { onDisk } from './storage-errors.js';
+import { onDisk, storageError } from './storage-errors.js';
 
 /** Writes are gathered up to this many bytes so a fast link costs few system calls. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -24,6 +24,9 @@ export class PartialImage {
   private pendingBytes = 0;
   private written = 0;
   private durable = 0;
+  /** A checkpoint running behind the download, so fsync does not stall the network. */
+  private syncing: Promise<void> | undefined;
+  private syncFailure: GatewayError | undefined;
 
   private constructor(
     readonly job: FirmwareJob,
@@ -69,30 +72,60 @@ export class PartialImage {
   }
 
   async append(chunk: Buffer): Promise<void> {
+    if (this.syncFailure) throw this.syncFailure;
     this.hash.update(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     if (this.pendingBytes >= WRITE_BATCH_BYTES) await this.flush();
-    if (this.bytes - this.durable >= this.checkpointBytes) await this.checkpoint();
+    // Checkpoints start every half interval and run behind the download (fsync must not stall the
+    // network); waiting for the previous one keeps un-recorded bytes under one full interval.
+    if (this.bytes - this.durable >= this.checkpointBytes / 2) {
+      if (this.syncing) {
+        if (this.bytes - this.durable < this.checkpointBytes) return;
+        await this.syncing;
+      }
+      await this.flush();
+      this.syncing ??= this.sync()
+        .catch((e: unknown) => {
+          this.syncFailure ??= storageError(e, 'sync the partial firmware file', this.paths.part);
+        })
+        .finally(() => {
+          this.syncing = undefined;
+        });
+    }
   }
 
   /** Makes every received byte durable and records it in the progress file. */
   async checkpoint(): Promise<void> {
+    await this.settle();
     await this.flush();
-    if (this.written === this.durable) return;
+    await this.sync();
+  }
+
+  /** fsync, then record the bytes that were written before it began (never more). */
+  private async sync(): Promise<void> {
+    const upTo = this.written;
+    if (upTo === this.durable) return;
     await onDisk('sync the partial firmware file', this.paths.part, () => this.handle.datasync());
     await writeProgressFile(this.paths.progress, {
       version: this.job.version,
-      downloaded_size: this.written,
+      downloaded_size: upTo,
       url: this.job.url,
       md5: this.job.md5,
       size: this.job.size,
     });
-    this.durable = this.written;
+    this.durable = Math.max(this.durable, upTo);
+  }
+
+  /** Waits for a background checkpoint; its failure surfaces here (or in the next checkpoint). */
+  private async settle(): Promise<void> {
+    if (this.syncing) await this.syncing;
+    if (this.syncFailure) throw this.syncFailure;
   }
 
   /** Throws away everything (the server restarted from byte 0, or the bytes are not the image). */
   async restart(): Promise<void> {
+    await this.settle().catch(() => undefined);
     this.pending = [];
     this.pendingBytes = 0;
     this.hash = createHash('md5');
@@ -108,6 +141,7 @@ export class PartialImage {
   }
 
   async close(): Promise<void> {
+    await this.settle().catch(() => undefined);
     await this.handle.close();
   }
 
