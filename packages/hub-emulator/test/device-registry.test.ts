@@ -1,0 +1,60 @@
+import test from 'ava';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeviceRegistry, HubEmulator, parseRegistry } from '../src/index.js';
+import { sampleRegistry } from './helpers.js';
+
+async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hub-reg-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a missing file is an empty registry, created atomically on the first change', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'registry.json');
+  const registry = await DeviceRegistry.open(path);
+  t.deepEqual(registry.toJSON(), { devices: [], bindings: [] });
+  await registry.addDevice({ productId: 'GW00000001', deviceName: 'gw1', deviceSecret: 'c2VjcmV0', gateway: true });
+  await registry.addDevice({ productId: 'SB00000001', deviceName: 's1', deviceSecret: 'c2VjcmV0' });
+  await registry.bind('GW00000001/gw1', 'SB00000001/s1');
+  const onDisk = JSON.parse(await readFile(path, 'utf8'));
+  t.deepEqual(onDisk.bindings, [{ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/s1' }]);
+  t.deepEqual(await readdir(dir), ['registry.json']);
+});
+
+test('the registry is reloaded on start: bindings made before a restart are still there', async (t) => {
+  const dir = await tempDir(t);
+  const registryPath = join(dir, 'registry.json');
+  await writeFile(registryPath, JSON.stringify(sampleRegistry()));
+  const first = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath });
+  await first.core.consoleBind({ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/test2' });
+  await first.close();
+  const second = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath });
+  try {
+    t.true(second.registry.isBound('GW00000001/gw1', 'SB00000001/test2'));
+    t.deepEqual(second.registry.listOnline(), []);
+  } finally {
+    await second.close();
+  }
+});
+
+test('binding a subdevice to another gateway moves it (one gateway per subdevice)', async (t) => {
+  const registry = new DeviceRegistry();
+  registry.load(sampleRegistry());
+  t.true(await registry.bind('GW00000002/gw2', 'SB00000001/test1'));
+  t.is(registry.gatewayOf('SB00000001/test1'), 'GW00000002/gw2');
+  t.false(await registry.bind('GW00000002/gw2', 'SB00000001/test1'));
+  await t.throwsAsync(registry.bind('GW00000002/gw2', 'SB00000001/none'), { message: /not in the registry/ });
+});
+
+test('malformed registry files are refused with a message naming the problem', async (t) => {
+  t.throws(() => parseRegistry('{'), { message: /not valid JSON/ });
+  t.throws(() => parseRegistry('{"devices":[{"productId":"X"}]}'), { message: /devices\[0\]/ });
+  t.throws(() => parseRegistry('{"devices":[],"bindings":[{"gateway":1}]}'), { message: /bindings\[0\]/ });
+  const dir = await tempDir(t);
+  const path = join(dir, 'bad.json');
+  await writeFile(path, 'not json');
+  await t.throwsAsync(HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath: path }), { code: 'validation.invalid' });
+});
