@@ -1,3 +1,5 @@
+// tsyringe needs the Reflect polyfill before any decorated class loads; apps should still import it first.
+import 'reflect-metadata';
 export { PluginRegistry, type PluginContext, type PluginFactory, type PluginOptions, type PortForKind } from './plugins/plugin-registry.js';
 export {
   assembleGateway,
