@@ -213,7 +213,7 @@ export class FakeFirmwareStore implements FirmwareStore {
       await turn();
       if (download.abandoned) throw this.#keep(download, new CancelledError(`firmware download ${job.version}`));
       download.received = next;
-      this.#partial.set(key, next);
+      if (this.#active.get(key) === download) this.#partial.set(key, next);
       this.#emit(download, total);
       if (interrupt && download.received >= interrupt.bytes && download.received < total) {
         throw this.#keep(download, new FirmwareError(interrupt.code, `download of ${job.url} broke at byte ${next}`));
@@ -238,7 +238,9 @@ export class FakeFirmwareStore implements FirmwareStore {
   }
 
   #keep(download: Download, error: Error): Error {
-    this.#partial.set(download.key, download.received);
+    // An abandoned download may have been superseded by a newer one that owns the partial bytes now.
+    const current = this.#active.get(download.key);
+    if (current === undefined || current === download) this.#partial.set(download.key, download.received);
     return error;
   }
 
