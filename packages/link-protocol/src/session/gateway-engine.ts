@@ -18,7 +18,7 @@ export interface PeerInfo {
   readonly capabilities: number;
 }
 
-export type PeerDetachReason = 'keepalive_timeout' | 'goodbye' | 'rehello' | 'stopped';
+export type PeerDetachReason = 'keepalive_timeout' | 'goodbye' | 'rehello' | 'link_lost' | 'stopped';
 
 export interface GatewayEngineOptions {
   readonly scheduler?: Scheduler;
@@ -101,6 +101,16 @@ export class GatewayEngine {
     this.#cancelTick?.();
     this.#cancelTick = undefined;
     for (const address of [...this.#peers.keys()]) this.#detach(address, 'stopped');
+  }
+
+  /** Ends every session at once (the port vanished): in-flight operations reject as detached. */
+  detachAll(reason: PeerDetachReason): void {
+    for (const address of [...this.#peers.keys()]) this.#detach(address, reason);
+  }
+
+  /** Abandons a running firmware transfer; the subdevice keeps what it acknowledged. */
+  cancelFirmware(address: number, reason = 'cancelled'): void {
+    this.#peers.get(address)?.firmware?.fail(new LinkProtocolError('stopped', reason));
   }
 
   /** Forget a partial frame (the port was reopened). Attached peers stay until their keepalive lapses. */

@@ -104,7 +104,21 @@ export class SubdeviceSimulator {
     this.start();
   }
 
-  sendData(payload: Uint8Array): Promise<void> {
+  /** Sends a reading up; if the HELLO handshake is still under way, waits for it first (up to `waitMs`). */
+  async sendData(payload: Uint8Array, waitMs = 5000): Promise<void> {
+    if (!this.connected && this.#subscription) {
+      await new Promise<void>((resolve) => {
+        const timer = this.#setTimer(waitMs, () => {
+          sub.close();
+          resolve();
+        });
+        const sub = this.events.on('connected', () => {
+          timer();
+          sub.close();
+          resolve();
+        });
+      });
+    }
     return this.#engine.sendData(payload);
   }
 
