@@ -1,1 +1,4 @@
-export {};
+export { MqttHubTransport } from './mqtt-hub-transport.js';
+export { resolveEndpoint, type MqttHubTransportOptions, type HubAuth, type OutboxOverflowPolicy, type ResolvedEndpoint } from './mqtt-hub-transport.options.js';
+export { OutboxOverflowError } from './outbox-overflow.error.js';
+export { Backoff } from './backoff.js';

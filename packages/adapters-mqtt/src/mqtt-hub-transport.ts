@@ -1,0 +1,620 @@
+import { readFile } from 'node:fs/promises';
+import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import {
+  CancelledError,
+  HubAuthError,
+  HubDisconnectedError,
+  isValidFirmwareVersion,
+  silentLogger,
+  subdeviceKey,
+  toGatewayError,
+  TypedEmitter,
+  ValidationError,
+  withDeadline,
+  type BindRequest,
+  type CallOptions,
+  type DataChannel,
+  type GatewayError,
+  type GatewayIdentity,
+  type HubConnectionState,
+  type HubTransport,
+  type HubTransportEvents,
+  type Logger,
+  type OtaReport,
+  type PublishOptions,
+  type SubdeviceId,
+  type SubdeviceResult,
+  type Subscription,
+} from '@iotgw/domain';
+import {
+  buildKeyAuth,
+  createBindEntry,
+  dataTopic,
+  decodeGatewayReply,
+  decodeOtaHubMessage,
+  describeGatewayResult,
+  encodeGatewayRequest,
+  encodeReportProgress,
+  encodeReportVersion,
+  gatewayOperationResultTopic,
+  gatewayOperationTopic,
+  keyAuthClientId,
+  keyAuthUsername,
+  otaReportTopic,
+  otaUpdateTopic,
+  parseTopic,
+  randomConnId,
+  type GatewayRequest,
+  type ResultOperation,
+} from '@iotgw/protocol-tencent';
+import { Backoff } from './backoff.js';
+import { OperationCorrelator } from './operation-correlator.js';
+import { Outbox } from './outbox.js';
+import { OutboxOverflowError } from './outbox-overflow.error.js';
+import { resolveEndpoint, type MqttHubTransportOptions, type OutboxOverflowPolicy, type ResolvedEndpoint } from './mqtt-hub-transport.options.js';
+
+const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
+
+function toBuffer(bytes: Uint8Array | string): Buffer {
+  return typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Waits for `promise` unless `signal` fires first (then rejects with the signal's reason). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * HubTransport over one MQTT 3.1.1 connection (mqtt.js) to Tencent Cloud IoT Hub.
+ *
+ * One mqtt.js client per connection attempt, with mqtt.js's own reconnect off: this class owns
+ * backoff, resubscription and QoS 1 redelivery (the Outbox), so a message is in exactly one place.
+ */
+export class MqttHubTransport implements HubTransport {
+  readonly gateway: GatewayIdentity;
+  readonly #options: MqttHubTransportOptions;
+  readonly #endpoint: ResolvedEndpoint;
+  readonly #log: Logger;
+  readonly #events: TypedEmitter<HubTransportEvents>;
+  readonly #correlator = new OperationCorrelator();
+  readonly #outbox: Outbox;
+  readonly #backoff: Backoff;
+  readonly #opTimeoutMs: number;
+  readonly #batchSize: number;
+  readonly #channels: readonly string[];
+  readonly #capacity: number;
+  readonly #overflow: OutboxOverflowPolicy;
+  /** topic → QoS: everything to (re)subscribe on each connection. */
+  readonly #subscriptions = new Map<string, 0 | 1>();
+  #state: HubConnectionState = 'idle';
+  #client: MqttClient | undefined;
+  #connecting: Promise<void> | undefined;
+  #outboxLoaded = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnectAbort: AbortController | undefined;
+  #dropped = 0;
+
+  constructor(options: MqttHubTransportOptions) {
+    this.#options = options;
+    this.gateway = { productId: options.gateway.productId, deviceName: options.gateway.deviceName };
+    this.#endpoint = resolveEndpoint(options);
+    this.#log = (options.logger ?? silentLogger).child({ gateway: subdeviceKey(this.gateway) });
+    this.#events = new TypedEmitter<HubTransportEvents>((error, event) =>
+      this.#log.error('a listener threw', { event, error: error instanceof Error ? error.message : String(error) }),
+    );
+    this.#opTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    this.#batchSize = Math.max(1, options.batchSize ?? 50);
+    this.#channels = options.dataChannels ?? ['data'];
+    this.#capacity = Math.max(1, options.outbox?.capacity ?? 1000);
+    this.#overflow = options.outbox?.overflow ?? 'drop-oldest';
+    const key = options.outbox?.key ?? `mqtt/outbox/${this.gateway.productId}/${this.gateway.deviceName}`.toLowerCase();
+    this.#outbox = new Outbox(options.outbox?.store, key);
+    this.#backoff = new Backoff(options.reconnect?.initialDelayMs, options.reconnect?.maxDelayMs, options.reconnect?.jitter);
+    this.#subscriptions.set(gatewayOperationResultTopic(this.gateway), 1);
+    if (options.insecureSkipVerify) {
+      this.#log.warn('TLS certificate verification is OFF (insecureSkipVerify): anyone on the path can pose as the hub');
+    }
+  }
+
+  get state(): HubConnectionState {
+    return this.#state;
+  }
+
+  /** QoS 1 messages not yet acknowledged by the hub, and how many the outbox dropped. */
+  get outboxStats(): { readonly size: number; readonly dropped: number } {
+    return { size: this.#outbox.size, dropped: this.#dropped };
+  }
+
+  on<K extends keyof HubTransportEvents & string>(event: K, listener: HubTransportEvents[K]): Subscription {
+    return this.#events.on(event, listener);
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  async connect(options: CallOptions = {}): Promise<void> {
+    this.#assertOpen();
+    if (this.#state === 'connected' || this.#state === 'reconnecting') return;
+    this.#connecting ??= this.#firstConnect(options).finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  async #firstConnect(options: CallOptions): Promise<void> {
+    this.#setState('connecting');
+    try {
+      await withDeadline('connecting to the hub', options, this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, async (signal) => {
+        if (!this.#outboxLoaded) {
+          await this.#outbox.load();
+          this.#outboxLoaded = true;
+        }
+        for (;;) {
+          try {
+            await this.#open(signal);
+            return;
+          } catch (error) {
+            if (error instanceof HubAuthError || signal.aborted || this.#state === 'closed') throw error;
+            const delay = this.#backoff.next();
+            this.#log.warn('connection to the hub failed; retrying', { delayMs: delay, reason: (error as Error).message });
+            await untilAborted(new Promise((resolve) => setTimeout(resolve, delay)), signal);
+          }
+        }
+      });
+    } catch (error) {
+      if (this.#state !== 'closed') this.#setState('idle');
+      throw toGatewayError(error, 'connecting to the hub failed');
+    }
+    this.#backoff.reset();
+    this.#setState('connected');
+    this.#flushOutbox();
+  }
+
+  async #clientOptions(): Promise<IClientOptions> {
+    const { host, port, tls } = this.#endpoint;
+    const auth = this.#options.auth;
+    const clientId = keyAuthClientId(this.gateway.productId, this.gateway.deviceName);
+    const expiry = Math.floor(Date.now() / 1000) + 3600;
+    const base: IClientOptions = {
+      host,
+      port,
+      protocol: tls ? 'mqtts' : 'mqtt',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: this.#options.keepaliveSeconds ?? 60,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      resubscribe: false,
+      queueQoSZero: false,
+      clientId,
+    };
+    if (tls) {
+      base.rejectUnauthorized = !this.#options.insecureSkipVerify;
+      if (this.#options.caFile) base.ca = await readFile(this.#options.caFile);
+    }
+    if (auth.mode === 'KEY') {
+      // Fresh credentials per attempt: the username carries an expiry.
+      const c = buildKeyAuth({ ...this.gateway, deviceSecret: auth.deviceSecret, expiry, ...(auth.signMethod ? { signMethod: auth.signMethod } : {}) });
+      return { ...base, username: c.username, password: c.password };
+    }
+    const [cert, key] = await Promise.all([readFile(auth.certFile), readFile(auth.keyFile)]);
+    return { ...base, username: keyAuthUsername(clientId, randomConnId(), expiry), cert, key };
+  }
+
+  /** One connection attempt: resolves once connected and every subscription is back. */
+  async #open(signal: AbortSignal): Promise<void> {
+    const opts = await this.#clientOptions();
+    this.#log.info('connecting to the hub', { host: this.#endpoint.host, port: this.#endpoint.port, tls: this.#endpoint.tls });
+    const client = mqttConnect(opts);
+    // mqtt.js emits 'error' for socket and protocol errors; without a listener they would crash.
+    client.on('error', (e) => this.#log.debug('mqtt client error', { reason: e.message }));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const cleanup = (): void => {
+          client.off('connect', onConnect);
+          client.off('error', onError);
+          client.off('close', onClose);
+          signal.removeEventListener('abort', onAbort);
+        };
+        const onConnect = (): void => {
+          cleanup();
+          resolve();
+        };
+        const onError = (e: Error & { code?: unknown }): void => {
+          cleanup();
+          if (e.code === 4 || e.code === 5) {
+            reject(new HubAuthError(`the hub refused the gateway's credentials (CONNACK ${String(e.code)}): check productId, deviceName and the secret or certificate`, { cause: e }));
+          } else {
+            reject(new HubDisconnectedError(`cannot connect to ${this.#endpoint.host}:${this.#endpoint.port}: ${e.message}`, { cause: e }));
+          }
+        };
+        const onClose = (): void => {
+          cleanup();
+          reject(new HubDisconnectedError(`connection to ${this.#endpoint.host}:${this.#endpoint.port} closed before the hub accepted it`));
+        };
+        const onAbort = (): void => {
+          cleanup();
+          reject(signal.reason instanceof Error ? signal.reason : new CancelledError('connecting'));
+        };
+        client.on('connect', onConnect);
+        client.on('error', onError);
+        client.on('close', onClose);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      if (this.#state === 'closed') throw new HubDisconnectedError('transport closed while connecting');
+      client.on('message', (topic, payload) => this.#onMessage(topic, payload));
+      client.on('close', () => this.#onLost(client));
+      this.#client = client;
+      const all = Object.fromEntries([...this.#subscriptions].map(([topic, qos]) => [topic, { qos }]));
+      await untilAborted(client.subscribeAsync(all), signal);
+    } catch (error) {
+      if (this.#client === client) this.#client = undefined;
+      client.removeAllListeners('close');
+      client.end(true);
+      throw error;
+    }
+  }
+
+  #onLost(client: MqttClient): void {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    client.removeAllListeners('message');
+    client.removeAllListeners('close');
+    client.end(true);
+    this.#log.warn('connection to the hub lost; reconnecting');
+    this.#correlator.rejectAll();
+    this.#setState('reconnecting');
+    this.#settleInFlightAsQueued();
+    this.#scheduleReconnect();
+  }
+
+  /** In-flight QoS 1 messages are now the offline queue: persist them, then let callers go. */
+  #settleInFlightAsQueued(): void {
+    const waiting = this.#outbox.entries().filter((e) => e.settle);
+    const settleAll = (): void => {
+      for (const e of waiting) {
+        const settle = e.settle;
+        e.settle = undefined;
+        settle?.();
+      }
+    };
+    this.#outbox.persist().then(settleAll, (error: unknown) => {
+      this.#emitError(toGatewayError(error, 'persisting the outbox failed'));
+      settleAll();
+    });
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#state === 'closed') return;
+    const delay = this.#backoff.next();
+    const attempt = this.#backoff.attempt;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      void this.#reconnect(attempt); // errors are handled inside: it reschedules itself
+    }, delay);
+  }
+
+  async #reconnect(attempt: number): Promise<void> {
+    if (this.#state === 'closed') return;
+    const abort = new AbortController();
+    this.#reconnectAbort = abort;
+    try {
+      await this.#open(abort.signal);
+    } catch (error) {
+      if (this.#isClosed()) return;
+      if (error instanceof HubAuthError) this.#emitError(error);
+      this.#log.warn('reconnect failed', { attempt, reason: (error as Error).message });
+      this.#scheduleReconnect();
+      return;
+    } finally {
+      this.#reconnectAbort = undefined;
+    }
+    this.#backoff.reset();
+    this.#setState('connected');
+    this.#flushOutbox();
+    this.#log.info('reconnected to the hub', { attempt });
+    this.#events.emit('reconnected', { attempt });
+  }
+
+  async close(_options: CallOptions = {}): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#setState('closed');
+    this.#events.clear();
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#reconnectAbort?.abort(new HubDisconnectedError('transport closed'));
+    this.#correlator.rejectAll(new HubDisconnectedError('transport closed before the reply'));
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) {
+      client.removeAllListeners('close');
+      client.removeAllListeners('message');
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    }
+    // Unacknowledged QoS 1 messages are kept for the next start.
+    const waiting = this.#outbox.entries().filter((e) => e.settle);
+    try {
+      await this.#outbox.persist();
+    } catch (error) {
+      this.#log.error('persisting the outbox at close failed', { reason: (error as Error).message });
+    }
+    for (const e of waiting) e.settle?.();
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  online(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    return this.#resultOperation('online', subdevices, (devices) => ({ type: 'online', devices }), options);
+  }
+
+  offline(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    return this.#resultOperation('offline', subdevices, (devices) => ({ type: 'offline', devices }), options);
+  }
+
+  unbind(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    return this.#resultOperation('unbind', subdevices, (devices) => ({ type: 'unbind', devices }), options);
+  }
+
+  bind(requests: readonly BindRequest[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
+    const secrets = new Map<string, string>();
+    for (const r of requests) if (!secrets.has(subdeviceKey(r.subdevice))) secrets.set(subdeviceKey(r.subdevice), r.secret);
+    return this.#resultOperation(
+      'bind',
+      requests.map((r) => r.subdevice),
+      (devices) => ({
+        type: 'bind',
+        devices: devices.map((d) => createBindEntry({ subdevice: d, secret: secrets.get(subdeviceKey(d)) ?? '' })),
+      }),
+      options,
+    );
+  }
+
+  async listBound(options: CallOptions = {}): Promise<SubdeviceId[]> {
+    this.#assertOpen();
+    return withDeadline('listing bound subdevices', options, this.#opTimeoutMs, async (signal) => {
+      const client = this.#requireConnected();
+      const wait = this.#correlator.waitList();
+      try {
+        if (wait.fresh) await this.#sendRequest(client, { type: 'describe_sub_devices' });
+        return await untilAborted(wait.promise, signal);
+      } finally {
+        wait.release();
+      }
+    });
+  }
+
+  async #resultOperation(
+    type: ResultOperation,
+    subdevices: readonly SubdeviceId[],
+    request: (devices: SubdeviceId[]) => GatewayRequest,
+    options: CallOptions,
+  ): Promise<SubdeviceResult[]> {
+    this.#assertOpen();
+    if (subdevices.length === 0) return [];
+    return withDeadline(`${type} of ${subdevices.length} subdevice(s)`, options, this.#opTimeoutMs, async (signal) => {
+      const client = this.#requireConnected();
+      const unique = new Map<string, SubdeviceId>();
+      for (const s of subdevices) if (!unique.has(subdeviceKey(s))) unique.set(subdeviceKey(s), s);
+      const codes = new Map<string, number>();
+      await Promise.all(
+        chunks([...unique.values()], this.#batchSize).map(async (batch) => {
+          const waits = batch.map((d) => ({ d, ...this.#correlator.waitResult(type, d) }));
+          try {
+            const fresh = waits.filter((w) => w.fresh).map((w) => w.d);
+            if (fresh.length > 0) await this.#sendRequest(client, request(fresh));
+            const results = await untilAborted(Promise.all(waits.map((w) => w.promise)), signal);
+            batch.forEach((d, i) => codes.set(subdeviceKey(d), results[i] ?? -2));
+          } finally {
+            for (const w of waits) w.release();
+          }
+        }),
+      );
+      await this.#followSubscriptions(type, [...unique.values()].filter((d) => codes.get(subdeviceKey(d)) === 0));
+      return subdevices.map((s) => {
+        const hubCode = codes.get(subdeviceKey(s)) ?? -2;
+        return { subdevice: s, ok: hubCode === 0, hubCode, message: describeGatewayResult(hubCode) };
+      });
+    });
+  }
+
+  /** An online subdevice's downlink and OTA topics are subscribed; offline/unbound ones dropped. */
+  async #followSubscriptions(type: ResultOperation, devices: SubdeviceId[]): Promise<void> {
+    if (devices.length === 0 || type === 'bind') return;
+    const topics = new Map<string, 0 | 1>();
+    for (const d of devices) {
+      for (const channel of this.#channels) topics.set(dataTopic(d, channel), 0);
+      topics.set(otaUpdateTopic(d), 1);
+    }
+    const client = this.#client;
+    if (type === 'online') {
+      for (const [t, q] of topics) this.#subscriptions.set(t, q);
+      if (client) await client.subscribeAsync(Object.fromEntries([...topics].map(([t, qos]) => [t, { qos }])));
+    } else {
+      for (const t of topics.keys()) this.#subscriptions.delete(t);
+      if (client) await client.unsubscribeAsync([...topics.keys()]);
+    }
+  }
+
+  async #sendRequest(client: MqttClient, request: GatewayRequest): Promise<void> {
+    // QoS 0 like the SDKs: the reply (or its absence → timeout) is the acknowledgement.
+    await client.publishAsync(gatewayOperationTopic(this.gateway), encodeGatewayRequest(request), { qos: 0 });
+  }
+
+  // ---------------------------------------------------------------- uplink
+
+  publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
+    if (!CHANNEL.test(channel)) {
+      return Promise.reject(new ValidationError(`channel ${JSON.stringify(channel)} is not valid: use e.g. "data" or "event"`));
+    }
+    return this.#publish(dataTopic(subdevice, channel), payload, options.qos ?? 1, options);
+  }
+
+  reportVersion(subdevice: SubdeviceId, version: string, options: CallOptions = {}): Promise<void> {
+    if (!isValidFirmwareVersion(version)) {
+      return Promise.reject(new ValidationError(`firmware version ${JSON.stringify(version)} must be 1 to 32 characters`));
+    }
+    return this.#publish(otaReportTopic(subdevice), encodeReportVersion(version), 1, options);
+  }
+
+  async reportFirmwareProgress(subdevice: SubdeviceId, report: OtaReport, options: CallOptions = {}): Promise<void> {
+    const payload = encodeReportProgress(report);
+    if (report.state === 'downloading' && !this.#client?.connected) {
+      this.#assertOpen();
+      // Lossy by design (QoS 0): a missed percentage is superseded by the next one.
+      this.#log.debug('download progress not sent: disconnected', { subdevice: subdeviceKey(subdevice) });
+      return;
+    }
+    return this.#publish(otaReportTopic(subdevice), payload, report.state === 'downloading' ? 0 : 1, options);
+  }
+
+  async #publish(topic: string, payload: Uint8Array | string, qos: 0 | 1, options: CallOptions): Promise<void> {
+    this.#assertOpen();
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+    if (qos === 0) {
+      const client = this.#requireConnected();
+      await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, () =>
+        client.publishAsync(topic, toBuffer(bytes), { qos: 0 }).then(() => undefined),
+      );
+      return;
+    }
+    await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, () => this.#publishQos1(topic, bytes));
+  }
+
+  #publishQos1(topic: string, bytes: Uint8Array): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const client = this.#client;
+      // Anything already queued goes first, so a direct send must wait for an empty queue.
+      if (client?.connected && this.#state === 'connected') {
+        this.#send(client, this.#outbox.add(topic, bytes, resolve));
+        return;
+      }
+      if (this.#outbox.size >= this.#capacity) {
+        this.#dropped++;
+        const error = new OutboxOverflowError(this.#overflow, this.#capacity, this.#dropped);
+        this.#emitError(error);
+        if (this.#overflow === 'reject') return reject(error);
+        if (this.#overflow === 'drop-newest') return resolve();
+        const oldest = this.#outbox.oldest();
+        if (oldest) {
+          this.#outbox.remove(oldest.id);
+          oldest.settle?.();
+        }
+      }
+      this.#outbox.add(topic, bytes);
+      this.#outbox.persist().then(resolve, (e: unknown) => reject(toGatewayError(e, 'persisting the outbox failed')));
+    });
+  }
+
+  #send(client: MqttClient, entry: { readonly id: number; readonly topic: string; readonly payload: Uint8Array; settle?: () => void }): void {
+    client.publish(entry.topic, toBuffer(entry.payload), { qos: 1 }, (error) => {
+      // On error the connection is going away: the entry stays queued and is resent after reconnect.
+      if (error) return;
+      if (!this.#outbox.remove(entry.id)) return;
+      const settle = entry.settle;
+      entry.settle = undefined;
+      settle?.();
+      if (this.#outbox.hasPersistedCopy) {
+        this.#outbox.persist().catch((e: unknown) => this.#emitError(toGatewayError(e, 'persisting the outbox failed')));
+      }
+    });
+  }
+
+  /** Sends the queue in order on a fresh connection (mqtt.js keeps publish order on one socket). */
+  #flushOutbox(): void {
+    const client = this.#client;
+    if (!client?.connected) return;
+    const entries = this.#outbox.entries();
+    if (entries.length > 0) this.#log.info('sending queued messages', { count: entries.length });
+    for (const entry of entries) this.#send(client, entry);
+  }
+
+  // ---------------------------------------------------------------- downlink
+
+  #onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (!parsed) {
+      this.#log.debug('message on an unknown topic ignored', { topic });
+      return;
+    }
+    if (parsed.kind === 'data') {
+      this.#events.emit('downlink', { subdevice: parsed.device, channel: parsed.channel, payload: new Uint8Array(payload) });
+      return;
+    }
+    if (parsed.kind === 'gateway-operation-result') {
+      const reply = decodeGatewayReply(payload);
+      if (!reply.ok) return this.#emitError(reply.error);
+      const r = reply.value;
+      if (r.type === 'change') {
+        this.#events.emit('bindingChanged', { subdevices: r.devices, bound: r.status === 1 });
+      } else if (r.type === 'describe_sub_devices') {
+        this.#correlator.resolveList([...r.devices]);
+      } else {
+        for (const d of r.devices) this.#correlator.resolveResult(r.type, d.subdevice, d.result);
+      }
+      return;
+    }
+    if (parsed.kind === 'ota-update') {
+      const message = decodeOtaHubMessage(payload);
+      if (!message.ok) return this.#emitError(message.error);
+      if (message.value.type === 'update_firmware') {
+        this.#events.emit('firmwareUpdate', { subdevice: parsed.device, job: message.value.job });
+      } else {
+        this.#log.debug('version report acknowledged', {
+          subdevice: subdeviceKey(parsed.device),
+          resultCode: message.value.resultCode,
+        });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  #setState(state: HubConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#events.emit('state', state);
+  }
+
+  #emitError(error: GatewayError): void {
+    this.#log.warn(error.message, { code: error.code });
+    this.#events.emit('error', error);
+  }
+
+  // A method, not an inline comparison: the state changes across awaits, which narrowing ignores.
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #assertOpen(): void {
+    if (this.#state === 'closed') throw new HubDisconnectedError('the transport is closed');
+  }
+
+  #requireConnected(): MqttClient {
+    this.#assertOpen();
+    const client = this.#client;
+    if (!client?.connected || this.#state !== 'connected') {
+      throw new HubDisconnectedError(`not connected to the hub (state ${this.#state})`);
+    }
+    return client;
+  }
+}

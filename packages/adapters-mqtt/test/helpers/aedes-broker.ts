@@ -1,0 +1,67 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
+import { verifyKeyAuth } from '@iotgw/protocol-tencent';
+
+export interface BrokerPublish {
+  readonly clientId: string | undefined;
+  readonly topic: string;
+  readonly payload: Buffer;
+}
+
+/**
+ * A real aedes broker on 127.0.0.1 that checks key auth like the hub (username `hub` is the
+ * responder), records every publish server-side, and can be stopped and restarted on its port.
+ */
+export class TestBroker {
+  readonly published: BrokerPublish[] = [];
+  port = 0;
+  #server: Server | undefined;
+  #broker: Aedes | undefined;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(readonly deviceSecrets: ReadonlyMap<string, string>) {}
+
+  async start(port = 0): Promise<void> {
+    const broker = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        if (username === 'hub') return done(null, true);
+        const secret = this.deviceSecrets.get(client.id);
+        const ok =
+          secret !== undefined &&
+          username !== undefined &&
+          password !== undefined &&
+          verifyKeyAuth({ clientId: client.id, username, password: new Uint8Array(password), deviceSecret: secret }).ok;
+        if (ok) return done(null, true);
+        const error = Object.assign(new Error('bad username or password'), { returnCode: 4 });
+        return done(error, false);
+      },
+    });
+    broker.on('publish', (packet, client) => {
+      if (client) this.published.push({ clientId: client.id, topic: packet.topic, payload: Buffer.from(packet.payload) });
+    });
+    const server = createServer((socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+      broker.handle(socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.#server = server;
+    this.#broker = broker;
+  }
+
+  /** Hard stop: every client connection is cut. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    const broker = this.#broker;
+    this.#server = undefined;
+    this.#broker = undefined;
+    for (const s of this.#sockets) s.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (broker ? broker.close(() => resolve()) : resolve()));
+  }
+}

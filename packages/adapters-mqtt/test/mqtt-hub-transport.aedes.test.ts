@@ -1,0 +1,208 @@
+import test from 'ava';
+import { HubAuthError, HubDisconnectedError, TimeoutError, subdeviceId, subdeviceKey, type GatewayError, type HubConnectionState } from '@iotgw/domain';
+import { GW_SECRET, SECRET_A, SECRET_B, SUB_A, SUB_B, SUB_C, rig, until } from './helpers/setup.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+test('connect authenticates with key auth, announces states, logs no secret', async (t) => {
+  const r = await rig(t);
+  const { transport, logger } = r;
+  const states: HubConnectionState[] = [];
+  transport.on('state', (s) => states.push(s));
+  await transport.connect({ timeoutMs: 5000 });
+  t.is(transport.state, 'connected');
+  t.deepEqual(states, ['connecting', 'connected']);
+  await transport.bind([{ subdevice: SUB_A, secret: SECRET_A }]);
+  const text = logger.text();
+  t.false(text.includes(GW_SECRET));
+  t.false(text.includes(SECRET_A));
+  t.false(/hmacsha|signature|password/i.test(text));
+});
+
+test('wrong device secret rejects connect with HubAuthError and no retry', async (t) => {
+  const r = await rig(t);
+  const logger = r.logger;
+  const bad = r.makeTransport({ auth: { mode: 'KEY', deviceSecret: 'b3RoZXJTZWNyZXQ=' } });
+  await t.throwsAsync(bad.connect({ timeoutMs: 5000 }), { instanceOf: HubAuthError });
+  t.is(bad.state, 'idle');
+  t.false(logger.text().includes('b3RoZXJTZWNyZXQ='));
+});
+
+test('bind, online, offline, unbind and listBound succeed; refusals are results, not rejections', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  const bind = await transport.bind([
+    { subdevice: SUB_A, secret: SECRET_A },
+    { subdevice: SUB_B, secret: 'wrong' },
+  ]);
+  t.deepEqual(bind.map((r) => [subdeviceKey(r.subdevice), r.ok, r.hubCode]), [
+    ['SUBPRODAAA/sub-a', true, 0],
+    ['SUBPRODAAA/sub-b', false, -2],
+  ]);
+  const online = await transport.online([SUB_A, SUB_C]);
+  t.deepEqual(online.map((r) => r.hubCode), [0, -1]);
+  t.regex(online[1]!.message, /not bound/);
+  t.deepEqual(await transport.listBound(), [SUB_A]);
+  t.deepEqual((await transport.offline([SUB_A])).map((r) => r.ok), [true]);
+  t.deepEqual((await transport.unbind([SUB_A])).map((r) => r.ok), [true]);
+  t.deepEqual((await transport.online([SUB_A])).map((r) => r.hubCode), [-1]);
+  t.deepEqual(await transport.listBound(), []);
+  hub.resultAsString = true;
+  hub.bound.add('SUBPRODAAA/sub-b');
+  t.deepEqual((await transport.online([SUB_B])).map((r) => r.hubCode), [0]);
+  t.deepEqual(await transport.online([]), []);
+});
+
+test('an unanswered operation times out with TimeoutError; the next one works', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  hub.dropNext.add('online');
+  const started = Date.now();
+  await t.throwsAsync(transport.online([SUB_A], { timeoutMs: 200 }), { instanceOf: TimeoutError });
+  t.true(Date.now() - started >= 190);
+  t.deepEqual((await transport.online([SUB_A])).map((r) => r.ok), [true]);
+});
+
+test('concurrent calls for different subdevices do not confuse each other; duplicates share one request', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  hub.delayMs = 50;
+  const [a, c, a2, offA] = await Promise.all([
+    transport.online([SUB_A]),
+    transport.online([SUB_C]),
+    transport.online([SUB_A]),
+    transport.offline([SUB_A]),
+  ]);
+  t.deepEqual([a[0]!.hubCode, c[0]!.hubCode, a2[0]!.hubCode, offA[0]!.hubCode], [0, -1, 0, 0]);
+  t.is(hub.requests.filter((r) => r.type === 'online').length, 2, 'the two online(A) calls shared one request');
+  t.is(hub.requests.filter((r) => r.type === 'offline').length, 1);
+});
+
+test('batches of batchSize devices, results in request order with duplicates', async (t) => {
+  const r = await rig(t);
+  const hub = r.hub;
+  const transport = r.makeTransport({ batchSize: 3 });
+  await transport.connect();
+  const subs = Array.from({ length: 7 }, (_, i) => subdeviceId('SUBPRODAAA', `s${i}`));
+  for (const s of subs.filter((_, i) => i % 2 === 0)) hub.bound.add(subdeviceKey(s));
+  const asked = [...subs, subs[0]!];
+  const results = await transport.online(asked);
+  t.deepEqual(results.map((r) => subdeviceKey(r.subdevice)), asked.map(subdeviceKey));
+  t.deepEqual(results.map((r) => r.hubCode), [0, -1, 0, -1, 0, -1, 0, 0]);
+  const sizes = hub.requests.map((r) => ('devices' in r ? r.devices.length : 0));
+  t.deepEqual(sizes, [3, 3, 1]);
+});
+
+test('downlink arrives for online subdevices only; bindingChanged and firmwareUpdate are emitted', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const downlinks: string[] = [];
+  transport.on('downlink', (d) => downlinks.push(`${subdeviceKey(d.subdevice)} ${d.channel} ${Buffer.from(d.payload).toString()}`));
+  const changes: string[] = [];
+  transport.on('bindingChanged', (c) => changes.push(`${c.bound} ${c.subdevices.map(subdeviceKey).join(',')}`));
+  const updates: string[] = [];
+  transport.on('firmwareUpdate', (u) => updates.push(`${subdeviceKey(u.subdevice)} ${u.job.version} ${u.job.size}`));
+  await hub.pushDownlink(SUB_A, 'data', Buffer.from('{"on":1}'));
+  await hub.pushDownlink(SUB_B, 'data', Buffer.from('not for us'));
+  await hub.pushChange([SUB_B, SUB_C], true);
+  await hub.pushChange([SUB_B], false);
+  await hub.pushFirmware(SUB_A, { version: '1.3.0', url: 'https://example.com/f.bin?sig=1', md5: 'ad4615b866c13afb8b293a679bfa5dc4', size: 175436 });
+  await until(() => downlinks.length === 1 && changes.length === 2 && updates.length === 1);
+  t.deepEqual(downlinks, ['SUBPRODAAA/sub-a data {"on":1}']);
+  t.deepEqual(changes, ['true SUBPRODAAA/sub-b,SUBPRODCCC/sub_c', 'false SUBPRODAAA/sub-b']);
+  t.deepEqual(updates, ['SUBPRODAAA/sub-a 1.3.0 175436']);
+  await transport.offline([SUB_A]);
+  await hub.pushDownlink(SUB_A, 'data', Buffer.from('after offline'));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.is(downlinks.length, 1, 'unsubscribed after offline');
+});
+
+test('malformed hub messages surface as error events, not crashes', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  const errors: GatewayError[] = [];
+  transport.on('error', (e) => errors.push(e));
+  await hub.publish('$gateway/operation/result/GWPRODUCT1/gw1', '{"type":"online","payload":');
+  await until(() => errors.length === 1);
+  t.is(errors[0]!.code, 'hub.protocol');
+});
+
+test('data, version and progress reports reach the hub with exact bytes', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  await transport.publishData(SUB_A, 'data', enc('{"t":21.5}'));
+  await transport.publishData(SUB_A, 'event', enc('e'), { qos: 0 });
+  await transport.reportVersion(SUB_A, '1.0.0');
+  await transport.reportFirmwareProgress(SUB_A, { state: 'downloading', version: '1.1.0', percent: 42 });
+  await transport.reportFirmwareProgress(SUB_A, { state: 'fail', version: '1.1.0', code: -4, message: 'md5 mismatch' });
+  await until(() => hub.data.length === 2 && hub.reports.length === 3);
+  t.deepEqual(hub.data.map((d) => `${d.channel} ${d.payload.toString()}`), ['data {"t":21.5}', 'event e']);
+  t.deepEqual(hub.reports.map((r) => r.message), [
+    { type: 'report_version', version: '1.0.0' },
+    { type: 'report_progress', report: { state: 'downloading', version: '1.1.0', percent: 42 } },
+    { type: 'report_progress', report: { state: 'fail', version: '1.1.0', code: -4, message: 'md5 mismatch' } },
+  ]);
+});
+
+test('broker restart mid-stream: every QoS1 message arrives, in order, after the reconnect', async (t) => {
+  const { transport, broker, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const reconnected: number[] = [];
+  transport.on('reconnected', (r) => reconnected.push(r.attempt));
+  const total = 300;
+  for (let i = 0; i < total; i++) {
+    if (i === 100) await broker.stop();
+    if (i === 200) await broker.start(broker.port);
+    await transport.publishData(SUB_A, 'data', enc(String(i)), { timeoutMs: 10_000 });
+  }
+  await until(() => transport.state === 'connected', 10_000, 'reconnect');
+  const seen = (): number[] =>
+    broker.published.filter((p) => p.topic === 'SUBPRODAAA/sub-a/data' && p.clientId === 'GWPRODUCT1gw1').map((p) => Number(p.payload.toString()));
+  await until(() => new Set(seen()).size === total, 10_000, 'all messages');
+  // At-least-once: a resend may repeat a message, but first arrivals are complete and in order.
+  const first: number[] = [];
+  const had = new Set<number>();
+  for (const n of seen()) {
+    if (had.has(n)) continue;
+    had.add(n);
+    first.push(n);
+  }
+  t.deepEqual(first, Array.from({ length: total }, (_, i) => i));
+  t.true(reconnected.length >= 1);
+  await until(() => hub.ready >= 2, 5000, 'the responder to be back');
+  // The hub forgot online subdevices; the result topic is subscribed again so operations work.
+  t.deepEqual((await transport.online([SUB_A])).map((r) => r.ok), [true]);
+  t.is(transport.outboxStats.size, 0);
+});
+
+test('operations while disconnected and after close reject with HubDisconnectedError', async (t) => {
+  const { transport, broker } = await rig(t);
+  await t.throwsAsync(transport.online([SUB_A]), { instanceOf: HubDisconnectedError });
+  await transport.connect();
+  await broker.stop();
+  await until(() => transport.state === 'reconnecting');
+  await t.throwsAsync(transport.listBound(), { instanceOf: HubDisconnectedError });
+  await t.throwsAsync(transport.publishData(SUB_A, 'data', enc('x'), { qos: 0 }), { instanceOf: HubDisconnectedError });
+  await transport.close();
+  t.is(transport.state, 'closed');
+  await t.notThrowsAsync(transport.close());
+  await t.throwsAsync(transport.bind([{ subdevice: SUB_B, secret: SECRET_B }]), { instanceOf: HubDisconnectedError });
+  await t.throwsAsync(transport.publishData(SUB_A, 'data', enc('x')), { instanceOf: HubDisconnectedError });
+  await t.throwsAsync(transport.connect(), { instanceOf: HubDisconnectedError });
+});
+
+test('close rejects pending operations with HubDisconnectedError', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  hub.dropNext.add('online');
+  const pending = transport.online([SUB_A], { timeoutMs: 5000 });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await transport.close();
+  await t.throwsAsync(pending, { instanceOf: HubDisconnectedError });
+});
