@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHubCli, type HubEmulator } from '../src/index.js';
 import { sampleRegistry } from './helpers.js';
+import { spawnHubCli } from './cli-process.js';
 
 test('--help documents every option and exits 0', async (t) => {
   const out: string[] = [];
@@ -50,5 +51,17 @@ test('prints the MQTT, HTTP and console URLs, serves, and stops cleanly when tol
     await t.throwsAsync(fetch(`${hub!.urls.http}/api/devices`));
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('in a real process: ready output, then SIGTERM and SIGINT each stop it cleanly with exit 0', async (t) => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const { child, output } = await spawnHubCli(['--port', '0', '--http-port', '0']);
+    const url = /HTTP: +(\S+)/.exec(output())![1]!;
+    t.is((await fetch(`${url}/api/devices`)).status, 200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    t.is(await exited, 0, output());
+    t.regex(output(), /stopping hub emulator/);
   }
 });
