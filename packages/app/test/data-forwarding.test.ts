@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { subdeviceKey } from '@iotgw/domain';
+import { HubProtocolError, subdeviceKey } from '@iotgw/domain';
 import { harness, SUB_A, SUB_B, until } from './support/harness.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -61,5 +61,13 @@ test('a link send failure is logged, not thrown', async (t) => {
   h.hub.pushDownlink(SUB_A, 'control', new Uint8Array(4096));
   await h.idle();
   t.truthy(h.logger.at('warn').find((l) => l.message.includes('forwarding downlink')));
+  await h.gateway.dispose();
+});
+
+test('faults no caller waits for (hub or link `error` events) are logged with their code', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.hub.pushError(new HubProtocolError('malformed message on $gateway/operation/result'));
+  t.truthy(h.logger.at('warn').find((l) => l.message.includes('malformed message') && l.context['code'] === 'hub.protocol'));
   await h.gateway.dispose();
 });

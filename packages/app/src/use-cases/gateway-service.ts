@@ -6,6 +6,7 @@ import {
   type CallOptions,
   type HubTransport,
   type Logger,
+  type Subscription,
 } from '@iotgw/domain';
 import { Binding } from './binding.js';
 import { DataForwarding } from './data-forwarding.js';
@@ -21,6 +22,7 @@ import { SubdevicePresence } from './subdevice-presence.js';
 export class GatewayService {
   #started = false;
   #linksStarted = 0;
+  #subscriptions: Subscription[] = [];
 
   constructor(
     @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
@@ -36,6 +38,13 @@ export class GatewayService {
     if (this.#started) return;
     this.#started = true;
     this.directory.open();
+    // Faults no caller waits for: logged with their code so an operator sees them.
+    this.#subscriptions.push(
+      this.hub.on('error', (error) => this.logger.warn(`hub: ${error.message}`, { code: error.code })),
+      ...this.directory.links.map((link) =>
+        link.on('error', (error) => this.logger.warn(`link ${link.name}: ${error.message}`, { code: error.code })),
+      ),
+    );
     this.binding.start();
     this.forwarding.start();
     await this.hub.connect(options);
@@ -58,6 +67,8 @@ export class GatewayService {
   async stop(options: CallOptions = {}): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    for (const s of this.#subscriptions) s.close();
+    this.#subscriptions = [];
     await this.ota.stop();
     await this.forwarding.stop();
     await this.binding.stop();
