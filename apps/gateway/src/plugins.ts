@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  FileStateStore,
+  PluginRegistry,
+  WinstonLogger,
+  type GatewayConfig as AppGatewayConfig,
+  type GatewayOverrides,
+  type PluginChoice,
+  type PluginOptions,
+} from '@iotgw/app';
+import { MqttHubTransport, type HubAuth, type MqttHubTransportOptions } from '@iotgw/adapters-mqtt';
+import { HttpFirmwareStore } from '@iotgw/adapters-http';
+import { SerialSubdeviceLink } from '@iotgw/adapters-serial';
+import { BleSubdeviceLink, NobleBleCentral, type BleCentral, type DeclaredBleSubdevice } from '@iotgw/adapters-ble';
+import { ConfigError, parseSubdeviceKey, subdeviceKey, type Logger } from '@iotgw/domain';
+import { FakeFirmwareStore, FakeHub, MemorySubdeviceLink, SimulatedBleCentral } from '@iotgw/testkit';
+import type { DeviceInfo } from './config/device-info.js';
+import type { GatewayConfig, LinkConfig } from './config/gateway-config.js';
+
+/** Extra things a caller (the demo, a test) hands to the factories, e.g. a simulated BLE central. */
+export interface PluginExtras {
+  readonly bleCentral?: BleCentral;
+}
+
+/**
+ * Every adapter the iotgw product ships, by kind name. The factories read the options that
+ * `toAppConfig` builds from the iotgw config; a custom product registers more (or replaces one).
+ */
+export function createPluginRegistry(extras: PluginExtras = {}): PluginRegistry {
+  const registry = new PluginRegistry();
+  registry.register('hub:mqtt', (options, context) => {
+    const mqtt = options as unknown as MqttHubTransportOptions;
+    return new MqttHubTransport({ ...mqtt, logger: context.logger, outbox: { ...mqtt.outbox, store: context.stateStore } });
+  });
+  registry.register('hub:memory', (options) => new FakeHub(options.gateway ? { gateway: options.gateway as MqttHubTransportOptions['gateway'] } : {}));
+  registry.register('firmware:http', (_options, context) => new HttpFirmwareStore({ dataDir: context.dataDir, logger: context.logger }));
+  registry.register('firmware:memory', () => new FakeFirmwareStore());
+  registry.register('link:serial', (options) => {
+    const link = options as unknown as Extract<LinkConfig, { adapter: 'serial' }>;
+    return new SerialSubdeviceLink({ path: link.path, baudRate: link.baudRate, ...(link.name ? { name: link.name } : {}) });
+  });
+  registry.register('link:ble', (options, context) => {
+    const link = options as unknown as Extract<LinkConfig, { adapter: 'ble' }>;
+    const central: BleCentral =
+      extras.bleCentral ?? (link.central === 'simulated' ? (new SimulatedBleCentral()) : new NobleBleCentral());
+    const subdevices: DeclaredBleSubdevice[] = link.subdevices.map((s) => ({
+      subdevice: parseSubdeviceKey(s.id),
+      match: { localName: s.localName },
+    }));
+    return new BleSubdeviceLink({ central, subdevices, logger: context.logger, ...(link.name ? { name: link.name } : {}) });
+  });
+  registry.register('link:memory', (options) => new MemorySubdeviceLink(typeof options.name === 'string' ? { name: options.name } : {}));
+  return registry;
+}
+
+export interface AppAssembly {
+  readonly config: AppGatewayConfig;
+  readonly overrides: GatewayOverrides;
+  readonly logger: Logger;
+}
+
+export interface ToAppConfigOptions {
+  /** Where relative paths in the config (dataDir, secret files) are resolved from. Default cwd. */
+  readonly baseDir?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A logger to use instead of winston at the configured level (tests, the demo). */
+  readonly logger?: Logger;
+}
+
+/**
+ * Turns the vendor file and the iotgw config into what `assembleGateway` takes: adapter choices
+ * with their options, subdevices, OTA settings, secrets resolved from their references, and the
+ * infrastructure (winston logger, file state store in the data dir).
+ */
+export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, options: ToAppConfigOptions = {}): Promise<AppAssembly> {
+  const baseDir = options.baseDir ?? process.cwd();
+  const env = options.env ?? process.env;
+  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(baseDir, config.dataDir);
+  const logger = options.logger ?? new WinstonLogger({ level: config.logLevel });
+
+  const auth: HubAuth =
+    info.auth.mode === 'key'
+      ? { mode: 'KEY', deviceSecret: info.auth.deviceSecret }
+      : { mode: 'CERT', certFile: resolve(baseDir, info.auth.certFile), keyFile: resolve(baseDir, info.auth.keyFile) };
+  const hubOptions: Omit<MqttHubTransportOptions, 'logger'> = {
+    gateway: info.gateway,
+    auth,
+    region: info.region,
+    ...(config.hub.host ? { host: config.hub.host } : {}),
+    ...(config.hub.port ? { port: config.hub.port } : {}),
+    tls: config.hub.tls,
+    ...(config.hub.caFile ? { caFile: resolve(baseDir, config.hub.caFile) } : {}),
+    insecureSkipVerify: config.hub.insecureSkipVerify,
+    operationTimeoutMs: config.hub.operationTimeoutMs,
+    batchSize: config.hub.batchSize,
+    dataChannels: config.dataChannels,
+  };
+
+  const links: PluginChoice[] = config.links.map((link) => ({
+    kind: `link:${link.adapter}`,
+    options: link.adapter === 'serial' ? { ...link, path: resolve(baseDir, link.path) } : link,
+  }));
+
+  // Declared subdevices: the vendor list plus any a link names, once each, in that order.
+  const subdevices = new Map(info.subdevices.map((s) => [subdeviceKey(s), s]));
+  for (const link of config.links) {
+    const ids = link.adapter === 'ble' ? link.subdevices.map((s) => s.id) : link.subdevices;
+    for (const id of ids) if (!subdevices.has(id)) subdevices.set(id, parseSubdeviceKey(id));
+  }
+
+  const secrets: Record<string, string> = {};
+  for (const [key, ref] of Object.entries(config.secrets)) {
+    secrets[key] = await resolveSecret(key, ref, baseDir, env);
+  }
+
+  return {
+    logger,
+    config: {
+      dataDir,
+      hub: { kind: `hub:${config.hub.adapter}`, options: hubOptions },
+      firmware: { kind: config.hub.adapter === 'memory' ? 'firmware:memory' : 'firmware:http' },
+      links,
+      subdevices: [...subdevices.values()],
+      batchSize: config.hub.batchSize,
+      hubTimeoutMs: config.hub.operationTimeoutMs,
+      ota: { concurrencyPerLink: config.ota.concurrencyPerLink },
+      secrets,
+    },
+    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env },
+  };
+}
+
+type SecretRef = GatewayConfig['secrets'][string];
+
+/** Reads one secret reference; the error names the reference, never a value. */
+async function resolveSecret(key: string, ref: SecretRef, baseDir: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  if ('env' in ref) {
+    const value = env[ref.env];
+    if (!value) throw new ConfigError(`secrets.${key}`, `environment variable ${ref.env} is not set: export it before starting`);
+    return value;
+  }
+  const file = resolve(baseDir, ref.file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`secrets.${key}`, `cannot read secret file ${file}: check the path and its permissions`, { cause: error });
+  }
+  const value = text.trim();
+  if (!value) throw new ConfigError(`secrets.${key}`, `secret file ${file} is empty`);
+  return value;
+}
