@@ -68,6 +68,11 @@ describeFirmwareStoreContract(
       store,
       serve: async (name, bytes, version) => store.addImage(`https://firmware.test/${name}`, bytes, version),
       missingJob: async () => ({ version: '9.9.9', url: 'https://firmware.test/missing.bin', md5: '0'.repeat(32), size: 10 }),
+      forbiddenJob: async () => {
+        const job = store.addImage('https://firmware.test/expired.bin', new Uint8Array([1, 2, 3]));
+        store.forbid(job.url);
+        return job;
+      },
       interruptNextAt: async (bytes) => store.interruptAt(bytes),
       transferStarts: async (job) => store.starts.filter((s) => s.url === job.url).map((s) => s.from),
       dispose: async () => undefined,

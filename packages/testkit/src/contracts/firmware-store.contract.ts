@@ -19,6 +19,8 @@ export interface FirmwareStoreHarness {
   serve(name: string, bytes: Uint8Array, version?: string): Promise<FirmwareJob>;
   /** A job whose URL answers "not found". */
   missingJob(): Promise<FirmwareJob>;
+  /** A job whose URL answers "forbidden" (expired signature); omit when not applicable. */
+  forbiddenJob?(): Promise<FirmwareJob>;
   /** The next transfer from the origin breaks (connection dropped) after `bytes` bytes. */
   interruptNextAt(bytes: number): Promise<void>;
   /** The byte offset each transfer of `job` started from, in order (0 = fresh, > 0 = resumed). */
@@ -80,6 +82,17 @@ export function describeFirmwareStoreContract(
     const error = await t.throwsAsync(h.store.obtain(await h.missingJob()), { instanceOf: FirmwareError });
     t.is(error?.otaCode, -2);
     t.is(error?.code, 'firmware.not_found');
+  });
+
+  test(`${name}: a forbidden URL (expired signature) rejects with FirmwareError -3`, async (t) => {
+    const h = await open(t);
+    if (!h.forbiddenJob) {
+      t.pass('harness has no forbidden URL');
+      return;
+    }
+    const error = await t.throwsAsync(h.store.obtain(await h.forbiddenJob()), { instanceOf: FirmwareError });
+    t.is(error?.otaCode, -3);
+    t.is(error?.code, 'firmware.forbidden');
   });
 
   test(`${name}: bytes that do not match the job's md5 reject with FirmwareError -4`, async (t) => {

@@ -215,8 +215,10 @@ export function describeHubTransportContract(
     await h.cutConnection();
     t.not(h.transport.state, 'connected');
     const texts = ['1', '2', '3'];
-    for (const text of texts) await h.transport.publishData(SUB_A, 'data', new TextEncoder().encode(text), { qos: 1 });
+    // Not awaited before the restore: a transport may resolve on enqueue or only once delivered.
+    const sends = texts.map((text) => h.transport.publishData(SUB_A, 'data', new TextEncoder().encode(text), { qos: 1, timeoutMs: 15_000 }));
     await h.restoreConnection();
+    await Promise.all(sends);
     const info = await reconnected;
     t.true(info.attempt >= 1);
     const got = await eventually(() => h.dataReceived(), (d) => d.length >= 3, { what: 'queued publishes', timeoutMs: 10_000 });

@@ -94,6 +94,15 @@ export function describeStateStoreContract(
     t.is(await store.get('doc'), undefined);
   });
 
+  test(`${name}: concurrent puts to one key leave exactly one whole document`, async (t) => {
+    const { store } = await open(t);
+    const docs = Array.from({ length: 20 }, (_, i) => ({ writer: i, body: 'x'.repeat(100 + i) }));
+    await Promise.all(docs.map((doc) => store.put('race/doc', doc)));
+    const final = await store.get('race/doc');
+    t.true(docs.some((doc) => JSON.stringify(doc) === JSON.stringify(final)), `got ${JSON.stringify(final)}`);
+    t.deepEqual(await store.list('race/'), ['race/doc']);
+  });
+
   test(`${name}: documents survive a reopen (when the store is persistent)`, async (t) => {
     const h = await open(t);
     if (!h.reopen) {

@@ -59,6 +59,7 @@ export class FakeFirmwareStore implements FirmwareStore {
   releases = 0;
 
   readonly #images = new Map<string, Uint8Array>();
+  readonly #forbidden = new Set<string>();
   readonly #partial = new Map<string, number>();
   readonly #active = new Map<string, Download>();
   readonly #held = new Map<string, Held>();
@@ -80,6 +81,11 @@ export class FakeFirmwareStore implements FirmwareStore {
     const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : Uint8Array.from(bytes);
     this.#images.set(url, data);
     return firmwareJob({ version, url, md5: md5Hex(data), size: data.length });
+  }
+
+  /** The URL answers 403 (-3), like an expired presigned URL. */
+  forbid(url: string): void {
+    this.#forbidden.add(url);
   }
 
   /** The URL now answers 404 (-2). */
@@ -198,6 +204,7 @@ export class FakeFirmwareStore implements FirmwareStore {
     this.#failNext = undefined;
     await turn();
     if (failure) throw new FirmwareError(failure.code, failure.message, { details: { url: job.url } });
+    if (this.#forbidden.has(job.url)) throw new FirmwareError(-3, `firmware URL ${job.url} is forbidden (HTTP 403): expired signature?`);
     const source = this.#images.get(job.url);
     if (!source) throw new FirmwareError(-2, `firmware not found at ${job.url} (HTTP 404)`, { details: { url: job.url } });
     const total = source.length;
