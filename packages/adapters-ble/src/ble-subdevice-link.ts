@@ -149,8 +149,12 @@ export class BleSubdeviceLink implements SubdeviceLink {
     const peer = session.peer!;
     const md5 = Buffer.from(image.md5, 'hex');
     if (md5.length !== 16) throw new ValidationError(`firmware md5 ${JSON.stringify(image.md5)} must be 32 hex digits`);
-    return withDeadline(`firmware delivery to ${subdeviceKey(subdevice)}`, options, DEFAULT_FIRMWARE_TIMEOUT_MS, (signal) =>
-      session.engine
+    return withDeadline(`firmware delivery to ${subdeviceKey(subdevice)}`, options, DEFAULT_FIRMWARE_TIMEOUT_MS, (signal) => {
+      // A cancelled or timed-out delivery must stop using the radio; the subdevice keeps what it
+      // acknowledged, so the next call resumes.
+      const cancel = (): void => session.engine.cancelFirmware(peer.address, 'delivery cancelled or timed out');
+      signal.addEventListener('abort', cancel, { once: true });
+      return session.engine
         .deliverFirmware(
           peer.address,
           {
@@ -163,8 +167,9 @@ export class BleSubdeviceLink implements SubdeviceLink {
         )
         .catch((error: unknown) => {
           throw this.#linkError(subdevice, error);
-        }),
-    );
+        })
+        .finally(() => signal.removeEventListener('abort', cancel));
+    });
   }
 
   #attached(subdevice: SubdeviceId): Session {

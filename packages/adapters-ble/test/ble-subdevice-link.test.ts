@@ -101,3 +101,33 @@ test('BleSubdeviceLink on the real central without Bluetooth: start rejects with
   await t.notThrowsAsync(link.stop());
   await central.close();
 });
+
+test('a cancelled delivery stops using the link; the next delivery resumes instead of finding it busy', async (t) => {
+  const h = makeBleHarness(23);
+  t.teardown(() => h.dispose());
+  await h.link.start();
+  const attached = nextEvent((l) => h.link.on('attached', l), 10_000);
+  await h.attach(SUB_A, '1.0.0');
+  await attached;
+  const bytes = patternBytes(IMAGE_SIZE, 13);
+  const stored = memoryFirmwareImage(bytes, '4.0.0');
+  // An image whose reads ignore the signal, so only the link itself can stop the transfer.
+  const image = { ...stored, read: (offset: number, length: number) => stored.read(offset, length) };
+  const controller = new AbortController();
+  const first = h.link.deliverFirmware(SUB_A, image, {
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.bytes >= 8_192) controller.abort();
+    },
+  });
+  await t.throwsAsync(first, { code: 'operation.cancelled' });
+  const writes = h.attWrites.get(subdeviceKey(SUB_A))!;
+  const countAtCancel = writes.length;
+  await new Promise((r) => setTimeout(r, 300));
+  t.true(writes.length - countAtCancel < 100, `only in-flight writes after cancel (${writes.length - countAtCancel})`);
+  const result = await h.link.deliverFirmware(SUB_A, image);
+  t.deepEqual(result, { ok: true, version: '4.0.0' });
+  const sim = h.sims.get(subdeviceKey(SUB_A))!;
+  t.true(sim.offersAcceptedAt[1]! >= 8_192, `resumed at ${sim.offersAcceptedAt[1]}`);
+  t.deepEqual(await h.firmwareReceived(SUB_A), bytes);
+});
