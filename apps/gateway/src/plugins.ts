@@ -7,7 +7,6 @@ import {
   type GatewayConfig as AppGatewayConfig,
   type GatewayOverrides,
   type PluginChoice,
-  type PluginOptions,
 } from '@iotgw/app';
 import { MqttHubTransport, type HubAuth, type MqttHubTransportOptions } from '@iotgw/adapters-mqtt';
 import { HttpFirmwareStore } from '@iotgw/adapters-http';
