@@ -104,6 +104,7 @@ test('binding changed on the console: sessions follow, a declared attached subde
 
   h.hub.changeBinding([SUB_A], false);
   t.is(sessions.stateOf(SUB_A), 'unbound');
+  t.false(h.gateway.service.presence.wanted().some((s) => s.deviceName === SUB_A.deviceName), 'no longer kept online');
   t.truthy(h.logger.lines.find((l) => l.message === 'the hub unbound a subdevice'));
   await h.gateway.dispose();
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { OTA_FAIL, type FirmwareDeliveryResult } from '@iotgw/domain';
+import { LinkError, OTA_FAIL, type FirmwareDeliveryResult } from '@iotgw/domain';
 import { FakeFirmwareStore } from '@iotgw/testkit';
 import { otaStateKey } from '../src/index.js';
 import { harness, progressStates, SUB_A, SUB_B, until } from './support/harness.js';
@@ -252,4 +252,41 @@ test('dispose cancels a running update and keeps its state for the next start', 
   h.firmware.resume();
   t.is((store.job(SUB_A) as { phase?: string }).phase, 'downloading');
   t.false(progressStates(h.hub, SUB_A).some((s) => s.startsWith('fail')), 'a cancel is not a failure');
+});
+
+test('a link that reports the subdevice unknown right after a cut: the job waits for a fresh attach and resumes', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await h.idle();
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  const deliver = h.link.deliverFirmware.bind(h.link);
+  let calls = 0;
+  h.link.deliverFirmware = (...args): Promise<FirmwareDeliveryResult> => {
+    // First call: the link says it lost the subdevice, but the detach event has not come yet.
+    if (++calls === 1) return Promise.reject(new LinkError('link.unknown_subdevice', 'sensor-a is not attached'));
+    return deliver(...args);
+  };
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => calls === 1, 'first attempt');
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  t.false(progressStates(h.hub, SUB_A).includes('done'), 'waiting for the subdevice to come back');
+  h.link.attach(SUB_A, '1.0.0');
+  await until(() => progressStates(h.hub, SUB_A).includes('done'), 'done after the fresh attach');
+  t.is(calls, 2);
+  await h.gateway.dispose();
+});
+
+test('the hub not answering a version report or a publish: logged, nothing else breaks', async (t) => {
+  const h = await harness({ hubTimeoutMs: 50 });
+  await h.gateway.start();
+  h.hub.dropNext('report');
+  h.link.attach(SUB_A, '1.0.0');
+  await until(() => h.logger.lines.some((l) => l.message.includes('reporting the version') && l.message.includes('timed out')), 'version timeout');
+  h.hub.dropNext('publish');
+  h.link.emitData(SUB_A, 'lost?');
+  h.link.emitData(SUB_A, 'second');
+  await until(() => h.hub.published.length === 1, 'the next publish goes through');
+  t.is(new TextDecoder().decode(h.hub.published[0]!.payload), 'second');
+  await h.gateway.dispose();
 });

@@ -153,3 +153,19 @@ test('a corrupt persisted job is logged and skipped; the gateway still starts', 
   t.regex(line?.message ?? '', /unknown phase/);
   await h.gateway.dispose();
 });
+
+test('restart right after the update was received: the download starts, 0% is reported, the job completes', async (t) => {
+  const store = new PhaseRecordingStore();
+  const firmware = new FakeFirmwareStore();
+  const job = firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  await seedJob(store, SUB_A, job, { phase: 'update_received' });
+  const h = await harness({ store, firmware });
+  h.link.attach(SUB_A, '1.0.0');
+  await h.gateway.start();
+  await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'done');
+  t.deepEqual(
+    progressStates(h.hub, SUB_A).filter((s) => s !== 'version 1.0.0'),
+    ['downloading 0', 'downloading 100', 'burning', 'done', 'version 2.0.0'],
+  );
+  await h.gateway.dispose();
+});

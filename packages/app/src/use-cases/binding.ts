@@ -49,6 +49,7 @@ export class Binding {
     this.#subscription ??= this.hub.on('bindingChanged', ({ subdevices, bound }) => {
       for (const s of subdevices) {
         this.sessions.apply(s, bound ? 'hub_bound' : 'hub_unbound');
+        if (!bound) this.presence.forget(s);
         this.logger.info(bound ? 'the hub bound a subdevice' : 'the hub unbound a subdevice', { subdevice: subdeviceKey(s) });
       }
       if (!bound) return;

@@ -321,10 +321,15 @@ export class OtaCoordinator {
       run.fail(downloadFailCode(error), toGatewayError(error, 'reopening the downloaded image').message);
       return;
     }
+    let lostLink = false;
     for (let attempt = 1; ; attempt++) {
       let entry;
       try {
-        entry = await this.directory.waitForAttach(subdevice, () => true, { signal, timeoutMs: ota.attachTimeoutMs });
+        entry = await this.directory.waitForAttach(subdevice, () => true, {
+          signal,
+          timeoutMs: ota.attachTimeoutMs,
+          fresh: lostLink,
+        });
       } catch (error) {
         if (signal.aborted) return;
         run.fail(OTA_FAIL.upgradeFailed, `the subdevice was not attached to any link: ${toGatewayError(error).message}`);
@@ -360,8 +365,10 @@ export class OtaCoordinator {
         return;
       } catch (error) {
         if (signal.aborted) return;
-        const lost = error instanceof LinkError && error.code === 'link.disconnected';
+        // A cut link, or a link that already forgot the subdevice it just lost: wait for it to come back.
+        const lost = error instanceof LinkError && (error.code === 'link.disconnected' || error.code === 'link.unknown_subdevice');
         if (lost && attempt < DELIVERY_ATTEMPTS) {
+          lostLink = true;
           run.logger.warn('the link was cut during delivery; resuming once the subdevice reattaches');
           continue;
         }

@@ -84,16 +84,17 @@ export class SubdeviceDirectory {
 
   /**
    * Resolves with the subdevice's attachment once it is attached and `accept` agrees
-   * (at once when it already is). Rejects with TimeoutError or CancelledError.
+   * (at once when it already is, unless `fresh`). Rejects with TimeoutError or CancelledError.
    */
   async waitForAttach(
     subdevice: SubdeviceId,
     accept: (entry: AttachedSubdevice) => boolean,
-    options: CallOptions & { readonly timeoutMs: number },
+    options: CallOptions & { readonly timeoutMs: number; readonly fresh?: boolean },
   ): Promise<AttachedSubdevice> {
     const key = subdeviceKey(subdevice);
     const current = this.#attached.get(key);
-    if (current && accept(current)) return current;
+    // `fresh`: only a new announcement counts (after a cut link the old entry may not be gone yet).
+    if (!options.fresh && current && accept(current)) return current;
     let subscription: Subscription | undefined;
     try {
       return await withDeadline(`waiting for ${key} to attach`, options, options.timeoutMs, () =>

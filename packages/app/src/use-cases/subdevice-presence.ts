@@ -147,6 +147,11 @@ export class SubdevicePresence {
     return results;
   }
 
+  /** Stops keeping `subdevice` online (the hub unbound it: it cannot be online anyway). */
+  forget(subdevice: SubdeviceId): void {
+    this.#wanted.delete(subdeviceKey(subdevice));
+  }
+
   /** Subdevices the gateway keeps online (re-onlined after a reconnect). */
   wanted(): SubdeviceId[] {
     return [...this.#wanted.values()];
