@@ -48,6 +48,7 @@ describeHubTransportContract(
       pushDownlink: async (sub, channel, payload) => hub.pushDownlink(sub, channel, payload),
       pushFirmwareUpdate: async (sub, job) => hub.pushFirmwareUpdate(sub, job),
       changeBinding: async (subs, bound) => hub.changeBinding(subs, bound),
+      isOnlineAtHub: async (sub) => hub.isOnline(sub),
       makeRefusedTransport: async () => {
         const refused = new FakeHub();
         refused.refuseCredentials = true;

@@ -45,6 +45,8 @@ export interface HubTransportHarness {
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): Promise<void>;
   /** The console binds/unbinds: the transport must emit `bindingChanged`. */
   changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): Promise<void>;
+  /** Whether the hub currently counts the subdevice online; omit when the hub side cannot tell. */
+  isOnlineAtHub?(subdevice: SubdeviceId): Promise<boolean>;
   /** A transport for the same gateway with wrong credentials; omit when not applicable. */
   makeRefusedTransport?(): Promise<HubTransport>;
   dispose(): Promise<void>;
@@ -233,7 +235,9 @@ export function describeHubTransportContract(
     await h.restoreConnection();
     await reconnected;
     t.is(h.transport.state, 'connected');
+    if (h.isOnlineAtHub) t.false(await h.isOnlineAtHub(SUB_A), 'the hub forgot the online subdevice');
     t.deepEqual(codes(await h.transport.online([SUB_A])), [0]);
+    if (h.isOnlineAtHub) t.true(await h.isOnlineAtHub(SUB_A));
   });
 
   test(`${name}: batched operations while disconnected reject with HubDisconnectedError or wait for the reconnect`, async (t) => {
