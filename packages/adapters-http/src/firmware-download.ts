@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import got, { type Response } from 'got';
 import {
   CancelledError,
@@ -22,6 +24,9 @@ export interface DownloadSettings {
   readonly clock: Clock;
   readonly logger: Logger;
 }
+
+/** Small on purpose: bytes held here are lost by a crash, like bytes not yet checkpointed. */
+const SINK_BUFFER_BYTES = 64 * 1024;
 
 /** A failure worth another attempt: network errors, 5xx, stalls, short bodies. Internal only. */
 class TransientFailure extends Error {
@@ -124,6 +129,9 @@ async function fetchOnce(
     stream.destroy(new CancelledError('firmware download', { cause: signal.reason }));
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  // The sink's last write may still be running when the pipeline fails; the next attempt must not
+  // compute its offset before it lands.
+  let writing: Promise<void> | undefined;
   arm();
   try {
     const response = await new Promise<Response>((resolve, reject) => {
@@ -131,15 +139,30 @@ async function fetchOnce(
       stream.once('error', reject);
     });
     arm();
+    // got reports each chunk read from the socket: the stall clock measures the network.
+    stream.on('downloadProgress', arm);
     await acceptResponse(job, partial, response, offset);
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      arm();
-      if (partial.bytes + chunk.length > job.size) {
-        throw new FirmwareError(-4, `server sent more than the announced ${job.size} bytes of firmware ${job.version}`);
-      }
-      await partial.append(chunk);
-      onBytes(partial.bytes);
-    }
+    // A Writable sink rather than `for await`: async iteration costs a promise per chunk and was
+    // measurably slower; backpressure still bounds memory (the sink's buffer plus one write batch).
+    const sink = new Writable({
+      highWaterMark: SINK_BUFFER_BYTES,
+      write(chunk: Buffer, _encoding, callback) {
+        if (partial.bytes + chunk.length > job.size) {
+          callback(new FirmwareError(-4, `server sent more than the announced ${job.size} bytes of firmware ${job.version}`));
+          return;
+        }
+        writing = partial.append(chunk);
+        writing.then(
+          () => {
+            arm(); // a slow disk holding back the network is not a stalled server
+            onBytes(partial.bytes);
+            callback();
+          },
+          (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
+        );
+      },
+    });
+    await pipeline(stream, sink);
     if (partial.bytes < job.size) {
       throw new TransientFailure(`connection closed at byte ${partial.bytes} of ${job.size}`);
     }
@@ -152,6 +175,7 @@ async function fetchOnce(
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
     stream.destroy();
+    await writing?.catch(() => undefined);
   }
 }
 

@@ -52,7 +52,7 @@ test('a gateway killed with SIGKILL mid-download resumes after restart without f
   const server = await startFirmwareServer(size);
   try {
     await withTempDir(async (dataDir) => {
-      server.plan = (n) => (n === 0 ? { throttle: { piece, everyMs: 5 } } : {});
+      server.plan = (n) => (n === 0 ? { throttle: { piece, everyMs: 10 } } : {});
       const first = runChild(server, dataDir, checkpointBytes, (line, child) => {
         if (line.event === 'progress' && (line.bytes ?? 0) >= 1.5 * 1024 * 1024) child.kill('SIGKILL');
       });
@@ -69,10 +69,11 @@ test('a gateway killed with SIGKILL mid-download resumes after restart without f
       t.is(await md5OfFile(join(dataDir, 'firmware', `${server.md5}.bin`)), server.md5);
       const resumedAt = Number(/^bytes=(\d+)-/.exec(server.requests[1]?.range ?? '')?.[1]);
       t.true(resumedAt > 0, 'second run resumed instead of starting over');
-      // One chunk: at most one checkpoint interval is fetched again, plus the pieces in flight.
+      // One chunk: at most one checkpoint interval is fetched again, plus what was in flight (the
+      // server's last pieces in the socket and the store's 64 KiB sink buffer).
       const refetched = server.bytesServed() - size;
       t.log(`served ${server.bytesServed()} for ${size} (${refetched} again), resumed at ${resumedAt}`);
-      t.true(refetched <= checkpointBytes + 2 * piece, `re-fetched ${refetched} bytes`);
+      t.true(refetched <= checkpointBytes + 64 * 1024 + 2 * piece, `re-fetched ${refetched} bytes`);
     });
   } finally {
     await server.close();

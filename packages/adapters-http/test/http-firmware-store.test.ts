@@ -184,7 +184,7 @@ test('a stalled server is retried, then fails with -1 after the retry budget', a
 test('a stall mid-body resumes from the last byte', async (t) => {
   await withServer(SIZE, async (server, dir) => {
     server.plan = (n) => (n === 0 ? { stallAfter: 250_000 } : {});
-    const image = await storeIn(dir, { stallTimeoutMs: 200 }).obtain(jobFor(server));
+    const image = await storeIn(dir, { stallTimeoutMs: 400 }).obtain(jobFor(server));
     t.is(image.md5, server.md5);
     t.regex(server.requests[1]!.range!, /^bytes=[1-9]\d*-/);
   });
