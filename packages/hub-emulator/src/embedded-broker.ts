@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TlsCredentials } from './self-signed-certificate.js';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyKeyAuth } from '@iotgw/protocol-tencent';
 import type { Logger } from '@iotgw/domain';
@@ -48,6 +50,7 @@ export class EmbeddedBroker implements HubBus {
   private constructor(
     private readonly broker: Aedes,
     private readonly server: Server,
+    private readonly tlsServer: Server | undefined,
   ) {}
 
   static async start(options: {
@@ -56,6 +59,8 @@ export class EmbeddedBroker implements HubBus {
     registry: DeviceRegistry;
     logger: Logger;
     events: EmbeddedBrokerEvents;
+    /** Also listen with TLS (MQTT over TLS, like the hub's 8883) on this port. */
+    tls?: { port: number; credentials: TlsCredentials };
   }): Promise<EmbeddedBroker> {
     const { registry, logger, events } = options;
     // The aedes hooks need the instance, which exists only once the server listens.
@@ -130,20 +135,29 @@ export class EmbeddedBroker implements HubBus {
       logger.debug('mqtt client error', { clientId: client.id, error: error.message });
     });
     const server = createServer(broker.handle);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    ref.self = new EmbeddedBroker(broker, server);
+    const tlsServer = options.tls ? createTlsServer({ cert: options.tls.credentials.cert, key: options.tls.credentials.key }, broker.handle) : undefined;
+    try {
+      await listen(server, options.port, options.host);
+      if (tlsServer && options.tls) await listen(tlsServer, options.tls.port, options.host);
+    } catch (error) {
+      server.close();
+      tlsServer?.close();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      throw error;
+    }
+    ref.self = new EmbeddedBroker(broker, server, tlsServer);
     return ref.self;
   }
 
   get port(): number {
     const address = this.server.address();
     return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  /** Port of the TLS listener, when there is one. */
+  get tlsPort(): number | undefined {
+    const address = this.tlsServer?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
   }
 
   onMessage(handler: HubMessageHandler): void {
@@ -159,8 +173,18 @@ export class EmbeddedBroker implements HubBus {
   }
 
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = [this.server, this.tlsServer].map((s) => (s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve()));
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
-    await closed;
+    await Promise.all(closed);
   }
+}
+
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

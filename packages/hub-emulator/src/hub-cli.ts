@@ -1,3 +1,6 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from '@iotgw/domain';
 import { HubEmulator } from './hub-emulator.js';
@@ -10,6 +13,9 @@ operations, OTA pushes, firmware HTTP server and a web console. Runs until SIGIN
 Options:
   --port <n>          MQTT port of the embedded broker (default 1883; 0 = any free port)
   --http-port <n>     HTTP port for firmware downloads, admin API and console (default 8080; 0 = any)
+  --tls-port <n>      also offer MQTT over TLS on this port with a self-signed certificate
+                      made at start; its PEM is written to a temp file whose path is printed
+                      (clients trust it as their CA); removed on stop
   --host <addr>       interface to listen on (default 127.0.0.1)
   --registry <file>   registry JSON (devices, secrets, bindings); loaded at start, saved on change
                       (default: in memory only)
@@ -50,13 +56,14 @@ function signals(): Promise<void> {
 
 /** The `iotgw hub` command. Returns the process exit code (0 clean stop, 2 usage, 1 failure). */
 export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout: (l) => console.log(l), stderr: (l) => console.error(l) }): Promise<number> {
-  let values: { port?: string; 'http-port'?: string; host?: string; registry?: string; broker?: string; help?: boolean };
+  let values: { port?: string; 'http-port'?: string; 'tls-port'?: string; host?: string; registry?: string; broker?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
         port: { type: 'string' },
         'http-port': { type: 'string' },
+        'tls-port': { type: 'string' },
         host: { type: 'string' },
         registry: { type: 'string' },
         broker: { type: 'string' },
@@ -74,6 +81,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
     return 0;
   }
   let hub: HubEmulator;
+  let caFile: string | undefined;
   try {
     const broker = values.broker;
     if (broker !== undefined && !/^mqtts?:\/\//.test(broker)) throw new Error(`--broker must be an mqtt:// URL, got ${JSON.stringify(broker)}`);
@@ -84,6 +92,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
       mqttPort: port(values.port, '--port', 1883),
       httpPort: port(values['http-port'], '--http-port', 8080),
       host: values.host ?? '127.0.0.1',
+      ...(values['tls-port'] !== undefined ? { tlsPort: port(values['tls-port'], '--tls-port', 8883) } : {}),
       ...(values.registry ? { registryPath: values.registry } : {}),
       ...(broker ? { brokerUrl: broker } : {}),
       ...(io.logger ? { logger: io.logger } : {}),
@@ -92,6 +101,11 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
     io.stdout(`hub emulator ready in ${ms.toFixed(0)} ms`);
     io.stdout(`MQTT:    ${hub.urls.mqtt}`);
     io.stdout(`HTTP:    ${hub.urls.http}`);
+    if (hub.urls.mqtts && hub.tlsCertificate) {
+      caFile = join(tmpdir(), `iotgw-hub-ca-${process.pid}.pem`);
+      await writeFile(caFile, hub.tlsCertificate);
+      io.stdout(`MQTTS:   ${hub.urls.mqtts} (CA: ${caFile})`);
+    }
     io.stdout(`console: ${hub.urls.console}`);
     io.onReady?.(hub);
     await stopped;
@@ -101,5 +115,6 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
   }
   io.stdout('stopping hub emulator');
   await hub.close();
+  if (caFile) await rm(caFile, { force: true });
   return 0;
 }

@@ -10,6 +10,7 @@ import type { HubBus } from './hub-bus.js';
 import { ExternalBrokerBus } from './external-broker-bus.js';
 import { AdminApi } from './admin-api.js';
 import { HubEmulatorStartError } from './hub-emulator.errors.js';
+import { createSelfSignedCertificate, type TlsCredentials } from './self-signed-certificate.js';
 
 export interface HubEmulatorOptions {
   /** MQTT port of the embedded broker; 0 picks a free port. Default 1883. */
@@ -20,6 +21,8 @@ export interface HubEmulatorOptions {
   host?: string;
   /** Registry JSON file: loaded at start, rewritten atomically on every change. In memory when omitted. */
   registryPath?: string;
+  /** Also offer MQTT over TLS on this port (0 = free port) with a self-signed certificate made at start. */
+  tlsPort?: number;
   /** `mqtt://host:port`: run the hub logic as a client of this broker instead of embedding one. */
   brokerUrl?: string;
   logger?: Logger;
@@ -31,6 +34,8 @@ export interface HubEmulatorOptions {
 
 export interface HubEmulatorUrls {
   mqtt: string;
+  /** `mqtts://…` when `tlsPort` was given. */
+  mqtts?: string;
   http: string;
   console: string;
 }
@@ -69,6 +74,8 @@ export class HubEmulator {
   }
 
   private readonly api: AdminApi;
+  /** PEM certificate of the TLS listener (trust it as `ca` in clients); undefined without TLS. */
+  tlsCertificate: string | undefined;
 
   static async start(options: HubEmulatorOptions = {}): Promise<HubEmulator> {
     const host = options.host ?? '127.0.0.1';
@@ -89,6 +96,8 @@ export class HubEmulator {
 
     let bus: HubBus;
     let mqttUrl: string;
+    let mqttsUrl: string | undefined;
+    let tls: TlsCredentials | undefined;
     // The broker's disconnect hook needs the core, which needs the broker: late-bound.
     const late: { core?: HubCore } = {};
     try {
@@ -96,7 +105,9 @@ export class HubEmulator {
         bus = await ExternalBrokerBus.connect({ url: options.brokerUrl, logger, ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 10_000 });
         mqttUrl = options.brokerUrl;
       } else {
+        if (options.tlsPort !== undefined) tls = await createSelfSignedCertificate(host);
         const broker = await EmbeddedBroker.start({
+          ...(tls && options.tlsPort !== undefined ? { tls: { port: options.tlsPort, credentials: tls } } : {}),
           port: options.mqttPort ?? 1883,
           host,
           registry,
@@ -116,6 +127,7 @@ export class HubEmulator {
         });
         bus = broker;
         mqttUrl = `mqtt://${urlHost(host)}:${broker.port}`;
+        if (broker.tlsPort !== undefined) mqttsUrl = `mqtts://${urlHost(host)}:${broker.tlsPort}`;
       }
     } catch (error) {
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -132,8 +144,9 @@ export class HubEmulator {
       ...(options.bindTimestampWindowSec !== undefined ? { bindTimestampWindowSec: options.bindTimestampWindowSec } : {}),
     });
     late.core = core;
-    const urls = { mqtt: mqttUrl, http: httpBase, console: `${httpBase}/` };
+    const urls: HubEmulatorUrls = { mqtt: mqttUrl, http: httpBase, console: `${httpBase}/`, ...(mqttsUrl ? { mqtts: mqttsUrl } : {}) };
     const emulator = new HubEmulator(denials, authFailures, registry, catalog, core, firmwareHttp, urls, bus, http);
+    emulator.tlsCertificate = tls?.cert;
     http.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', httpBase);
       if (firmwareHttp.handle(req, res, url)) return;

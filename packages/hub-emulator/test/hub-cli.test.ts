@@ -1,4 +1,5 @@
 import test from 'ava';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,4 +65,20 @@ test('in a real process: ready output, then SIGTERM and SIGINT each stop it clea
     t.is(await exited, 0, output());
     t.regex(output(), /stopping hub emulator/);
   }
+});
+
+test('--tls-port prints an mqtts URL and a CA file, removed on stop', async (t) => {
+  let stop!: () => void;
+  const untilStopped = new Promise<void>((resolve) => (stop = resolve));
+  const out: string[] = [];
+  let onReady!: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const running = runHubCli(['--port', '0', '--http-port', '0', '--tls-port', '0'], { stdout: (l) => out.push(l), stderr: (l) => out.push(l), untilStopped, onReady: () => onReady() });
+  await ready;
+  const match = /MQTTS: +mqtts:\/\/127\.0\.0\.1:\d+ \(CA: (\S+)\)/.exec(out.join('\n'));
+  t.truthy(match, out.join('\n'));
+  t.true(existsSync(match![1]!));
+  stop();
+  t.is(await running, 0);
+  t.false(existsSync(match![1]!));
 });
