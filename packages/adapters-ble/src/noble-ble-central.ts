@@ -41,6 +41,10 @@ interface Noble extends NobleEmitter {
   stop(): void;
 }
 
+interface NobleModule {
+  withBindings?: (type?: string) => Noble;
+}
+
 export interface NobleBleCentralOptions {
   /** Module to load; the default is the maintained noble fork. Tests point it elsewhere. */
   readonly moduleName?: string;
@@ -141,10 +145,13 @@ export class NobleBleCentral implements BleCentral {
     let noble: Noble;
     try {
       const specifier = this.#moduleName;
-      const module = (await import(specifier)) as { default?: Noble };
-      noble = module.default ?? (module as unknown as Noble);
+      const module = (await import(specifier)) as NobleModule & { default?: NobleModule };
+      // A fresh instance per load: a stopped noble never restarts, and a retry (adapter plugged in
+      // or powered on later) must not inherit the stopped singleton.
+      const factory = module.withBindings ?? module.default?.withBindings;
+      noble = factory ? factory('default') : ((module.default ?? module) as Noble);
     } catch (error) {
-      throw bleUnavailable(`module ${this.#moduleName} could not be loaded (is it installed?)`, error);
+      throw bleUnavailable(`module ${this.#moduleName} could not be loaded or has no usable bindings (is it installed?)`, error);
     }
     if (noble.state === 'poweredOn') return noble;
     return new Promise<Noble>((resolve, reject) => {
