@@ -290,3 +290,30 @@ test('the hub not answering a version report or a publish: logged, nothing else 
   t.is(new TextDecoder().decode(h.hub.published[0]!.payload), 'second');
   await h.gateway.dispose();
 });
+
+test('dispose cancels a delivery in progress and a job waiting for the link slot; neither is reported as failed', async (t) => {
+  const store = new PhaseRecordingStore();
+  const h = await harness({ store });
+  let cancelled = 0;
+  h.link.deliverFirmware = (_sub, _image, options): Promise<FirmwareDeliveryResult> =>
+    new Promise((_resolve, reject) => {
+      options?.signal?.addEventListener('abort', () => {
+        cancelled++;
+        reject(new Error('aborted'));
+      });
+    });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  h.link.attach(SUB_B, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  h.hub.pushFirmwareUpdate(SUB_B, job);
+  await until(() => {
+    const phases = [SUB_A, SUB_B].map((s) => (store.job(s) as { phase?: string } | undefined)?.phase);
+    return phases.every((p) => p === 'downloaded');
+  }, 'both downloaded: one delivering, one waiting for the slot');
+  await h.gateway.dispose();
+  t.is(cancelled, 1, 'the running delivery saw the abort');
+  t.false([SUB_A, SUB_B].some((s) => progressStates(h.hub, s).some((r) => r.startsWith('fail'))));
+  t.is((store.job(SUB_B) as { phase?: string }).phase, 'downloaded', 'kept for the next start');
+});
