@@ -67,6 +67,13 @@ export class AdminApi {
           return sendJson(res, 200, this.state());
       }
     }
+    if (method === 'PUT' && path === '/api/firmware') {
+      // Upload: the raw body is the image; stored in the emulator's own temp dir.
+      const version = url.searchParams.get('version') ?? '';
+      const image = await hub.uploadFirmware({ version, data: req });
+      const { path: _p, ...rest } = image;
+      return sendJson(res, 201, { firmware: rest });
+    }
     if (method === 'POST') {
       const body = await readJson(req);
       switch (path) {

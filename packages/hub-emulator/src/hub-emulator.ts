@@ -1,15 +1,21 @@
 import { createServer, type Server } from 'node:http';
-import { silentLogger, type Logger } from '@iotgw/domain';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isValidFirmwareVersion, silentLogger, type Logger } from '@iotgw/domain';
 import { DeviceRegistry, deviceKey } from './device-registry.js';
 import { EmbeddedBroker, type AclDenial } from './embedded-broker.js';
-import { FirmwareCatalog } from './firmware-catalog.js';
+import { FirmwareCatalog, type FirmwareImage } from './firmware-catalog.js';
 import type { FirmwareFaults } from './firmware-faults.js';
 import { FirmwareHttpHandler } from './firmware-http-server.js';
 import { HubCore } from './hub-core.js';
 import type { HubBus } from './hub-bus.js';
 import { ExternalBrokerBus } from './external-broker-bus.js';
 import { AdminApi } from './admin-api.js';
-import { HubEmulatorStartError } from './hub-emulator.errors.js';
+import { HubEmulatorStartError, RegistryError } from './hub-emulator.errors.js';
 import { createSelfSignedCertificate, type TlsCredentials } from './self-signed-certificate.js';
 
 export interface HubEmulatorOptions {
@@ -169,9 +175,28 @@ export class HubEmulator {
   }
 
   /** Registers a firmware file (md5 and size computed) and returns its catalog entry. */
-  async registerFirmware(options: { path: string; version: string }): Promise<ReturnType<FirmwareCatalog['list']>[number]> {
+  async registerFirmware(options: { path: string; version: string }): Promise<FirmwareImage> {
     return this.catalog.register(options);
   }
+
+  /**
+   * Stores an uploaded image (a stream or bytes) in the emulator's temp dir and registers it.
+   * The dir is removed on close.
+   */
+  async uploadFirmware(options: { version: string; data: AsyncIterable<Uint8Array | string> | Uint8Array }): Promise<FirmwareImage> {
+    if (!isValidFirmwareVersion(options.version)) {
+      throw new RegistryError(`firmware version ${JSON.stringify(options.version)} is not valid: use 1 to 32 characters`);
+    }
+    this.uploadDir ??= await mkdtemp(join(tmpdir(), 'iotgw-hub-fw-'));
+    this.uploads += 1;
+    const path = join(this.uploadDir, `upload-${this.uploads}.bin`);
+    const data = options.data;
+    await pipeline(data instanceof Uint8Array ? Readable.from([data]) : Readable.from(data), createWriteStream(path));
+    return this.catalog.register({ path, version: options.version });
+  }
+
+  private uploadDir: string | undefined;
+  private uploads = 0;
 
   isOnline(productId: string, deviceName: string): boolean {
     return this.registry.isOnline(deviceKey(productId, deviceName));
@@ -182,6 +207,7 @@ export class HubEmulator {
     this.http.closeAllConnections();
     await Promise.all([this.bus.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
     await this.registry.flush();
+    if (this.uploadDir) await rm(this.uploadDir, { recursive: true, force: true });
   }
 }
 

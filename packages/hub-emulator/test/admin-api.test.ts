@@ -1,4 +1,5 @@
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectGateway, startHub, sub, SUB1 } from './helpers.js';
@@ -80,6 +81,22 @@ test('fault knobs can be set over the API', async (t) => {
     const res = await call(fx.hub.urls.http, 'POST', '/api/faults', { fail500Count: 3, throttleBytesPerSec: 1000 });
     t.deepEqual(res.json.faults, { fail500Count: 3, throttleBytesPerSec: 1000 });
     t.is(fx.hub.firmwareFaults.fail500Count, 3);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('firmware upload (PUT raw body) registers it with md5 and size, and it downloads back', async (t) => {
+  const fx = await startHub();
+  try {
+    const body = Buffer.from('uploaded-image-bytes-0123456789');
+    const res = await fetch(`${fx.hub.urls.http}/api/firmware?version=4.0.0`, { method: 'PUT', body });
+    t.is(res.status, 201);
+    const { firmware } = (await res.json()) as any;
+    t.like(firmware, { version: '4.0.0', size: body.length, md5: createHash('md5').update(body).digest('hex') });
+    const download = await fetch(`${fx.hub.urls.http}${fx.hub.firmwareHttp.pathFor(firmware.id, 60)}`);
+    t.true(Buffer.from(await download.arrayBuffer()).equals(body));
+    t.is((await fetch(`${fx.hub.urls.http}/api/firmware?version=`, { method: 'PUT', body })).status, 400);
   } finally {
     await fx.cleanup();
   }
