@@ -51,6 +51,11 @@ export interface BleSubdeviceLinkOptions {
   /** Link-protocol session settings (keepalive, retransmit, firmware window). */
   readonly engine?: GatewayEngineOptions;
   readonly logger?: Logger;
+  /**
+   * Close the central when the link stops (default true), so a real radio's bindings do not keep
+   * the process alive. Set false when the central is shared with something else.
+   */
+  readonly ownsCentral?: boolean;
 }
 
 interface Session {
@@ -119,6 +124,7 @@ export class BleSubdeviceLink implements SubdeviceLink {
     this.#started = false;
     for (const session of [...this.#sessions.values()]) this.#end(session, 'stopped');
     await this.#supervisor.stop(options);
+    if (this.#options.ownsCentral ?? true) await this.#options.central.close(options);
   }
 
   attachedSubdevices(): SubdeviceAttachment[] {

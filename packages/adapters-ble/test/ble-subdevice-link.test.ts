@@ -131,3 +131,19 @@ test('a cancelled delivery stops using the link; the next delivery resumes inste
   t.true(sim.offersAcceptedAt[1]! >= 8_192, `resumed at ${sim.offersAcceptedAt[1]}`);
   t.deepEqual(await h.firmwareReceived(SUB_A), bytes);
 });
+
+test('stop closes the central it owns; the link can start again and reattaches', async (t) => {
+  const h = makeBleHarness(247);
+  t.teardown(() => h.dispose());
+  await h.link.start();
+  let attaches = 0;
+  h.link.on('attached', () => attaches++);
+  await h.attach(SUB_A, '1.0.0');
+  await eventually(() => Promise.resolve(attaches), (n) => n === 1, { what: 'first attach' });
+  await h.link.stop();
+  const peripheralId = h.sims.get(subdeviceKey(SUB_A))!.peripheral.id;
+  t.is(h.sims.get(subdeviceKey(SUB_A))!.peripheral.session, undefined, 'connection closed');
+  await h.link.start();
+  await eventually(() => Promise.resolve(attaches), (n) => n === 2, { what: 'attach after restart' });
+  t.is(h.central.connectCount.get(peripheralId), 2);
+});
