@@ -46,6 +46,8 @@ function deviceForClientId(registry: DeviceRegistry, clientId: string): Register
 export class EmbeddedBroker implements HubBus {
   private readonly clientDevice = new Map<string, string>();
   private readonly handlers: HubMessageHandler[] = [];
+  /** Messages not delivered because the receiver lost the right to the topic after subscribing. */
+  droppedDeliveries = 0;
 
   private constructor(
     private readonly broker: Aedes,
@@ -103,6 +105,15 @@ export class EmbeddedBroker implements HubBus {
         events.onDenied({ at: Date.now(), device, action: 'publish', topic: packet.topic, reason: decision.reason });
         // Like the hub: a publish to a forbidden topic closes the connection.
         callback(new Error(`publish to ${packet.topic} denied: ${decision.reason}`));
+      },
+      authorizeForward(client, packet) {
+        // A subscription granted while a subdevice was online must not keep delivering after it
+        // went offline or was unbound: re-check the ACL at delivery time.
+        if (packet.topic.startsWith('$SYS')) return packet;
+        const device = ref.self?.clientDevice.get(client.id) ?? '';
+        if (checkTopicAcl(registry, device, 'subscribe', packet.topic).allowed) return packet;
+        if (ref.self) ref.self.droppedDeliveries += 1;
+        return null;
       },
       authorizeSubscribe(client, subscription, callback) {
         const device = ref.self?.clientDevice.get(client.id) ?? '';

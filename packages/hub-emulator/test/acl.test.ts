@@ -73,3 +73,26 @@ test('data published by the gateway for an online bound subdevice reaches the hu
     await fx.cleanup();
   }
 });
+
+test('after a subdevice goes offline its data is no longer delivered on an old subscription', async (t) => {
+  const fx = await startHub();
+  try {
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    await gw.client.subscribeAsync(['SB00000001/test1/data', 'GW00000001/gw1/data'], { qos: 1 });
+    const got: string[] = [];
+    const marker = new Promise<void>((resolve) =>
+      gw.client.on('message', (topic, p) => {
+        if (topic.endsWith('/data')) got.push(`${topic} ${p.toString()}`);
+        if (topic === 'GW00000001/gw1/data') resolve();
+      }),
+    );
+    await gw.request({ type: 'offline', devices: [sub(SUB1)] });
+    await fx.hub.core.sendData('SB00000001/test1', '{"dropped":true}');
+    await fx.hub.core.sendData('GW00000001/gw1', '{"marker":true}');
+    await marker;
+    t.deepEqual(got, ['GW00000001/gw1/data {"marker":true}']);
+  } finally {
+    await fx.cleanup();
+  }
+});
