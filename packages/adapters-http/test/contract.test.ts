@@ -1,0 +1,30 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeFirmwareStoreContract, type FirmwareStoreHarness } from '@iotgw/testkit';
+import { HttpFirmwareStore } from '../src/index.js';
+import { startOriginServer } from './helpers/origin-server.js';
+
+describeFirmwareStoreContract(
+  test,
+  async (): Promise<FirmwareStoreHarness> => {
+    const origin = await startOriginServer();
+    const dataDir = await mkdtemp(join(tmpdir(), 'iotgw-http-contract-'));
+    // One attempt: the suite expects a single dropped connection to fail the obtain (-1).
+    const store = new HttpFirmwareStore({ dataDir, retry: { attempts: 1 }, checkpointBytes: 16 * 1024 });
+    return {
+      store,
+      serve: (name, bytes, version) => Promise.resolve(origin.serve(name, bytes, version)),
+      missingJob: () => Promise.resolve(origin.jobFor('missing.bin', 404)),
+      forbiddenJob: () => Promise.resolve(origin.jobFor('expired.bin', 403)),
+      interruptNextAt: (bytes) => Promise.resolve(origin.dropNextResponseAfter(bytes)),
+      transferStarts: (job) => Promise.resolve(origin.rangeStartsFor(job.url)),
+      dispose: async () => {
+        await origin.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+  { name: 'HttpFirmwareStore' },
+);
