@@ -64,6 +64,12 @@ export class SerialSubdeviceLink implements SubdeviceLink {
       isReliable: true,
       supportsFirmware: true,
     };
+    // Timeouts must outlast the bytes queued on a slow line, or every queued frame is sent twice.
+    const bytesPerMs = (options.baudRate ?? 115_200) / 10 / 1000;
+    const window = options.firmware?.window ?? 4;
+    const chunk = options.firmware?.chunkSize ?? 512;
+    const frameMs = maxFrame / bytesPerMs;
+    const retransmitMs = Math.max(options.firmware?.retransmitMs ?? 1000, Math.ceil((2 * window * (chunk + 24)) / bytesPerMs) + 100);
     this.#engine = new GatewayEngine(
       {
         transmit: (bytes) => this.#write(bytes),
@@ -78,7 +84,8 @@ export class SerialSubdeviceLink implements SubdeviceLink {
         framing: options.framing,
         keepaliveIntervalMs: options.keepaliveIntervalMs,
         keepaliveTimeoutMs: options.keepaliveTimeoutMs,
-        firmware: options.firmware,
+        ackTimeoutMs: Math.max(300, Math.ceil(3 * frameMs) + 50),
+        firmware: { ...options.firmware, retransmitMs },
       },
     );
   }

@@ -24,6 +24,8 @@ export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
 export const Capability = {
   FIRMWARE: 0x01,
   RELIABLE_DATA: 0x02,
+  /** Keeps FW_CHUNKs that arrive after a gap, so the gateway resends only the missing one. */
+  REORDER_BUFFER: 0x04,
 } as const;
 
 /** FW_RESULT / FW_ACCEPT refusal codes a subdevice may send (negative = the hub's OTA codes). */

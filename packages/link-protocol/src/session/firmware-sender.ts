@@ -29,6 +29,11 @@ export interface FirmwareTransferOptions {
   readonly window?: number;
   /** Go back to the last acknowledged offset when no ack came for this long. Default 1000 ms. */
   readonly retransmitMs?: number;
+  /**
+   * Duplicate acks that trigger an immediate go-back. Default 1: serial and BLE links never
+   * reorder, so one ack that does not move already means a chunk was lost.
+   */
+  readonly dupAckThreshold?: number;
   /** Give up after this many timeouts in a row without progress. Default 10. */
   readonly maxRetransmits?: number;
   /** Resend FW_OFFER / FW_COMMIT this often until answered. Default 1000 ms. */
@@ -55,6 +60,8 @@ export class FirmwareSender {
   #retransmits = 0;
   #dupAcks = 0;
   #fastRetransmitArmed = true;
+  /** While recovering a loss selectively: the `next` offset when the loss was seen. */
+  #recoverUntil = 0;
   #applyDeadline = Infinity;
   readonly #cache = new Map<number, Uint8Array>();
   readonly #reading = new Set<number>();
@@ -64,6 +71,7 @@ export class FirmwareSender {
   readonly #maxRetransmits: number;
   readonly #controlRetryMs: number;
   readonly #applyTimeoutMs: number;
+  readonly #dupAckThreshold: number;
 
   constructor(
     private readonly source: FirmwareSource,
@@ -72,6 +80,8 @@ export class FirmwareSender {
     private readonly onProgress: ((p: FirmwareProgress) => void) | undefined,
     maxChunk: number,
     options: FirmwareTransferOptions = {},
+    /** The subdevice keeps chunks after a gap (HELLO capability REORDER_BUFFER). */
+    private readonly selective = false,
   ) {
     this.#chunkSize = Math.max(1, Math.min(options.chunkSize ?? 512, maxChunk));
     this.#window = Math.max(1, options.window ?? 4);
@@ -79,6 +89,7 @@ export class FirmwareSender {
     this.#maxRetransmits = options.maxRetransmits ?? 10;
     this.#controlRetryMs = options.controlRetryMs ?? 1000;
     this.#applyTimeoutMs = options.applyTimeoutMs ?? 120_000;
+    this.#dupAckThreshold = Math.max(1, options.dupAckThreshold ?? 1);
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -139,6 +150,7 @@ export class FirmwareSender {
         return;
       }
       this.#next = this.#acked;
+      this.#recoverUntil = 0;
       this.#deadline = now + this.#retransmitMs;
       this.#pump();
       return;
@@ -186,13 +198,18 @@ export class FirmwareSender {
       this.#deadline = this.now() + this.#retransmitMs;
       for (const key of this.#cache.keys()) if (key < offset) this.#cache.delete(key);
       this.#progress();
+      // A partial ack while recovering: the subdevice filled one gap and stops at the next.
+      if (this.selective && offset < this.#recoverUntil) this.#resendAt(offset);
     } else if (offset === this.#acked && this.#next > this.#acked && this.#fastRetransmitArmed) {
       // An ack that does not move means a chunk was lost and later ones arrived: resend at once
       // rather than waiting for the timeout, but only once until the ack moves again.
-      if (++this.#dupAcks >= 2) {
+      if (++this.#dupAcks >= this.#dupAckThreshold) {
         this.#fastRetransmitArmed = false;
-        this.#next = this.#acked;
         this.#deadline = this.now() + this.#retransmitMs;
+        if (this.selective) {
+          this.#recoverUntil = this.#next;
+          this.#resendAt(this.#acked);
+        } else this.#next = this.#acked;
       }
     }
     if (this.#acked >= this.source.size) {
@@ -203,6 +220,13 @@ export class FirmwareSender {
       return;
     }
     this.#pump();
+  }
+
+  /** Resends the one chunk at `offset` (selective recovery), if it is still at hand. */
+  #resendAt(offset: number): void {
+    const bytes = this.#cache.get(offset);
+    if (bytes) this.send({ type: 'fw_chunk', offset, bytes });
+    else this.#next = Math.min(this.#next, offset);
   }
 
   #progress(): void {

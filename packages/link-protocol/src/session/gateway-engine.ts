@@ -1,6 +1,6 @@
 import { FrameDecoder } from '../frame-decoder.js';
 import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE, crcSize, type FramingOptions } from '../frame.js';
-import { ByeReason, type Message } from '../messages.js';
+import { ByeReason, Capability, type Message } from '../messages.js';
 import { encodePacket, packetOf } from '../packet.js';
 import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type FirmwareSource, type FirmwareTransferOptions } from './firmware-sender.js';
 import { LinkProtocolError } from './link-protocol.error.js';
@@ -163,6 +163,7 @@ export class GatewayEngine {
       onProgress,
       maxChunk,
       this.options.firmware,
+      (peer.info.capabilities & Capability.REORDER_BUFFER) !== 0,
     );
     peer.firmware = sender;
     return sender.promise;

@@ -34,6 +34,11 @@ export interface SubdeviceEngineOptions {
   readonly ackTimeoutMs?: number;
   readonly maxAttempts?: number;
   readonly tickMs?: number;
+  /**
+   * FW_CHUNKs kept when they arrive after a gap (0 = none, plain go-back-N). Default 8. Announced
+   * as HELLO capability REORDER_BUFFER so the gateway resends only what is missing.
+   */
+  readonly reorderChunks?: number;
 }
 
 export interface SubdeviceEngineHooks {
@@ -68,6 +73,7 @@ export class SubdeviceEngine {
   #cancelTick: (() => void) | undefined;
   #offer: FirmwareOffer | undefined;
   #received = 0;
+  readonly #early = new Map<number, Uint8Array>();
   #applying: number | undefined;
   #result: FirmwareOutcome | undefined;
   readonly #sender: ReliableSender;
@@ -83,6 +89,10 @@ export class SubdeviceEngine {
     this.#framing = options.framing ?? {};
     this.decoder = new FrameDecoder(this.#framing);
     this.#sender = new ReliableSender(options.ackTimeoutMs ?? 300, options.maxAttempts ?? 5, (w) => this.hooks.transmit(w));
+  }
+
+  get #reorderChunks(): number {
+    return this.options.reorderChunks ?? 8;
   }
 
   get state(): SubdeviceEngineState {
@@ -145,6 +155,7 @@ export class SubdeviceEngine {
     this.#result = result;
     this.#offer = undefined;
     this.#received = 0;
+    this.#early.clear();
     this.#sendResult();
   }
 
@@ -158,7 +169,7 @@ export class SubdeviceEngine {
         deviceName: this.#identity.deviceName,
         firmwareVersion: this.#identity.firmwareVersion,
         maxFrameSize: this.#framing.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
-        capabilities: Capability.FIRMWARE | Capability.RELIABLE_DATA,
+        capabilities: Capability.FIRMWARE | Capability.RELIABLE_DATA | (this.#reorderChunks > 0 ? Capability.REORDER_BUFFER : 0),
       });
     } else if (this.#state === 'connected') {
       if (now - this.#lastHeard > this.#keepaliveIntervalMs * (this.options.keepaliveMissLimit ?? 3)) {
@@ -226,8 +237,19 @@ export class SubdeviceEngine {
       case 'fw_chunk':
         if (!this.#offer || this.#applying !== undefined) return;
         if (m.offset === this.#received && m.bytes.length > 0 && this.#received + m.bytes.length <= this.#offer.size) {
-          this.hooks.firmwareChunk?.(m.offset, m.bytes);
-          this.#received += m.bytes.length;
+          this.#accept(m.bytes);
+          // Drain chunks that arrived early and now follow on.
+          for (let next = this.#early.get(this.#received); next && this.#offer; next = this.#early.get(this.#received)) {
+            this.#early.delete(this.#received);
+            this.#accept(next);
+          }
+        } else if (
+          m.offset > this.#received &&
+          this.#early.size < this.#reorderChunks &&
+          m.offset + m.bytes.length <= this.#offer.size &&
+          m.offset - this.#received <= this.#reorderChunks * Math.max(1, this.#offer.chunkSize)
+        ) {
+          this.#early.set(m.offset, m.bytes);
         }
         // Cumulative: a chunk out of order repeats the last good offset (a duplicate ack).
         this.#send({ type: 'fw_ack', offset: this.#received });
@@ -240,7 +262,14 @@ export class SubdeviceEngine {
     }
   }
 
+  #accept(bytes: Uint8Array): void {
+    this.hooks.firmwareChunk?.(this.#received, bytes);
+    this.#received += bytes.length;
+    for (const key of this.#early.keys()) if (key < this.#received) this.#early.delete(key);
+  }
+
   #onOffer(m: FirmwareOffer): void {
+    this.#early.clear();
     if (this.#applying !== undefined) {
       this.#send({ type: 'fw_result', ok: false, code: FirmwareResultCode.REFUSED, message: 'busy applying an image' });
       return;
