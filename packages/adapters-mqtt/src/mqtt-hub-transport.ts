@@ -111,7 +111,7 @@ export class MqttHubTransport implements HubTransport {
   #state: HubConnectionState = 'idle';
   #client: MqttClient | undefined;
   #connecting: Promise<void> | undefined;
-  #outboxLoaded = false;
+  #outboxLoad: Promise<void> | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectAbort: AbortController | undefined;
   #dropped = 0;
@@ -166,10 +166,7 @@ export class MqttHubTransport implements HubTransport {
     this.#setState('connecting');
     try {
       await withDeadline('connecting to the hub', options, this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, async (signal) => {
-        if (!this.#outboxLoaded) {
-          await this.#outbox.load();
-          this.#outboxLoaded = true;
-        }
+        await this.#outboxLoaded();
         for (;;) {
           try {
             await this.#open(signal);
@@ -497,7 +494,11 @@ export class MqttHubTransport implements HubTransport {
       );
       return;
     }
-    await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, () => this.#publishQos1(topic, bytes));
+    await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, async () => {
+      await this.#outboxLoaded();
+      this.#assertOpen();
+      await this.#publishQos1(topic, bytes);
+    });
   }
 
   #publishQos1(topic: string, bytes: Uint8Array): Promise<void> {
@@ -598,6 +599,15 @@ export class MqttHubTransport implements HubTransport {
   #emitError(error: GatewayError): void {
     this.#log.warn(error.message, { code: error.code });
     this.#events.emit('error', error);
+  }
+
+  /** Loads the stored queue once, before anything new is queued behind it. A failed load is retried. */
+  #outboxLoaded(): Promise<void> {
+    this.#outboxLoad ??= this.#outbox.load().catch((error: unknown) => {
+      this.#outboxLoad = undefined;
+      throw toGatewayError(error, 'loading the outbox failed');
+    });
+    return this.#outboxLoad;
   }
 
   // A method, not an inline comparison: the state changes across awaits, which narrowing ignores.

@@ -35,10 +35,12 @@ export class HubResponder {
   constructor(
     readonly gateway: SubdeviceId,
     readonly port: number,
+    readonly session: { readonly clientId?: string; readonly clean?: boolean } = {},
   ) {}
 
   async start(): Promise<void> {
-    const client = await connectAsync({ host: '127.0.0.1', port: this.port, protocolVersion: 4, clientId: `hub-${Math.random()}`, username: 'hub', reconnectPeriod: 100, resubscribe: false });
+    const client = await connectAsync({ host: '127.0.0.1', port: this.port, protocolVersion: 4, clientId: this.session.clientId ?? `hub-${Math.random()}`,
+      clean: this.session.clean ?? true, username: 'hub', reconnectPeriod: 100, resubscribe: false });
     client.on('message', (topic, payload) => this.#onMessage(topic, payload));
     this.#client = client;
     await this.#subscribe();

@@ -18,7 +18,7 @@ export interface Rig {
   readonly hub: HubResponder;
   readonly transport: MqttHubTransport;
   readonly logger: CapturingLogger;
-  makeTransport(extra?: Partial<MqttHubTransportOptions>): MqttHubTransport;
+  readonly makeTransport: (extra?: Partial<MqttHubTransportOptions>) => MqttHubTransport;
 }
 
 export async function rig(t: ExecutionContext, extra: Partial<MqttHubTransportOptions> = {}): Promise<Rig> {

@@ -1,0 +1,59 @@
+import test from 'ava';
+import type { GatewayError } from '@iotgw/domain';
+import { MemoryStateStore } from '@iotgw/testkit';
+import { OutboxOverflowError } from '../src/index.js';
+import { SUB_A, rig, until } from './helpers/setup.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+test('QoS1 messages queued while disconnected survive a restart and are delivered in order', async (t) => {
+  const { makeTransport, broker, hub } = await rig(t);
+  const store = new MemoryStateStore();
+  const first = makeTransport({ outbox: { store } });
+  await first.connect();
+  await broker.stop();
+  await until(() => first.state === 'reconnecting');
+  for (const text of ['m1', 'm2', 'm3']) await first.publishData(SUB_A, 'data', enc(text));
+  t.is(first.outboxStats.size, 3);
+  await first.close();
+  t.deepEqual(
+    Object.values(store.snapshot()).flatMap((v) => (Array.isArray(v) ? v.map((e: any) => Buffer.from(e.payload, 'base64').toString()) : [])),
+    ['m1', 'm2', 'm3'],
+  );
+  await broker.start(broker.port);
+  await until(() => hub.ready >= 2, 5000, 'responder back');
+  const second = makeTransport({ outbox: { store } });
+  await second.connect();
+  await until(() => hub.data.length >= 3);
+  t.deepEqual(hub.data.map((d) => d.payload.toString()), ['m1', 'm2', 'm3']);
+  await until(() => second.outboxStats.size === 0);
+  await until(() => Object.values(store.snapshot()).every((v) => Array.isArray(v) && v.length === 0), 2000, 'store emptied');
+  t.pass();
+});
+
+for (const [policy, kept, rejects] of [
+  ['drop-oldest', ['b', 'c'], false],
+  ['drop-newest', ['a', 'b'], false],
+  ['reject', ['a', 'b'], true],
+] as const) {
+  test(`outbox overflow policy ${policy}: keeps ${kept.join(',')}, counts and reports the drop`, async (t) => {
+    const { makeTransport, hub } = await rig(t);
+    const store = new MemoryStateStore();
+    // Never connected yet: QoS1 publishes queue up (bounded) until connect.
+    const transport = makeTransport({ outbox: { store, capacity: 2, overflow: policy } });
+    const errors: GatewayError[] = [];
+    transport.on('error', (e) => errors.push(e));
+    await transport.publishData(SUB_A, 'data', enc('a'));
+    await transport.publishData(SUB_A, 'data', enc('b'));
+    const third = transport.publishData(SUB_A, 'data', enc('c'));
+    if (rejects) await t.throwsAsync(third, { instanceOf: OutboxOverflowError });
+    else await t.notThrowsAsync(third);
+    t.is(errors.length, 1);
+    t.true(errors[0] instanceof OutboxOverflowError);
+    t.is(transport.outboxStats.dropped, 1);
+    await transport.connect();
+    await until(() => hub.data.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    t.deepEqual(hub.data.map((d) => d.payload.toString()), kept);
+  });
+}
