@@ -44,7 +44,9 @@ function deviceForClientId(registry: DeviceRegistry, clientId: string): Register
  * hub's topic ACL. The hub logic sees every accepted publish through the HubBus interface.
  */
 export class EmbeddedBroker implements HubBus {
-  private readonly clientDevice = new Map<string, string>();
+  // Keyed by the connection, not the client id: a reconnect with the same id (the old session is
+  // kicked) must not lose the new connection's identity when the old one's disconnect arrives.
+  private readonly clientDevice = new Map<Client, string>();
   private readonly handlers: HubMessageHandler[] = [];
   /** Messages not delivered because the receiver lost the right to the topic after subscribing. */
   droppedDeliveries = 0;
@@ -88,7 +90,7 @@ export class EmbeddedBroker implements HubBus {
           done(authError(BAD_USERNAME_OR_PASSWORD, verdict.reason), false);
           return;
         }
-        ref.self?.clientDevice.set(clientId, deviceKey(device.productId, device.deviceName));
+        ref.self?.clientDevice.set(client, deviceKey(device.productId, device.deviceName));
         done(null, true);
       },
       authorizePublish(client, packet, callback) {
@@ -96,7 +98,7 @@ export class EmbeddedBroker implements HubBus {
           callback(null);
           return;
         }
-        const device = ref.self?.clientDevice.get(client.id) ?? '';
+        const device = ref.self?.clientDevice.get(client) ?? '';
         const decision = checkTopicAcl(registry, device, 'publish', packet.topic);
         if (decision.allowed) {
           callback(null);
@@ -110,13 +112,13 @@ export class EmbeddedBroker implements HubBus {
         // A subscription granted while a subdevice was online must not keep delivering after it
         // went offline or was unbound: re-check the ACL at delivery time.
         if (packet.topic.startsWith('$SYS')) return packet;
-        const device = ref.self?.clientDevice.get(client.id) ?? '';
+        const device = ref.self?.clientDevice.get(client) ?? '';
         if (checkTopicAcl(registry, device, 'subscribe', packet.topic).allowed) return packet;
         if (ref.self) ref.self.droppedDeliveries += 1;
         return null;
       },
       authorizeSubscribe(client, subscription, callback) {
-        const device = ref.self?.clientDevice.get(client.id) ?? '';
+        const device = ref.self?.clientDevice.get(client) ?? '';
         const decision = checkTopicAcl(registry, device, 'subscribe', subscription.topic);
         if (decision.allowed) {
           callback(null, subscription);
@@ -128,13 +130,15 @@ export class EmbeddedBroker implements HubBus {
       },
     });
     broker.on('client', (client: Client) => {
-      const device = ref.self?.clientDevice.get(client.id);
+      const device = ref.self?.clientDevice.get(client);
       if (device) events.onDeviceConnected(device);
     });
     broker.on('clientDisconnect', (client: Client) => {
-      const device = ref.self?.clientDevice.get(client.id);
+      const device = ref.self?.clientDevice.get(client);
       if (!device) return;
-      ref.self?.clientDevice.delete(client.id);
+      ref.self?.clientDevice.delete(client);
+      // Another live connection of the same device (a takeover) keeps it online.
+      if ([...(ref.self?.clientDevice.values() ?? [])].includes(device)) return;
       events.onDeviceDisconnected(device);
     });
     broker.on('publish', (packet, client) => {

@@ -83,3 +83,19 @@ test('a gateway disconnect takes it and its subdevices offline', async (t) => {
     await fx.cleanup();
   }
 });
+
+test('a reconnect with the same client id takes over: the new session keeps its rights and stays online', async (t) => {
+  const fx = await startHub();
+  try {
+    const first = await connectDevice(fx, GW);
+    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+    const second = await connectDevice(fx, GW);
+    await firstClosed;
+    t.true(fx.hub.isOnline(GW.productId, GW.deviceName));
+    const granted = await second.subscribeAsync('$gateway/operation/result/GW00000001/gw1', { qos: 0 });
+    t.is(granted[0]!.qos, 0);
+    t.is(fx.hub.stats.aclDenials, 0);
+  } finally {
+    await fx.cleanup();
+  }
+});
