@@ -18,7 +18,15 @@ export class ExternalBrokerBus implements HubBus {
   static async connect(options: { url: string; logger: Logger } & CallOptions): Promise<ExternalBrokerBus> {
     return withDeadline(`connecting to broker ${options.url}`, options, 10_000, async (signal) => {
       const client = mqtt.connect(options.url, { protocolVersion: 4, clean: true, clientId: `iotgw-hub-${process.pid}-${Date.now()}`, reconnectPeriod: 1000 });
-      signal.addEventListener('abort', () => client.end(true), { once: true });
+      // end(true) alone leaves a socket that is still waiting for CONNACK open: destroy it too.
+      signal.addEventListener(
+        'abort',
+        () => {
+          client.end(true);
+          client.stream?.destroy();
+        },
+        { once: true },
+      );
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve());
         client.once('error', reject);
