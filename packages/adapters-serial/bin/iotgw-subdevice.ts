@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// A simulated subdevice on a real serial port or pty, for trying a gateway by hand:
+//   socat -d -d pty,raw,echo=0,link=/tmp/gw pty,raw,echo=0,link=/tmp/sub &
+//   iotgw-subdevice --port /tmp/sub --product-id ABCDEFGHIJ --device-name sensor1 --version 1.0.0
+import { parseArgs } from 'node:util';
+import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/testkit';
+import { SerialPort } from 'serialport';
+import { serialByteStream } from '../src/index.js';
+
+const usage = `usage: iotgw-subdevice --port PATH --product-id PID --device-name NAME [--version 1.0.0]
+       [--address 1] [--baud 115200] [--sensor-interval-ms 5000] [--crc crc32c|crc16]
+       [--fail-code N --fail-message TEXT | --crash-at BYTES] [--apply-ms 2000]`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'product-id': { type: 'string' },
+    'device-name': { type: 'string' },
+    version: { type: 'string', default: '1.0.0' },
+    address: { type: 'string', default: '1' },
+    baud: { type: 'string', default: '115200' },
+    'sensor-interval-ms': { type: 'string', default: '5000' },
+    crc: { type: 'string', default: 'crc32c' },
+    'fail-code': { type: 'string' },
+    'fail-message': { type: 'string', default: 'simulated apply failure' },
+    'crash-at': { type: 'string' },
+    'apply-ms': { type: 'string', default: '2000' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help || !values.port || !values['product-id'] || !values['device-name']) {
+  console.error(usage);
+  process.exit(values.help ? 0 : 2);
+}
+const crc = values.crc === 'crc16' ? 'crc16' : 'crc32c';
+let firmware: SimulatedFirmwareBehaviour = 'success';
+if (values['fail-code'] !== undefined) firmware = { fail: Number(values['fail-code']), message: values['fail-message'] };
+else if (values['crash-at'] !== undefined) firmware = { cutAt: Number(values['crash-at']) };
+
+const port = new SerialPort({ path: values.port, baudRate: Number(values.baud), autoOpen: false });
+port.on('error', (error) => console.error(`port error: ${error.message}`));
+port.open((error) => {
+  if (error) {
+    console.error(`cannot open ${values.port}: ${error.message}`);
+    process.exit(1);
+  }
+  const sim = new SubdeviceSimulator(serialByteStream(port), {
+    productId: values['product-id']!,
+    deviceName: values['device-name']!,
+    firmwareVersion: values.version,
+    address: Number(values.address),
+    framing: { crc },
+    sensorIntervalMs: Number(values['sensor-interval-ms']),
+    applyMs: Number(values['apply-ms']),
+    firmware,
+  });
+  sim.events.on('connected', ({ version }) => console.log(`connected to the gateway, running ${version}`));
+  sim.events.on('disconnected', () => console.log('gateway lost, saying HELLO again'));
+  sim.events.on('data', (payload) => console.log(`data from gateway: ${Buffer.from(payload).toString()}`));
+  sim.events.on('crashed', ({ offset }) => console.log(`simulated crash at ${offset} bytes (restart to resume)`));
+  sim.events.on('applied', ({ version, ok }) => console.log(ok ? `applied ${version}` : `apply of ${version} failed`));
+  sim.start();
+  const shutdown = (): void => {
+    sim.stop(true);
+    setTimeout(() => port.close(() => process.exit(0)), 50);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+});

@@ -1,0 +1,34 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { DetachReason, SubdeviceAttachment } from '@iotgw/domain';
+import { SerialSubdeviceLink } from '../src/index.js';
+import { SocatPair } from './socat.js';
+
+const cli = fileURLToPath(new URL('../bin/iotgw-subdevice.js', import.meta.url));
+
+test('iotgw-subdevice CLI attaches over a pty, sends readings, says BYE on SIGTERM', async (t) => {
+  const pair = new SocatPair();
+  await pair.start();
+  const link = new SerialSubdeviceLink({ path: pair.a });
+  t.teardown(async () => {
+    await link.stop();
+    await pair.dispose();
+  });
+  await link.start();
+  const attached = new Promise<SubdeviceAttachment>((resolve) => link.on('attached', resolve));
+  const reading = new Promise<Uint8Array>((resolve) => link.on('data', (d) => resolve(d.payload)));
+  const child = spawn(
+    process.execPath,
+    [cli, '--port', pair.b, '--product-id', 'ABCDEFGHIJ', '--device-name', 'cli1', '--version', '1.2.3', '--sensor-interval-ms', '100'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.teardown(() => void child.kill('SIGKILL'));
+  const a = await attached;
+  t.is(a.subdevice.deviceName, 'cli1');
+  t.is(a.firmwareVersion, '1.2.3');
+  t.like(JSON.parse(Buffer.from(await reading).toString()), { seq: 1 });
+  const detached = new Promise<DetachReason>((resolve) => link.on('detached', (d) => resolve(d.reason)));
+  child.kill('SIGTERM');
+  t.is(await detached, 'goodbye');
+});
