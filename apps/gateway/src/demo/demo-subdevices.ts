@@ -1,0 +1,103 @@
+import { SerialPort } from 'serialport';
+import { serialByteStream } from '@iotgw/adapters-serial';
+import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
+import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice, SubdeviceSimulator } from '@iotgw/testkit';
+import type { LinkConfig } from '../config/gateway-config.js';
+import { SocatPair } from './socat-pair.js';
+
+/** One simulated subdevice as the demo drives it, whatever carries its bytes. */
+export interface DemoSubdevice {
+  readonly id: SubdeviceId;
+  /** Power on: the subdevice says HELLO and the gateway attaches it. */
+  powerOn(): void;
+  sendData(payload: Uint8Array): Promise<void>;
+  /** Payloads the gateway delivered to it. */
+  received(): readonly Uint8Array[];
+  /** The firmware version it runs now. */
+  version(): string;
+  close(): Promise<void>;
+}
+
+/** The subdevices plus the gateway-side link configs that reach them. */
+export interface DemoBench {
+  readonly transport: 'socat ptys + serial links' | 'in-memory (simulated BLE) links';
+  readonly subdevices: DemoSubdevice[];
+  readonly links: LinkConfig[];
+  /** Handed to the plugin registry for link:ble in the in-memory mode. */
+  readonly bleCentral?: SimulatedBleCentral;
+  close(): Promise<void>;
+}
+
+/** Each subdevice on its own pty pair (a serial cable each), driven by the testkit simulator. */
+export async function serialBench(socat: string, dir: string, ids: readonly SubdeviceId[], version: string): Promise<DemoBench> {
+  const subdevices: DemoSubdevice[] = [];
+  const links: LinkConfig[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    for (const id of ids) {
+      const pair = new SocatPair(socat, dir, id.deviceName);
+      await pair.start();
+      closers.push(() => pair.stop());
+      const port = new SerialPort({ path: pair.deviceSide, baudRate: 115200, autoOpen: false });
+      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+      closers.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
+      const sim = new SubdeviceSimulator(serialByteStream(port), {
+        productId: id.productId,
+        deviceName: id.deviceName,
+        firmwareVersion: version,
+        applyMs: 300,
+      });
+      closers.push(() => Promise.resolve(sim.stop(true)));
+      subdevices.push({
+        id,
+        powerOn: () => sim.start(),
+        sendData: (payload) => sim.sendData(payload),
+        received: () => sim.received,
+        version: () => sim.version,
+        close: () => Promise.resolve(sim.stop(true)),
+      });
+      links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, subdevices: [subdeviceKey(id)] });
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { transport: 'socat ptys + serial links', subdevices, links, close };
+}
+
+/** Without socat: the same link protocol over simulated BLE connections in memory. */
+export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoBench {
+  const central = new SimulatedBleCentral();
+  const subdevices: DemoSubdevice[] = ids.map((id) => {
+    const peripheral = new SimulatedBlePeripheral({ id: `sim-${id.deviceName}`, localName: id.deviceName });
+    // Out of range until powered on, so the demo decides when it attaches.
+    peripheral.advertising = false;
+    central.addPeripheral(peripheral);
+    const sim = new SimulatedBleSubdevice(peripheral, { subdevice: id, firmwareVersion: version });
+    return {
+      id,
+      powerOn: () => {
+        peripheral.advertising = true;
+      },
+      sendData: (payload) => sim.sendData(payload),
+      received: () => sim.received,
+      version: () => sim.firmwareVersion,
+      close: () => Promise.resolve(sim.dispose()),
+    };
+  });
+  const links: LinkConfig[] = [
+    { adapter: 'ble', name: 'ble:simulated', central: 'simulated', subdevices: ids.map((id) => ({ id: subdeviceKey(id), localName: id.deviceName })) },
+  ];
+  return {
+    transport: 'in-memory (simulated BLE) links',
+    subdevices,
+    links,
+    bleCentral: central,
+    close: async () => {
+      for (const s of subdevices) await s.close();
+    },
+  };
+}

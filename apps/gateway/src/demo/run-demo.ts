@@ -1,0 +1,312 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assembleGateway, WinstonLogger, type Gateway } from '@iotgw/app';
+import { subdeviceId, subdeviceKey, toGatewayError, type Logger, type SubdeviceId } from '@iotgw/domain';
+import { HubEmulator, type HubMessageRecord, type RegistryDocument } from '@iotgw/hub-emulator';
+import type { DeviceInfo } from '../config/device-info.js';
+import { defaultGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
+import { EXIT, type CliOutput, type ExitCode } from '../cli/output.js';
+import { createPluginRegistry, toAppConfig } from '../plugins.js';
+import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
+import { progressDisplay } from './progress-display.js';
+import { findSocat } from './socat-pair.js';
+import { summaryTable, type StepResult } from './summary-table.js';
+import { waitFor } from './wait-for.js';
+
+export interface DemoOptions {
+  readonly io: CliOutput;
+  readonly signal?: AbortSignal;
+  /** Leave the emulator and its console running until the signal aborts. */
+  readonly keepRunning?: boolean;
+  /** Use in-memory links even when socat is installed. */
+  readonly memory?: boolean;
+  /** Live progress bar (default: when stdout is a terminal). */
+  readonly tty?: boolean;
+  /** Gateway log lines; default winston at warn level. */
+  readonly logger?: Logger;
+}
+
+export interface DemoReport {
+  readonly code: ExitCode;
+  readonly transport: string;
+  readonly results: readonly StepResult[];
+}
+
+const GATEWAY = subdeviceId('GW00000001', 'gw1');
+const SENSOR1 = subdeviceId('SB00000001', 'sensor1');
+const SENSOR2 = subdeviceId('SB00000001', 'sensor2');
+const SECRETS: Record<string, string> = {
+  [subdeviceKey(GATEWAY)]: Buffer.from('demo-gateway-secret').toString('base64'),
+  [subdeviceKey(SENSOR1)]: Buffer.from('demo-sensor1-secret').toString('base64'),
+  [subdeviceKey(SENSOR2)]: Buffer.from('demo-sensor2-secret').toString('base64'),
+};
+const OLD_VERSION = '1.0.0';
+const NEW_VERSION = '1.1.0';
+const STEP_TIMEOUT_MS = 15_000;
+const OTA_TIMEOUT_MS = 40_000;
+
+const sameBytes = (a: Uint8Array, text: string): boolean => Buffer.from(a).toString('utf8') === text;
+const sortedKeys = (ids: readonly SubdeviceId[]): string[] => ids.map(subdeviceKey).sort();
+
+/**
+ * `iotgw demo`: the hub emulator, a real gateway and two simulated subdevices, walking every flow
+ * of the vendor's gateway sample. Every step is checked against the emulator's state.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const { io } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const results: StepResult[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-demo-'));
+  let hub: HubEmulator | undefined;
+  let bench: DemoBench | undefined;
+  let gateway: Gateway | undefined;
+  let transport = 'not set up';
+  let failed = false;
+
+  /** Runs one flow; after a failure the rest are skipped (they build on each other). */
+  const step = async (name: string, run: () => Promise<string>): Promise<void> => {
+    if (failed) {
+      results.push({ step: name, ok: false, detail: 'skipped after an earlier failure', ms: 0 });
+      return;
+    }
+    const started = Date.now();
+    try {
+      const detail = await run();
+      const ms = Date.now() - started;
+      results.push({ step: name, ok: true, detail, ms });
+      io.out(`✔ ${name} (${ms} ms) ${detail}`);
+    } catch (error) {
+      failed = true;
+      const ms = Date.now() - started;
+      const detail = toGatewayError(error).message;
+      results.push({ step: name, ok: false, detail, ms });
+      io.out(`✘ ${name} (${ms} ms) ${detail}`);
+    }
+  };
+
+  try {
+    const up: HubMessageRecord[] = [];
+    await step('start hub emulator', async () => {
+      const registry: RegistryDocument = {
+        devices: [GATEWAY, SENSOR1, SENSOR2].map((d, i) => ({ ...d, deviceSecret: SECRETS[subdeviceKey(d)] ?? '', ...(i === 0 ? { gateway: true } : {}) })),
+        bindings: [],
+      };
+      const registryPath = join(dir, 'registry.json');
+      await writeFile(registryPath, JSON.stringify(registry, null, 2));
+      hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath, signal, timeoutMs: STEP_TIMEOUT_MS });
+      // Collected here: the emulator keeps only a short history and OTA reports would push data out.
+      hub.core.on('message', (m) => {
+        if (m.direction === 'up') up.push(m);
+      });
+      return `${hub.urls.mqtt}, console ${hub.urls.console}`;
+    });
+
+    await step('start simulated subdevices', async () => {
+      const socat = options.memory ? undefined : findSocat();
+      bench = socat ? await serialBench(socat, dir, [SENSOR1, SENSOR2], OLD_VERSION) : memoryBench([SENSOR1, SENSOR2], OLD_VERSION);
+      transport = bench.transport;
+      return `${bench.subdevices.length} subdevices over ${transport}`;
+    });
+
+    await step('start gateway', async () => {
+      if (!hub || !bench) throw new Error('no hub or bench');
+      gateway = await startGateway(hub, bench, dir, options.logger ?? new WinstonLogger({ level: 'warn' }), signal);
+      return `${subdeviceKey(GATEWAY)} connected to ${hub.urls.mqtt} (key auth, tls off), ${gateway.links.length} link(s)`;
+    });
+
+    const h = (): HubEmulator => {
+      if (!hub) throw new Error('the hub emulator is not running');
+      return hub;
+    };
+    const g = (): Gateway => {
+      if (!gateway) throw new Error('the gateway is not running');
+      return gateway;
+    };
+    const sim = (i: number): DemoSubdevice => {
+      const s = bench?.subdevices[i];
+      if (!s) throw new Error(`simulated subdevice ${i} is missing`);
+      return s;
+    };
+    const gw = subdeviceKey(GATEWAY);
+
+    await step('bind sensor1 + sensor2', async () => {
+      const res = await g().service.binding.bind([SENSOR1, SENSOR2], { signal, timeoutMs: STEP_TIMEOUT_MS });
+      const refused = res.filter((r) => !r.ok);
+      if (refused.length > 0) throw new Error(`hub refused: ${refused.map((r) => `${subdeviceKey(r.subdevice)} ${r.hubCode} ${r.message}`).join('; ')}`);
+      for (const s of [SENSOR1, SENSOR2]) {
+        if (!h().registry.isBound(gw, subdeviceKey(s))) throw new Error(`the emulator does not have ${subdeviceKey(s)} bound to ${gw}`);
+      }
+      return 'signed with each subdevice secret; emulator registry shows both bound';
+    });
+
+    await step('list bound', async () => {
+      const listed = sortedKeys(await g().service.binding.listBound({ signal, timeoutMs: STEP_TIMEOUT_MS }));
+      const truth = h().registry.subdevicesOf(gw).sort();
+      if (JSON.stringify(listed) !== JSON.stringify(truth) || listed.length !== 2) {
+        throw new Error(`gateway listed [${listed.join(', ')}], emulator has [${truth.join(', ')}]`);
+      }
+      return listed.join(', ');
+    });
+
+    await step('online (subdevices power on and attach)', async () => {
+      sim(0).powerOn();
+      sim(1).powerOn();
+      await waitFor('both subdevices online at the hub', () => h().isOnline(SENSOR1.productId, SENSOR1.deviceName) && h().isOnline(SENSOR2.productId, SENSOR2.deviceName), {
+        timeoutMs: STEP_TIMEOUT_MS,
+        signal,
+      });
+      return 'emulator shows sensor1 and sensor2 online';
+    });
+
+    await step('data up (sensor1 → hub)', async () => {
+      const text = JSON.stringify({ temperature: 21.5, at: Date.now() });
+      await sim(0).sendData(Buffer.from(text));
+      await waitFor('the reading at the hub', () => up.some((m) => m.topic === `${SENSOR1.productId}/${SENSOR1.deviceName}/data` && m.payload === text), {
+        timeoutMs: STEP_TIMEOUT_MS,
+        signal,
+      });
+      return `emulator received ${text} on ${SENSOR1.productId}/${SENSOR1.deviceName}/data`;
+    });
+
+    await step('data down (hub → sensor2)', async () => {
+      const text = JSON.stringify({ setpoint: 19, at: Date.now() });
+      await h().core.sendData(subdeviceKey(SENSOR2), text);
+      await waitFor('the command at sensor2', () => sim(1).received().some((p) => sameBytes(p, text)), { timeoutMs: STEP_TIMEOUT_MS, signal });
+      return `sensor2 received ${text}`;
+    });
+
+    let sensor2DuringOta = 0;
+    await step(`firmware update sensor1 ${OLD_VERSION} → ${NEW_VERSION}`, async () => {
+      const file = join(dir, 'sensor-1.1.0.bin');
+      await writeFile(file, randomBytes(96 * 1024));
+      const image = await h().registerFirmware({ path: file, version: NEW_VERSION });
+      const sensor2Topic = `${SENSOR2.productId}/${SENSOR2.deviceName}/data`;
+      const before = up.filter((m) => m.topic === sensor2Topic).length;
+      // sensor2 keeps reporting while sensor1 is updated: the gateway must keep forwarding.
+      let ticking = true;
+      const ticker = (async () => {
+        for (let n = 0; ticking; n++) {
+          await sim(1)
+            .sendData(Buffer.from(JSON.stringify({ humidity: 40 + (n % 10), n })))
+            .catch(() => {});
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+      const bar = progressDisplay(io, 'sensor1', options.tty);
+      try {
+        const pushed = await h().core.pushFirmware({ subdevice: subdeviceKey(SENSOR1), firmwareId: image.id });
+        const job = (): typeof pushed => h().core.jobs.find((j) => j.id === pushed.id) ?? pushed;
+        await waitFor(
+          'the OTA job to finish at the emulator',
+          () => {
+            const j = job();
+            bar.update(j.state === 'done' ? 100 : j.percent, j.state);
+            return j.state === 'done' || j.state === 'fail';
+          },
+          { timeoutMs: OTA_TIMEOUT_MS, signal, intervalMs: 100 },
+        );
+        const j = job();
+        if (j.state !== 'done') throw new Error(`the emulator's job says ${j.state} ${j.failCode ?? ''} ${j.failMessage ?? ''}`.trim());
+        await waitFor(`sensor1 reporting ${NEW_VERSION} to the hub`, () => h().core.reportedVersions.get(subdeviceKey(SENSOR1)) === NEW_VERSION, {
+          timeoutMs: STEP_TIMEOUT_MS,
+          signal,
+        });
+        if (sim(0).version() !== NEW_VERSION) throw new Error(`sensor1 runs ${sim(0).version()}, not ${NEW_VERSION}`);
+        return `${image.size} bytes downloaded over HTTP and delivered; job ${j.id} done; sensor1 reports ${NEW_VERSION}`;
+      } finally {
+        bar.stop();
+        ticking = false;
+        await ticker;
+        sensor2DuringOta = up.filter((m) => m.topic === sensor2Topic).length - before;
+      }
+    });
+
+    await step('sensor2 data during the update', () => {
+      if (sensor2DuringOta < 1) throw new Error('no sensor2 reading reached the hub while sensor1 was updated');
+      return Promise.resolve(`${sensor2DuringOta} readings reached the hub meanwhile`);
+    });
+
+    await step('offline', async () => {
+      // A subdevice that rebooted into new firmware re-attaches; let presence settle first.
+      await g().service.idle();
+      const res = await g().service.presence.takeOffline([SENSOR1, SENSOR2], { signal, timeoutMs: STEP_TIMEOUT_MS });
+      const refused = res.filter((r) => !r.ok);
+      if (refused.length > 0) throw new Error(`hub refused: ${refused.map((r) => `${subdeviceKey(r.subdevice)} ${r.hubCode} ${r.message}`).join('; ')}`);
+      await waitFor('both subdevices offline at the hub', () => !h().isOnline(SENSOR1.productId, SENSOR1.deviceName) && !h().isOnline(SENSOR2.productId, SENSOR2.deviceName), {
+        timeoutMs: STEP_TIMEOUT_MS,
+        signal,
+      });
+      return 'emulator shows sensor1 and sensor2 offline';
+    });
+
+    await step('unbind sensor1 + sensor2', async () => {
+      const res = await g().service.binding.unbind([SENSOR1, SENSOR2], { signal, timeoutMs: STEP_TIMEOUT_MS });
+      const refused = res.filter((r) => !r.ok);
+      if (refused.length > 0) throw new Error(`hub refused: ${refused.map((r) => `${subdeviceKey(r.subdevice)} ${r.hubCode} ${r.message}`).join('; ')}`);
+      for (const s of [SENSOR1, SENSOR2]) {
+        if (h().registry.isBound(gw, subdeviceKey(s))) throw new Error(`the emulator still has ${subdeviceKey(s)} bound`);
+      }
+      return 'emulator registry shows no bindings';
+    });
+
+    await step('list bound (after unbind)', async () => {
+      const listed = sortedKeys(await g().service.binding.listBound({ signal, timeoutMs: STEP_TIMEOUT_MS }));
+      const truth = h().registry.subdevicesOf(gw);
+      if (listed.length !== 0 || truth.length !== 0) throw new Error(`gateway listed [${listed.join(', ')}], emulator has [${truth.join(', ')}]`);
+      return 'empty, as at the emulator';
+    });
+  } finally {
+    const ok = results.every((r) => r.ok);
+    io.out('');
+    io.out(summaryTable(results));
+    io.out('');
+    io.out(ok ? `all ${results.length} steps succeeded (${transport})` : `${results.filter((r) => !r.ok).length} of ${results.length} steps failed`);
+    if (options.keepRunning && hub && !signal.aborted) {
+      io.out(`hub emulator console: ${hub.urls.console}  (Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    await gateway?.dispose({ timeoutMs: 10_000 }).catch(() => {});
+    await bench?.close().catch(() => {});
+    await hub?.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+  return { code: results.every((r) => r.ok) ? EXIT.ok : EXIT.failed, transport, results };
+}
+
+async function startGateway(hub: HubEmulator, bench: DemoBench, dir: string, logger: Logger, signal: AbortSignal): Promise<Gateway> {
+  const mqtt = new URL(hub.urls.mqtt);
+  const info: DeviceInfo = {
+    gateway: GATEWAY,
+    auth: { mode: 'key', deviceSecret: SECRETS[subdeviceKey(GATEWAY)] ?? '' },
+    region: 'china',
+    subdevices: [SENSOR1, SENSOR2],
+  };
+  const env: Record<string, string> = {};
+  const secrets: GatewayConfig['secrets'] = {};
+  for (const s of [SENSOR1, SENSOR2]) {
+    const name = `IOTGW_DEMO_SECRET_${s.deviceName.toUpperCase()}`;
+    env[name] = SECRETS[subdeviceKey(s)] ?? '';
+    secrets[subdeviceKey(s)] = { env: name };
+  }
+  const base = defaultGatewayConfig();
+  const config: GatewayConfig = {
+    ...base,
+    hub: { ...base.hub, adapter: 'mqtt', host: mqtt.hostname, port: Number(mqtt.port), tls: false, operationTimeoutMs: STEP_TIMEOUT_MS },
+    links: bench.links,
+    secrets,
+    dataDir: join(dir, 'gateway-data'),
+    logLevel: 'warn',
+  };
+  const { config: app, overrides } = await toAppConfig(info, config, { env, logger });
+  const registry = createPluginRegistry(bench.bleCentral ? { bleCentral: bench.bleCentral } : {});
+  const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 200 } }, registry, overrides);
+  try {
+    await gateway.start({ signal, timeoutMs: STEP_TIMEOUT_MS });
+  } catch (error) {
+    await gateway.dispose({ timeoutMs: 5_000 }).catch(() => {});
+    throw error;
+  }
+  return gateway;
+}

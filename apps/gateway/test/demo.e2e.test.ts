@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import test from 'ava';
+import { CapturingLogger } from '@iotgw/testkit';
+import type { CliOutput } from '../src/index.js';
+import { runDemo } from '../src/demo/run-demo.js';
+import { findSocat } from '../src/demo/socat-pair.js';
+
+function capture(): CliOutput & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+const FLOWS = [
+  'bind sensor1 + sensor2',
+  'list bound',
+  'online',
+  'data up',
+  'data down',
+  'firmware update sensor1 1.0.0 → 1.1.0',
+  'sensor2 data during the update',
+  'offline',
+  'unbind sensor1 + sensor2',
+  'list bound (after unbind)',
+];
+
+for (const memory of [false, true]) {
+  test.serial(`demo walks every flow and exits 0 (${memory ? 'in-memory links' : 'socat ptys + serial links'})`, async (t) => {
+    if (!memory && !findSocat()) {
+      if (process.env.CI === 'true') t.fail('socat is required under CI');
+      else t.log('socat not installed: the serial variant is not run');
+      if (process.env.CI !== 'true') return t.pass();
+    }
+    const io = capture();
+    const report = await runDemo({ io, memory, tty: false, logger: new CapturingLogger() });
+    const out = io.stdout.join('\n');
+    t.is(report.code, 0, out);
+    t.regex(report.transport, memory ? /in-memory/ : /socat/);
+    t.true(report.results.every((r) => r.ok), out);
+    for (const flow of FLOWS) t.true(report.results.some((r) => r.step.startsWith(flow)), `missing step ${flow}`);
+    // The closing table: a header and one row per step with its result and time.
+    t.regex(out, /^step\s+result\s+time\s+detail$/m);
+    for (const r of report.results) t.regex(out, new RegExp(`^${r.step.replace(/[()+→]/g, '.')}\\s+ok\\s+\\d+ ms`, 'm'));
+    t.regex(out, /all 13 steps succeeded/);
+    // Plain progress lines when not on a terminal.
+    t.regex(out, /sensor1 done 100%/);
+  });
+}
+
+test.serial('demo aborted before it starts reports failure (exit 1), not success', async (t) => {
+  const io = capture();
+  const controller = new AbortController();
+  controller.abort(new Error('test'));
+  const report = await runDemo({ io, signal: controller.signal, memory: true, tty: false, logger: new CapturingLogger() });
+  t.is(report.code, 1);
+  t.regex(io.stdout.join('\n'), /FAILED/);
+});
