@@ -102,13 +102,17 @@ export function keyToId(key: string): SubdeviceId {
   return subdeviceId(p!, d!);
 }
 
-/** Waits (on macrotask turns, no timers) until `check` holds; fails the test after `turns`. */
-export async function until(check: () => boolean, what: string, turns = 20_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
+/**
+ * Waits until `check` holds: first on macrotask turns (fast, no timers), then polling every 2 ms
+ * so work bounded by real timeouts (50 ms in some tests) can finish; fails after `ms` of wall time.
+ */
+export async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let turn = 0; ; turn++) {
     if (check()) return;
-    await new Promise((r) => setImmediate(r));
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => (turn < 200 ? setImmediate(r) : setTimeout(r, 2)));
   }
-  throw new Error(`timed out waiting for: ${what}`);
 }
 
 export function progressStates(hub: FakeHub, sub: SubdeviceId): string[] {
