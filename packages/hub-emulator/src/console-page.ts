@@ -32,8 +32,12 @@ export const CONSOLE_HTML = `<!doctype html>
 <form id="data-form"><select id="data-device"></select> <input id="data-payload" size="40" value='{"led":"on"}'> <button id="data-btn" type="submit">Send</button></form>
 
 <h2>Firmware</h2>
+<form id="upload-form">upload <input id="upload-file" type="file"> version <input id="upload-version" size="10" placeholder="1.0.0"> <button id="upload-btn" type="submit">Upload</button></form>
 <form id="ota-form">push <select id="ota-fw"></select> to <select id="ota-sub"></select> <button id="ota-btn" type="submit">Push firmware</button></form>
 <table id="jobs"><thead><tr><th>job</th><th>subdevice</th><th>version</th><th>state</th><th>progress</th></tr></thead><tbody></tbody></table>
+
+<h2>Refusals</h2>
+<div id="stats"></div>
 
 <h2>Last messages</h2>
 <pre id="messages"></pre>
@@ -83,6 +87,7 @@ function render() {
   options($('ota-fw'), state.firmware.map((f) => f.id));
   for (const o of $('ota-fw').options) { const f = state.firmware.find((x) => x.id === o.value); if (f) o.textContent = f.id + ' (' + f.version + ', ' + f.size + ' B)'; }
   $('jobs').tBodies[0].replaceChildren(...state.jobs.map(jobRow));
+  $('stats').textContent = 'ACL denials: ' + state.stats.aclDenials + ', auth failures: ' + state.stats.authFailures + ', malformed messages: ' + state.stats.protocolErrors;
   $('messages').textContent = state.messages.slice(-20).map((m) => (m.direction === 'up' ? '→ ' : '← ') + m.topic + ' ' + m.payload).join('\\n');
 }
 
@@ -99,6 +104,17 @@ async function refresh() { state = await api('GET', '/api/state'); render(); }
 
 $('bind-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/bind', { gateway: $('bind-gw').value, subdevice: $('bind-sub').value }).then(refresh); };
 $('data-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/data', { device: $('data-device').value, payload: $('data-payload').value }).then(refresh); };
+$('upload-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const file = $('upload-file').files[0];
+  if (!file) { $('error').textContent = 'choose a firmware file first'; return; }
+  const res = await fetch('/api/firmware?version=' + encodeURIComponent($('upload-version').value), { method: 'PUT', body: file });
+  const json = await res.json();
+  if (!res.ok) { $('error').textContent = json.error; return; }
+  $('error').textContent = '';
+  await refresh();
+  $('ota-fw').value = json.firmware.id;
+};
 $('ota-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/ota', { subdevice: $('ota-sub').value, firmwareId: $('ota-fw').value }).then(refresh); };
 
 const events = new EventSource('/api/events');

@@ -64,6 +64,14 @@ test('console shows devices, binds and unbinds, sends data, pushes firmware and 
     await page.locator('#messages', { hasText: '{"console":true}' }).waitFor();
     t.true(received.some(([topic, p]) => topic === 'SB00000001/test1/data' && p === '{"console":true}'));
 
+    // Upload a firmware file through the console; it becomes selectable.
+    await page.setInputFiles('#upload-file', { name: 'app.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1000, 1) });
+    await page.fill('#upload-version', '6.0.0');
+    await page.click('#upload-btn');
+    await page.locator('#ota-fw option', { hasText: '6.0.0, 1000 B' }).waitFor({ state: 'attached' });
+    t.true(fx.hub.catalog.list().some((f) => f.version === '6.0.0' && f.size === 1000));
+    t.regex((await page.locator('#stats').textContent()) ?? '', /ACL denials: 0/);
+
     // Push firmware, then progress reports from the "gateway" move the bar live (SSE).
     await page.selectOption('#ota-sub', 'SB00000001/test1');
     await page.selectOption('#ota-fw', fw.id);
