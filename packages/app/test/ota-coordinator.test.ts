@@ -317,3 +317,30 @@ test('dispose cancels a delivery in progress and a job waiting for the link slot
   t.false([SUB_A, SUB_B].some((s) => progressStates(h.hub, s).some((r) => r.startsWith('fail'))));
   t.is((store.job(SUB_B) as { phase?: string }).phase, 'downloaded', 'kept for the next start');
 });
+
+test('the OTA bound is per link: subdevices on two links are updated at the same time', async (t) => {
+  const h = await harness({ linkCount: 2 });
+  let active = 0;
+  let most = 0;
+  for (const link of h.links) {
+    const deliver = link.deliverFirmware.bind(link);
+    link.deliverFirmware = async (...args): Promise<FirmwareDeliveryResult> => {
+      most = Math.max(most, ++active);
+      try {
+        return await deliver(...args);
+      } finally {
+        active--;
+      }
+    };
+  }
+  await h.gateway.start();
+  h.links[0]!.attach(SUB_A, '1.0.0');
+  h.links[1]!.attach(SUB_B, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  h.hub.pushFirmwareUpdate(SUB_B, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('done') && progressStates(h.hub, SUB_B).includes('done'), 'both done');
+  t.is(most, 2);
+  t.is(h.firmware.downloads.get(URL_V2), 1);
+  await h.gateway.dispose();
+});
