@@ -30,11 +30,13 @@ async function makeHarness(): Promise<HubTransportHarness> {
   const transport = make(GW_SECRET);
   return {
     transport,
-    knowSubdevice: async (subdevice, secret) => {
+    knowSubdevice: (subdevice, secret) => {
       hub.secrets.set(subdeviceKey(subdevice), secret);
+      return Promise.resolve();
     },
-    dropNextAnswer: async (op) => {
+    dropNextAnswer: (op) => {
       hub.dropNext.add(op);
+      return Promise.resolve();
     },
     cutConnection: async () => {
       await broker.stop();
@@ -45,21 +47,25 @@ async function makeHarness(): Promise<HubTransportHarness> {
       await broker.start(broker.port);
       await until(() => hub.ready > ready, 5000, 'the responder to be back');
     },
-    dataReceived: async () =>
-      broker.published.flatMap((p) => {
+    dataReceived: () =>
+      Promise.resolve(
+        broker.published.flatMap((p) => {
         const topic = parseTopic(p.topic);
         if (p.clientId !== `${GW.productId}${GW.deviceName}` || topic?.kind !== 'data') return [];
         return [{ subdevice: topic.device, channel: topic.channel, payload: new Uint8Array(p.payload) }];
       }),
-    reportsReceived: async () =>
-      hub.reports.map((r) => ({
-        subdevice: r.subdevice,
-        report: r.message.type === 'report_version' ? { state: 'version' as const, version: r.message.version } : r.message.report,
-      })),
+      ),
+    reportsReceived: () =>
+      Promise.resolve(
+        hub.reports.map((r) => ({
+          subdevice: r.subdevice,
+          report: r.message.type === 'report_version' ? { state: 'version' as const, version: r.message.version } : r.message.report,
+        })),
+      ),
     pushDownlink: (subdevice, channel, payload) => hub.pushDownlink(subdevice, channel, Buffer.from(payload)),
     pushFirmwareUpdate: (subdevice, job) => hub.pushFirmware(subdevice, job),
     changeBinding: (subdevices, bound) => hub.pushChange([...subdevices], bound),
-    makeRefusedTransport: async () => make('d3JvbmdTZWNyZXQ='),
+    makeRefusedTransport: () => Promise.resolve(make('d3JvbmdTZWNyZXQ=')),
     dispose: async () => {
       for (const m of made) await m.close();
       await hub.stop();

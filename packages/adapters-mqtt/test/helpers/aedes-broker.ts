@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import { verifyKeyAuth } from '@iotgw/protocol-tencent';
@@ -20,12 +21,18 @@ export class TestBroker {
   #broker: Aedes | undefined;
   readonly #sockets = new Set<Socket>();
 
-  constructor(readonly deviceSecrets: ReadonlyMap<string, string>) {}
+  /** With `tls`, the broker listens with TLS; clients with a verified certificate need no password. */
+  constructor(
+    readonly deviceSecrets: ReadonlyMap<string, string>,
+    readonly tls?: TlsOptions,
+  ) {}
 
   async start(port = 0): Promise<void> {
     const broker = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
         if (username === 'hub') return done(null, true);
+        const conn = client.conn as Partial<TLSSocket>;
+        if (conn.authorized === true && conn.getPeerCertificate?.().subject?.CN === client.id) return done(null, true);
         const secret = this.deviceSecrets.get(client.id);
         const ok =
           secret !== undefined &&
@@ -40,11 +47,12 @@ export class TestBroker {
     broker.on('publish', (packet, client) => {
       if (client) this.published.push({ clientId: client.id, topic: packet.topic, payload: Buffer.from(packet.payload) });
     });
-    const server = createServer((socket) => {
+    const onSocket = (socket: Socket): void => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
       broker.handle(socket);
-    });
+    };
+    const server = this.tls ? createTlsServer(this.tls, onSocket) : createServer(onSocket);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
