@@ -115,7 +115,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     const decoded = decodeGatewayRequest(payload);
     const replyTopic = gatewayOperationResultTopic(gateway);
     if (!decoded.ok) {
-      this.protocolError(gatewayOperationResultTopic(gateway), decoded.error.message);
+      this.protocolError(`$gateway/operation/${id(gateway)}`, decoded.error.message);
       // A request we cannot read still gets an answer when its type is known: -2, system error.
       const type = typeOf(payload);
       if (type === 'online' || type === 'offline' || type === 'bind' || type === 'unbind') {
@@ -177,7 +177,10 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       return EMULATOR_RESULT.staleTimestamp;
     }
     try {
+      const previous = registry.gatewayOf(sub);
       await registry.bind(gateway, sub);
+      // The hub keeps one gateway per subdevice: the one it was taken from is told.
+      if (previous && previous !== gateway) await this.pushChange(previous, sub, 0);
       return EMULATOR_RESULT.success;
     } catch (error) {
       this.options.logger.error('registry update failed', { subdevice: sub, error: (error as Error).message });

@@ -25,10 +25,12 @@ export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, ac
     const allowedDirection = action === 'publish' ? DEVICE_PUBLISHES : DEVICE_SUBSCRIBES;
     if (!allowedDirection.has(parsed.kind)) return { allowed: false, reason: `${parsed.kind} topics cannot be used for ${action}` };
   }
-  if (target === clientDevice) return { allowed: true, reason: 'own topic' };
   if (parsed.kind === 'gateway-operation' || parsed.kind === 'gateway-operation-result') {
-    return { allowed: false, reason: 'gateway operation topics belong to the gateway itself' };
+    if (target !== clientDevice) return { allowed: false, reason: 'gateway operation topics belong to the gateway itself' };
+    if (registry.getByKey(clientDevice)?.gateway !== true) return { allowed: false, reason: `${clientDevice} is not a gateway device` };
+    return { allowed: true, reason: 'own gateway topic' };
   }
+  if (target === clientDevice) return { allowed: true, reason: 'own topic' };
   if (!registry.isBound(clientDevice, target)) return { allowed: false, reason: `${target} is not bound to ${clientDevice}` };
   if (parsed.kind === 'data' && !registry.isOnline(target)) return { allowed: false, reason: `${target} is not online` };
   return { allowed: true, reason: 'bound subdevice' };

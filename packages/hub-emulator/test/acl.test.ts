@@ -48,8 +48,9 @@ test('a subdevice connecting directly may use only its own topics', async (t) =>
   try {
     const device = await connectDevice(fx, SUB2);
     const granted = await subscribeCodes(device, ['SB00000001/test2/control', 'SB00000001/test1/data', '$gateway/operation/result/SB00000001/test2']);
-    // Own data: yes. Someone else's: no. Gateway operation result topic of itself: allowed as own topic.
-    t.deepEqual(granted, [0, 128, 0]);
+    // Own data: yes. Someone else's: no. Gateway operation topics: only for gateway devices.
+    t.deepEqual(granted, [0, 128, 128]);
+    t.regex(fx.hub.denials[1]!.reason, /not a gateway device/);
   } finally {
     await fx.cleanup();
   }

@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { gatewayOperationResultTopic } from '@iotgw/protocol-tencent';
 import { EMULATOR_RESULT } from '../src/index.js';
-import { bindEntry, connectGateway, GW, startHub, sub, SUB1, SUB2 } from './helpers.js';
+import { bindEntry, connectGateway, GW, GW2, startHub, sub, SUB1, SUB2 } from './helpers.js';
 
 const dev = (d: { productId: string; deviceName: string }) => ({ product_id: d.productId, device_name: d.deviceName });
 
@@ -133,6 +133,21 @@ test('console bind and unbind push change status 1 and 0 to the gateway', async 
     t.true(await fx.hub.core.consoleUnbind({ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/test2' }));
     t.deepEqual(await unbound, { type: 'change', payload: { status: 0, devices: [dev(SUB2)] } });
     t.is(gatewayOperationResultTopic(GW), '$gateway/operation/result/GW00000001/gw1');
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('binding a subdevice held by another gateway moves it and tells the old gateway (change 0)', async (t) => {
+  const fx = await startHub();
+  try {
+    const gw1 = await connectGateway(fx);
+    const gw2 = await connectGateway(fx, GW2);
+    const lost = gw1.next('change');
+    const reply = await gw2.request({ type: 'bind', devices: [bindEntry(SUB1)] });
+    t.is(reply.payload.devices[0].result, 0);
+    t.deepEqual(await lost, { type: 'change', payload: { status: 0, devices: [dev(SUB1)] } });
+    t.is(fx.hub.registry.gatewayOf('SB00000001/test1'), 'GW00000002/gw2');
   } finally {
     await fx.cleanup();
   }
