@@ -181,14 +181,14 @@ export function parseOtaJob(key: string, value: JsonValue | undefined): OtaJobSt
       version: str(job['version']),
       url: str(job['url']),
       md5: str(job['md5']),
-      size: Number(job['size']),
+      size: num(job['size']),
     });
     subdevice = parseSubdeviceKey(str(value['subdevice']));
   } catch (error) {
     return fail(error instanceof Error ? error.message : 'invalid job');
   }
-  const percent = Number(value['percent']);
-  const updatedAt = Number(value['updatedAt']);
+  const percent = num(value['percent']);
+  const updatedAt = num(value['updatedAt']);
   if (!Number.isFinite(percent) || !Number.isFinite(updatedAt)) return fail('bad percent or updatedAt');
   let failure: OtaJobState['failure'];
   const f = value['failure'];
@@ -210,6 +210,11 @@ export function parseOtaJob(key: string, value: JsonValue | undefined): OtaJobSt
 
 function isRecord(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Only real numbers count: `Number(null)` would quietly turn a damaged field into 0. */
+function num(v: JsonValue | undefined): number {
+  return typeof v === 'number' ? v : Number.NaN;
 }
 
 function str(v: JsonValue | undefined): string {

@@ -194,6 +194,9 @@ test('ota: corrupt documents reject with StateCorruptError naming the key', (t) 
     ['bad subdevice', { ...good, subdevice: 'nope' }],
     ['bad percent', { ...good, percent: 'many' }],
     ['bad updatedAt', { ...good, updatedAt: 'soon' }],
+    ['null updatedAt', { ...good, updatedAt: null }],
+    ['null percent', { ...good, percent: null }],
+    ['null size', { ...good, job: { ...job, size: null } }],
     ['bad failure code', { ...good, failure: { code: -9, message: 'x' } }],
     ['failure not an object', { ...good, failure: 'x' }],
   ];
