@@ -5,7 +5,7 @@ import type { FirmwareJob, GatewayError } from '@iotgw/domain';
 import { progressMatches, readProgressFile, removeProgressFile, writeProgressFile } from './progress-file.js';
 import { onDisk, storageError } from './storage-errors.js';
 
-/** Writes are gathered up to this many bytes so a fast link costs few system calls. */
+/** Writes are gathered up to this many bytes (less for small checkpoints) to save system calls. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
 export interface PartialImagePaths {
@@ -26,14 +26,20 @@ export class PartialImage {
   private durable = 0;
   /** A checkpoint running behind the download, so fsync does not stall the network. */
   private syncing: Promise<void> | undefined;
-  private syncFailure: GatewayError | undefined;
+  /** The batch being written while the next one fills (never rejects: failures go to diskFailure). */
+  private writing: Promise<void> | undefined;
+  private inFlight = 0;
+  private diskFailure: GatewayError | undefined;
+  private readonly batchBytes: number;
 
   private constructor(
     readonly job: FirmwareJob,
     readonly paths: PartialImagePaths,
     private readonly handle: FileHandle,
     private readonly checkpointBytes: number,
-  ) {}
+  ) {
+    this.batchBytes = Math.max(16 * 1024, Math.min(WRITE_BATCH_BYTES, Math.floor(checkpointBytes / 4)));
+  }
 
   /** Opens (or creates) the partial file, resuming from the progress file when it is the same image. */
   static async open(job: FirmwareJob, paths: PartialImagePaths, checkpointBytes: number): Promise<PartialImage> {
@@ -63,7 +69,7 @@ export class PartialImage {
 
   /** Bytes received so far (not necessarily durable yet). */
   get bytes(): number {
-    return this.written + this.pendingBytes;
+    return this.written + this.inFlight + this.pendingBytes;
   }
 
   /** Bytes fsynced and recorded in the progress file. */
@@ -72,11 +78,12 @@ export class PartialImage {
   }
 
   async append(chunk: Buffer): Promise<void> {
-    if (this.syncFailure) throw this.syncFailure;
+    if (this.diskFailure) throw this.diskFailure;
     this.hash.update(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= WRITE_BATCH_BYTES) await this.flush();
+    // Double buffering: the disk writes one batch while the network fills the next.
+    if (this.pendingBytes >= this.batchBytes) await this.startWrite();
     // Checkpoints start every half interval and run behind the download (fsync must not stall the
     // network); waiting for the previous one keeps un-recorded bytes under one full interval.
     if (this.bytes - this.durable >= this.checkpointBytes / 2) {
@@ -87,7 +94,7 @@ export class PartialImage {
       await this.flush();
       this.syncing ??= this.sync()
         .catch((e: unknown) => {
-          this.syncFailure ??= storageError(e, 'sync the partial firmware file', this.paths.part);
+          this.diskFailure ??= storageError(e, 'sync the partial firmware file', this.paths.part);
         })
         .finally(() => {
           this.syncing = undefined;
@@ -120,12 +127,13 @@ export class PartialImage {
   /** Waits for a background checkpoint; its failure surfaces here (or in the next checkpoint). */
   private async settle(): Promise<void> {
     if (this.syncing) await this.syncing;
-    if (this.syncFailure) throw this.syncFailure;
+    if (this.diskFailure) throw this.diskFailure;
   }
 
   /** Throws away everything (the server restarted from byte 0, or the bytes are not the image). */
   async restart(): Promise<void> {
     await this.settle().catch(() => undefined);
+    await this.writing;
     this.pending = [];
     this.pendingBytes = 0;
     this.hash = createHash('md5');
@@ -142,6 +150,7 @@ export class PartialImage {
 
   async close(): Promise<void> {
     await this.settle().catch(() => undefined);
+    await this.writing;
     await this.handle.close();
   }
 
@@ -152,22 +161,43 @@ export class PartialImage {
     await removeProgressFile(this.paths.progress);
   }
 
-  private async flush(): Promise<void> {
+  /** Waits for the previous batch, then starts writing the pending bytes without waiting. */
+  private async startWrite(): Promise<void> {
+    await this.writing;
+    if (this.diskFailure) throw this.diskFailure;
     if (this.pendingBytes === 0) return;
     const buffers = this.pending;
     const length = this.pendingBytes;
+    const position = this.written;
     this.pending = [];
     this.pendingBytes = 0;
-    await onDisk('write the partial firmware file', this.paths.part, async () => {
-      let done = 0;
-      let rest = buffers;
-      while (done < length) {
-        const { bytesWritten } = await this.handle.writev(rest, this.written + done);
-        done += bytesWritten;
-        if (done < length) rest = [Buffer.concat(rest).subarray(bytesWritten)];
-      }
-    });
-    this.written += length;
+    this.inFlight = length;
+    this.writing = this.writeAt(buffers, length, position).then(
+      () => {
+        this.written += length;
+        this.inFlight = 0;
+      },
+      (e: unknown) => {
+        this.diskFailure ??= storageError(e, 'write the partial firmware file', this.paths.part);
+      },
+    );
+  }
+
+  /** Every received byte written (not necessarily synced). */
+  private async flush(): Promise<void> {
+    await this.startWrite();
+    await this.writing;
+    if (this.diskFailure) throw this.diskFailure;
+  }
+
+  private async writeAt(buffers: Buffer[], length: number, position: number): Promise<void> {
+    let done = 0;
+    let rest = buffers;
+    while (done < length) {
+      const { bytesWritten } = await this.handle.writev(rest, position + done);
+      done += bytesWritten;
+      if (done < length) rest = [Buffer.concat(rest).subarray(bytesWritten)];
+    }
   }
 
   /** Re-hashes the resumed bytes, so the final MD5 covers what is really on disk. */
