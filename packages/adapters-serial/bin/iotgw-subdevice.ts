@@ -9,7 +9,7 @@ import { serialByteStream } from '../src/index.js';
 
 const usage = `usage: iotgw-subdevice --port PATH --product-id PID --device-name NAME [--version 1.0.0]
        [--address 1] [--baud 115200] [--sensor-interval-ms 5000] [--crc crc32c|crc16]
-       [--fail-code N --fail-message TEXT | --crash-at BYTES] [--apply-ms 2000]`;
+       [--fail-code N --fail-message TEXT | --crash-at BYTES] [--apply-ms 2000] [--reboot-after-apply-ms 500]`;
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'fail-message': { type: 'string', default: 'simulated apply failure' },
     'crash-at': { type: 'string' },
     'apply-ms': { type: 'string', default: '2000' },
+    'reboot-after-apply-ms': { type: 'string', default: '500' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -53,6 +54,7 @@ port.open((error) => {
     framing: { crc },
     sensorIntervalMs: Number(values['sensor-interval-ms']),
     applyMs: Number(values['apply-ms']),
+    rebootAfterApplyMs: Number(values['reboot-after-apply-ms']),
     firmware,
   });
   sim.events.on('connected', ({ version }) => console.log(`connected to the gateway, running ${version}`));

@@ -156,3 +156,20 @@ test('firmware: a failing apply reports the configured code and message', async 
   gw.engine.stop();
   sim.stop();
 });
+
+test('firmware: with rebootAfterApplyMs the simulator says HELLO again running the new version', async (t) => {
+  const scheduler = new ManualScheduler();
+  const pipe = createThrottledPipe({ scheduler });
+  const gw = gatewayOn(pipe.a, scheduler);
+  const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'lamp', firmwareVersion: '1.0.0', scheduler, rebootAfterApplyMs: 100 });
+  sim.start();
+  await runUntil(scheduler, () => sim.connected);
+  let outcome: FirmwareOutcome | undefined;
+  void gw.engine.deliverFirmware(1, source(image(2000), '1.1.0')).then((o) => (outcome = o));
+  await runUntil(scheduler, () => outcome !== undefined);
+  t.deepEqual(outcome, { ok: true, version: '1.1.0' });
+  t.true(await runUntil(scheduler, () => gw.attached.length === 2));
+  t.is(gw.attached[1]!.firmwareVersion, '1.1.0');
+  gw.engine.stop();
+  sim.stop();
+});

@@ -25,6 +25,11 @@ export interface SubdeviceSimulatorOptions {
   readonly firmware?: SimulatedFirmwareBehaviour;
   /** How long applying takes, reported in steps. Default 300 ms. */
   readonly applyMs?: number;
+  /**
+   * After a successful apply, reboot into the new version this many ms after FW_RESULT (a fresh
+   * HELLO, as a real device would). Default: keep running without a reboot.
+   */
+  readonly rebootAfterApplyMs?: number;
 }
 
 export interface SubdeviceSimulatorEvents {
@@ -203,6 +208,8 @@ export class SubdeviceSimulator {
       this.#version = offer.version;
       engine.reportResult({ ok: true, version: offer.version });
       this.events.emit('applied', { version: offer.version, ok: true });
+      const reboot = this.options.rebootAfterApplyMs;
+      if (reboot !== undefined) this.#later(reboot, () => this.restart(offer.version));
     });
   }
 
