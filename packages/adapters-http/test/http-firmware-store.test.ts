@@ -306,3 +306,32 @@ test('an empty image needs no request', async (t) => {
     t.is(server.requests.length, 0);
   });
 });
+
+test('HTTP 416 for a resumed range restarts the image from byte 0', async (t) => {
+  await withServer(SIZE, async (server, dir) => {
+    server.plan = (n) => (n === 0 ? { cutAfter: 300_000 } : n === 1 ? { status: 416 } : {});
+    const image = await storeIn(dir).obtain(jobFor(server));
+    t.is(image.md5, server.md5);
+    t.is(server.requests[2]?.range, `bytes=0-${SIZE}`);
+  });
+});
+
+test('backoff doubles per failure on the injected clock and progress carries a rate', async (t) => {
+  await withServer(SIZE, async (server, dir) => {
+    server.plan = (n) => (n < 3 ? { status: 503 } : {});
+    const sleeps: number[] = [];
+    let now = 1_000_000;
+    const clock = {
+      now: () => (now += 5),
+      sleep: (ms: number) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    };
+    const progress: TransferProgress[] = [];
+    const store = storeIn(dir, { clock, retry: { attempts: 5, initialBackoffMs: 100, maxBackoffMs: 250 } });
+    await store.obtain(jobFor(server), { onProgress: (p) => progress.push(p) });
+    t.deepEqual(sleeps, [100, 200, 250]);
+    t.true(progress.at(-1)!.bytesPerSecond > 0);
+  });
+});
