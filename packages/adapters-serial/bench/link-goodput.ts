@@ -34,10 +34,10 @@ async function run(corruptRate: number, latencyMs: number, firmware: Required<Pi
   const scheduler = new ManualScheduler();
   const pipe = createThrottledPipe({ baudRate: BAUD, latencyMs, corruptRate, seed: 1234, scheduler });
   let transferDoneAt = 0;
-  const gateway = new GatewayEngine({ transmit: (b) => pipe.a.write(b) }, { scheduler, firmware: { ...firmware, maxRetransmits: 1000 } });
+  const gateway = new GatewayEngine({ transmit: (b) => pipe.a.write(b) }, { scheduler, tickMs: 5, firmware: { ...firmware, maxRetransmits: 1000 } });
   pipe.a.onData((b) => gateway.feed(b));
   gateway.start();
-  const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'bench', firmwareVersion: '1.0.0', scheduler, applyMs: 10 });
+  const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'bench', firmwareVersion: '1.0.0', scheduler, applyMs: 10, reorderChunks: 32 });
   sim.start();
   const image = Uint8Array.from({ length: IMAGE_SIZE }, (_, i) => (i * 131 + (i >> 7)) & 0xff);
   const md5 = Uint8Array.from(createHash('md5').update(image).digest());
@@ -84,7 +84,7 @@ for (const [chunkSize, window] of [[256, 4], [512, 2], [512, 4], [1024, 4], [102
   clean.push(await run(0, 5, { chunkSize, window, retransmitMs: 500 }));
 }
 const noisy: Run[] = [];
-for (const [chunkSize, window] of [[32, 8], [32, 16], [64, 8], [64, 16], [128, 4], [128, 8]] as const) {
+for (const [chunkSize, window] of [[16, 16], [32, 8], [32, 16], [32, 32], [64, 8], [64, 16], [128, 8]] as const) {
   // The timeout must outlast a whole window on the wire, or queued chunks are resent needlessly.
   const windowMs = (window * (chunkSize + 20) * 1000) / LINE_RATE;
   noisy.push(await run(0.01, 5, { chunkSize, window, retransmitMs: Math.ceil(1.5 * windowMs + 20) }));

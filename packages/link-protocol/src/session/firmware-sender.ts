@@ -62,6 +62,10 @@ export class FirmwareSender {
   #fastRetransmitArmed = true;
   /** While recovering a loss selectively: the `next` offset when the loss was seen. */
   #recoverUntil = 0;
+  /** The hole last resent selectively, when, and a smoothed time for its ack to come back. */
+  #holeOffset = -1;
+  #holeSentAt = 0;
+  #holeRtt = 0;
   #applyDeadline = Infinity;
   readonly #cache = new Map<number, Uint8Array>();
   readonly #reading = new Set<number>();
@@ -142,8 +146,20 @@ export class FirmwareSender {
       this.fail(new LinkProtocolError('timeout', `subdevice did not report a result within ${this.#applyTimeoutMs} ms of applying`));
       return;
     }
+    if (
+      this.#phase === 'transferring' &&
+      this.#holeOffset === this.#acked &&
+      this.#holeRtt > 0 &&
+      now - this.#holeSentAt > 2 * this.#holeRtt + 5 &&
+      now < this.#deadline
+    ) {
+      // The resent chunk itself was lost: resend it again without waiting for the full timeout.
+      this.#resendAt(this.#acked);
+      return;
+    }
     if (now < this.#deadline) return;
     if (this.#phase === 'transferring') {
+      this.#holeOffset = -1;
       this.#retransmits++;
       if (this.#retransmits > this.#maxRetransmits) {
         this.fail(new LinkProtocolError('timeout', `firmware transfer stalled at offset ${this.#acked}`));
@@ -197,6 +213,11 @@ export class FirmwareSender {
       this.#fastRetransmitArmed = true;
       this.#deadline = this.now() + this.#retransmitMs;
       for (const key of this.#cache.keys()) if (key < offset) this.#cache.delete(key);
+      if (this.#holeOffset >= 0 && offset > this.#holeOffset) {
+        const sample = this.now() - this.#holeSentAt;
+        this.#holeRtt = this.#holeRtt === 0 ? sample : 0.875 * this.#holeRtt + 0.125 * sample;
+        this.#holeOffset = -1;
+      }
       this.#progress();
       // A partial ack while recovering: the subdevice filled one gap and stops at the next.
       if (this.selective && offset < this.#recoverUntil) this.#resendAt(offset);
@@ -225,6 +246,8 @@ export class FirmwareSender {
   /** Resends the one chunk at `offset` (selective recovery), if it is still at hand. */
   #resendAt(offset: number): void {
     const bytes = this.#cache.get(offset);
+    this.#holeOffset = offset;
+    this.#holeSentAt = this.now();
     if (bytes) this.send({ type: 'fw_chunk', offset, bytes });
     else this.#next = Math.min(this.#next, offset);
   }

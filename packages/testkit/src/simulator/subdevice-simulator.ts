@@ -30,6 +30,8 @@ export interface SubdeviceSimulatorOptions {
    * HELLO, as a real device would). Default: keep running without a reboot.
    */
   readonly rebootAfterApplyMs?: number;
+  /** FW_CHUNKs kept after a gap (link-protocol REORDER_BUFFER); 0 = plain go-back-N. Default 8. */
+  readonly reorderChunks?: number;
 }
 
 export interface SubdeviceSimulatorEvents {
@@ -155,6 +157,7 @@ export class SubdeviceSimulator {
         identity: { productId: this.options.productId, deviceName: this.options.deviceName, firmwareVersion: this.#version },
         framing: this.options.framing,
         scheduler: this.#scheduler,
+        reorderChunks: this.options.reorderChunks,
       },
     );
     return engine;
