@@ -15,6 +15,8 @@ export interface DemoSubdevice {
   received(): readonly Uint8Array[];
   /** The firmware version it runs now. */
   version(): string;
+  /** From now on, refuse to apply firmware with this (subdevice-side) code and message. */
+  failFirmware(code: number, message: string): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,9 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
         sendData: (payload) => sim.sendData(payload),
         received: () => sim.received,
         version: () => sim.version,
+        failFirmware: (code, message) => {
+          sim.firmwareBehaviour = { fail: code, message };
+        },
         close: () => Promise.resolve(sim.stop(true)),
       });
       links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, subdevices: [subdeviceKey(id)] });
@@ -85,6 +90,9 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
       sendData: (payload) => sim.sendData(payload),
       received: () => sim.received,
       version: () => sim.firmwareVersion,
+      failFirmware: (code, message) => {
+        sim.firmwareBehaviour = { fail: code, message };
+      },
       close: () => Promise.resolve(sim.dispose()),
     };
   });

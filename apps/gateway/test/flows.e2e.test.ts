@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { subdeviceKey } from '@iotgw/domain';
+import type { OtaJobRecord } from '@iotgw/hub-emulator';
+import { waitFor } from '../src/demo/wait-for.js';
+import { GATEWAY, SENSOR1, SENSOR2, startRig, type Rig } from './helpers/rig.js';
+
+const gw = subdeviceKey(GATEWAY);
+const s1 = subdeviceKey(SENSOR1);
+
+async function sensor1Online(rig: Rig): Promise<void> {
+  rig.bench.subdevices[0]?.powerOn();
+  await waitFor('sensor1 online at the hub', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName), { timeoutMs: 20_000 });
+}
+
+async function pushImage(rig: Rig, bytes: number): Promise<() => OtaJobRecord> {
+  const file = join(rig.dir, `fw-${bytes}.bin`);
+  await writeFile(file, randomBytes(bytes));
+  const image = await rig.hub.registerFirmware({ path: file, version: '1.1.0' });
+  const pushed = await rig.hub.core.pushFirmware({ subdevice: s1, firmwareId: image.id });
+  return () => rig.hub.core.jobs.find((j) => j.id === pushed.id) ?? pushed;
+}
+
+test.serial('the hub refuses a bind signed with the wrong secret: that subdevice gets its code, the other is bound', async (t) => {
+  const rig = await startRig(t, { memory: true, gatewaySecrets: { [s1]: Buffer.from('not-the-secret').toString('base64') } });
+  const gateway = await rig.startGateway();
+  const results = await gateway.service.binding.bind([SENSOR1, SENSOR2], { timeoutMs: 15_000 });
+  const r1 = results.find((r) => subdeviceKey(r.subdevice) === s1);
+  const r2 = results.find((r) => subdeviceKey(r.subdevice) === subdeviceKey(SENSOR2));
+  t.false(r1?.ok);
+  t.is(r1?.hubCode, -4, r1?.message);
+  t.true(r2?.ok);
+  t.false(rig.hub.registry.isBound(gw, s1));
+  t.true(rig.hub.registry.isBound(gw, subdeviceKey(SENSOR2)));
+});
+
+test.serial('a subdevice that cannot apply the firmware: the emulator records fail -5 and the old version stays', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  await rig.startGateway();
+  await sensor1Online(rig);
+  rig.bench.subdevices[0]?.failFirmware(3, 'flash write error');
+  const job = await pushImage(rig, 32 * 1024);
+  await waitFor('the OTA job to end', () => job().state === 'done' || job().state === 'fail', { timeoutMs: 30_000, intervalMs: 100 });
+  t.is(job().state, 'fail', JSON.stringify(job().reports));
+  t.is(job().failCode, -5);
+  t.is(rig.bench.subdevices[0]?.version(), '1.0.0');
+});
+
+test.serial('a gateway restarted mid-download resumes the job and finishes it', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  let gateway = await rig.startGateway();
+  await sensor1Online(rig);
+  // Slow the download down so the restart lands in the middle of it.
+  rig.hub.firmwareFaults = { throttleBytesPerSec: 96 * 1024 };
+  const job = await pushImage(rig, 384 * 1024);
+  await waitFor('the download under way', () => job().state === 'downloading' && job().percent >= 15, { timeoutMs: 30_000, intervalMs: 50 });
+  const before = job().percent;
+  await gateway.dispose({ timeoutMs: 10_000 });
+  const reportsBefore = job().reports.length;
+  rig.hub.firmwareFaults = {};
+  gateway = await rig.startGateway();
+  await waitFor('the OTA job to end after the restart', () => job().state === 'done' || job().state === 'fail', { timeoutMs: 40_000, intervalMs: 100 });
+  t.is(job().state, 'done', JSON.stringify(job().reports));
+  t.is(rig.bench.subdevices[0]?.version(), '1.1.0');
+  // The new process picked the job up from its data dir: its first progress report did not start over.
+  const after = job()
+    .reports.slice(reportsBefore)
+    .map((r) => r.report as { state?: string; percent?: number })
+    .filter((r) => r.state === 'downloading');
+  t.log(`percent before restart ${before}, reports after: ${after.map((r) => r.percent).join(',')}`);
+  if (after.length > 0) t.true((after[0]?.percent ?? 0) >= Math.min(before, 100) - 5, `restart went back to ${after[0]?.percent}% from ${before}%`);
+});
