@@ -79,7 +79,7 @@ export async function startRig(t: ExecutionContext, options: RigOptions = {}): P
     bench,
     startGateway: async () => {
       const { config: app, overrides } = await toAppConfig(info, config, { env, logger: new CapturingLogger() });
-      const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 100 } }, createPluginRegistry(bench.bleCentral ? { bleCentral: bench.bleCentral as never } : {}), overrides);
+      const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 100 } }, createPluginRegistry(bench.bleCentral ? { bleCentral: bench.bleCentral } : {}), overrides);
       gateways.push(gateway);
       await gateway.start({ timeoutMs: 15_000 });
       return gateway;
