@@ -18,7 +18,7 @@ import {
 import { FileFirmwareImage } from './file-firmware-image.js';
 import { FirmwareCache } from './firmware-cache.js';
 import { downloadImage, type DownloadSettings } from './firmware-download.js';
-import { removeProgressFile } from './progress-file.js';
+import { removeProgressFile, syncDirectory } from './progress-file.js';
 import { onDisk } from './storage-errors.js';
 import { systemClock } from './system-clock.js';
 
@@ -188,7 +188,10 @@ export class HttpFirmwareStore implements FirmwareStore {
         await previous?.done.catch(() => undefined);
         await downloadImage(job, paths, this.settings, controller.signal, report);
         const target = this.cache.pathOf(job.md5);
-        await onDisk('move the verified firmware into the cache', target, () => rename(paths.part, target));
+        await onDisk('move the verified firmware into the cache', target, async () => {
+          await rename(paths.part, target);
+          await syncDirectory(this.dir);
+        });
         await removeProgressFile(paths.progress);
         await this.cache.add(job.md5, job.size);
         this.settings.logger.info('firmware downloaded and verified', { firmware: job.version, md5: job.md5, size: job.size });

@@ -1,4 +1,5 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { FirmwareJob } from '@iotgw/domain';
 import { onDisk } from './storage-errors.js';
 
@@ -57,9 +58,21 @@ export async function writeProgressFile(path: string, record: DownloadProgressRe
       await handle.close();
     }
     await rename(temp, path);
+    await syncDirectory(dirname(path));
   });
 }
 
 export async function removeProgressFile(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
+}
+
+/** Makes a rename durable (the directory entry); best effort where directories cannot be opened. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync().catch(() => undefined);
+  } finally {
+    await handle.close();
+  }
 }

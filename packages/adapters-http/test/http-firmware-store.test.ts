@@ -335,3 +335,16 @@ test('backoff doubles per failure on the injected clock and progress carries a r
     t.true(progress.at(-1)!.bytesPerSecond > 0);
   });
 });
+
+test('a server that refuses connections fails with -1 after the retry budget', async (t) => {
+  const server = await startFirmwareServer(1000);
+  const job = jobFor(server);
+  await server.close();
+  await withTempDir(async (dir) => {
+    const error = await t.throwsAsync(storeIn(dir, { retry: { attempts: 2, initialBackoffMs: 5 } }).obtain(job), {
+      instanceOf: FirmwareError,
+    });
+    t.is(error.otaCode, -1);
+    t.regex(error.message, /failed 2 times in a row .*ECONNREFUSED/);
+  });
+});
