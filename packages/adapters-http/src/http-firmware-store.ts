@@ -65,6 +65,7 @@ export class HttpFirmwareStore implements FirmwareStore {
   private readonly cache: FirmwareCache;
   private readonly downloads = new Map<string, SharedDownload>();
   private ready: Promise<void> | undefined;
+  private readonly released = new WeakSet<FirmwareImage>();
 
   constructor(options: HttpFirmwareStoreOptions) {
     const logger = options.logger ?? silentLogger;
@@ -103,7 +104,10 @@ export class HttpFirmwareStore implements FirmwareStore {
     }
   }
 
+  /** Idempotent per image handed out: a second release of the same image changes nothing. */
   async release(image: FirmwareImage): Promise<void> {
+    if (this.released.has(image)) return;
+    this.released.add(image);
     await this.cache.release(image.md5);
   }
 
@@ -209,6 +213,9 @@ export class HttpFirmwareStore implements FirmwareStore {
   private prepare(): Promise<void> {
     this.ready ??= onDisk('create the firmware dir', this.dir, async () => {
       await mkdir(this.dir, { recursive: true });
+    }).catch((e: unknown) => {
+      this.ready = undefined; // try again next time: the operator may fix the permissions
+      throw e;
     });
     return this.ready;
   }

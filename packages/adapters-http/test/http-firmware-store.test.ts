@@ -278,10 +278,12 @@ test('the cache evicts released images least recently used first, never held one
       t.false(files.includes(`${b.md5}.bin`), 'B evicted');
       t.true(files.includes(`${c.md5}.bin`));
       const held = await store.obtain(a);
+      const alsoHeld = await store.obtain(a);
+      await store.release(alsoHeld);
+      await store.release(alsoHeld); // idempotent: must not drop the other caller's hold
       await store.obtain(b);
       t.true((await readdir(join(dir, 'firmware'))).includes(`${a.md5}.bin`), 'held image kept');
       await store.release(held);
-      await store.release(held); // idempotent enough: never below zero
     });
   } finally {
     await Promise.all(servers.map((s) => s.close()));
