@@ -61,7 +61,11 @@ export type Message =
   | { readonly type: 'fw_offer'; readonly version: string; readonly size: number; readonly md5: Uint8Array; readonly chunkSize: number }
   | { readonly type: 'fw_accept'; readonly resumeOffset: number }
   | { readonly type: 'fw_chunk'; readonly offset: number; readonly bytes: Uint8Array }
-  | { readonly type: 'fw_ack'; readonly offset: number }
+  /**
+   * `sack` (optional, omitted when 0): bit i set = the subdevice also holds the chunk starting at
+   * offset + (i + 1) * chunkSize (REORDER_BUFFER peers), so the gateway resends only the holes.
+   */
+  | { readonly type: 'fw_ack'; readonly offset: number; readonly sack?: number }
   | { readonly type: 'fw_commit' }
   | { readonly type: 'fw_applying'; readonly percent: number }
   | { readonly type: 'fw_result'; readonly ok: true; readonly version: string }
@@ -114,7 +118,7 @@ export function encodeMessage(m: Message): Uint8Array {
     case 'fw_chunk':
       return w.u32(m.offset).bytes(m.bytes).finish();
     case 'fw_ack':
-      return w.u32(m.offset).finish();
+      return m.sack ? w.u32(m.offset).u32(m.sack).finish() : w.u32(m.offset).finish();
     case 'fw_applying':
       return w.u8(m.percent).finish();
     case 'fw_result':
@@ -157,8 +161,12 @@ function decodeBody(code: number, r: ByteReader): Message | undefined {
       return { type: 'fw_accept', resumeOffset: r.u32() };
     case MessageType.FW_CHUNK:
       return { type: 'fw_chunk', offset: r.u32(), bytes: r.rest() };
-    case MessageType.FW_ACK:
-      return { type: 'fw_ack', offset: r.u32() };
+    case MessageType.FW_ACK: {
+      const offset = r.u32();
+      if (r.remaining === 0) return { type: 'fw_ack', offset };
+      const sack = r.u32();
+      return sack === 0 ? { type: 'fw_ack', offset } : { type: 'fw_ack', offset, sack };
+    }
     case MessageType.FW_COMMIT:
       return { type: 'fw_commit' };
     case MessageType.FW_APPLYING: {

@@ -98,3 +98,13 @@ test('packetOf rejects truncated payloads and unknown types', (t) => {
   t.is(packetOf({ version: 1, address: 1, type: 0x55, seq: 0, payload: new Uint8Array(0) }), undefined);
   t.is(packetOf({ version: 1, address: 1, type: 0x03, seq: 0, payload: Uint8Array.of(1) }), undefined);
 });
+
+test('FW_ACK: the SACK bitmap is optional and omitted when zero', (t) => {
+  const plain = packetOf({ version: 1, address: 1, type: 0xa3, seq: 0, payload: Uint8Array.of(0, 0, 1, 0) });
+  t.deepEqual(plain?.message, { type: 'fw_ack', offset: 256 });
+  const zero = packetOf({ version: 1, address: 1, type: 0xa3, seq: 0, payload: Uint8Array.of(0, 0, 1, 0, 0, 0, 0, 0) });
+  t.deepEqual(zero?.message, { type: 'fw_ack', offset: 256 });
+  const sack = packetOf({ version: 1, address: 1, type: 0xa3, seq: 0, payload: Uint8Array.of(0, 0, 1, 0, 0x80, 0, 0, 1) });
+  t.deepEqual(sack?.message, { type: 'fw_ack', offset: 256, sack: 0x80000001 });
+  t.is(packetOf({ version: 1, address: 1, type: 0xa3, seq: 0, payload: Uint8Array.of(0, 0, 1, 0, 1) }), undefined);
+});

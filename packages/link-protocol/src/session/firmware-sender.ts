@@ -66,6 +66,9 @@ export class FirmwareSender {
   #holeOffset = -1;
   #holeSentAt = 0;
   #holeRtt = 0;
+  /** Chunks the subdevice reported holding beyond the acked offset (SACK), and when holes were resent. */
+  readonly #sacked = new Set<number>();
+  readonly #resentAt = new Map<number, number>();
   #applyDeadline = Infinity;
   readonly #cache = new Map<number, Uint8Array>();
   readonly #reading = new Set<number>();
@@ -122,7 +125,7 @@ export class FirmwareSender {
         this.#pump();
         return;
       case 'fw_ack':
-        this.#onAck(m.offset);
+        this.#onAck(m.offset, m.sack);
         return;
       case 'fw_applying':
         if (this.#phase === 'committing' || this.#phase === 'applying') {
@@ -146,6 +149,10 @@ export class FirmwareSender {
       this.fail(new LinkProtocolError('timeout', `subdevice did not report a result within ${this.#applyTimeoutMs} ms of applying`));
       return;
     }
+    if (this.#phase === 'transferring' && this.#sacked.size > 0 && now < this.#deadline) {
+      this.#resendHoles();
+      return;
+    }
     if (
       this.#phase === 'transferring' &&
       this.#holeOffset === this.#acked &&
@@ -160,6 +167,8 @@ export class FirmwareSender {
     if (now < this.#deadline) return;
     if (this.#phase === 'transferring') {
       this.#holeOffset = -1;
+      this.#sacked.clear();
+      this.#resentAt.clear();
       this.#retransmits++;
       if (this.#retransmits > this.#maxRetransmits) {
         this.fail(new LinkProtocolError('timeout', `firmware transfer stalled at offset ${this.#acked}`));
@@ -198,7 +207,7 @@ export class FirmwareSender {
     this.send({ type: 'fw_offer', version: this.source.version, size: this.source.size, md5: this.source.md5, chunkSize: this.#chunkSize });
   }
 
-  #onAck(offset: number): void {
+  #onAck(offset: number, sack?: number): void {
     if (this.#phase === 'committing' && offset < this.source.size) {
       // The subdevice lacks bytes after all: go back to transferring from what it has.
       this.#phase = 'transferring';
@@ -213,6 +222,12 @@ export class FirmwareSender {
       this.#fastRetransmitArmed = true;
       this.#deadline = this.now() + this.#retransmitMs;
       for (const key of this.#cache.keys()) if (key < offset) this.#cache.delete(key);
+      for (const [key, at] of this.#resentAt) {
+        if (key >= offset) continue;
+        this.#resentAt.delete(key);
+        const sample = this.now() - at;
+        this.#holeRtt = this.#holeRtt === 0 ? sample : 0.875 * this.#holeRtt + 0.125 * sample;
+      }
       if (this.#holeOffset >= 0 && offset > this.#holeOffset) {
         const sample = this.now() - this.#holeSentAt;
         this.#holeRtt = this.#holeRtt === 0 ? sample : 0.875 * this.#holeRtt + 0.125 * sample;
@@ -220,7 +235,9 @@ export class FirmwareSender {
       }
       this.#progress();
       // A partial ack while recovering: the subdevice filled one gap and stops at the next.
-      if (this.selective && offset < this.#recoverUntil) this.#resendAt(offset);
+      if (this.selective && sack === undefined && offset < this.#recoverUntil) this.#resendAt(offset);
+    } else if (this.selective && sack !== undefined) {
+      // Holes are handled from the bitmap below, not by counting duplicate acks.
     } else if (offset === this.#acked && this.#next > this.#acked && this.#fastRetransmitArmed) {
       // An ack that does not move means a chunk was lost and later ones arrived: resend at once
       // rather than waiting for the timeout, but only once until the ack moves again.
@@ -233,6 +250,7 @@ export class FirmwareSender {
         } else this.#next = this.#acked;
       }
     }
+    if (this.selective && offset === this.#acked) this.#applySack(sack ?? 0);
     if (this.#acked >= this.source.size) {
       this.#phase = 'committing';
       this.#retransmits = 0;
@@ -241,6 +259,33 @@ export class FirmwareSender {
       return;
     }
     this.#pump();
+  }
+
+  /** Records what the subdevice holds beyond the acked offset and resends the holes before it. */
+  #applySack(sack: number): void {
+    this.#sacked.clear();
+    let highest = -1;
+    for (let i = 0; i < 32; i++) {
+      if (((sack >>> i) & 1) === 0) continue;
+      highest = this.#acked + (i + 1) * this.#chunkSize;
+      this.#sacked.add(highest);
+    }
+    this.#resendHoles(highest);
+  }
+
+  #resendHoles(highest = Math.max(-1, ...this.#sacked)): void {
+    if (highest < 0) return;
+    const now = this.now();
+    const patience = this.#holeRtt > 0 ? 2 * this.#holeRtt + 5 : this.#retransmitMs / 4;
+    for (let o = this.#acked; o < highest; o += this.#chunkSize) {
+      if (this.#sacked.has(o)) continue;
+      const last = this.#resentAt.get(o);
+      if (last !== undefined && now - last < patience) continue;
+      const bytes = this.#cache.get(o);
+      if (!bytes) continue;
+      this.#resentAt.set(o, now);
+      this.send({ type: 'fw_chunk', offset: o, bytes });
+    }
   }
 
   /** Resends the one chunk at `offset` (selective recovery), if it is still at hand. */
@@ -259,7 +304,9 @@ export class FirmwareSender {
 
   #pump(): void {
     const size = this.source.size;
-    const limit = Math.min(size, this.#acked + this.#window * this.#chunkSize);
+    // Chunks the subdevice already holds do not count against the window (bitmap: 32 chunks).
+    const ahead = Math.min(this.#window + this.#sacked.size, 32);
+    const limit = Math.min(size, this.#acked + ahead * this.#chunkSize);
     // Prefetch the whole window so sending never waits on a read once the ack arrives.
     for (let off = this.#next; off < limit; off += this.#chunkSize) this.#fetch(off);
     while (this.#phase === 'transferring' && this.#next < limit) {

@@ -251,8 +251,9 @@ export class SubdeviceEngine {
         ) {
           this.#early.set(m.offset, m.bytes);
         }
-        // Cumulative: a chunk out of order repeats the last good offset (a duplicate ack).
-        this.#send({ type: 'fw_ack', offset: this.#received });
+        // Cumulative: a chunk out of order repeats the last good offset (a duplicate ack), with a
+        // bitmap of the chunks held beyond it.
+        this.#send({ type: 'fw_ack', offset: this.#received, sack: this.#sackBits() });
         return;
       case 'fw_commit':
         this.#onCommit();
@@ -260,6 +261,16 @@ export class SubdeviceEngine {
       default:
         return;
     }
+  }
+
+  #sackBits(): number {
+    const size = Math.max(1, this.#offer?.chunkSize ?? 1);
+    let bits = 0;
+    for (const key of this.#early.keys()) {
+      const i = (key - this.#received) / size - 1;
+      if (Number.isInteger(i) && i >= 0 && i < 32) bits |= 1 << i;
+    }
+    return bits >>> 0;
   }
 
   #accept(bytes: Uint8Array): void {
