@@ -85,7 +85,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     await writeFile(join(dir, 'device_info.json'), JSON.stringify({ ...deviceInfo, subDev: { subdev_list: [{ sub_productId: 'SB00000001', sub_devName: 'sensor1' }] } }));
     await writeFile(
       join(dir, 'iotgw.json'),
-      JSON.stringify({ hub: { host: mqtt.hostname, port: Number(mqtt.port), tls: false }, links: bench.links, dataDir: join(dir, 'data'), logLevel: 'warn' }),
+      JSON.stringify({
+        hub: { host: mqtt.hostname, port: Number(mqtt.port), tls: false },
+        links: bench.links,
+        dataDir: join(dir, 'data'),
+        logLevel: 'warn',
+        control: { port: 0 },
+      }),
     );
     const child = spawn(process.execPath, [bin, 'start', '--device-info', join(dir, 'device_info.json'), '--config', join(dir, 'iotgw.json')], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,6 +107,21 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.is(child.exitCode, null, out);
     bench.subdevices[0]?.powerOn();
     await waitFor('sensor1 online at the hub', () => hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
+    // The health and metrics endpoint tells the same story as the emulator.
+    const control = /control, health and metrics: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+    const health = await fetch(`${control}/health`);
+    t.is(health.status, 200);
+    t.like(await health.json(), { status: 'ok', hub: 'connected' });
+    // The gateway applies the hub's answer a moment after the emulator records it: poll.
+    let metrics = '';
+    for (let i = 0; i < 100 && !/^iotgw_subdevices\{state="online"\} 1$/m.test(metrics); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`${control}/metrics`)).text();
+    }
+    t.regex(metrics, /^iotgw_hub_connected 1$/m);
+    t.regex(metrics, /^iotgw_subdevices\{state="online"\} 1$/m);
+    t.regex(metrics, /^iotgw_subdevices_attached 1$/m);
+    t.regex(metrics, /^iotgw_outbox_depth 0$/m);
     child.kill(signal);
     t.is(await exited, 0, out);
     t.false(hub.isOnline('SB00000001', 'sensor1'), 'sensor1 still online at the hub');

@@ -4,6 +4,7 @@ import { assembleGateway } from '@iotgw/app';
 import { ConfigError, subdeviceKey, toGatewayError } from '@iotgw/domain';
 import { parseDeviceInfo } from '../config/device-info.js';
 import { defaultGatewayConfig, parseGatewayConfig } from '../config/gateway-config.js';
+import { ControlServer } from '../control/control-server.js';
 import { createPluginRegistry, toAppConfig } from '../plugins.js';
 import { EXIT, type ExitCode } from './output.js';
 import type { CommandContext } from './main.js';
@@ -58,8 +59,11 @@ export async function startCommand(args: readonly string[], ctx: CommandContext)
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  let control: ControlServer | undefined;
   try {
     await gateway.start({ signal: ctx.signal });
+    control = await ControlServer.start(gateway, config.control.port);
+    ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
     ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
     await stopped;
     ctx.io.out('iotgw: stopping: taking subdevices offline');
@@ -72,6 +76,7 @@ export async function startCommand(args: readonly string[], ctx: CommandContext)
     }
     await gateway.service.idle();
   } finally {
+    await control?.close();
     // Closing the hub transport flushes its outbox (bounded by the timeout).
     await gateway.dispose({ timeoutMs: 10_000 });
   }

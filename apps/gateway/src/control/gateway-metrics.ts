@@ -1,0 +1,82 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Gateway } from '@iotgw/app';
+import type { Subscription } from '@iotgw/domain';
+import { gatewayStatus } from './gateway-status.js';
+
+/** Prometheus metrics of one gateway, read from its state at scrape time (no polling loop). */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #subscriptions: Subscription[] = [];
+
+  constructor(gateway: Gateway) {
+    const status = (): ReturnType<typeof gatewayStatus> => gatewayStatus(gateway);
+    new Gauge({
+      name: 'iotgw_hub_connected',
+      help: '1 while the MQTT connection to the hub is up',
+      registers: [this.registry],
+      collect() {
+        this.set(status().hub === 'connected' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_subdevices',
+      help: 'Declared subdevices by session state (unbound, bound, online, offline)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const state of ['unbound', 'bound', 'online', 'offline']) this.set({ state }, 0);
+        for (const s of status().subdevices) this.inc({ state: s.session });
+      },
+    });
+    new Gauge({
+      name: 'iotgw_subdevices_attached',
+      help: 'Declared subdevices currently attached to a link',
+      registers: [this.registry],
+      collect() {
+        this.set(status().subdevices.filter((s) => s.attached).length);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_outbox_depth',
+      help: 'QoS 1 messages waiting for the hub',
+      registers: [this.registry],
+      collect() {
+        this.set(status().outboxDepth ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_ota_jobs',
+      help: 'Firmware jobs in progress by phase',
+      labelNames: ['phase'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of status().subdevices) if (s.ota) this.inc({ phase: s.ota.phase });
+      },
+    });
+    const linkErrors = new Counter({
+      name: 'iotgw_link_errors_total',
+      help: 'Subdevices lost by a link (link lost or keepalive timeout), by link',
+      labelNames: ['link'],
+      registers: [this.registry],
+    });
+    this.#subscriptions.push(
+      gateway.service.directory.on('detached', ({ link, reason }) => {
+        if (reason === 'link_lost' || reason === 'keepalive_timeout') linkErrors.inc({ link: link.name });
+      }),
+    );
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  close(): void {
+    for (const s of this.#subscriptions) s.close();
+  }
+}

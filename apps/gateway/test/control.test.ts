@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import test from 'ava';
+import { subdeviceKey } from '@iotgw/domain';
+import { runCli, type CliOutput } from '../src/index.js';
+import '../src/cli/commands.js';
+import { ControlServer } from '../src/control/control-server.js';
+import { waitFor } from '../src/demo/wait-for.js';
+import { GATEWAY, SENSOR1, SENSOR2, startRig } from './helpers/rig.js';
+
+function capture(): CliOutput & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+test.serial('iotgw subdevices bind/list/online/offline/unbind and ota status drive a running gateway', async (t) => {
+  const rig = await startRig(t, { memory: true });
+  const gateway = await rig.startGateway();
+  const control = await ControlServer.start(gateway, 0);
+  t.teardown(() => control.close());
+  const port = new URL(control.url).port;
+  const gw = subdeviceKey(GATEWAY);
+  const s1 = subdeviceKey(SENSOR1);
+  const cli = async (...args: string[]): Promise<{ code: number; out: string }> => {
+    const io = capture();
+    const code = await runCli([...args, '--port', port], io);
+    return { code, out: [...io.stdout, ...io.stderr].join('\n') };
+  };
+
+  const bound = await cli('subdevices', 'bind', s1, subdeviceKey(SENSOR2));
+  t.is(bound.code, 0, bound.out);
+  t.true(rig.hub.registry.isBound(gw, s1));
+  rig.bench.subdevices[0]?.powerOn();
+  await waitFor('sensor1 online', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName), { timeoutMs: 20_000 });
+
+  const list = await cli('subdevices', 'list');
+  t.is(list.code, 0);
+  t.regex(list.out, /hub: connected/);
+  t.regex(list.out, /SB00000001\/sensor1\s+online\s+ble:simulated\s+1\.0\.0/);
+  t.regex(list.out, /SB00000001\/sensor2\s+bound\s+-/);
+
+  const offline = await cli('subdevices', 'offline', s1);
+  t.is(offline.code, 0, offline.out);
+  t.false(rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName));
+  const online = await cli('subdevices', 'online', s1);
+  t.is(online.code, 0, online.out);
+  t.true(rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName));
+
+  t.regex((await cli('ota', 'status')).out, /no firmware job in progress/);
+
+  const unbound = await cli('subdevices', 'unbind', s1);
+  t.is(unbound.code, 0, unbound.out);
+  t.false(rig.hub.registry.isBound(gw, s1));
+
+  // A refusal by the hub is exit 1 with the hub's code; a bad id or operation is exit 2.
+  const refused = await cli('subdevices', 'online', 'SB00000009/ghost');
+  t.is(refused.code, 1, refused.out);
+  t.regex(refused.out, /refused/);
+  t.is((await cli('subdevices', 'reboot', s1)).code, 2);
+  t.is((await cli('subdevices', 'bind')).code, 2);
+});
+
+test('iotgw subdevices list without a running gateway says so (exit 1, no stack)', async (t) => {
+  const io = capture();
+  t.is(await runCli(['subdevices', 'list', '--port', '1'], io), 1);
+  t.regex(io.stderr.join('\n'), /no gateway answers at http:\/\/127\.0\.0\.1:1\/subdevices/);
+  t.notRegex(io.stderr.join('\n'), /\n\s+at /);
+});
