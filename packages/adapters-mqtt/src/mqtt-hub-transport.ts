@@ -413,19 +413,23 @@ export class MqttHubTransport implements HubTransport {
       const unique = new Map<string, SubdeviceId>();
       for (const s of subdevices) if (!unique.has(subdeviceKey(s))) unique.set(subdeviceKey(s), s);
       const codes = new Map<string, number>();
-      await Promise.all(
-        chunks([...unique.values()], this.#batchSize).map(async (batch) => {
-          const waits = batch.map((d) => ({ d, ...this.#correlator.waitResult(type, d) }));
-          try {
-            const fresh = waits.filter((w) => w.fresh).map((w) => w.d);
-            if (fresh.length > 0) await this.#sendRequest(client, request(fresh));
-            const results = await untilAborted(Promise.all(waits.map((w) => w.promise)), signal);
-            batch.forEach((d, i) => codes.set(subdeviceKey(d), results[i] ?? -2));
-          } finally {
-            for (const w of waits) w.release();
-          }
-        }),
-      );
+      const waits: Array<ReturnType<OperationCorrelator['waitResult']> & { readonly d: SubdeviceId }> = [];
+      try {
+        const sends: Array<Promise<void>> = [];
+        for (const batch of chunks([...unique.values()], this.#batchSize)) {
+          const batchWaits = batch.map((d) => ({ d, ...this.#correlator.waitResult(type, d) }));
+          waits.push(...batchWaits);
+          // A subdevice someone else already asked about shares that request's reply.
+          const fresh = batchWaits.filter((w) => w.fresh).map((w) => w.d);
+          if (fresh.length > 0) sends.push(this.#sendRequest(client, request(fresh)));
+        }
+        // One abort listener for the whole call, however many batches it has.
+        await untilAborted(Promise.all(sends), signal);
+        const results = await untilAborted(Promise.all(waits.map((w) => w.promise)), signal);
+        waits.forEach((w, i) => codes.set(subdeviceKey(w.d), results[i] ?? -2));
+      } finally {
+        for (const w of waits) w.release();
+      }
       await this.#followSubscriptions(type, [...unique.values()].filter((d) => codes.get(subdeviceKey(d)) === 0));
       return subdevices.map((s) => {
         const hubCode = codes.get(subdeviceKey(s)) ?? -2;
@@ -489,16 +493,26 @@ export class MqttHubTransport implements HubTransport {
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
     if (qos === 0) {
       const client = this.#requireConnected();
-      await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, () =>
-        client.publishAsync(topic, toBuffer(bytes), { qos: 0 }).then(() => undefined),
-      );
+      const send = (): Promise<void> =>
+        new Promise<void>((resolve, reject) =>
+          client.publish(topic, toBuffer(bytes), { qos: 0 }, (error) =>
+            error ? reject(new HubDisconnectedError(`publishing to ${topic} failed: ${error.message}`, { cause: error })) : resolve(),
+          ),
+        );
+      // A QoS 0 write completes locally; a deadline is only worth its timer when the caller asked.
+      if (!options.signal && options.timeoutMs === undefined) return send();
+      await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, send);
       return;
     }
-    await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, async () => {
+    const work = async (): Promise<void> => {
       await this.#outboxLoaded();
       this.#assertOpen();
       await this.#publishQos1(topic, bytes);
-    });
+    };
+    // Without a caller deadline no timer per message: the wait ends at PUBACK or, when the
+    // connection dies (keepalive notices within 1.5x), once the message is queued for resend.
+    if (!options.signal && options.timeoutMs === undefined) return work();
+    await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, work);
   }
 
   #publishQos1(topic: string, bytes: Uint8Array): Promise<void> {

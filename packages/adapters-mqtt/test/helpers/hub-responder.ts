@@ -29,6 +29,8 @@ export class HubResponder {
   /** Fixed results per `pid/dev`, overriding the bound check. */
   readonly forcedResult = new Map<string, number>();
   resultAsString = false;
+  /** Treat every subdevice as bound (benchmarks). */
+  bindAll = false;
   delayMs = 0;
   #client: MqttClient | undefined;
 
@@ -109,7 +111,7 @@ export class HubResponder {
     const devices = request.devices.map((entry) => {
       const subdevice = 'signature' in entry ? entry.subdevice : entry;
       const key = subdeviceKey(subdevice);
-      let result = this.bound.has(key) ? 0 : -1;
+      let result = this.bindAll || this.bound.has(key) ? 0 : -1;
       if (request.type === 'bind') {
         const secret = this.secrets.get(key);
         result = secret !== undefined && 'signature' in entry && verifyBindSignature(entry, secret) ? 0 : -2;
