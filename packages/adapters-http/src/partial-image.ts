@@ -56,7 +56,9 @@ export class PartialImage {
       const { size: onDiskSize } = await handle.stat();
       // Only bytes the progress file vouches for are trusted; anything after them may be torn.
       const trusted = record && progressMatches(record, job) ? Math.min(record.downloaded_size, onDiskSize) : 0;
-      await onDisk('truncate the partial firmware file', paths.part, () => handle.truncate(trusted));
+      if (onDiskSize !== trusted) {
+        await onDisk('truncate the partial firmware file', paths.part, () => handle.truncate(trusted));
+      }
       if (trusted > 0) await image.rehash(trusted);
       image.written = trusted;
       image.durable = trusted;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CancelledError,
@@ -348,5 +348,15 @@ test('a server that refuses connections fails with -1 after the retry budget', a
     });
     t.is(error.otaCode, -1);
     t.regex(error.message, /failed 2 times in a row .*ECONNREFUSED/);
+  });
+});
+
+test('a full disk gives FirmwareStorageError saying so', async (t) => {
+  await withServer(SIZE, async (server, dir) => {
+    // /dev/full answers every write with ENOSPC: a real full disk, without filling one.
+    await mkdir(join(dir, 'firmware'));
+    await symlink('/dev/full', join(dir, 'firmware', `${server.md5}.part`));
+    const error = await t.throwsAsync(storeIn(dir).obtain(jobFor(server)), { instanceOf: FirmwareStorageError });
+    t.regex(error.message, /^disk full while trying to write the partial firmware file .*\.part: free space/);
   });
 });
