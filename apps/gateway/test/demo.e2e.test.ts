@@ -55,3 +55,19 @@ test.serial('demo aborted before it starts reports failure (exit 1), not success
   t.is(report.code, 1);
   t.regex(io.stdout.join('\n'), /FAILED/);
 });
+
+test.serial('demo on a real mosquitto broker (emulator as a client of it) walks every flow', async (t) => {
+  const { MOSQUITTO, startMosquitto } = await import('./helpers/mosquitto.js');
+  if (!MOSQUITTO) {
+    if (process.env.CI === 'true') t.fail('mosquitto is required under CI');
+    return t.pass('mosquitto not installed');
+  }
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const io = capture();
+  const report = await runDemo({ io, memory: true, broker: broker.url, tty: false, logger: new CapturingLogger() });
+  const out = io.stdout.join('\n');
+  t.is(report.code, 0, out);
+  t.regex(out, /on external broker mqtt:\/\/127\.0\.0\.1:\d+/);
+  t.regex(out, /all 13 steps succeeded/);
+});

@@ -9,6 +9,7 @@ import type { DeviceInfo } from '../config/device-info.js';
 import { defaultGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { EXIT, type CliOutput, type ExitCode } from '../cli/output.js';
 import { createPluginRegistry, toAppConfig } from '../plugins.js';
+import { observeBrokerData } from './broker-data-observer.js';
 import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
 import { progressDisplay } from './progress-display.js';
 import { findSocat } from './socat-pair.js';
@@ -24,6 +25,8 @@ export interface DemoOptions {
   readonly memory?: boolean;
   /** Live progress bar (default: when stdout is a terminal). */
   readonly tty?: boolean;
+  /** `mqtt://host:port` of an external broker (e.g. mosquitto) to run the emulator and gateway on. */
+  readonly broker?: string;
   /** Gateway log lines; default winston at warn level. */
   readonly logger?: Logger;
 }
@@ -63,6 +66,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   let bench: DemoBench | undefined;
   let gateway: Gateway | undefined;
   let transport = 'not set up';
+  let observer: { close(): Promise<void> } | undefined;
   let failed = false;
 
   /** Runs one flow; after a failure the rest are skipped (they build on each other). */
@@ -95,12 +99,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       };
       const registryPath = join(dir, 'registry.json');
       await writeFile(registryPath, JSON.stringify(registry, null, 2));
-      hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath, signal, timeoutMs: STEP_TIMEOUT_MS });
+      hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath, ...(options.broker ? { brokerUrl: options.broker } : {}), signal, timeoutMs: STEP_TIMEOUT_MS });
       // Collected here: the emulator keeps only a short history and OTA reports would push data out.
-      hub.core.on('message', (m) => {
-        if (m.direction === 'up') up.push(m);
-      });
-      return `${hub.urls.mqtt}, console ${hub.urls.console}`;
+      if (options.broker) {
+        observer = await observeBrokerData(options.broker, (m) => up.push(m));
+      } else {
+        hub.core.on('message', (m) => {
+          if (m.direction === 'up') up.push(m);
+        });
+      }
+      return `${options.broker ? 'on external broker ' : 'embedded broker '}${hub.urls.mqtt}, console ${hub.urls.console}`;
     });
 
     await step('start simulated subdevices', async () => {
@@ -167,7 +175,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         timeoutMs: STEP_TIMEOUT_MS,
         signal,
       });
-      return `emulator received ${text} on ${SENSOR1.productId}/${SENSOR1.deviceName}/data`;
+      return `hub received ${text} on ${SENSOR1.productId}/${SENSOR1.deviceName}/data`;
     });
 
     await step('data down (hub → sensor2)', async () => {
@@ -269,6 +277,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     }
     await gateway?.dispose({ timeoutMs: 10_000 }).catch(() => {});
     await bench?.close().catch(() => {});
+    await observer?.close().catch(() => {});
     await hub?.close().catch(() => {});
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
