@@ -20,7 +20,7 @@ import { FirmwareCache } from './firmware-cache.js';
 import { downloadImage, type DownloadSettings } from './firmware-download.js';
 import { removeProgressFile, syncDirectory } from './progress-file.js';
 import { onDisk } from './storage-errors.js';
-import { systemClock } from './system-clock.js';
+import { systemClock } from '@iotgw/domain';
 
 export interface HttpFirmwareStoreOptions {
   /** The gateway's data dir; images, partials and progress files go in `<dataDir>/firmware`. */

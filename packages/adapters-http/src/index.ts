@@ -1,4 +1,4 @@
 export { HttpFirmwareStore, type HttpFirmwareStoreOptions } from './http-firmware-store.js';
 export { FileFirmwareImage } from './file-firmware-image.js';
 export { readProgressFile, type DownloadProgressRecord } from './progress-file.js';
-export { systemClock } from './system-clock.js';
+export { systemClock } from '@iotgw/domain';

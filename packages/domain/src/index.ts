@@ -13,3 +13,4 @@ export * from './ports/secret-store.port.js';
 export * from './ports/clock.port.js';
 export * from './ports/logger.port.js';
 export * from './tokens.js';
+export * from './system-clock.js';

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings } from '../gateway-settings.js';
 import { EnvOrFileSecretStore } from '../infra/env-or-file-secret-store.js';
 import { FileStateStore } from '../infra/file-state-store.js';
-import { SystemClock } from '../infra/system-clock.js';
+import { SystemClock } from '@iotgw/domain';
 import { Binding } from '../use-cases/binding.js';
 import { DataForwarding } from '../use-cases/data-forwarding.js';
 import { GatewayService } from '../use-cases/gateway-service.js';

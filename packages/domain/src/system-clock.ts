@@ -1,6 +1,10 @@
-import { CancelledError, type Clock } from '@iotgw/domain';
+import { CancelledError } from './errors.js';
+import type { Clock } from './ports/clock.port.js';
 
-/** The real clock. */
+/**
+ * The real clock, the default wherever none is injected. It lives in the domain (timers are not
+ * I/O) so every adapter and the app share one, instead of each writing its own.
+ */
 export class SystemClock implements Clock {
   now(): number {
     return Date.now();
@@ -24,3 +28,5 @@ export class SystemClock implements Clock {
     });
   }
 }
+
+export const systemClock: Clock = new SystemClock();
