@@ -73,3 +73,41 @@ test.serial('a gateway restarted mid-download resumes the job and finishes it', 
   t.log(`percent before restart ${before}, reports after: ${after.map((r) => r.percent).join(',')}`);
   if (after.length > 0) t.true((after[0]?.percent ?? 0) >= Math.min(before, 100) - 5, `restart went back to ${after[0]?.percent}% from ${before}%`);
 });
+
+test.serial('OTA to both subdevices over ptys; a gateway restarted mid-delivery resumes at the subdevice', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  let gateway = await rig.startGateway();
+  rig.bench.subdevices[0]?.powerOn();
+  rig.bench.subdevices[1]?.powerOn();
+  await waitFor('both online', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName) && rig.hub.isOnline(SENSOR2.productId, SENSOR2.deviceName), {
+    timeoutMs: 20_000,
+  });
+  const file = join(rig.dir, 'fw-both.bin');
+  await writeFile(file, randomBytes(1024 * 1024));
+  const image = await rig.hub.registerFirmware({ path: file, version: '1.1.0' });
+  const pushed1 = await rig.hub.core.pushFirmware({ subdevice: s1, firmwareId: image.id });
+  const pushed2 = await rig.hub.core.pushFirmware({ subdevice: subdeviceKey(SENSOR2), firmwareId: image.id });
+  const job = (id: string): OtaJobRecord | undefined => rig.hub.core.jobs.find((j) => j.id === id);
+  // The hub says "burning" for both delivery and applying; the gateway knows which: restart while delivering.
+  const phase = (): string | undefined => gateway.service.ota.jobOf(SENSOR1)?.phase;
+  await waitFor('sensor1 delivery under way', () => (phase() === 'delivering' && (gateway.service.ota.jobOf(SENSOR1)?.percent ?? 0) >= 20) || job(pushed1.id)?.state === 'done',
+    { timeoutMs: 30_000, intervalMs: 5 });
+  const interrupted = phase() === 'delivering';
+  t.log(`gateway phase at restart: ${phase()} ${gateway.service.ota.jobOf(SENSOR1)?.percent}%`);
+  await gateway.dispose({ timeoutMs: 10_000 });
+  gateway = await rig.startGateway();
+  t.log(`at restart: ${JSON.stringify([job(pushed1.id)?.state, job(pushed1.id)?.percent, job(pushed2.id)?.state, job(pushed2.id)?.percent])}`);
+  await waitFor('both jobs to end', () => [pushed1, pushed2].every((p) => ['done', 'fail'].includes(job(p.id)?.state ?? '')), { timeoutMs: 45_000, intervalMs: 100 }).catch(
+    (error: unknown) => {
+      t.log(JSON.stringify([job(pushed1.id)?.state, job(pushed1.id)?.percent, job(pushed2.id)?.state, job(pushed2.id)?.percent, rig.bench.subdevices.map((s) => s.offersFrom())]));
+      throw error;
+    },
+  );
+  t.is(job(pushed1.id)?.state, 'done', JSON.stringify(job(pushed1.id)?.reports.slice(-3)));
+  t.is(job(pushed2.id)?.state, 'done', JSON.stringify(job(pushed2.id)?.reports.slice(-3)));
+  t.is(rig.bench.subdevices[0]?.version(), '1.1.0');
+  t.is(rig.bench.subdevices[1]?.version(), '1.1.0');
+  const offers = rig.bench.subdevices[0]?.offersFrom() ?? [];
+  t.log(`sensor1 interrupted in delivery: ${interrupted}; offers accepted from offsets ${offers.join(', ')}`);
+  if (interrupted) t.true(offers.length > 1 && offers.slice(1).some((o) => o > 0), `offers from ${offers.join(', ')}: no resume`);
+});

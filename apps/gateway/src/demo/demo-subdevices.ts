@@ -15,6 +15,8 @@ export interface DemoSubdevice {
   received(): readonly Uint8Array[];
   /** The firmware version it runs now. */
   version(): string;
+  /** Offset each accepted firmware offer resumed from (0 = from the start). */
+  offersFrom(): readonly number[];
   /** From now on, refuse to apply firmware with this (subdevice-side) code and message. */
   failFirmware(code: number, message: string): void;
   close(): Promise<void>;
@@ -59,6 +61,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
         sendData: (payload) => sim.sendData(payload),
         received: () => sim.received,
         version: () => sim.version,
+        offersFrom: () => sim.offersFrom,
         failFirmware: (code, message) => {
           sim.firmwareBehaviour = { fail: code, message };
         },
@@ -90,6 +93,7 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
       sendData: (payload) => sim.sendData(payload),
       received: () => sim.received,
       version: () => sim.firmwareVersion,
+      offersFrom: () => sim.offersAcceptedAt,
       failFirmware: (code, message) => {
         sim.firmwareBehaviour = { fail: code, message };
       },
