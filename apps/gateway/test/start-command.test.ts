@@ -89,12 +89,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         hub: { host: mqtt.hostname, port: Number(mqtt.port), tls: false },
         links: bench.links,
         dataDir: join(dir, 'data'),
-        logLevel: 'warn',
+        // One variant logs everything, to check that no secret reaches the log.
+        logLevel: signal === 'SIGINT' ? 'debug' : 'warn',
+        secrets: { 'SB00000001/sensor1': { env: 'START_TEST_S1_SECRET' } },
         control: { port: 0 },
       }),
     );
     const child = spawn(process.execPath, [bin, 'start', '--device-info', join(dir, 'device_info.json'), '--config', join(dir, 'iotgw.json')], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, START_TEST_S1_SECRET: S1_SECRET },
     });
     t.teardown(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -131,5 +134,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.regex(offline?.payload ?? '', /sensor1/);
     t.regex(out, /taking subdevices offline/);
     t.regex(out, /iotgw: stopped/);
+    if (signal === 'SIGINT') t.regex(out, /"level":"debug"/, 'debug lines expected (JSON, stdout is not a TTY)');
+    t.false(out.includes(GW_SECRET), 'the gateway secret reached the output');
+    t.false(out.includes(S1_SECRET), 'a subdevice secret reached the output');
   });
 }
