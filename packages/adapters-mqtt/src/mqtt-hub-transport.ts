@@ -165,7 +165,12 @@ export class MqttHubTransport implements HubTransport {
   async #firstConnect(options: CallOptions): Promise<void> {
     this.#setState('connecting');
     try {
-      await withDeadline('connecting to the hub', options, this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, async (signal) => {
+      await withDeadline('connecting to the hub', options, this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, async (deadline) => {
+        // `close` must be able to stop a first connect too, not only the deadline.
+        const abort = new AbortController();
+        this.#reconnectAbort = abort;
+        deadline.addEventListener('abort', () => abort.abort(deadline.reason), { once: true });
+        const signal = abort.signal;
         await this.#outboxLoaded();
         for (;;) {
           try {
@@ -182,6 +187,8 @@ export class MqttHubTransport implements HubTransport {
     } catch (error) {
       if (this.#state !== 'closed') this.#setState('idle');
       throw toGatewayError(error, 'connecting to the hub failed');
+    } finally {
+      this.#reconnectAbort = undefined;
     }
     this.#backoff.reset();
     this.#setState('connected');

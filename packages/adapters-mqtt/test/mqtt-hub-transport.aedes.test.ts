@@ -206,3 +206,22 @@ test('close rejects pending operations with HubDisconnectedError', async (t) => 
   await transport.close();
   await t.throwsAsync(pending, { instanceOf: HubDisconnectedError });
 });
+
+test('connect retries an unreachable hub with backoff until its deadline; close stops it at once', async (t) => {
+  const r = await rig(t);
+  const port = r.broker.port;
+  await r.broker.stop();
+  const timing = r.makeTransport({ port });
+  const started = Date.now();
+  await t.throwsAsync(timing.connect({ timeoutMs: 400 }), { instanceOf: TimeoutError });
+  t.true(Date.now() - started >= 390);
+  t.is(timing.state, 'idle');
+  const closing = r.makeTransport({ port });
+  const pending = closing.connect({ timeoutMs: 10_000 });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const closedAt = Date.now();
+  await closing.close();
+  await t.throwsAsync(pending, { instanceOf: HubDisconnectedError });
+  t.true(Date.now() - closedAt < 1000);
+  t.is(closing.state, 'closed');
+});
