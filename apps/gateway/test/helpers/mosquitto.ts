@@ -28,26 +28,57 @@ async function accepts(port: number): Promise<boolean> {
 }
 
 /** A real mosquitto on a free port, anonymous (the emulator's own auth is off on an external broker). */
-export async function startMosquitto(): Promise<{ url: string; stop(): Promise<void> }> {
+export interface Mosquitto {
+  readonly url: string;
+  /** Stops the broker and starts it again on the same port (sessions persist on disk). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startMosquitto(): Promise<Mosquitto> {
   if (!MOSQUITTO) throw new Error('mosquitto is not installed');
+  const binary = MOSQUITTO;
   const dir = await mkdtemp(join(tmpdir(), 'iotgw-mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const child: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+  await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\n`);
+  let child: ChildProcess | undefined;
+  const kill = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (c && c.exitCode === null && c.signalCode === null) {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
       await exited;
     }
+  };
+  const launch = async (): Promise<void> => {
+    const c = spawn(binary, ['-c', conf], { stdio: 'ignore' });
+    child = c;
+    for (let i = 0; i < 200; i++) {
+      if (await accepts(port)) return;
+      if (c.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await kill();
+    throw new Error(`mosquitto did not listen on ${port}`);
+  };
+  const stop = async (): Promise<void> => {
+    await kill();
     await rm(dir, { recursive: true, force: true });
   };
-  for (let i = 0; i < 200; i++) {
-    if (await accepts(port)) return { url: `mqtt://127.0.0.1:${port}`, stop };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    await launch();
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  await stop();
-  throw new Error(`mosquitto did not listen on ${port}`);
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    restart: async () => {
+      await kill();
+      await launch();
+    },
+    stop,
+  };
 }

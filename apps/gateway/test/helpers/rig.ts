@@ -27,6 +27,8 @@ export interface Rig {
 
 export interface RigOptions {
   readonly memory?: boolean;
+  /** Run the emulator and gateway on this external broker. */
+  readonly broker?: string;
   readonly bindings?: readonly SubdeviceId[];
   /** Secrets the gateway holds, when they should differ from the hub's. */
   readonly gatewaySecrets?: Partial<Record<string, string>>;
@@ -45,7 +47,7 @@ export async function startRig(t: ExecutionContext, options: RigOptions = {}): P
       bindings,
     }),
   );
-  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath });
+  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath, ...(options.broker ? { brokerUrl: options.broker } : {}) });
   const socat = options.memory ? undefined : findSocat();
   if (!options.memory && !socat && process.env.CI === 'true') t.fail('socat is required under CI');
   const bench = socat ? await serialBench(socat, dir, [SENSOR1, SENSOR2], '1.0.0') : memoryBench([SENSOR1, SENSOR2], '1.0.0');
