@@ -44,7 +44,11 @@ test('bind, online, offline, unbind and listBound succeed; refusals are results,
   t.regex(online[1]!.message, /not bound/);
   t.deepEqual(await transport.listBound(), [SUB_A]);
   t.deepEqual((await transport.offline([SUB_A])).map((r) => r.ok), [true]);
-  t.deepEqual((await transport.unbind([SUB_A])).map((r) => r.ok), [true]);
+  t.deepEqual((await transport.offline([SUB_C])).map((r) => [r.ok, r.hubCode]), [[false, -1]]);
+  t.deepEqual((await transport.unbind([SUB_A, SUB_C])).map((r) => [r.ok, r.hubCode]), [
+    [true, 0],
+    [false, -1],
+  ]);
   t.deepEqual((await transport.online([SUB_A])).map((r) => r.hubCode), [-1]);
   t.deepEqual(await transport.listBound(), []);
   hub.resultAsString = true;
