@@ -10,7 +10,7 @@ export interface ProgressDisplay {
 export function progressDisplay(io: CliOutput, label: string, tty = process.stdout.isTTY === true): ProgressDisplay {
   if (tty) {
     const bar = new cliProgress.SingleBar(
-      { format: `  ${label} [{bar}] {percent}% {phase}`, stream: process.stdout, hideCursor: true },
+      { format: `  ${label} [{bar}] {percentage}% {phase}`, stream: process.stdout, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     bar.start(100, 0, { phase: 'pushed' });

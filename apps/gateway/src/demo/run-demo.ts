@@ -210,8 +210,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           'the OTA job to finish at the emulator',
           () => {
             const j = job();
-            bar.update(j.state === 'done' ? 100 : j.percent, j.state);
-            return j.state === 'done' || j.state === 'fail';
+            const finished = j.state === 'done' || j.state === 'fail';
+            // The bar shows the gateway's own view (download, then delivery over the link); the check is the emulator's.
+            const local = g().service.ota.jobOf(SENSOR1);
+            if (local && !finished) bar.update(local.percent, local.phase);
+            else bar.update(j.state === 'done' ? 100 : j.percent, j.state);
+            return finished;
           },
           { timeoutMs: OTA_TIMEOUT_MS, signal, intervalMs: 100 },
         );
