@@ -49,6 +49,7 @@ import {
 } from '@iotgw/protocol-tencent';
 import { Backoff } from './backoff.js';
 import { OperationCorrelator } from './operation-correlator.js';
+import { EchoFilter } from './echo-filter.js';
 import { Outbox } from './outbox.js';
 import { OutboxOverflowError } from './outbox-overflow.error.js';
 import { resolveEndpoint, type MqttHubTransportOptions, type OutboxOverflowPolicy, type ResolvedEndpoint } from './mqtt-hub-transport.options.js';
@@ -108,6 +109,7 @@ export class MqttHubTransport implements HubTransport {
   readonly #overflow: OutboxOverflowPolicy;
   /** topic → QoS: everything to (re)subscribe on each connection. */
   readonly #subscriptions = new Map<string, 0 | 1>();
+  readonly #echoes = new EchoFilter();
   #state: HubConnectionState = 'idle';
   #client: MqttClient | undefined;
   #connecting: Promise<void> | undefined;
@@ -474,7 +476,10 @@ export class MqttHubTransport implements HubTransport {
     if (!CHANNEL.test(channel)) {
       return Promise.reject(new ValidationError(`channel ${JSON.stringify(channel)} is not valid: use e.g. "data" or "event"`));
     }
-    return this.#publish(dataTopic(subdevice, channel), payload, options.qos ?? 1, options);
+    const topic = dataTopic(subdevice, channel);
+    // Only a subscribed topic can echo back to us.
+    if (this.#subscriptions.has(topic)) this.#echoes.remember(topic, payload);
+    return this.#publish(topic, payload, options.qos ?? 1, options);
   }
 
   reportVersion(subdevice: SubdeviceId, version: string, options: CallOptions = {}): Promise<void> {
@@ -579,6 +584,7 @@ export class MqttHubTransport implements HubTransport {
       return;
     }
     if (parsed.kind === 'data') {
+      if (this.#echoes.isEcho(topic, payload)) return;
       this.#events.emit('downlink', { subdevice: parsed.device, channel: parsed.channel, payload: new Uint8Array(payload) });
       return;
     }

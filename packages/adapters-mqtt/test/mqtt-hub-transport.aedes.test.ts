@@ -125,6 +125,23 @@ test('downlink arrives for online subdevices only; bindingChanged and firmwareUp
   t.is(downlinks.length, 1, 'unsubscribed after offline');
 });
 
+test('the broker echoing our own uplink is not mistaken for downlink; the same bytes sent by the hub still are', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const downlinks: string[] = [];
+  transport.on('downlink', (d) => downlinks.push(Buffer.from(d.payload).toString()));
+  // A plain MQTT 3.1.1 broker delivers our own publish back to us: we are subscribed to the topic.
+  for (let i = 0; i < 20; i++) await transport.publishData(SUB_A, 'data', enc('{"temp":21}'), { qos: i % 2 === 0 ? 1 : 0 });
+  await hub.pushDownlink(SUB_A, 'data', Buffer.from('{"marker":1}'));
+  await until(() => downlinks.length >= 1);
+  await hub.pushDownlink(SUB_A, 'data', Buffer.from('{"temp":21}'));
+  await until(() => downlinks.length >= 2);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.deepEqual(downlinks, ['{"marker":1}', '{"temp":21}']);
+});
+
 test('malformed hub messages surface as error events, not crashes', async (t) => {
   const { transport, hub } = await rig(t);
   await transport.connect();

@@ -1,0 +1,32 @@
+import test from 'ava';
+import { EchoFilter } from '../src/echo-filter.js';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+test('each remembered publish absorbs exactly one identical incoming message', (t) => {
+  const filter = new EchoFilter();
+  filter.remember('P/d/data', bytes('a'));
+  filter.remember('P/d/data', bytes('a'));
+  t.false(filter.isEcho('P/d/data', bytes('b')), 'other bytes');
+  t.false(filter.isEcho('P/e/data', bytes('a')), 'other topic');
+  t.true(filter.isEcho('P/d/data', bytes('a')));
+  t.true(filter.isEcho('P/d/data', bytes('a')));
+  t.false(filter.isEcho('P/d/data', bytes('a')), 'a third copy is real downlink');
+  t.is(filter.size, 0);
+});
+
+test('a publish older than the window no longer absorbs anything', (t) => {
+  let now = 0;
+  const filter = new EchoFilter(1000, 100, () => now);
+  filter.remember('P/d/data', bytes('a'));
+  now = 1001;
+  t.false(filter.isEcho('P/d/data', bytes('a')));
+});
+
+test('memory is bounded: past capacity the oldest messages are forgotten', (t) => {
+  const filter = new EchoFilter(30_000, 3);
+  for (const s of ['1', '2', '3', '4']) filter.remember('P/d/data', bytes(s));
+  t.is(filter.size, 3);
+  t.false(filter.isEcho('P/d/data', bytes('1')));
+  t.true(filter.isEcho('P/d/data', bytes('4')));
+});
