@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, type CliOutput } from '../src/index.js';
 import '../src/cli/commands.js';
@@ -46,3 +49,32 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     t.regex(out, /stopping hub emulator/);
   });
 }
+
+test('iotgw hub --registry loads the devices of a registry file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-hub-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const registry = join(dir, 'registry.json');
+  await writeFile(
+    registry,
+    JSON.stringify({ devices: [{ productId: 'GW00000001', deviceName: 'gw1', deviceSecret: Buffer.from('x').toString('base64'), gateway: true }], bindings: [] }),
+  );
+  const child = spawn(process.execPath, [bin, 'hub', '--port', '0', '--http-port', '0', '--registry', registry], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const http = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /HTTP:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m?.[1] && out.includes('console:')) resolve(m[1]);
+    });
+    child.once('exit', () => reject(new Error(`exited before ready:\n${out}`)));
+  });
+  const devices = await (await fetch(`${http}/api/devices`)).text();
+  t.regex(devices, /GW00000001/);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  t.is(await exited, 0, out);
+});
