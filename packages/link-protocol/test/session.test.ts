@@ -185,3 +185,57 @@ test('firmware: a second transfer to a busy subdevice is refused', async (t) => 
   rig.gateway.stop();
   await t.throwsAsync(first);
 });
+
+test('firmware: a gateway restarted while the subdevice applies sees it come back with the new version', async (t) => {
+  const rig = makeRig();
+  start(rig);
+  await runUntil(rig.scheduler, () => rig.subdevices[0]!.state === 'connected');
+  let outcome: FirmwareOutcome | Error | undefined;
+  const progress: FirmwareProgress[] = [];
+  rig.gateway.deliverFirmware(1, sourceOf(makeImage(4_000)), (p) => progress.push(p)).then(
+    (o) => (outcome = o),
+    (e: Error) => (outcome = e),
+  );
+  t.true(await runUntil(rig.scheduler, () => progress.some((p) => p.phase === 'applying'), 60_000));
+  // The gateway process dies mid-apply and a new one starts on the same stream.
+  rig.gateway.stop();
+  rig.gateway.start();
+  t.true(await runUntil(rig.scheduler, () => outcome !== undefined));
+  t.true(outcome instanceof LinkProtocolError);
+  // The subdevice may reattach with 1.0.0 while still applying; once applied it must announce 2.0.0.
+  t.true(await runUntil(rig.scheduler, () => rig.events.attached.some((p) => p.firmwareVersion === '2.0.0'), 10_000));
+  t.is(rig.gateway.peer(1)?.firmwareVersion, '2.0.0');
+  t.is(rig.subdevices[0]!.identity.firmwareVersion, '2.0.0');
+  rig.gateway.stop();
+});
+
+test('firmware: after an apply the gateway that offered it hears FW_RESULT only, and later HELLOs carry the new version', async (t) => {
+  const rig = makeRig();
+  start(rig);
+  await runUntil(rig.scheduler, () => rig.subdevices[0]!.state === 'connected');
+  const outcome = await deliver(rig, makeImage(4_000), []);
+  t.deepEqual(outcome, { ok: true, version: '2.0.0' });
+  await runUntil(rig.scheduler, () => false, 5_000);
+  t.is(rig.events.attached.length, 1, 'no extra HELLO in the session that offered the image');
+  t.is(rig.events.detached.length, 0);
+  rig.gateway.stop();
+  rig.gateway.start();
+  t.true(await runUntil(rig.scheduler, () => rig.events.attached.length === 2, 10_000));
+  t.is(rig.events.attached[1]!.firmwareVersion, '2.0.0');
+  rig.gateway.stop();
+});
+
+test('firmware: a failed apply finished after a gateway restart is announced with a fresh HELLO on the old version', async (t) => {
+  const rig = makeRig({ applyResult: 'fail' });
+  start(rig);
+  await runUntil(rig.scheduler, () => rig.subdevices[0]!.state === 'connected');
+  const progress: FirmwareProgress[] = [];
+  rig.gateway.deliverFirmware(1, sourceOf(makeImage(4_000)), (p) => progress.push(p)).catch(() => undefined);
+  t.true(await runUntil(rig.scheduler, () => progress.some((p) => p.phase === 'applying'), 60_000));
+  rig.gateway.stop();
+  rig.gateway.start();
+  t.true(await runUntil(rig.scheduler, () => rig.events.detached.some((d) => d.reason === 'rehello'), 10_000));
+  t.true(rig.events.attached.slice(1).every((p) => p.firmwareVersion === '1.0.0'));
+  t.is(rig.subdevices[0]!.identity.firmwareVersion, '1.0.0');
+  rig.gateway.stop();
+});

@@ -76,6 +76,10 @@ export class SubdeviceEngine {
   readonly #early = new Map<number, Uint8Array>();
   #applying: number | undefined;
   #result: FirmwareOutcome | undefined;
+  /** Counts HELLO_ACKs: which gateway session we are in. */
+  #session = 0;
+  /** The session the current image was offered in: only that gateway can read its FW_RESULT. */
+  #offerSession = 0;
   readonly #sender: ReliableSender;
   readonly #scheduler: Scheduler;
   readonly #framing: FramingOptions;
@@ -150,13 +154,24 @@ export class SubdeviceEngine {
     this.#send({ type: 'fw_applying', percent: this.#applying });
   }
 
+  /**
+   * The verdict of the apply. A success means the subdevice now runs `result.version`: every later
+   * HELLO carries it. When the gateway session changed since the offer (the gateway restarted or
+   * the link was lost while applying), the gateway now listening never offered this image and
+   * ignores FW_RESULT, so the subdevice says HELLO again: the gateway then sees the version it
+   * actually runs instead of the one it announced before the apply finished.
+   */
   reportResult(result: FirmwareOutcome): void {
     this.#applying = undefined;
     this.#result = result;
     this.#offer = undefined;
     this.#received = 0;
     this.#early.clear();
+    if (result.ok && result.version !== this.#identity.firmwareVersion) {
+      this.#identity = { ...this.#identity, firmwareVersion: result.version };
+    }
     this.#sendResult();
+    if (this.#state === 'connected' && this.#offerSession !== this.#session) this.#toConnecting();
   }
 
   tick(): void {
@@ -208,6 +223,7 @@ export class SubdeviceEngine {
       this.#lastHeard = now;
       if (this.#state === 'connecting') {
         this.#state = 'connected';
+        this.#session++;
         this.#keepaliveIntervalMs = Math.max(50, m.keepaliveIntervalMs);
         this.#nextKeepaliveAt = now + this.#keepaliveIntervalMs;
         this.#dataSeen = new SeqHistory();
@@ -291,6 +307,7 @@ export class SubdeviceEngine {
       return;
     }
     this.#offer = { version: m.version, size: m.size, md5: m.md5, chunkSize: m.chunkSize };
+    this.#offerSession = this.#session;
     this.#received = Math.max(0, Math.min(answer, m.size));
     this.#result = undefined;
     this.#send({ type: 'fw_accept', resumeOffset: this.#received });
