@@ -3,6 +3,7 @@
  * (QoS 0 and QoS 1), and the time to bring N subdevices online. Writes
  * bench/results/mqtt-uplink.json and bench/results/mqtt-online.json at the repo root.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,16 @@ const N_ONLINE = Number(process.env['BENCH_N_ONLINE'] ?? 10_000);
 
 async function waitFor(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+function runChild(port: number, count: number): Promise<{ ok: number; seconds: number; rssMB: number; heapUsedMB: number }> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'online-rss.child.js');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', script, String(port), SECRET, String(count)], { timeout: 120_000 }, (error, stdout) => {
+      if (error) reject(error as Error);
+      else resolve(JSON.parse(stdout.trim()) as { ok: number; seconds: number; rssMB: number; heapUsedMB: number });
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -97,7 +108,11 @@ async function main(): Promise<void> {
   const ok = results.filter((r) => r.ok).length;
   console.log(`online: ${N_ONLINE} subdevices (${ok} ok) in ${onlineSeconds.toFixed(2)} s, ${hub.requests.length} requests`);
 
+  const requests = hub.requests.length;
   await transport.close();
+  // The same again with the gateway alone in a child process, so its memory can be read apart.
+  const child = await runChild(broker.port, N_ONLINE);
+  console.log(`gateway alone in its process: ${child.ok} online in ${child.seconds} s, rss ${child.rssMB} MB, heap used ${child.heapUsedMB} MB`);
   await hub.stop();
   await broker.stop();
   await mkdir(RESULTS, { recursive: true });
@@ -105,7 +120,7 @@ async function main(): Promise<void> {
   await writeFile(join(RESULTS, 'mqtt-uplink.json'), `${JSON.stringify({ ...meta, unit: 'msgs/s', ...rows }, null, 2)}\n`);
   await writeFile(
     join(RESULTS, 'mqtt-online.json'),
-    `${JSON.stringify({ ...meta, subdevices: N_ONLINE, ok, seconds: Number(onlineSeconds.toFixed(3)), requests: hub.requests.length, batchSize: 50 }, null, 2)}\n`,
+    `${JSON.stringify({ ...meta, subdevices: N_ONLINE, ok, seconds: Number(onlineSeconds.toFixed(3)), requests, batchSize: 50, gatewayProcess: { ...child, targetRssMB: 150 } }, null, 2)}\n`,
   );
   void received;
 }
