@@ -34,7 +34,7 @@ function runChild(port: number, count: number): Promise<{ ok: number; seconds: n
   const script = join(dirname(fileURLToPath(import.meta.url)), 'online-rss.child.js');
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--expose-gc', script, String(port), SECRET, String(count)], { timeout: 120_000 }, (error, stdout) => {
-      if (error) reject(error as Error);
+      if (error) reject(new Error(`bench child failed: ${error.message}`));
       else resolve(JSON.parse(stdout.trim()) as { ok: number; seconds: number; rssMB: number; heapUsedMB: number });
     });
   });
