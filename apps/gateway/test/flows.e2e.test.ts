@@ -111,3 +111,22 @@ test.serial('OTA to both subdevices over ptys; a gateway restarted mid-delivery 
   t.log(`sensor1 interrupted in delivery: ${interrupted}; offers accepted from offsets ${offers.join(', ')}`);
   if (interrupted) t.true(offers.length > 1 && offers.slice(1).some((o) => o > 0), `offers from ${offers.join(', ')}: no resume`);
 });
+
+test.serial('a gateway restarted while the subdevice applies the image sees it back on 1.1.0 and finishes the job', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  let gateway = await rig.startGateway();
+  await sensor1Online(rig);
+  const job = await pushImage(rig, 64 * 1024);
+  // The subdevice applies for 300 ms: restart the gateway as soon as it reports applying ("burning").
+  const phase = (): string | undefined => gateway.service.ota.jobOf(SENSOR1)?.phase;
+  await waitFor('sensor1 applying the image', () => phase() === 'burning' || job().state === 'done', { timeoutMs: 30_000, intervalMs: 2 });
+  const interrupted = phase() === 'burning';
+  t.log(`gateway phase at restart: ${phase()}`);
+  await gateway.dispose({ timeoutMs: 10_000 });
+  gateway = await rig.startGateway();
+  // Well under the 5-minute verdict timeout: the job must end because the subdevice came back on 1.1.0.
+  await waitFor('the OTA job to end after the restart', () => job().state === 'done' || job().state === 'fail', { timeoutMs: 30_000, intervalMs: 100 });
+  t.is(job().state, 'done', JSON.stringify(job().reports.slice(-3)));
+  t.is(rig.bench.subdevices[0]?.version(), '1.1.0');
+  t.true(interrupted, 'the restart did not land while applying');
+});
