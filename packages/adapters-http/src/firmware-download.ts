@@ -83,7 +83,7 @@ export async function downloadImage(
       }
     }
     await partial.checkpoint();
-    const md5 = await partial.digest();
+    const md5 = partial.digest();
     if (md5 !== job.md5) {
       discarded = true;
       await partial.discard();

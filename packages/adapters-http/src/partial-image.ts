@@ -1,7 +1,7 @@
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { FirmwareJob, GatewayError } from '@iotgw/domain';
-import { Md5Hasher } from './md5-hasher.js';
 import { progressMatches, readProgressFile, removeProgressFile, writeProgressFile } from './progress-file.js';
 import { onDisk, storageError } from './storage-errors.js';
 
@@ -19,8 +19,7 @@ export interface PartialImagePaths {
  * fsynced to the partial file, so a crash (even SIGKILL or power loss) resumes from good bytes.
  */
 export class PartialImage {
-  /** MD5 on a worker thread: it overlaps with receiving instead of adding to it. */
-  private readonly hasher = new Md5Hasher();
+  private hash: Hash = createHash('md5');
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private written = 0;
@@ -65,7 +64,6 @@ export class PartialImage {
       image.durable = trusted;
       return image;
     } catch (e) {
-      await image.hasher.close();
       await handle.close();
       throw e;
     }
@@ -83,6 +81,7 @@ export class PartialImage {
 
   async append(chunk: Buffer): Promise<void> {
     if (this.diskFailure) throw this.diskFailure;
+    this.hash.update(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     // Double buffering: the disk writes one batch while the network fills the next.
@@ -139,7 +138,7 @@ export class PartialImage {
     await this.writing;
     this.pending = [];
     this.pendingBytes = 0;
-    this.hasher.reset();
+    this.hash = createHash('md5');
     await onDisk('truncate the partial firmware file', this.paths.part, () => this.handle.truncate(0));
     this.written = 0;
     this.durable = 0;
@@ -147,14 +146,13 @@ export class PartialImage {
   }
 
   /** MD5 of all bytes received; call once, when complete. */
-  async digest(): Promise<string> {
-    return this.hasher.digest();
+  digest(): string {
+    return this.hash.digest('hex');
   }
 
   async close(): Promise<void> {
     await this.settle().catch(() => undefined);
     await this.writing;
-    await this.hasher.close();
     await this.handle.close();
   }
 
@@ -176,14 +174,7 @@ export class PartialImage {
     this.pending = [];
     this.pendingBytes = 0;
     this.inFlight = length;
-    // The hasher copies the batch into one shared buffer: hashed there, written from there.
-    this.writing = this.hasher.update(buffers, length).then(async (batch) => {
-      try {
-        await this.writeAt([batch.data], length, position);
-      } finally {
-        batch.release();
-      }
-    }).then(
+    this.writing = this.writeAt(buffers, length, position).then(
       () => {
         this.written += length;
         this.inFlight = 0;
@@ -215,7 +206,7 @@ export class PartialImage {
   private async rehash(length: number): Promise<void> {
     await onDisk('read the partial firmware file', this.paths.part, async () => {
       const stream = createReadStream(this.paths.part, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 });
-      for await (const chunk of stream) (await this.hasher.update([chunk as Buffer], (chunk as Buffer).length)).release();
+      for await (const chunk of stream) this.hash.update(chunk as Buffer);
     });
   }
 }
