@@ -8,6 +8,7 @@ import type { DeviceRegistry, RegisteredDevice } from './device-registry.js';
 import { deviceKey } from './device-registry.js';
 import { checkTopicAcl, type AclAction } from './topic-acl.js';
 import type { HubBus, HubMessageHandler } from './hub-bus.js';
+import { listen } from './listen.js';
 
 // MQTT 3.1.1 CONNACK return codes the hub uses to refuse a connection.
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -192,14 +193,4 @@ export class EmbeddedBroker implements HubBus {
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
     await Promise.all(closed);
   }
-}
-
-async function listen(server: Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -17,6 +17,7 @@ import { ExternalBrokerBus } from './external-broker-bus.js';
 import { AdminApi } from './admin-api.js';
 import { HubEmulatorStartError, RegistryError } from './hub-emulator.errors.js';
 import { createSelfSignedCertificate, type TlsCredentials } from './self-signed-certificate.js';
+import { listen } from './listen.js';
 
 export interface HubEmulatorOptions {
   /** MQTT port of the embedded broker; 0 picks a free port. Default 1883. */
@@ -209,16 +210,6 @@ export class HubEmulator {
     await this.registry.flush();
     if (this.uploadDir) await rm(this.uploadDir, { recursive: true, force: true });
   }
-}
-
-async function listen(server: Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function portOf(server: Server): number {

@@ -1,16 +1,6 @@
 import test from 'ava';
 import { GatewayEngine, ManualScheduler, SubdeviceEngine, encodeFrame, encodePacket, type Message } from '../src/index.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
+import { prng } from './prng.js';
 
 // Valid frames with random field values: the engines must survive any well-formed nonsense too.
 function randomMessage(rand: () => number): Message {

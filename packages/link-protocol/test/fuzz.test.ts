@@ -1,17 +1,6 @@
 import test from 'ava';
 import { FrameDecoder, encodeFrame, packetOf } from '../src/index.js';
-
-// xorshift32: seeded so a failure is reproducible.
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
+import { prng } from './prng.js';
 
 test('fuzz: 1,000,000 random and mutated frames never throw and never grow the buffer', (t) => {
   const rand = prng(0xc0ffee);
