@@ -110,6 +110,8 @@ export class MqttHubTransport implements HubTransport {
   /** topic → QoS: everything to (re)subscribe on each connection. */
   readonly #subscriptions = new Map<string, 0 | 1>();
   readonly #echoes = new EchoFilter();
+  /** close() waiting for acknowledgements: checked on every PUBACK and state change. */
+  readonly #drained = new Set<() => void>();
   #state: HubConnectionState = 'idle';
   #client: MqttClient | undefined;
   #connecting: Promise<void> | undefined;
@@ -343,8 +345,15 @@ export class MqttHubTransport implements HubTransport {
     this.#events.emit('reconnected', { attempt });
   }
 
-  async close(_options: CallOptions = {}): Promise<void> {
+  /**
+   * Stops the transport. While connected it first waits (bounded by the call's timeout) for the
+   * hub to acknowledge every QoS 1 message in flight, so an orderly stop delivers them now instead
+   * of leaving them to the next start; whatever is still unacknowledged then is persisted.
+   */
+  async close(options: CallOptions = {}): Promise<void> {
     if (this.#state === 'closed') return;
+    await this.#drainOutbox(options);
+    if (this.#isClosed()) return; // a concurrent close finished while this one waited
     this.#setState('closed');
     this.#events.clear();
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
@@ -560,10 +569,37 @@ export class MqttHubTransport implements HubTransport {
       const settle = entry.settle;
       entry.settle = undefined;
       settle?.();
+      for (const check of this.#drained) check();
       if (this.#outbox.hasPersistedCopy) {
         this.#outbox.persist().catch((e: unknown) => this.#emitError(toGatewayError(e, 'persisting the outbox failed')));
       }
     });
+  }
+
+  async #drainOutbox(options: CallOptions): Promise<void> {
+    if (!this.#client?.connected || this.#outbox.size === 0) return;
+    const inFlight = this.#outbox.size;
+    try {
+      await withDeadline('waiting for the hub to acknowledge queued messages', options, this.#opTimeoutMs, (signal) =>
+        new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (this.#outbox.size === 0 || !this.#client?.connected || signal.aborted) {
+              this.#drained.delete(check);
+              resolve();
+            }
+          };
+          this.#drained.add(check);
+          signal.addEventListener('abort', check, { once: true });
+          check();
+        }),
+      );
+      this.#log.debug('queued messages acknowledged before close', { count: inFlight });
+    } catch (error) {
+      this.#log.warn('closing with unacknowledged messages; they are kept for the next start', {
+        count: this.#outbox.size,
+        reason: toGatewayError(error).message,
+      });
+    }
   }
 
   /** Sends the queue in order on a fresh connection (mqtt.js keeps publish order on one socket). */
@@ -621,6 +657,7 @@ export class MqttHubTransport implements HubTransport {
     if (this.#state === state) return;
     this.#state = state;
     this.#events.emit('state', state);
+    for (const check of this.#drained) check();
   }
 
   #emitError(error: GatewayError): void {

@@ -57,3 +57,27 @@ for (const [policy, kept, rejects] of [
     t.deepEqual(hub.data.map((d) => d.payload.toString()), kept);
   });
 }
+
+test('close while connected waits for the hub to acknowledge messages in flight: all delivered, none left for the next start', async (t) => {
+  const { makeTransport, hub } = await rig(t);
+  const store = new MemoryStateStore();
+  const transport = makeTransport({ outbox: { store } });
+  await transport.connect();
+  const count = 300;
+  const sent = Array.from({ length: count }, (_, i) => transport.publishData(SUB_A, 'data', enc(`r${i}`)));
+  await new Promise((resolve) => setImmediate(resolve)); // publishData queues after the outbox load
+  t.true(transport.outboxStats.size > 0, 'messages are in flight when close starts');
+  await transport.close({ timeoutMs: 5000 });
+  await Promise.all(sent);
+  t.is(transport.outboxStats.size, 0);
+  t.deepEqual(
+    Object.values(store.snapshot()).flatMap((v) => (Array.isArray(v) ? v : [])),
+    [],
+    'nothing persisted for the next start',
+  );
+  await until(() => hub.data.length >= count, 5000, 'all readings at the hub');
+  t.deepEqual(
+    hub.data.map((d) => d.payload.toString()),
+    Array.from({ length: count }, (_, i) => `r${i}`),
+  );
+});
