@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/testkit';
 import { SerialPort } from 'serialport';
-import { serialByteStream } from '../src/index.js';
+import { serialByteStream } from '@iotgw/adapters-serial';
 
 const usage = `usage: iotgw-subdevice --port PATH --product-id PID --device-name NAME [--version 1.0.0]
        [--address 1] [--baud 115200] [--sensor-interval-ms 5000] [--crc crc32c|crc16]

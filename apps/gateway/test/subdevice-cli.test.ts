@@ -1,26 +1,33 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SerialSubdeviceLink } from '@iotgw/adapters-serial';
 import type { DetachReason, SubdeviceAttachment } from '@iotgw/domain';
-import { SerialSubdeviceLink } from '../src/index.js';
-import { SocatPair } from './socat.js';
+import { SocatPair, findSocat } from '../src/demo/socat-pair.js';
 
-const cli = fileURLToPath(new URL('../bin/iotgw-subdevice.js', import.meta.url));
+const cli = fileURLToPath(new URL('../src/bin/iotgw-subdevice.js', import.meta.url));
 
 test('iotgw-subdevice CLI attaches over a pty, sends readings, says BYE on SIGTERM', async (t) => {
-  const pair = new SocatPair();
+  const socat = findSocat();
+  if (!socat) return t.fail('socat is required (apt-get install socat)');
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-subdevice-cli-'));
+  const pair = new SocatPair(socat, dir, 'cli');
   await pair.start();
-  const link = new SerialSubdeviceLink({ path: pair.a });
+  const link = new SerialSubdeviceLink({ path: pair.gatewaySide });
   t.teardown(async () => {
     await link.stop();
-    await pair.dispose();
+    await pair.stop();
+    await rm(dir, { recursive: true, force: true });
   });
   await link.start();
   const attached = new Promise<SubdeviceAttachment>((resolve) => link.on('attached', resolve));
   const reading = new Promise<Uint8Array>((resolve) => link.on('data', (d) => resolve(d.payload)));
   const child = spawn(
     process.execPath,
-    [cli, '--port', pair.b, '--product-id', 'ABCDEFGHIJ', '--device-name', 'cli1', '--version', '1.2.3', '--sensor-interval-ms', '100'],
+    [cli, '--port', pair.deviceSide, '--product-id', 'ABCDEFGHIJ', '--device-name', 'cli1', '--version', '1.2.3', '--sensor-interval-ms', '100'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.teardown(() => void child.kill('SIGKILL'));
