@@ -39,3 +39,19 @@ test('iotgw-subdevice CLI attaches over a pty, sends readings, says BYE on SIGTE
   child.kill('SIGTERM');
   t.is(await detached, 'goodbye');
 });
+
+for (const [flags, message] of [
+  [['--port', '/dev/null', '--product-id', 'ABCDEFGHIJ', '--device-name', 'cli1', '--baud', 'fast'], /--baud must be a whole number, got 'fast'/],
+  [['--port', '/dev/null', '--bogus'], /Unknown option '--bogus'/],
+  [['--product-id', 'ABCDEFGHIJ'], /usage: iotgw-subdevice/],
+] as const) {
+  test(`iotgw-subdevice ${flags.join(' ')}: usage error, exit 2, no stack trace`, async (t) => {
+    const child = spawn(process.execPath, [cli, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    t.is(code, 2);
+    t.regex(stderr, message);
+    t.notRegex(stderr, /^\s+at /m);
+  });
+}
