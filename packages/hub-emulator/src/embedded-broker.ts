@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createHttpServer } from 'node:http';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { TlsCredentials } from './self-signed-certificate.js';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyKeyAuth } from '@iotgw/protocol-tencent';
@@ -56,6 +58,7 @@ export class EmbeddedBroker implements HubBus {
     private readonly broker: Aedes,
     private readonly server: Server,
     private readonly tlsServer: Server | undefined,
+    private readonly wsListener: { http: Server; wss: WebSocketServer } | undefined,
   ) {}
 
   static async start(options: {
@@ -66,6 +69,8 @@ export class EmbeddedBroker implements HubBus {
     events: EmbeddedBrokerEvents;
     /** Also listen with TLS (MQTT over TLS, like the hub's 8883) on this port. */
     tls?: { port: number; credentials: TlsCredentials };
+    /** Also listen for MQTT over websocket (`ws://host:port/mqtt`, as browsers and mqtt.js use) on this port. */
+    ws?: { port: number };
   }): Promise<EmbeddedBroker> {
     const { registry, logger, events } = options;
     // The aedes hooks need the instance, which exists only once the server listens.
@@ -152,16 +157,20 @@ export class EmbeddedBroker implements HubBus {
     });
     const server = createServer(broker.handle);
     const tlsServer = options.tls ? createTlsServer({ cert: options.tls.credentials.cert, key: options.tls.credentials.key }, broker.handle) : undefined;
+    const wsListener = options.ws ? webSocketListener(broker) : undefined;
     try {
       await listen(server, options.port, options.host);
       if (tlsServer && options.tls) await listen(tlsServer, options.tls.port, options.host);
+      if (wsListener && options.ws) await listen(wsListener.http, options.ws.port, options.host);
     } catch (error) {
       server.close();
       tlsServer?.close();
+      wsListener?.wss.close();
+      wsListener?.http.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       throw error;
     }
-    ref.self = new EmbeddedBroker(broker, server, tlsServer);
+    ref.self = new EmbeddedBroker(broker, server, tlsServer, wsListener);
     return ref.self;
   }
 
@@ -173,6 +182,12 @@ export class EmbeddedBroker implements HubBus {
   /** Port of the TLS listener, when there is one. */
   get tlsPort(): number | undefined {
     const address = this.tlsServer?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
+  }
+
+  /** Port of the websocket listener, when there is one. */
+  get wsPort(): number | undefined {
+    const address = this.wsListener?.http.address();
     return typeof address === 'object' && address ? address.port : undefined;
   }
 
@@ -189,8 +204,19 @@ export class EmbeddedBroker implements HubBus {
   }
 
   async close(): Promise<void> {
-    const closed = [this.server, this.tlsServer].map((s) => (s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve()));
+    this.wsListener?.wss.close();
+    const closed = [this.server, this.tlsServer, this.wsListener?.http].map((s) => (s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve()));
     await new Promise<void>((resolve) => this.broker.close(() => resolve()));
     await Promise.all(closed);
   }
+}
+
+/** MQTT over websocket: each connection on `/mqtt` becomes a stream aedes handles like a TCP socket. */
+function webSocketListener(broker: Aedes): { http: Server; wss: WebSocketServer } {
+  const http = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over websocket: connect to /mqtt\n');
+  });
+  const wss = new WebSocketServer({ server: http, path: '/mqtt' });
+  wss.on('connection', (socket) => broker.handle(createWebSocketStream(socket)));
+  return { http, wss };
 }

@@ -16,6 +16,7 @@ Options:
   --tls-port <n>      also offer MQTT over TLS on this port with a self-signed certificate
                       made at start; its PEM is written to a temp file whose path is printed
                       (clients trust it as their CA); removed on stop
+  --ws-port <n>       also offer MQTT over websocket on this port (ws://host:port/mqtt)
   --host <addr>       interface to listen on (default 127.0.0.1)
   --registry <file>   registry JSON (devices, secrets, bindings); loaded at start, saved on change
                       (default: in memory only)
@@ -56,7 +57,7 @@ function signals(): Promise<void> {
 
 /** The `iotgw hub` command. Returns the process exit code (0 clean stop, 2 usage, 1 failure). */
 export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout: (l) => console.log(l), stderr: (l) => console.error(l) }): Promise<number> {
-  let values: { port?: string; 'http-port'?: string; 'tls-port'?: string; host?: string; registry?: string; broker?: string; help?: boolean };
+  let values: { port?: string; 'http-port'?: string; 'tls-port'?: string; 'ws-port'?: string; host?: string; registry?: string; broker?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -64,6 +65,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
         port: { type: 'string' },
         'http-port': { type: 'string' },
         'tls-port': { type: 'string' },
+        'ws-port': { type: 'string' },
         host: { type: 'string' },
         registry: { type: 'string' },
         broker: { type: 'string' },
@@ -80,19 +82,30 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
     io.stdout(HUB_CLI_HELP);
     return 0;
   }
+  // Bad flag values are usage errors (exit 2), found before anything starts.
+  let ports: { mqttPort: number; httpPort: number; tlsPort?: number; wsPort?: number };
+  const broker = values.broker;
+  try {
+    if (broker !== undefined && !/^mqtts?:\/\//.test(broker)) throw new Error(`--broker must be an mqtt:// URL, got ${JSON.stringify(broker)}`);
+    ports = {
+      mqttPort: port(values.port, '--port', 1883),
+      httpPort: port(values['http-port'], '--http-port', 8080),
+      ...(values['tls-port'] !== undefined ? { tlsPort: port(values['tls-port'], '--tls-port', 8883) } : {}),
+      ...(values['ws-port'] !== undefined ? { wsPort: port(values['ws-port'], '--ws-port', 8083) } : {}),
+    };
+  } catch (error) {
+    io.stderr(`iotgw hub: ${(error as Error).message}`);
+    return 2;
+  }
   let hub: HubEmulator;
   let caFile: string | undefined;
   try {
-    const broker = values.broker;
-    if (broker !== undefined && !/^mqtts?:\/\//.test(broker)) throw new Error(`--broker must be an mqtt:// URL, got ${JSON.stringify(broker)}`);
     // Listen for signals before starting so a quick Ctrl-C is not lost.
     const stopped = io.untilStopped ?? signals();
     const started = process.hrtime.bigint();
     hub = await HubEmulator.start({
-      mqttPort: port(values.port, '--port', 1883),
-      httpPort: port(values['http-port'], '--http-port', 8080),
+      ...ports,
       host: values.host ?? '127.0.0.1',
-      ...(values['tls-port'] !== undefined ? { tlsPort: port(values['tls-port'], '--tls-port', 8883) } : {}),
       ...(values.registry ? { registryPath: values.registry } : {}),
       ...(broker ? { brokerUrl: broker } : {}),
       ...(io.logger ? { logger: io.logger } : {}),
@@ -106,6 +119,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
       await writeFile(caFile, hub.tlsCertificate);
       io.stdout(`MQTTS:   ${hub.urls.mqtts} (CA: ${caFile})`);
     }
+    if (hub.urls.ws) io.stdout(`MQTT/WS: ${hub.urls.ws}`);
     io.stdout(`console: ${hub.urls.console}`);
     io.onReady?.(hub);
     await stopped;

@@ -30,6 +30,8 @@ export interface HubEmulatorOptions {
   registryPath?: string;
   /** Also offer MQTT over TLS on this port (0 = free port) with a self-signed certificate made at start. */
   tlsPort?: number;
+  /** Also offer MQTT over websocket on this port (0 = free port), at `ws://host:port/mqtt`. */
+  wsPort?: number;
   /** `mqtt://host:port`: run the hub logic as a client of this broker instead of embedding one. */
   brokerUrl?: string;
   logger?: Logger;
@@ -43,6 +45,8 @@ export interface HubEmulatorUrls {
   mqtt: string;
   /** `mqtts://…` when `tlsPort` was given. */
   mqtts?: string;
+  /** `ws://…/mqtt` when `wsPort` was given. */
+  ws?: string;
   http: string;
   console: string;
 }
@@ -104,6 +108,7 @@ export class HubEmulator {
     let bus: HubBus;
     let mqttUrl: string;
     let mqttsUrl: string | undefined;
+    let wsUrl: string | undefined;
     let tls: TlsCredentials | undefined;
     // The broker's disconnect hook needs the core, which needs the broker: late-bound.
     const late: { core?: HubCore } = {};
@@ -115,6 +120,7 @@ export class HubEmulator {
         if (options.tlsPort !== undefined) tls = await createSelfSignedCertificate(host);
         const broker = await EmbeddedBroker.start({
           ...(tls && options.tlsPort !== undefined ? { tls: { port: options.tlsPort, credentials: tls } } : {}),
+          ...(options.wsPort !== undefined ? { ws: { port: options.wsPort } } : {}),
           port: options.mqttPort ?? 1883,
           host,
           registry,
@@ -135,6 +141,7 @@ export class HubEmulator {
         bus = broker;
         mqttUrl = `mqtt://${urlHost(host)}:${broker.port}`;
         if (broker.tlsPort !== undefined) mqttsUrl = `mqtts://${urlHost(host)}:${broker.tlsPort}`;
+        if (broker.wsPort !== undefined) wsUrl = `ws://${urlHost(host)}:${broker.wsPort}/mqtt`;
       }
     } catch (error) {
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -151,7 +158,7 @@ export class HubEmulator {
       ...(options.bindTimestampWindowSec !== undefined ? { bindTimestampWindowSec: options.bindTimestampWindowSec } : {}),
     });
     late.core = core;
-    const urls: HubEmulatorUrls = { mqtt: mqttUrl, http: httpBase, console: `${httpBase}/`, ...(mqttsUrl ? { mqtts: mqttsUrl } : {}) };
+    const urls: HubEmulatorUrls = { mqtt: mqttUrl, http: httpBase, console: `${httpBase}/`, ...(mqttsUrl ? { mqtts: mqttsUrl } : {}), ...(wsUrl ? { ws: wsUrl } : {}) };
     const emulator = new HubEmulator(denials, authFailures, registry, catalog, core, firmwareHttp, urls, bus, http);
     emulator.tlsCertificate = tls?.cert;
     http.on('request', (req, res) => {

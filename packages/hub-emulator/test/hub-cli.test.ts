@@ -10,13 +10,13 @@ import { spawnHubCli } from './cli-process.js';
 test('--help documents every option and exits 0', async (t) => {
   const out: string[] = [];
   t.is(await runHubCli(['--help'], { stdout: (l) => out.push(l), stderr: () => undefined }), 0);
-  for (const option of ['--port', '--http-port', '--registry', '--broker', '--help']) t.true(out.join('\n').includes(option), option);
+  for (const option of ['--port', '--http-port', '--tls-port', '--ws-port', '--host', '--registry', '--broker', '--help']) t.true(out.join('\n').includes(option), option);
 });
 
 test('an unknown option or a bad port is a usage error', async (t) => {
   const err: string[] = [];
   t.is(await runHubCli(['--nope'], { stdout: () => undefined, stderr: (l) => err.push(l) }), 2);
-  t.is(await runHubCli(['--port', 'x'], { stdout: () => undefined, stderr: (l) => err.push(l) }), 1);
+  t.is(await runHubCli(['--port', 'x'], { stdout: () => undefined, stderr: (l) => err.push(l) }), 2);
   t.regex(err.join('\n'), /--port must be a port number/);
 });
 
@@ -81,4 +81,20 @@ test('--tls-port prints an mqtts URL and a CA file, removed on stop', async (t) 
   stop();
   t.is(await running, 0);
   t.false(existsSync(match![1]!));
+});
+
+test('--ws-port prints the websocket URL; a bad --ws-port is a usage error', async (t) => {
+  let stop!: () => void;
+  const untilStopped = new Promise<void>((resolve) => (stop = resolve));
+  const out: string[] = [];
+  let onReady!: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const running = runHubCli(['--port', '0', '--http-port', '0', '--ws-port', '0'], { stdout: (l) => out.push(l), stderr: (l) => out.push(l), untilStopped, onReady: () => onReady() });
+  await ready;
+  t.regex(out.join('\n'), /MQTT\/WS: +ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
+  stop();
+  t.is(await running, 0);
+  const errors: string[] = [];
+  t.is(await runHubCli(['--ws-port', 'x'], { stdout: () => undefined, stderr: (l) => errors.push(l), untilStopped: Promise.resolve() }), 2);
+  t.regex(errors.join('\n'), /--ws-port must be a port number/);
 });
