@@ -67,16 +67,22 @@ test('in a real process: ready output, then SIGTERM and SIGINT each stop it clea
   }
 });
 
-test('--tls-port prints an mqtts URL and a CA file, removed on stop', async (t) => {
+/** Runs the CLI in-process until it is ready; `stop` plays the signal, `running` is its exit code. */
+async function runUntilReady(args: string[]): Promise<{ output: () => string; stop: () => void; running: Promise<number> }> {
   let stop!: () => void;
   const untilStopped = new Promise<void>((resolve) => (stop = resolve));
   const out: string[] = [];
   let onReady!: () => void;
   const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const running = runHubCli(['--port', '0', '--http-port', '0', '--tls-port', '0'], { stdout: (l) => out.push(l), stderr: (l) => out.push(l), untilStopped, onReady: () => onReady() });
-  await ready;
-  const match = /MQTTS: +mqtts:\/\/127\.0\.0\.1:\d+ \(CA: (\S+)\)/.exec(out.join('\n'));
-  t.truthy(match, out.join('\n'));
+  const running = runHubCli(args, { stdout: (l) => out.push(l), stderr: (l) => out.push(l), untilStopped, onReady: () => onReady() });
+  await Promise.race([ready, running]);
+  return { output: () => out.join('\n'), stop, running };
+}
+
+test('--tls-port prints an mqtts URL and a CA file, removed on stop', async (t) => {
+  const { output, stop, running } = await runUntilReady(['--port', '0', '--http-port', '0', '--tls-port', '0']);
+  const match = /MQTTS: +mqtts:\/\/127\.0\.0\.1:\d+ \(CA: (\S+)\)/.exec(output());
+  t.truthy(match, output());
   t.true(existsSync(match![1]!));
   stop();
   t.is(await running, 0);
@@ -84,14 +90,8 @@ test('--tls-port prints an mqtts URL and a CA file, removed on stop', async (t) 
 });
 
 test('--ws-port prints the websocket URL; a bad --ws-port is a usage error', async (t) => {
-  let stop!: () => void;
-  const untilStopped = new Promise<void>((resolve) => (stop = resolve));
-  const out: string[] = [];
-  let onReady!: () => void;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const running = runHubCli(['--port', '0', '--http-port', '0', '--ws-port', '0'], { stdout: (l) => out.push(l), stderr: (l) => out.push(l), untilStopped, onReady: () => onReady() });
-  await ready;
-  t.regex(out.join('\n'), /MQTT\/WS: +ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
+  const { output, stop, running } = await runUntilReady(['--port', '0', '--http-port', '0', '--ws-port', '0']);
+  t.regex(output(), /MQTT\/WS: +ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
   stop();
   t.is(await running, 0);
   const errors: string[] = [];
