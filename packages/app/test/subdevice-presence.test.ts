@@ -139,3 +139,35 @@ test('sessions follow the domain table: online, offline, hub_lost', async (t) =>
   t.is(sessions.stateOf(SUB_A), 'offline', 'hub_lost moves online to offline');
   await h.gateway.dispose();
 });
+
+test('a subdevice that re-attaches while its offline is in flight (reboot after a firmware update) ends online', async (t) => {
+  const h = await harness({ onlinePolicy: 'on_attach' });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await until(() => h.hub.isOnline(SUB_A), 'A online');
+  await h.idle();
+  h.hub.delayNext('offline', 100);
+  h.link.detach(SUB_A);
+  // The fake records an operation when it answers: 10 ms in, the offline is asked but unanswered.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  t.deepEqual(h.hub.operations.map((o) => o.op), ['online'], 'offline still in flight');
+  h.link.attach(SUB_A, '1.1.0');
+  await h.idle();
+  t.true(h.hub.isOnline(SUB_A), 'online at the hub after the reboot');
+  t.deepEqual(h.hub.operations.map((o) => o.op), ['online', 'offline', 'online'], 'in event order');
+  await h.gateway.dispose();
+});
+
+test('a detach followed at once by a re-attach leaves the subdevice online without a hub round trip', async (t) => {
+  const h = await harness({ onlinePolicy: 'on_attach' });
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await until(() => h.hub.isOnline(SUB_A), 'A online');
+  await h.idle();
+  h.link.detach(SUB_A);
+  h.link.attach(SUB_A, '1.1.0');
+  await h.idle();
+  t.true(h.hub.isOnline(SUB_A));
+  t.deepEqual(h.hub.operations.map((o) => o.op), ['online']);
+  await h.gateway.dispose();
+});

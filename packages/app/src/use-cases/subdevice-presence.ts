@@ -39,6 +39,8 @@ export class SubdevicePresence {
   /** Subdevices that should be online now, by key. */
   readonly #wanted = new Map<string, SubdeviceId>();
   #subscriptions: Subscription[] = [];
+  /** Per subdevice, the end of its queue of attach/detach work: one hub call at a time, in event order. */
+  readonly #turns = new Map<string, Promise<void>>();
 
   constructor(
     @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
@@ -63,16 +65,23 @@ export class SubdevicePresence {
           this.logger.warn('an undeclared subdevice attached; ignoring it', { subdevice: subdeviceKey(subdevice) });
           return;
         }
-        // Already online (policy at_start): the hub knows; listeners still learn it is reachable now.
-        if (this.sessions.stateOf(subdevice) === 'online') {
-          this.#events.emit('online', subdevice);
-          return;
-        }
-        this.#tasks.run('bringing an attached subdevice online', (signal) => this.bringOnline([subdevice], { signal }).then(() => {}));
+        this.#inTurn(subdevice, 'bringing an attached subdevice online', async (signal) => {
+          // Already online (policy at_start, or a detach's offline never went out): the hub knows;
+          // listeners still learn it is reachable now. Decided in turn, not when the event came.
+          if (this.sessions.stateOf(subdevice) === 'online' && this.#wanted.has(subdeviceKey(subdevice))) {
+            this.#events.emit('online', subdevice);
+            return;
+          }
+          await this.bringOnline([subdevice], { signal });
+        });
       }),
       this.directory.on('detached', ({ subdevice }) => {
         if (!this.#wanted.has(subdeviceKey(subdevice))) return;
-        this.#tasks.run('taking a detached subdevice offline', (signal) => this.takeOffline([subdevice], { signal }).then(() => {}));
+        this.#inTurn(subdevice, 'taking a detached subdevice offline', async (signal) => {
+          // Attached again before this turn came (a quick reboot): it stays online.
+          if (this.directory.find(subdevice) !== undefined) return;
+          await this.takeOffline([subdevice], { signal });
+        });
       }),
       this.hub.on('reconnected', () => {
         for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
@@ -155,6 +164,28 @@ export class SubdevicePresence {
   /** Subdevices the gateway keeps online (re-onlined after a reconnect). */
   wanted(): SubdeviceId[] {
     return [...this.#wanted.values()];
+  }
+
+  /**
+   * Runs `work` after the subdevice's earlier attach/detach work, so a detach's offline and the
+   * re-attach's online (a subdevice rebooting after a firmware update) reach the hub in order and
+   * the later one sees the state the earlier one left.
+   */
+  #inTurn(subdevice: SubdeviceId, what: string, work: (signal: AbortSignal) => Promise<void>): void {
+    const key = subdeviceKey(subdevice);
+    const previous = this.#turns.get(key) ?? Promise.resolve();
+    let done!: () => void;
+    const turn = new Promise<void>((resolve) => (done = resolve));
+    this.#turns.set(key, turn);
+    this.#tasks.run(what, async (signal) => {
+      try {
+        await previous;
+        if (!signal.aborted) await work(signal);
+      } finally {
+        done();
+        if (this.#turns.get(key) === turn) this.#turns.delete(key);
+      }
+    });
   }
 
   async #batched(
