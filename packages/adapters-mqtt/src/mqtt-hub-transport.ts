@@ -112,6 +112,16 @@ export class MqttHubTransport implements HubTransport {
   readonly #echoes = new EchoFilter();
   /** close() waiting for acknowledgements: checked on every PUBACK and state change. */
   readonly #drained = new Set<() => void>();
+  /**
+   * Subdevices the hub accepted online on the current connection. Only their data topics may be
+   * used: the hub drops a gateway that publishes or subscribes a subdevice's data topic while the
+   * subdevice is offline, and it forgets every online subdevice when the gateway disconnects.
+   */
+  readonly #onlineNow = new Set<string>();
+  /** Outbox entries written to the current connection and not acknowledged yet. */
+  readonly #inFlight = new Set<number>();
+  /** Subdevices whose data is being held for a later online (logged once each). */
+  readonly #holding = new Set<string>();
   #state: HubConnectionState = 'idle';
   #client: MqttClient | undefined;
   #connecting: Promise<void> | undefined;
@@ -291,6 +301,7 @@ export class MqttHubTransport implements HubTransport {
     client.removeAllListeners('close');
     client.end(true);
     this.#log.warn('connection to the hub lost; reconnecting');
+    this.#forgetOnline();
     this.#correlator.rejectAll();
     this.#setState('reconnecting');
     this.#settleInFlightAsQueued();
@@ -369,7 +380,8 @@ export class MqttHubTransport implements HubTransport {
     // Unacknowledged QoS 1 messages are kept for the next start.
     const waiting = this.#outbox.entries().filter((e) => e.settle);
     try {
-      await this.#outbox.persist();
+      // Bounded: a disk that never answers (a hung mount) must not hang the gateway's stop.
+      await withDeadline('persisting the outbox', options, this.#opTimeoutMs, () => this.#outbox.persist());
     } catch (error) {
       this.#log.error('persisting the outbox at close failed', { reason: (error as Error).message });
     }
@@ -466,12 +478,47 @@ export class MqttHubTransport implements HubTransport {
     }
     const client = this.#client;
     if (type === 'online') {
+      for (const d of devices) this.#onlineNow.add(subdeviceKey(d));
       for (const [t, q] of topics) this.#subscriptions.set(t, q);
       if (client) await client.subscribeAsync(Object.fromEntries([...topics].map(([t, qos]) => [t, { qos }])));
+      // Data held while these subdevices were not online goes out now, oldest first.
+      this.#flushOutbox();
     } else {
-      for (const t of topics.keys()) this.#subscriptions.delete(t);
+      this.#notOnline(devices);
       if (client) await client.unsubscribeAsync([...topics.keys()]);
     }
+  }
+
+  /** `devices` may no longer use their data topics (offline, unbound, or the hub unbound them). */
+  #notOnline(devices: readonly SubdeviceId[]): void {
+    for (const d of devices) {
+      this.#onlineNow.delete(subdeviceKey(d));
+      for (const channel of this.#channels) this.#subscriptions.delete(dataTopic(d, channel));
+      this.#subscriptions.delete(otaUpdateTopic(d));
+    }
+  }
+
+  /** The console unbound `devices`: they cannot be online; stop following their topics. */
+  #unfollowUnbound(devices: readonly SubdeviceId[]): void {
+    const topics = devices.flatMap((d) => [...this.#channels.map((c) => dataTopic(d, c)), otaUpdateTopic(d)]);
+    this.#notOnline(devices);
+    // Best effort: the hub already stopped routing them; an error here changes nothing.
+    this.#client?.unsubscribe(topics, () => undefined);
+  }
+
+  /** The hub forgot every online subdevice: a new connection starts with the gateway's own topics. */
+  #forgetOnline(): void {
+    this.#onlineNow.clear();
+    this.#inFlight.clear();
+    for (const topic of [...this.#subscriptions.keys()]) {
+      if (topic !== gatewayOperationResultTopic(this.gateway)) this.#subscriptions.delete(topic);
+    }
+  }
+
+  /** True when `topic` is a subdevice data topic that cannot be used until the subdevice is online. */
+  #waitsForOnline(topic: string): boolean {
+    const parsed = parseTopic(topic);
+    return parsed?.kind === 'data' && !this.#onlineNow.has(subdeviceKey(parsed.device));
   }
 
   async #sendRequest(client: MqttClient, request: GatewayRequest): Promise<void> {
@@ -514,6 +561,11 @@ export class MqttHubTransport implements HubTransport {
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
     if (qos === 0) {
       const client = this.#requireConnected();
+      if (this.#waitsForOnline(topic)) {
+        // Lossy by design, and sending it would get the gateway disconnected.
+        this.#log.debug('QoS 0 data not sent: the subdevice is not online', { topic });
+        return;
+      }
       const send = (): Promise<void> =>
         new Promise<void>((resolve, reject) =>
           client.publish(topic, toBuffer(bytes), { qos: 0 }, (error) =>
@@ -539,11 +591,14 @@ export class MqttHubTransport implements HubTransport {
   #publishQos1(topic: string, bytes: Uint8Array): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const client = this.#client;
-      // Anything already queued goes first, so a direct send must wait for an empty queue.
-      if (client?.connected && this.#state === 'connected') {
+      const connected = client?.connected === true && this.#state === 'connected';
+      // Queued messages for this topic were flushed when the connection (or the subdevice's online)
+      // came, so a direct send cannot overtake them.
+      if (client && connected && !this.#waitsForOnline(topic)) {
         this.#send(client, this.#outbox.add(topic, bytes, resolve));
         return;
       }
+      if (connected) this.#noteHolding(topic);
       if (this.#outbox.size >= this.#capacity) {
         this.#dropped++;
         const error = new OutboxOverflowError(this.#overflow, this.#capacity, this.#dropped);
@@ -562,7 +617,9 @@ export class MqttHubTransport implements HubTransport {
   }
 
   #send(client: MqttClient, entry: { readonly id: number; readonly topic: string; readonly payload: Uint8Array; settle?: () => void }): void {
+    this.#inFlight.add(entry.id);
     client.publish(entry.topic, toBuffer(entry.payload), { qos: 1 }, (error) => {
+      this.#inFlight.delete(entry.id);
       // On error the connection is going away: the entry stays queued and is resent after reconnect.
       if (error) return;
       if (!this.#outbox.remove(entry.id)) return;
@@ -577,13 +634,13 @@ export class MqttHubTransport implements HubTransport {
   }
 
   async #drainOutbox(options: CallOptions): Promise<void> {
-    if (!this.#client?.connected || this.#outbox.size === 0) return;
-    const inFlight = this.#outbox.size;
+    if (!this.#client?.connected || this.#inFlight.size === 0) return;
+    const inFlight = this.#inFlight.size;
     try {
       await withDeadline('waiting for the hub to acknowledge queued messages', options, this.#opTimeoutMs, (signal) =>
         new Promise<void>((resolve) => {
           const check = (): void => {
-            if (this.#outbox.size === 0 || !this.#client?.connected || signal.aborted) {
+            if (this.#inFlight.size === 0 || !this.#client?.connected || signal.aborted) {
               this.#drained.delete(check);
               resolve();
             }
@@ -596,7 +653,7 @@ export class MqttHubTransport implements HubTransport {
       this.#log.debug('queued messages acknowledged before close', { count: inFlight });
     } catch (error) {
       this.#log.warn('closing with unacknowledged messages; they are kept for the next start', {
-        count: this.#outbox.size,
+        count: this.#inFlight.size,
         reason: toGatewayError(error).message,
       });
     }
@@ -606,9 +663,22 @@ export class MqttHubTransport implements HubTransport {
   #flushOutbox(): void {
     const client = this.#client;
     if (!client?.connected) return;
-    const entries = this.#outbox.entries();
+    const entries = this.#outbox.entries().filter((e) => !this.#inFlight.has(e.id) && !this.#waitsForOnline(e.topic));
     if (entries.length > 0) this.#log.info('sending queued messages', { count: entries.length });
-    for (const entry of entries) this.#send(client, entry);
+    for (const entry of entries) {
+      const parsed = parseTopic(entry.topic);
+      if (parsed?.kind === 'data') this.#holding.delete(subdeviceKey(parsed.device));
+      this.#send(client, entry);
+    }
+  }
+
+  #noteHolding(topic: string): void {
+    const parsed = parseTopic(topic);
+    if (!parsed) return;
+    const key = subdeviceKey(parsed.device);
+    if (this.#holding.has(key)) return;
+    this.#holding.add(key);
+    this.#log.warn('data held until the subdevice is online at the hub (sending it now would get the gateway disconnected)', { subdevice: key });
   }
 
   // ---------------------------------------------------------------- downlink
@@ -629,6 +699,7 @@ export class MqttHubTransport implements HubTransport {
       if (!reply.ok) return this.#emitError(reply.error);
       const r = reply.value;
       if (r.type === 'change') {
+        if (r.status !== 1) this.#unfollowUnbound(r.devices);
         this.#events.emit('bindingChanged', { subdevices: r.devices, bound: r.status === 1 });
       } else if (r.type === 'describe_sub_devices') {
         this.#correlator.resolveList([...r.devices]);

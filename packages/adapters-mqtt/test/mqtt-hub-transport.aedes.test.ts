@@ -155,6 +155,8 @@ test('malformed hub messages surface as error events, not crashes', async (t) =>
 test('data, version and progress reports reach the hub with exact bytes', async (t) => {
   const { transport, hub } = await rig(t);
   await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
   await transport.publishData(SUB_A, 'data', enc('{"t":21.5}'));
   await transport.publishData(SUB_A, 'event', enc('e'), { qos: 0 });
   await transport.reportVersion(SUB_A, '1.0.0');
@@ -183,6 +185,10 @@ test('broker restart mid-stream: every QoS1 message arrives, in order, after the
     await transport.publishData(SUB_A, 'data', enc(String(i)), { timeoutMs: 10_000 });
   }
   await until(() => transport.state === 'connected', 10_000, 'reconnect');
+  await until(() => hub.ready >= 2, 5000, 'the responder to be back');
+  // The hub forgot online subdevices; what the app does on 'reconnected': online again (the result
+  // topic is subscribed again so operations work), which releases the data held meanwhile.
+  t.deepEqual((await transport.online([SUB_A])).map((r) => r.ok), [true]);
   const seen = (): number[] =>
     broker.published.filter((p) => p.topic === 'SUBPRODAAA/sub-a/data' && p.clientId === 'GWPRODUCT1gw1').map((p) => Number(p.payload.toString()));
   await until(() => new Set(seen()).size === total, 10_000, 'all messages');
@@ -196,10 +202,7 @@ test('broker restart mid-stream: every QoS1 message arrives, in order, after the
   }
   t.deepEqual(first, Array.from({ length: total }, (_, i) => i));
   t.true(reconnected.length >= 1);
-  await until(() => hub.ready >= 2, 5000, 'the responder to be back');
-  // The hub forgot online subdevices; the result topic is subscribed again so operations work.
-  t.deepEqual((await transport.online([SUB_A])).map((r) => r.ok), [true]);
-  t.is(transport.outboxStats.size, 0);
+  await until(() => transport.outboxStats.size === 0, 5000, 'outbox empty');
 });
 
 test('operations while disconnected and after close reject with HubDisconnectedError', async (t) => {
@@ -245,4 +248,60 @@ test('connect retries an unreachable hub with backoff until its deadline; close 
   await t.throwsAsync(pending, { instanceOf: HubDisconnectedError });
   t.true(Date.now() - closedAt < 1000);
   t.is(closing.state, 'closed');
+});
+
+test('data for a subdevice that is not online is held, not published, until the hub accepts it online', async (t) => {
+  const { transport, broker, hub, logger } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  const fromGateway = (): string[] =>
+    broker.published.filter((p) => p.topic === 'SUBPRODAAA/sub-a/data' && p.clientId === 'GWPRODUCT1gw1').map((p) => p.payload.toString());
+  await transport.publishData(SUB_A, 'data', enc('r1'));
+  await transport.publishData(SUB_A, 'data', enc('r2'));
+  await transport.publishData(SUB_A, 'data', enc('q0'), { qos: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.deepEqual(fromGateway(), [], 'nothing on the data topic before online');
+  t.is(transport.outboxStats.size, 2, 'QoS 1 held in the outbox; QoS 0 is lossy');
+  t.is(logger.lines.filter((l) => l.message.startsWith('data held until the subdevice is online')).length, 1, 'one warning per subdevice');
+  await transport.online([SUB_A]);
+  await until(() => fromGateway().length === 2, 5000, 'held data after online');
+  t.deepEqual(fromGateway(), ['r1', 'r2']);
+  await transport.offline([SUB_A]);
+  await transport.publishData(SUB_A, 'data', enc('r3'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.deepEqual(fromGateway(), ['r1', 'r2'], 'held again once offline');
+  await transport.online([SUB_A]);
+  await until(() => fromGateway().length === 3, 5000, 'r3 after the second online');
+  t.is(transport.outboxStats.size, 0);
+});
+
+test('after a reconnect only the gateway topic is subscribed until a subdevice is online again; a console unbind stops following it', async (t) => {
+  const { transport, broker, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const mine = (): string[] => broker.subscribed.filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
+  t.true(mine().includes('SUBPRODAAA/sub-a/data'));
+  await broker.stop();
+  const before = broker.subscribed.length;
+  await broker.start(broker.port);
+  await until(() => transport.state === 'connected', 10_000, 'reconnect');
+  await until(() => hub.ready >= 2, 5000, 'the responder to be back');
+  const afterReconnect = (): string[] => broker.subscribed.slice(before).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
+  t.deepEqual(afterReconnect(), ['$gateway/operation/result/GWPRODUCT1/gw1'], 'subdevice topics wait for its online');
+  await transport.online([SUB_A]);
+  t.true(afterReconnect().includes('SUBPRODAAA/sub-a/data'));
+  // The console unbinds: held from now on, and not resubscribed after the next reconnect.
+  await hub.pushChange([SUB_A], false);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await transport.publishData(SUB_A, 'data', enc('after-unbind'));
+  t.is(transport.outboxStats.size, 1);
+  await broker.stop();
+  const beforeSecond = broker.subscribed.length;
+  await broker.start(broker.port);
+  await until(() => transport.state === 'connected', 10_000, 'second reconnect');
+  t.deepEqual(
+    broker.subscribed.slice(beforeSecond).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic),
+    ['$gateway/operation/result/GWPRODUCT1/gw1'],
+  );
 });

@@ -54,6 +54,8 @@ run('mosquitto: operations, refusals, downlink and change work through a real mo
 run('mosquitto: restart mid-stream of QoS1 data, every message arrives in order after reconnect', async (t) => {
   const { mosquitto, hub, transport } = await setup(t);
   await transport.connect({ timeoutMs: 5000 });
+  hub.bound.add(subdeviceKey(SUB_A));
+  await transport.online([SUB_A]);
   const total = 150;
   for (let i = 0; i < total; i++) {
     if (i === 50) {
@@ -67,6 +69,9 @@ run('mosquitto: restart mid-stream of QoS1 data, every message arrives in order 
     await transport.publishData(SUB_A, 'data', enc(String(i)), { timeoutMs: 10_000 });
     if (i === 99) t.is(transport.outboxStats.size, 50);
   }
+  // What the app does on 'reconnected': the hub forgot online subdevices, so online again.
+  await until(() => transport.state === 'connected' && hub.ready >= 2, 10_000, 'gateway and responder back');
+  await transport.online([SUB_A]);
   await until(() => new Set(hub.data.map((d) => d.payload.toString())).size >= 100, 10_000, 'messages after restart').catch((e: unknown) => {
     t.log(hub.data.map((d) => d.payload.toString()).join(' '), transport.state, transport.outboxStats, 'ready', hub.ready);
     throw e;

@@ -24,6 +24,8 @@ test('QoS1 messages queued while disconnected survive a restart and are delivere
   await until(() => hub.ready >= 2, 5000, 'responder back');
   const second = makeTransport({ outbox: { store } });
   await second.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await second.online([SUB_A]); // data topics are usable only once the subdevice is online again
   await until(() => hub.data.length >= 3);
   t.deepEqual(hub.data.map((d) => d.payload.toString()), ['m1', 'm2', 'm3']);
   await until(() => second.outboxStats.size === 0);
@@ -52,6 +54,8 @@ for (const [policy, kept, rejects] of [
     t.true(errors[0] instanceof OutboxOverflowError);
     t.is(transport.outboxStats.dropped, 1);
     await transport.connect();
+    hub.bound.add('SUBPRODAAA/sub-a');
+    await transport.online([SUB_A]);
     await until(() => hub.data.length >= 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
     t.deepEqual(hub.data.map((d) => d.payload.toString()), kept);
@@ -63,6 +67,8 @@ test('close while connected waits for the hub to acknowledge messages in flight:
   const store = new MemoryStateStore();
   const transport = makeTransport({ outbox: { store } });
   await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
   const count = 300;
   const sent = Array.from({ length: count }, (_, i) => transport.publishData(SUB_A, 'data', enc(`r${i}`)));
   await new Promise((resolve) => setImmediate(resolve)); // publishData queues after the outbox load

@@ -49,7 +49,11 @@ test('uplink while the hub is away is queued (QoS 1) and published after reconne
   await h.idle();
   t.is(h.hub.queued, 1);
   h.hub.reconnect();
+  t.deepEqual(h.hub.published, [], 'held until the subdevice is online again (the hub forgot it)');
+  await h.idle(); // the presence use case brings it online again on 'reconnected'
+  await until(() => h.hub.published.length === 1, 'published after the re-online');
   t.is(text(h.hub.published[0]!.payload), 'queued');
+  t.deepEqual(h.hub.operations.map((o) => o.op), ['online', 'online']);
   await h.gateway.dispose();
 });
 

@@ -171,3 +171,21 @@ test('a detach followed at once by a re-attach leaves the subdevice online witho
   t.deepEqual(h.hub.operations.map((o) => o.op), ['online']);
   await h.gateway.dispose();
 });
+
+test('after a reconnect an online the hub does not answer is retried with backoff until it is', async (t) => {
+  const h = await harness({ onlinePolicy: 'at_start', hubTimeoutMs: 50 });
+  await h.gateway.start();
+  h.hub.disconnect();
+  h.hub.dropNext('online'); // the hub's side is still coming back
+  h.hub.dropNext('online');
+  h.hub.reconnect();
+  await until(() => h.logger.at('warn').filter((l) => l.message.includes('retrying in 1000 ms')).length === 1, 'first retry planned');
+  t.deepEqual(h.hub.onlineKeys(), []);
+  await h.clock.advance(1_000);
+  await until(() => h.logger.at('warn').some((l) => l.message.includes('retrying in 2000 ms')), 'second retry planned, doubled');
+  await h.clock.advance(2_000);
+  await until(() => h.hub.onlineKeys().length === 2, 'online after the third try');
+  await h.idle();
+  t.deepEqual(h.hub.onlineKeys(), ['PRODUCTAAA/sensor-a', 'PRODUCTAAA/sensor-b']);
+  await h.gateway.dispose();
+});

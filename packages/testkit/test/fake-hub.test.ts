@@ -71,16 +71,36 @@ test('QoS 0 while disconnected is refused; QoS 1 is queued, counted and flushed 
   t.is(hub.queued, 3);
   t.deepEqual(hub.published, []);
   hub.reconnect();
+  t.deepEqual(hub.reports.map((r) => r.kind), ['progress'], 'reports go out at once');
+  t.is(hub.queued, 2, 'data waits: the hub forgot that A was online');
+  await hub.online([A]);
+  await Promise.resolve();
   t.is(hub.queued, 0);
   t.deepEqual(hub.published.map((p) => [...p.payload]), [[1], [2]]);
-  t.deepEqual(hub.reports.map((r) => r.kind), ['progress']);
+});
+
+test('data of a subdevice that is not online is held until it is (QoS 1) or not sent (QoS 0)', async (t) => {
+  const hub = await connectedHub();
+  await hub.publishData(A, 'data', new Uint8Array([1]));
+  await hub.publishData(A, 'data', new Uint8Array([0]), { qos: 0 });
+  t.deepEqual(hub.published, []);
+  t.is(hub.queued, 1);
+  await hub.online([A]);
+  await Promise.resolve();
+  t.deepEqual(hub.published.map((p) => [...p.payload]), [[1]]);
+  await hub.publishData(A, 'data', new Uint8Array([2]));
+  t.deepEqual(hub.published.map((p) => [...p.payload]), [[1], [2]], 'online: sent at once');
 });
 
 test('QoS 1 messages sent before the first connect go out on connect', async (t) => {
-  const hub = new FakeHub();
+  const hub = new FakeHub({ bound: [A] });
   await hub.publishData(A, 'data', new Uint8Array([9]));
-  t.is(hub.queued, 1);
+  await hub.reportVersion(A, '1.0.0');
+  t.is(hub.queued, 2);
   await hub.connect();
+  t.deepEqual(hub.reports.map((r) => r.kind), ['version']);
+  await hub.online([A]);
+  await Promise.resolve();
   t.deepEqual(hub.published.map((p) => [...p.payload]), [[9]]);
 });
 
@@ -97,6 +117,7 @@ test('a full outbox refuses the message and reports it through the error event',
 
 test('the published payload is a copy of the caller bytes', async (t) => {
   const hub = await connectedHub();
+  await hub.online([A]);
   const bytes = new Uint8Array([1, 2, 3]);
   await hub.publishData(A, 'data', bytes);
   bytes[0] = 99;

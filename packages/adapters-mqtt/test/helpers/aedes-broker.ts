@@ -16,6 +16,8 @@ export interface BrokerPublish {
  */
 export class TestBroker {
   readonly published: BrokerPublish[] = [];
+  /** Every SUBSCRIBE a client made, topic by topic, in order. */
+  readonly subscribed: Array<{ readonly clientId: string; readonly topic: string }> = [];
   port = 0;
   #server: Server | undefined;
   #broker: Aedes | undefined;
@@ -43,6 +45,9 @@ export class TestBroker {
         const error = Object.assign(new Error('bad username or password'), { returnCode: 4 });
         return done(error, false);
       },
+    });
+    broker.on('subscribe', (subscriptions, client) => {
+      for (const sub of subscriptions) this.subscribed.push({ clientId: client.id, topic: sub.topic });
     });
     broker.on('publish', (packet, client) => {
       if (client) this.published.push({ clientId: client.id, topic: packet.topic, payload: Buffer.from(packet.payload) });

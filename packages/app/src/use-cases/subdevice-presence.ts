@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import {
+  CLOCK,
   GATEWAY_SETTINGS,
   HUB_TRANSPORT,
   LOGGER,
@@ -7,6 +8,7 @@ import {
   sameSubdevice,
   subdeviceKey,
   type CallOptions,
+  type Clock,
   type HubTransport,
   type Logger,
   type SubdeviceId,
@@ -17,6 +19,9 @@ import type { GatewaySettings } from '../gateway-settings.js';
 import { TaskTracker } from '../task-tracker.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdeviceSessions } from './subdevice-sessions.js';
+
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
 
 export interface PresenceEvents {
   [event: string]: (payload: never) => void;
@@ -39,6 +44,8 @@ export class SubdevicePresence {
   /** Subdevices that should be online now, by key. */
   readonly #wanted = new Map<string, SubdeviceId>();
   #subscriptions: Subscription[] = [];
+  /** Counts reconnects, so a retry loop of an earlier connection stops when a newer one starts. */
+  #reconnects = 0;
   /** Per subdevice, the end of its queue of attach/detach work: one hub call at a time, in event order. */
   readonly #turns = new Map<string, Promise<void>>();
 
@@ -48,6 +55,7 @@ export class SubdevicePresence {
     @inject(LOGGER) private readonly logger: Logger,
     private readonly directory: SubdeviceDirectory,
     private readonly sessions: SubdeviceSessions,
+    @inject(CLOCK) private readonly clock: Clock,
   ) {
     this.#tasks = new TaskTracker(logger);
   }
@@ -85,9 +93,8 @@ export class SubdevicePresence {
       }),
       this.hub.on('reconnected', () => {
         for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
-        this.#tasks.run('bringing subdevices online again after reconnect', (signal) =>
-          this.bringOnline([...this.#wanted.values()], { signal }).then(() => {}),
-        );
+        const generation = ++this.#reconnects;
+        this.#tasks.run('bringing subdevices online again after reconnect', (signal) => this.#onlineAgain(generation, signal));
       }),
     );
     const declared = this.settings.subdevices;
@@ -164,6 +171,31 @@ export class SubdevicePresence {
   /** Subdevices the gateway keeps online (re-onlined after a reconnect). */
   wanted(): SubdeviceId[] {
     return [...this.#wanted.values()];
+  }
+
+  /**
+   * After a reconnect the hub has forgotten every online subdevice, and their data waits for the
+   * online. The hub's side may still be coming back itself, so a call that gets no answer is
+   * retried with backoff; a subdevice the hub answers (even with a refusal) is not asked again.
+   */
+  async #onlineAgain(generation: number, signal: AbortSignal): Promise<void> {
+    let delayMs = RETRY_FIRST_MS;
+    for (;;) {
+      const pending = [...this.#wanted.values()].filter((s) => this.sessions.stateOf(s) !== 'online');
+      if (pending.length === 0) return;
+      try {
+        await this.bringOnline(pending, { signal });
+        return;
+      } catch (error) {
+        if (signal.aborted || generation !== this.#reconnects || this.hub.state !== 'connected') return;
+        this.logger.warn(`bringing subdevices online again got no answer; retrying in ${delayMs} ms`, {
+          subdevices: pending.length,
+          reason: (error as Error).message,
+        });
+        await this.clock.sleep(delayMs, signal);
+        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+      }
+    }
   }
 
   /**

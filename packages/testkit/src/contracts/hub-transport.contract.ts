@@ -223,8 +223,20 @@ export function describeHubTransportContract(
     await Promise.all(sends);
     const info = await reconnected;
     t.true(info.attempt >= 1);
+    // The hub forgot online subdevices: data waits for the online the app sends on 'reconnected'.
+    t.deepEqual(codes(await h.transport.online([SUB_A])), [0]);
     const got = await eventually(() => h.dataReceived(), (d) => d.length >= 3, { what: 'queued publishes', timeoutMs: 10_000 });
     t.deepEqual(got.map((d) => new TextDecoder().decode(d.payload)), texts);
+  });
+
+  test(`${name}: data of a subdevice that is not online is held until the hub accepts it online`, async (t) => {
+    const h = await withBound(t);
+    await h.transport.publishData(SUB_A, 'data', new TextEncoder().encode('early'), { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    t.deepEqual(await h.dataReceived(), [], 'the hub would drop a gateway publishing for an offline subdevice');
+    t.deepEqual(codes(await h.transport.online([SUB_A])), [0]);
+    const got = await eventually(() => h.dataReceived(), (d) => d.length >= 1, { what: 'held data after online', timeoutMs: 5_000 });
+    t.deepEqual(got.map((d) => new TextDecoder().decode(d.payload)), ['early']);
   });
 
   test(`${name}: after a reconnect the hub has forgotten online subdevices; online works again`, async (t) => {

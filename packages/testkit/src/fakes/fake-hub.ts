@@ -56,6 +56,8 @@ type Control = { kind: 'fail'; hubCode: number } | { kind: 'delay'; ms: number }
 interface Outgoing {
   readonly op: 'publish' | 'report';
   readonly deliver: () => void;
+  /** For data: the subdevice that must be online before it may go out. */
+  readonly subdevice?: string;
 }
 
 const DEFAULT_GATEWAY: GatewayIdentity = Object.freeze({ productId: 'GWPRODUCT1', deviceName: 'gateway' });
@@ -133,6 +135,8 @@ export class FakeHub implements HubTransport {
     return this.#batch('online', subdevices, options, (sub, key) => {
       if (!this.#bound.has(key)) return HUB_RESULT.notBound;
       this.#online.add(key);
+      // Data held for it may go now (after the answer is recorded: the caller sees online first).
+      queueMicrotask(() => this.#flushOutbox());
       return HUB_RESULT.ok;
     });
   }
@@ -177,7 +181,14 @@ export class FakeHub implements HubTransport {
   publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
     const qos = options.qos ?? 1;
     const record: PublishedData = { subdevice, channel, payload: Uint8Array.from(payload), qos };
-    return this.#send('publish', qos, options, () => this.published.push(record));
+    const key = subdeviceKey(subdevice);
+    // Like the real transport: the hub drops a gateway that uses the data topic of a subdevice
+    // that is not online, so QoS 1 data waits for its online and QoS 0 data is not sent.
+    if (this.#state === 'connected' && !this.#online.has(key)) {
+      if (qos === 1) this.#outbox.push({ op: 'publish', deliver: () => this.published.push(record), subdevice: key });
+      return Promise.resolve();
+    }
+    return this.#send('publish', qos, options, () => this.published.push(record), key);
   }
 
   reportVersion(subdevice: SubdeviceId, version: string, options: CallOptions = {}): Promise<void> {
@@ -336,7 +347,7 @@ export class FakeHub implements HubTransport {
     });
   }
 
-  #send(op: 'publish' | 'report', qos: 0 | 1, options: CallOptions, deliver: () => void): Promise<void> {
+  #send(op: 'publish' | 'report', qos: 0 | 1, options: CallOptions, deliver: () => void, subdevice?: string): Promise<void> {
     if (this.#state !== 'connected' && this.#state !== 'closed') {
       if (options.signal?.aborted) return Promise.reject(new CancelledError(`hub ${op}`, { cause: options.signal.reason }));
       if (qos === 0) {
@@ -347,14 +358,19 @@ export class FakeHub implements HubTransport {
         this.#events.emit('error', error);
         return Promise.reject(error);
       }
-      this.#outbox.push({ op, deliver });
+      this.#outbox.push({ op, deliver, ...(subdevice ? { subdevice } : {}) });
       return Promise.resolve();
     }
     return this.#call(op, options, () => deliver());
   }
 
+  /** Sends what may go out now, in order; data of subdevices not online stays queued. */
   #flushOutbox(): void {
-    for (const out of this.#outbox.splice(0)) out.deliver();
+    const waiting = this.#outbox.splice(0);
+    for (const out of waiting) {
+      if (out.subdevice === undefined || this.#online.has(out.subdevice)) out.deliver();
+      else this.#outbox.push(out);
+    }
   }
 
   #enqueueControl(op: HubOp, control: Control): void {
