@@ -130,3 +130,30 @@ test.serial('a gateway restarted while the subdevice applies the image sees it b
   t.is(rig.bench.subdevices[0]?.version(), '1.1.0');
   t.true(interrupted, 'the restart did not land while applying');
 });
+
+test.serial('readings of an unbound subdevice never cost the gateway its connection; after a firmware update the subdevice is online again and its readings flow', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1] });
+  const gateway = await rig.startGateway();
+  const states: string[] = [];
+  gateway.hub.on('state', (state) => states.push(state));
+  await sensor1Online(rig);
+  const [sensor1, sensor2] = rig.bench.subdevices;
+  if (!sensor1 || !sensor2) throw new Error('two simulated subdevices expected');
+  // sensor2 is declared but not bound: the hub refuses its online, and it keeps sending.
+  sensor2.powerOn();
+  for (let n = 0; n < 3; n++) await sensor2.sendData(Buffer.from(JSON.stringify({ unbound: n })));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.is(rig.hub.stats.aclDenials, 0, 'nothing was published for the unbound subdevice');
+  t.deepEqual(states, [], 'the connection never dropped');
+
+  const job = await pushImage(rig, 32 * 1024);
+  await waitFor('the OTA job to end', () => job().state === 'done' || job().state === 'fail', { timeoutMs: 30_000, intervalMs: 100 });
+  t.is(job().state, 'done', JSON.stringify(job().reports.slice(-3)));
+  // The subdevice rebooted into 1.1.0: it must be (or come back) online without anyone's help.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await waitFor('sensor1 online after the update', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName), { timeoutMs: 10_000 });
+  await sensor1.sendData(Buffer.from('{"after":"update"}'));
+  await waitFor('the reading at the hub', () => rig.hub.core.messages.some((m) => m.direction === 'up' && m.payload.includes('"after"')), { timeoutMs: 10_000 });
+  t.is(rig.hub.stats.aclDenials, 0);
+  t.deepEqual(states, []);
+});
