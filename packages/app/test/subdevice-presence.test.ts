@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import test from 'ava';
 import { HUB_RESULT } from '@iotgw/testkit';
+import { SubdeviceSessions } from '../src/index.js';
 import { harness, SUB_A, SUB_B, SUB_C, until } from './support/harness.js';
 
 test('on_attach: a declared subdevice goes online when its link announces it, and offline when it detaches', async (t) => {
@@ -48,8 +49,11 @@ test('at_start: every declared subdevice goes online at start, in batches of bat
 test('after the hub connection comes back, everything that should be online goes online again', async (t) => {
   const h = await harness({ onlinePolicy: 'at_start' });
   await h.gateway.start();
+  const sessions = h.gateway.container.resolve(SubdeviceSessions);
+  t.is(sessions.stateOf(SUB_A), 'online');
   h.hub.disconnect();
   t.deepEqual(h.hub.onlineKeys(), [], 'the hub forgot');
+  t.is(sessions.stateOf(SUB_A), 'offline', 'the gateway knows it at once (status and metrics)');
   h.hub.reconnect();
   await until(() => h.hub.onlineKeys().length === 2, 're-online');
   await h.idle();

@@ -91,6 +91,12 @@ export class SubdevicePresence {
           await this.takeOffline([subdevice], { signal });
         });
       }),
+      // The hub forgets online subdevices the moment the gateway's connection drops: say so at
+      // once (status, metrics), not only when the connection is back.
+      this.hub.on('state', (state) => {
+        if (state !== 'reconnecting') return;
+        for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+      }),
       this.hub.on('reconnected', () => {
         for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
         const generation = ++this.#reconnects;
