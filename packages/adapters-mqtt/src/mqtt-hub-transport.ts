@@ -6,6 +6,7 @@ import {
   HubDisconnectedError,
   isValidFirmwareVersion,
   silentLogger,
+  TimeoutError,
   subdeviceKey,
   toGatewayError,
   TypedEmitter,
@@ -178,6 +179,7 @@ export class MqttHubTransport implements HubTransport {
 
   async #firstConnect(options: CallOptions): Promise<void> {
     this.#setState('connecting');
+    let lastFailure: Error | undefined;
     try {
       await withDeadline('connecting to the hub', options, this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, async (deadline) => {
         // `close` must be able to stop a first connect too, not only the deadline.
@@ -192,6 +194,7 @@ export class MqttHubTransport implements HubTransport {
             return;
           } catch (error) {
             if (error instanceof HubAuthError || signal.aborted || this.#state === 'closed') throw error;
+            lastFailure = error as Error;
             const delay = this.#backoff.next();
             this.#log.warn('connection to the hub failed; retrying', { delayMs: delay, reason: (error as Error).message });
             await untilAborted(new Promise((resolve) => setTimeout(resolve, delay)), signal);
@@ -200,6 +203,10 @@ export class MqttHubTransport implements HubTransport {
       });
     } catch (error) {
       if (this.#state !== 'closed') this.#setState('idle');
+      // A deadline alone says nothing: the last attempt's reason (and hint) is what the user can act on.
+      if (error instanceof TimeoutError && lastFailure) {
+        throw new TimeoutError(`connecting to the hub (last attempt: ${lastFailure.message})`, error.timeoutMs, { cause: lastFailure });
+      }
       throw toGatewayError(error, 'connecting to the hub failed');
     } finally {
       this.#reconnectAbort = undefined;
@@ -264,7 +271,7 @@ export class MqttHubTransport implements HubTransport {
           if (e.code === 4 || e.code === 5) {
             reject(new HubAuthError(`the hub refused the gateway's credentials (CONNACK ${String(e.code)}): check productId, deviceName and the secret or certificate`, { cause: e }));
           } else {
-            reject(new HubDisconnectedError(`cannot connect to ${this.#endpoint.host}:${this.#endpoint.port}: ${e.message}`, { cause: e }));
+            reject(new HubDisconnectedError(`cannot connect to ${this.#endpoint.host}:${this.#endpoint.port}: ${e.message}${this.#tlsHint(e)}`, { cause: e }));
           }
         };
         const onClose = (): void => {
@@ -292,6 +299,13 @@ export class MqttHubTransport implements HubTransport {
       client.end(true);
       throw error;
     }
+  }
+
+  /** A TLS handshake against a plain MQTT port fails obscurely: name the likely fix. */
+  #tlsHint(error: Error & { code?: unknown }): string {
+    if (!this.#endpoint.tls) return '';
+    const plainPeer = /before secure TLS connection|wrong version number|EPROTO|packet length too long/i.test(`${error.message} ${String(error.code)}`);
+    return plainPeer ? ' (TLS is on by default: if this hub or emulator speaks plain MQTT on this port, set tls to false)' : '';
   }
 
   #onLost(client: MqttClient): void {

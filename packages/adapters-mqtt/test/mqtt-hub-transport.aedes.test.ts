@@ -305,3 +305,11 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
     ['$gateway/operation/result/GWPRODUCT1/gw1'],
   );
 });
+
+test('TLS (the default) against a plain MQTT port fails with a hint to set tls to false', async (t) => {
+  const { makeTransport } = await rig(t);
+  const transport = makeTransport({ tls: true, connectTimeoutMs: 1_500 });
+  const error = await t.throwsAsync(transport.connect(), { instanceOf: TimeoutError });
+  t.regex(error?.message ?? '', /timed out after 1500 ms/);
+  t.regex(error?.message ?? '', /last attempt: .*set tls to false/);
+});
