@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,60 @@ test('start: a missing file or flag exits 2 with a clear message', async (t) => 
   await writeFile(join(dir, 'device_info.json'), JSON.stringify({ ...deviceInfo, key_deviceinfo: { deviceSecret: 'YOUR_SECRET' } }));
   t.is(await runCli(['start', '--device-info', join(dir, 'device_info.json')], badInfo), 2);
   t.regex(badInfo.stderr.join('\n'), /key_deviceinfo\.deviceSecret/);
+});
+
+test('start: a data dir that cannot be created or written exits 2 naming dataDir, the path and the fix, before connecting', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'device_info.json'), JSON.stringify(deviceInfo));
+  await writeFile(join(dir, 'a-file'), 'not a directory');
+  // Tests run as root, which may write almost anywhere: a file as parent and procfs still refuse.
+  for (const dataDir of [join(dir, 'a-file', 'data'), '/proc/iotgw-no-such-dir']) {
+    // Nothing listens on port 1: a gateway that got as far as connecting would not exit 2.
+    await writeFile(join(dir, 'iotgw.json'), JSON.stringify({ hub: { host: '127.0.0.1', port: 1, tls: false }, dataDir }));
+    const io = capture();
+    t.is(await runCli(['start', '--device-info', join(dir, 'device_info.json'), '--config', join(dir, 'iotgw.json')], io), 2, dataDir);
+    const err = io.stderr.join('\n');
+    t.true(err.includes(`dataDir: cannot create or write ${dataDir}:`), err);
+    t.true(err.includes(`set "dataDir" in ${join(dir, 'iotgw.json')} to a directory this user can write`), err);
+    t.notRegex(err, /\n\s+at /);
+    t.deepEqual(io.stdout, []);
+  }
+});
+
+test.serial('start: a data dir that stops taking writes while running (now procfs) neither spins nor hangs the stop', async (t) => {
+  const dir = await tempDir(t);
+  const registryPath = join(dir, 'registry.json');
+  await writeFile(registryPath, JSON.stringify({ devices: [{ productId: 'GW00000001', deviceName: 'gw1', deviceSecret: GW_SECRET, gateway: true }] }));
+  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath });
+  t.teardown(() => hub.close());
+  const mqtt = new URL(hub.urls.mqtt);
+  await mkdir(join(dir, 'disk'));
+  const dataDir = join(dir, 'data');
+  await symlink(join(dir, 'disk'), dataDir);
+  await writeFile(join(dir, 'device_info.json'), JSON.stringify(deviceInfo));
+  await writeFile(
+    join(dir, 'iotgw.json'),
+    JSON.stringify({ hub: { host: mqtt.hostname, port: Number(mqtt.port), tls: false }, dataDir, logLevel: 'warn', control: { port: 0 } }),
+  );
+  const child = spawn(process.execPath, [bin, 'start', '--device-info', join(dir, 'device_info.json'), '--config', join(dir, 'iotgw.json')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  await waitFor('the gateway to say it runs', () => out.includes('running with 0 link(s)') || child.exitCode !== null, { timeoutMs: 20_000 });
+  t.is(child.exitCode, null, out);
+  // The mount goes away under the gateway: its stop writes the outbox into a dir that refuses entries.
+  await rm(dataDir);
+  await symlink('/proc', dataDir);
+  child.kill('SIGTERM');
+  await waitFor('the gateway to exit', () => child.exitCode !== null, { timeoutMs: 20_000 }).catch(() => {});
+  t.is(child.exitCode, 0, out);
+  t.regex(out, /persisting the outbox at close failed/);
+  t.regex(out, /iotgw: stopped/);
 });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

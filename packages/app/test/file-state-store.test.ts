@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateCorruptError, ValidationError } from '@iotgw/domain';
@@ -58,4 +58,48 @@ test('every call honours an aborted signal', async (t) => {
   for (const call of [store.get('a', { signal }), store.put('a', 1, { signal }), store.delete('a', { signal }), store.list('', { signal })]) {
     await t.throwsAsync(call, { message: /cancelled/ });
   }
+});
+
+/** The outcome of `promise`, or 'pending' if it has not settled after `ms` (a spin never settles). */
+async function settled(promise: Promise<unknown>, ms: number): Promise<{ code?: unknown } | 'ok' | 'pending'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
+  try {
+    return await Promise.race([promise.then(() => 'ok' as const, (error: unknown) => error as { code?: unknown }), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// procfs answers ENOENT for any new entry although the parent exists: node's recursive mkdir then
+// retries forever at 100% CPU and never settles, which hung `iotgw start`'s stop.
+test('a put where directories can never be created (procfs) rejects instead of spinning', async (t) => {
+  const store = new FileStateStore('/proc/iotgw-no-such-dir/state');
+  const outcome = await settled(store.put('mqtt/outbox/gw', []), 5_000);
+  t.not(outcome, 'pending', 'the put never settled');
+  t.like(outcome, { code: 'ENOENT' });
+});
+
+test('a put into a data dir that now points at procfs (disk swapped while running) rejects', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'real'));
+  await symlink(join(dir, 'real'), join(dir, 'data'));
+  const store = new FileStateStore(join(dir, 'data', 'state'));
+  await store.put('mqtt/outbox/gw', []);
+  await rm(join(dir, 'data'));
+  await symlink('/proc', join(dir, 'data'));
+  const outcome = await settled(store.put('mqtt/outbox/gw', []), 5_000);
+  t.not(outcome, 'pending', 'the put never settled');
+  t.like(outcome, { code: 'ENOENT' });
+});
+
+test('a put where a file is in the way rejects; a concurrent creation of the same dirs is fine', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'file'), 'x');
+  await t.throwsAsync(new FileStateStore(join(dir, 'file')).put('a/b', 1), { code: 'ENOTDIR' });
+  await writeFile(join(dir, 'ota'), 'x');
+  await t.throwsAsync(new FileStateStore(dir).put('ota/b', 1), { code: 'EEXIST' });
+  const store = new FileStateStore(join(dir, 'deep', 'er'));
+  await Promise.all(['x/y/a', 'x/y/b', 'x/z/c'].map((key, i) => store.put(key, i)));
+  t.deepEqual(await store.list(''), ['x/y/a', 'x/y/b', 'x/z/c']);
 });

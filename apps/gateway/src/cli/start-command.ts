@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { assembleGateway } from '@iotgw/app';
 import { ConfigError, subdeviceKey, toGatewayError } from '@iotgw/domain';
+import { checkDataDir } from '../config/data-dir.js';
 import { parseDeviceInfo } from '../config/device-info.js';
 import { defaultGatewayConfig, parseGatewayConfig } from '../config/gateway-config.js';
 import { ControlServer } from '../control/control-server.js';
@@ -53,6 +54,7 @@ export async function startCommand(args: readonly string[], ctx: CommandContext)
   const info = parseDeviceInfo(await readText(infoFile, '--device-info'), infoFile);
   const config = values.config ? parseGatewayConfig(await readText(values.config, '--config'), values.config) : defaultGatewayConfig();
   const { config: app, overrides, logger } = await toAppConfig(info, config);
+  await checkDataDir(app.dataDir ?? config.dataDir, values.config);
 
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
   const stopped = new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import {
   StateCorruptError,
@@ -9,6 +9,7 @@ import {
   type JsonValue,
   type StateStore,
 } from '@iotgw/domain';
+import { ensureDir } from './ensure-dir.js';
 
 /**
  * StateStore on disk: one JSON file per key under `<dir>`. A put writes a temp file, fsyncs it,
@@ -42,7 +43,7 @@ export class FileStateStore implements StateStore {
   async put(key: string, value: JsonValue, options: CallOptions = {}): Promise<void> {
     throwIfAborted(options.signal, `writing state ${key}`);
     const file = this.#path(key);
-    await mkdir(dirname(file), { recursive: true });
+    await ensureDir(dirname(file));
     const temp = `${file}.${process.pid}.${++this.#counter}.tmp`;
     const handle = await open(temp, 'w');
     try {
