@@ -1,8 +1,12 @@
 import test from 'ava';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { runCli, type CliOutput } from '../src/index.js';
+import '../src/cli/commands.js';
 
 function capture(): CliOutput & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -48,4 +52,28 @@ test('an unknown command exits 2 and shows usage; --help exits 0', async (t) => 
   const help = capture();
   t.is(await runCli(['--help'], help), 0);
   t.regex(help.stdout.join('\n'), /Usage: iotgw <command>/);
+});
+
+test('iotgw --version prints the package version and exits 0', async (t) => {
+  const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const bin = fileURLToPath(new URL('../src/bin/iotgw.js', import.meta.url));
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, '--version']);
+  t.is(stdout, `${version}\n`);
+  t.is(stderr, '');
+  const io = capture();
+  t.is(await runCli(['-v'], io), 0);
+  t.deepEqual(io.stdout, [version]);
+  const help = capture();
+  await runCli(['--help'], help);
+  t.regex(help.stdout.join('\n'), /iotgw --version/);
+});
+
+test('iotgw subdevices without an operation, or with an unknown one, says which operations exist', async (t) => {
+  const none = capture();
+  t.is(await runCli(['subdevices'], none), 2);
+  t.regex(none.stderr[0] ?? '', /^iotgw subdevices: name an operation: list, bind, unbind, online or offline\n/);
+  t.notRegex(none.stderr.join('\n'), /unknown operation ""/);
+  const bad = capture();
+  t.is(await runCli(['subdevices', 'reboot'], bad), 2);
+  t.regex(bad.stderr[0] ?? '', /^iotgw subdevices: unknown operation "reboot": use list, bind, unbind, online or offline\n/);
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../src/demo/wait-for.js';
 
@@ -30,4 +31,24 @@ test('iotgw demo with a bad flag exits 2 with its usage', async (t) => {
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   t.is(code, 2);
   t.regex(err, /Usage: iotgw demo/);
+});
+
+test('iotgw demo on an unreachable broker exits 1 by itself, counting the steps it skipped as skipped', async (t) => {
+  // A port nothing listens on: bound, then closed, so the connect is refused at once.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const child = spawn(process.execPath, [bin, 'demo', '--memory', '--broker', `mqtt://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearTimeout(killer);
+  t.is(signal, null, `still running 15 s after printing its table:\n${out}`);
+  t.is(code, 1, out);
+  t.regex(out, /^start hub emulator\s+FAILED\s+\d+ ms\s+MQTT broker could not start: connect ECONNREFUSED/m);
+  t.regex(out, /^start gateway\s+skipped\s+0 ms\s+skipped after an earlier failure$/m);
+  t.regex(out, /^1 of 13 steps failed, 12 skipped$/m);
 });

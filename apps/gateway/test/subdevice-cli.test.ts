@@ -55,3 +55,33 @@ for (const [flags, message] of [
     t.notRegex(stderr, /^\s+at /m);
   });
 }
+
+test('iotgw-subdevice --help goes to stdout with one described line per flag, exit 0', async (t) => {
+  const child = spawn(process.execPath, [cli, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  t.is(await new Promise<number | null>((resolve) => child.on('exit', resolve)), 0);
+  t.is(stderr, '');
+  const flags = ['port', 'product-id', 'device-name', 'version', 'address', 'baud', 'sensor-interval-ms', 'crc', 'fail-code', 'fail-message', 'crash-at', 'apply-ms', 'reboot-after-apply-ms', 'help'];
+  for (const flag of flags) {
+    // The flag, its argument if any, then words describing it, all on one line.
+    t.regex(stdout, new RegExp(`^  --${flag}( \\S+)? +[a-z].{10,}$`, 'm'), flag);
+  }
+  t.regex(stdout, /^  --port PATH +.*\(required\)$/m);
+  t.regex(stdout, /^  --baud N +.*\(default 115200\)$/m);
+});
+
+test('iotgw-subdevice without a required flag names the missing flags, exit 2', async (t) => {
+  for (const [flags, message] of [
+    [['--product-id', 'ABCDEFGHIJ'], /^iotgw-subdevice: missing required flags --port, --device-name$/m],
+    [['--port', '/dev/null', '--product-id', 'ABCDEFGHIJ'], /^iotgw-subdevice: missing required flag --device-name$/m],
+  ] as const) {
+    const child = spawn(process.execPath, [cli, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    t.is(await new Promise<number | null>((resolve) => child.on('exit', resolve)), 2);
+    t.regex(stderr, message);
+  }
+});

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile, stat } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
+import { dirname, resolve } from 'node:path';
 import { isValidDeviceName, isValidProductId } from '@iotgw/domain';
+import { isBase64Secret } from '@iotgw/protocol-tencent';
 import { writeFileAtomic } from './atomic-write.js';
 import { RegistryError } from './hub-emulator.errors.js';
 
@@ -50,10 +52,15 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
     super();
   }
 
-  /** Loads the file if it exists; a missing file is an empty registry (created on first change). */
+  /**
+   * Loads the file if it exists; a missing file is an empty registry (created on first change).
+   * Refuses a file that is not a registry (it would be overwritten on the first change) and a
+   * directory the first change could not be written to.
+   */
   static async open(path?: string): Promise<DeviceRegistry> {
     const registry = new DeviceRegistry(path);
     if (path) {
+      await requireWritableDir(path);
       let text: string | undefined;
       try {
         text = await readFile(path, 'utf8');
@@ -94,11 +101,8 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
   }
 
   async addDevice(device: RegisteredDevice): Promise<void> {
-    if (!isValidProductId(device.productId)) throw new RegistryError(`product id ${JSON.stringify(device.productId)} is not valid: use 10 upper-case letters or digits`);
-    if (!isValidDeviceName(device.deviceName)) throw new RegistryError(`device name ${JSON.stringify(device.deviceName)} is not valid: use 1 to 48 letters, digits or _ - . : @`);
-    if (typeof device.deviceSecret !== 'string' || device.deviceSecret.length === 0) {
-      throw new RegistryError('deviceSecret is missing: give the base64 device secret');
-    }
+    const problem = deviceProblem(device);
+    if (problem) throw new RegistryError(problem);
     const entry: RegisteredDevice = { productId: device.productId, deviceName: device.deviceName, deviceSecret: device.deviceSecret };
     if (device.gateway) entry.gateway = true;
     this.devices.set(deviceKey(device.productId, device.deviceName), entry);
@@ -181,6 +185,39 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
   }
 }
 
+/** What is wrong with a device entry (without echoing its secret), or undefined when it is fine. */
+function deviceProblem(device: RegisteredDevice): string | undefined {
+  if (!isValidProductId(device.productId)) return `product id ${JSON.stringify(device.productId)} is not valid: use 10 upper-case letters or digits`;
+  if (!isValidDeviceName(device.deviceName)) return `device name ${JSON.stringify(device.deviceName)} is not valid: use 1 to 48 letters, digits or _ - . : @`;
+  if (typeof device.deviceSecret !== 'string' || device.deviceSecret.length === 0) return 'deviceSecret is missing: give the base64 device secret';
+  if (!isBase64Secret(device.deviceSecret)) {
+    return 'deviceSecret is not base64: give the device secret as the console shows it (letters, digits, + and /, up to two = at the end)';
+  }
+  return undefined;
+}
+
+/** The first change writes a temp file beside the registry: find out now, not at the first 500. */
+async function requireWritableDir(path: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const refuse = (why: string, cause?: unknown): RegistryError =>
+    new RegistryError(`registry file ${path}: its directory ${dir} ${why}: create it, or give a --registry path in a writable directory`, { cause });
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (error) {
+    throw refuse('does not exist', error);
+  }
+  if (!isDirectory) throw refuse('is not a directory');
+  try {
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw refuse('is not writable', error);
+  }
+}
+
+const REGISTRY_KEYS = new Set(['devices', 'bindings']);
+const REGISTRY_SHAPE = '{"devices":[...],"bindings":[...]}';
+
 export function parseRegistry(text: string, source = 'registry'): RegistryDocument {
   let raw: unknown;
   try {
@@ -188,20 +225,31 @@ export function parseRegistry(text: string, source = 'registry'): RegistryDocume
   } catch (error) {
     throw new RegistryError(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  if (typeof raw !== 'object' || raw === null) throw new RegistryError(`${source} must be a JSON object with "devices" and "bindings"`);
-  const obj = raw as { devices?: unknown; bindings?: unknown };
-  const devices = Array.isArray(obj.devices) ? obj.devices : [];
-  const bindings = Array.isArray(obj.bindings) ? obj.bindings : [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RegistryError(`${source} must be a JSON object ${REGISTRY_SHAPE}`);
+  // The emulator rewrites the file on every change and keeps only devices and bindings: anything
+  // else (a vendor device_info.json, say) would be destroyed, so it is refused, not ignored.
+  const obj = raw as Record<string, unknown>;
+  const foreign = Object.keys(obj).filter((k) => !REGISTRY_KEYS.has(k));
+  if (foreign.length > 0) {
+    const hint = 'auth_mode' in obj || 'key_deviceinfo' in obj ? ' (it looks like a vendor device_info.json, which is not a registry)' : '';
+    throw new RegistryError(`${source} is not a hub emulator registry${hint}: expected ${REGISTRY_SHAPE}, found field(s) ${foreign.map((k) => JSON.stringify(k)).join(', ')}`);
+  }
+  if (!Array.isArray(obj['devices'])) throw new RegistryError(`${source}: "devices" must be an array (registry shape ${REGISTRY_SHAPE})`);
   const doc: RegistryDocument = { devices: [], bindings: [] };
-  devices.forEach((d: unknown, i) => {
+  obj['devices'].forEach((d: unknown, i) => {
     const e = d as Partial<RegisteredDevice>;
     if (typeof e?.productId !== 'string' || typeof e.deviceName !== 'string' || typeof e.deviceSecret !== 'string') {
       throw new RegistryError(`${source}: devices[${i}] needs string productId, deviceName and deviceSecret`);
     }
     const device: RegisteredDevice = { productId: e.productId, deviceName: e.deviceName, deviceSecret: e.deviceSecret };
+    const problem = deviceProblem(device);
+    if (problem) throw new RegistryError(`${source}: devices[${i}]: ${problem}`);
     if (e.gateway === true) device.gateway = true;
     doc.devices.push(device);
   });
+  // Left out, nothing is bound: the rewrite adds it, so nothing in the file is lost.
+  const bindings = obj['bindings'] ?? [];
+  if (!Array.isArray(bindings)) throw new RegistryError(`${source}: "bindings" must be an array, [] when nothing is bound (registry shape ${REGISTRY_SHAPE})`);
   bindings.forEach((b: unknown, i) => {
     const e = b as Partial<Binding>;
     if (typeof e?.gateway !== 'string' || typeof e.subdevice !== 'string') {

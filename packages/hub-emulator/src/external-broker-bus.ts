@@ -19,20 +19,23 @@ export class ExternalBrokerBus implements HubBus {
     return withDeadline(`connecting to broker ${options.url}`, options, 10_000, async (signal) => {
       const client = mqtt.connect(options.url, { protocolVersion: 4, clean: true, clientId: `iotgw-hub-${process.pid}-${Date.now()}`, reconnectPeriod: 1000 });
       // end(true) alone leaves a socket that is still waiting for CONNACK open: destroy it too.
-      signal.addEventListener(
-        'abort',
-        () => {
-          client.end(true);
-          client.stream?.destroy();
-        },
-        { once: true },
-      );
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', reject);
-      });
-      client.on('error', (error) => options.logger.warn('external broker error', { error: error.message }));
-      await client.subscribeAsync(['$gateway/operation/+/+', '$ota/report/+/+'], { qos: 1 });
+      const abandon = (): void => {
+        client.end(true);
+        client.stream?.destroy();
+      };
+      signal.addEventListener('abort', abandon, { once: true });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          client.once('connect', () => resolve());
+          client.once('error', reject);
+        });
+        client.on('error', (error) => options.logger.warn('external broker error', { error: error.message }));
+        await client.subscribeAsync(['$gateway/operation/+/+', '$ota/report/+/+'], { qos: 1 });
+      } catch (error) {
+        // Left alone, the client's reconnect timer would keep retrying and keep the process alive.
+        abandon();
+        throw error;
+      }
       return new ExternalBrokerBus(client);
     });
   }

@@ -2,8 +2,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Logger } from '@iotgw/domain';
+import { isGatewayError, type Logger, type LogLevel } from '@iotgw/domain';
 import { HubEmulator } from './hub-emulator.js';
+import { LOG_LEVELS, lineLogger } from './line-logger.js';
 
 export const HUB_CLI_HELP = `Usage: iotgw hub [options]
 
@@ -18,17 +19,22 @@ Options:
                       (clients trust it as their CA); removed on stop
   --ws-port <n>       also offer MQTT over websocket on this port (ws://host:port/mqtt)
   --host <addr>       interface to listen on (default 127.0.0.1)
-  --registry <file>   registry JSON (devices, secrets, bindings); loaded at start, saved on change
-                      (default: in memory only)
+  --registry <file>   registry JSON {"devices":[...],"bindings":[...]} (secrets, bindings); loaded
+                      at start, saved on change with mode 0600; any other file (e.g. a vendor
+                      device_info.json) is refused (default: in memory only)
   --broker <url>      mqtt://host:port: run the hub logic as a client of that broker instead of
                       embedding one. Auth and ACL are then the broker's job (e.g. mosquitto's
                       password_file / acl_file); the emulator only answers operations and OTA.
+  --log-level <l>     debug, info, warn or error (default warn): log lines go to stderr; at warn
+                      they say every refused connection (bad credentials, unknown device) and
+                      every ACL denial, so a disconnected gateway shows why
   --help              show this help
 `;
 
 export interface HubCliIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
+  /** Where the emulator logs; default: readable lines on `stderr` at `--log-level` (warn). */
   logger?: Logger;
   /** Resolves when the process should stop; default: the first SIGINT or SIGTERM. */
   untilStopped?: Promise<void>;
@@ -57,7 +63,17 @@ function signals(): Promise<void> {
 
 /** The `iotgw hub` command. Returns the process exit code (0 clean stop, 2 usage, 1 failure). */
 export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout: (l) => console.log(l), stderr: (l) => console.error(l) }): Promise<number> {
-  let values: { port?: string; 'http-port'?: string; 'tls-port'?: string; 'ws-port'?: string; host?: string; registry?: string; broker?: string; help?: boolean };
+  let values: {
+    port?: string;
+    'http-port'?: string;
+    'tls-port'?: string;
+    'ws-port'?: string;
+    host?: string;
+    registry?: string;
+    broker?: string;
+    'log-level'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -69,6 +85,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
         host: { type: 'string' },
         registry: { type: 'string' },
         broker: { type: 'string' },
+        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -85,7 +102,9 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
   // Bad flag values are usage errors (exit 2), found before anything starts.
   let ports: { mqttPort: number; httpPort: number; tlsPort?: number; wsPort?: number };
   const broker = values.broker;
+  const logLevel = values['log-level'] ?? 'warn';
   try {
+    if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
     if (broker !== undefined && !/^mqtts?:\/\//.test(broker)) throw new Error(`--broker must be an mqtt:// URL, got ${JSON.stringify(broker)}`);
     ports = {
       mqttPort: port(values.port, '--port', 1883),
@@ -108,7 +127,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
       host: values.host ?? '127.0.0.1',
       ...(values.registry ? { registryPath: values.registry } : {}),
       ...(broker ? { brokerUrl: broker } : {}),
-      ...(io.logger ? { logger: io.logger } : {}),
+      logger: io.logger ?? lineLogger(io.stderr, logLevel as LogLevel),
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     io.stdout(`hub emulator ready in ${ms.toFixed(0)} ms`);
@@ -125,7 +144,9 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
     await stopped;
   } catch (error) {
     io.stderr(`iotgw hub: ${(error as Error).message}`);
-    return 1;
+    // A bad registry file or path is the user's to fix (exit 2); a busy port or a broker that
+    // cannot be reached is a failure to run (exit 1).
+    return isGatewayError(error) && (error.code === 'validation.invalid' || error.code === 'config.invalid') ? 2 : 1;
   }
   io.stdout('stopping hub emulator');
   await hub.close();

@@ -75,6 +75,20 @@ test('bad requests are 400 with a message naming the problem; unknown routes 404
   }
 });
 
+test('a device secret that is not base64 is refused with 400, the registry untouched, the secret not echoed', async (t) => {
+  const fx = await startHub();
+  try {
+    const bad = await call(fx.hub.urls.http, 'POST', '/api/devices', { productId: 'SB00000002', deviceName: 'new1', deviceSecret: 'not base64 !!' });
+    t.is(bad.status, 400);
+    t.is(bad.json.code, 'validation.invalid');
+    t.regex(bad.json.error, /deviceSecret is not base64/);
+    t.false(bad.json.error.includes('not base64 !!'));
+    t.is(fx.hub.registry.get('SB00000002', 'new1'), undefined);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
 test('fault knobs can be set over the API', async (t) => {
   const fx = await startHub();
   try {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRegistry, HubEmulator, parseRegistry } from '../src/index.js';
@@ -22,6 +22,8 @@ test('a missing file is an empty registry, created atomically on the first chang
   const onDisk = JSON.parse(await readFile(path, 'utf8'));
   t.deepEqual(onDisk.bindings, [{ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/s1' }]);
   t.deepEqual(await readdir(dir), ['registry.json']);
+  // It holds device secrets: owner only, whatever the umask.
+  t.is((await stat(path)).mode & 0o777, 0o600);
 });
 
 test('the registry is reloaded on start: bindings made before a restart are still there', async (t) => {
@@ -57,4 +59,46 @@ test('malformed registry files are refused with a message naming the problem', a
   const path = join(dir, 'bad.json');
   await writeFile(path, 'not json');
   await t.throwsAsync(HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath: path }), { code: 'validation.invalid' });
+});
+
+test('a file that is not a registry is refused, naming the file and the expected shape, and left as it was', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'device_info.json');
+  const vendor = JSON.stringify({ auth_mode: 'KEY', productId: 'GW00000001', deviceName: 'gw1', key_deviceinfo: { deviceSecret: 'c2VjcmV0' } });
+  await writeFile(path, vendor);
+  const error = await t.throwsAsync(DeviceRegistry.open(path), { code: 'validation.invalid' });
+  t.true(error.message.includes(path), error.message);
+  t.regex(error.message, /not a hub emulator registry \(it looks like a vendor device_info\.json/);
+  t.true(error.message.includes('{"devices":[...],"bindings":[...]}'), error.message);
+  t.false(error.message.includes('c2VjcmV0'), 'no secret in the error');
+  await t.throwsAsync(HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath: path }), { code: 'validation.invalid' });
+  t.is(await readFile(path, 'utf8'), vendor);
+});
+
+test('the registry shape is checked: an object with a devices array and a bindings array (may be left out), nothing else', (t) => {
+  t.throws(() => parseRegistry('[]'), { message: /must be a JSON object \{"devices":\[\.\.\.\],"bindings":\[\.\.\.\]\}/ });
+  t.throws(() => parseRegistry('{}'), { message: /"devices" must be an array/ });
+  t.throws(() => parseRegistry('{"devices":{}}'), { message: /"devices" must be an array/ });
+  t.throws(() => parseRegistry('{"devices":[],"bindings":{}}'), { message: /"bindings" must be an array, \[\] when nothing is bound/ });
+  t.deepEqual(parseRegistry('{"devices":[]}'), { devices: [], bindings: [] });
+  t.throws(() => parseRegistry('{"devices":[],"bindings":[],"gateways":[]}'), { message: /found field\(s\) "gateways"/ });
+  t.deepEqual(parseRegistry('{"devices":[],"bindings":[]}'), { devices: [], bindings: [] });
+});
+
+test('device entries of a registry file are checked like added devices, without echoing the secret', (t) => {
+  const entry = (d: object) => JSON.stringify({ devices: [{ productId: 'GW00000001', deviceName: 'gw1', deviceSecret: 'c2VjcmV0', ...d }], bindings: [] });
+  t.throws(() => parseRegistry(entry({ deviceSecret: 'not base64 !!' }), 'reg.json'), { message: /^reg\.json: devices\[0\]: deviceSecret is not base64/ });
+  t.throws(() => parseRegistry(entry({ productId: 'gw' })), { message: /devices\[0\]: product id "gw" is not valid/ });
+  const error = t.throws(() => parseRegistry(entry({ deviceSecret: 'hunter 2' })));
+  t.false(error.message.includes('hunter'));
+});
+
+test('a registry whose directory does not exist is refused at open, not at the first change', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'missing', 'registry.json');
+  const error = await t.throwsAsync(DeviceRegistry.open(path), { code: 'validation.invalid' });
+  t.regex(error.message, /its directory .*missing does not exist: create it/);
+  const file = join(dir, 'file');
+  await writeFile(file, '');
+  await t.throwsAsync(DeviceRegistry.open(join(file, 'registry.json')), { message: /its directory .*file is not a directory/ });
 });

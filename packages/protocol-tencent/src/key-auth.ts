@@ -45,6 +45,15 @@ function hmacHex(method: SignMethod, key: Uint8Array, text: string): string {
   return createHmac(method === 'hmacsha1' ? 'sha1' : 'sha256', key).update(text, 'utf8').digest('hex');
 }
 
+/**
+ * Whether a device secret is written as the console shows it (base64). Node's decoder skips
+ * characters it does not know, so a mistyped secret would sign with the wrong key and only fail
+ * later as a refused CONNECT: callers check it up front instead.
+ */
+export function isBase64Secret(deviceSecret: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(deviceSecret);
+}
+
 function base64Key(deviceSecret: string): Uint8Array {
   return new Uint8Array(Buffer.from(deviceSecret, 'base64'));
 }

@@ -3,6 +3,7 @@ import {
   bindSignatureText,
   buildKeyAuth,
   createBindEntry,
+  isBase64Secret,
   keyAuthPassword,
   parseKeyAuthUsername,
   signBind,
@@ -70,4 +71,9 @@ test('bind entries verify against the right secret only', (t) => {
     t.false(verifyBindSignature({ ...entry, random: entry.random + 1 }, SECRET));
   }
   t.false(JSON.stringify(createBindEntry({ subdevice: SUB, secret: SECRET })).includes(SECRET));
+});
+
+test('isBase64Secret accepts secrets as the console shows them and refuses anything else', (t) => {
+  for (const good of [SECRET, 'c2VjcmV0', 'YQ==', 'a+b/c9==']) t.true(isBase64Secret(good), good);
+  for (const bad of ['', 'not base64 !!', 'c2Vj cmV0', 'YQ===', '=YQ', 'c2VjcmV0\n', 'c2V-jcm_V0']) t.false(isBase64Secret(bad), JSON.stringify(bad));
 });

@@ -7,35 +7,49 @@ import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/test
 import { SerialPort } from 'serialport';
 import { serialByteStream } from '@iotgw/adapters-serial';
 
-const usage = `usage: iotgw-subdevice --port PATH --product-id PID --device-name NAME [--version 1.0.0]
-       [--address 1] [--baud 115200] [--sensor-interval-ms 5000] [--crc crc32c|crc16]
-       [--fail-code N --fail-message TEXT | --crash-at BYTES] [--apply-ms 2000] [--reboot-after-apply-ms 500]`;
+// One table drives both the parser and --help, so a flag can never be parsed but undocumented.
+const FLAGS = {
+  port: { type: 'string', arg: 'PATH', required: true, help: 'serial port or pty the subdevice is on (the gateway opens the other end)' },
+  'product-id': { type: 'string', arg: 'PID', required: true, help: 'product id of the subdevice: 10 upper-case letters or digits, as in the console' },
+  'device-name': { type: 'string', arg: 'NAME', required: true, help: 'device name of the subdevice, as in the console' },
+  version: { type: 'string', arg: 'V', default: '1.0.0', help: 'firmware version it reports at start' },
+  address: { type: 'string', arg: 'N', default: '1', help: 'link-protocol bus address, 1..254 (several subdevices can share one RS-485 bus)' },
+  baud: { type: 'string', arg: 'N', default: '115200', help: 'serial baud rate; must match the gateway link' },
+  'sensor-interval-ms': { type: 'string', arg: 'MS', default: '5000', help: 'send a JSON reading this often while attached (0 = never)' },
+  crc: { type: 'string', arg: 'crc32c|crc16', default: 'crc32c', help: 'frame checksum; must match the gateway link' },
+  'fail-code': { type: 'string', arg: 'N', help: 'refuse every firmware image with this result code (tests a failed update)' },
+  'fail-message': { type: 'string', arg: 'TEXT', default: 'simulated apply failure', help: 'message sent with --fail-code' },
+  'crash-at': { type: 'string', arg: 'BYTES', help: 'go silent once this many firmware bytes arrived (once; restart to resume)' },
+  'apply-ms': { type: 'string', arg: 'MS', default: '2000', help: 'how long applying an image takes' },
+  'reboot-after-apply-ms': { type: 'string', arg: 'MS', default: '500', help: 'after a successful apply, reboot into the new version this much later' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+} as const;
+
+const synopsis = `usage: iotgw-subdevice --port PATH --product-id PID --device-name NAME [options]`;
+
+function helpText(): string {
+  const rows = Object.entries(FLAGS).map(([name, f]) => {
+    const left = `--${name}${'arg' in f ? ` ${f.arg}` : ''}`;
+    const extra = 'required' in f ? ' (required)' : 'default' in f ? ` (default ${f.default.includes(' ') ? JSON.stringify(f.default) : f.default})` : '';
+    return `  ${left.padEnd(32)} ${f.help}${extra}`;
+  });
+  return `${synopsis}
+
+A simulated subdevice speaking the iotgw link protocol on a serial port or pty, to play the
+subdevice side of a gateway by hand. Stops on SIGINT/SIGTERM (saying BYE).
+
+Options:
+${rows.join('\n')}`;
+}
 
 function usageError(message: string): never {
-  console.error(`iotgw-subdevice: ${message}\n${usage}`);
+  console.error(`iotgw-subdevice: ${message}\n${synopsis}\nRun "iotgw-subdevice --help" for every flag.`);
   process.exit(2);
 }
 
 function parseFlags() {
   try {
-    return parseArgs({
-      options: {
-        port: { type: 'string' },
-        'product-id': { type: 'string' },
-        'device-name': { type: 'string' },
-        version: { type: 'string', default: '1.0.0' },
-        address: { type: 'string', default: '1' },
-        baud: { type: 'string', default: '115200' },
-        'sensor-interval-ms': { type: 'string', default: '5000' },
-        crc: { type: 'string', default: 'crc32c' },
-        'fail-code': { type: 'string' },
-        'fail-message': { type: 'string', default: 'simulated apply failure' },
-        'crash-at': { type: 'string' },
-        'apply-ms': { type: 'string', default: '2000' },
-        'reboot-after-apply-ms': { type: 'string', default: '500' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    return parseArgs({ options: FLAGS });
   } catch (error) {
     return usageError((error as Error).message);
   }
@@ -43,10 +57,18 @@ function parseFlags() {
 
 const { values } = parseFlags();
 
-if (values.help || !values.port || !values['product-id'] || !values['device-name']) {
-  console.error(usage);
-  process.exit(values.help ? 0 : 2);
+if (values.help) {
+  console.log(helpText());
+  process.exit(0);
 }
+const { port: path, 'product-id': productId, 'device-name': deviceName } = values;
+if (!path || !productId || !deviceName) {
+  const missing = Object.entries(FLAGS)
+    .filter(([name, f]) => 'required' in f && !values[name as keyof typeof values])
+    .map(([name]) => `--${name}`);
+  usageError(`missing required flag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+}
+const identity = { productId, deviceName };
 /** A whole number from a flag, or a usage error naming the flag (never NaN into the simulator). */
 function intFlag(name: keyof typeof values): number {
   const raw = values[name];
@@ -60,11 +82,11 @@ let firmware: SimulatedFirmwareBehaviour = 'success';
 if (values['fail-code'] !== undefined) firmware = { fail: intFlag('fail-code'), message: values['fail-message'] };
 else if (values['crash-at'] !== undefined) firmware = { cutAt: intFlag('crash-at') };
 
-const port = new SerialPort({ path: values.port, baudRate: intFlag('baud'), autoOpen: false });
+const port = new SerialPort({ path, baudRate: intFlag('baud'), autoOpen: false });
 port.on('error', (error) => console.error(`port error: ${error.message}`));
 port.open((error) => {
   if (error) {
-    console.error(`cannot open ${values.port}: ${error.message}`);
+    console.error(`cannot open ${path}: ${error.message}`);
     process.exit(1);
   }
   let sim: SubdeviceSimulator;
@@ -91,8 +113,7 @@ port.open((error) => {
 
 function simulatorOn(port: SerialPort): SubdeviceSimulator {
   return new SubdeviceSimulator(serialByteStream(port), {
-    productId: values['product-id']!,
-    deviceName: values['device-name']!,
+    ...identity,
     firmwareVersion: values.version,
     address: intFlag('address'),
     framing: { crc },

@@ -1,6 +1,7 @@
 import { isGatewayError } from '@iotgw/domain';
 import { EXIT, processOutput, type CliOutput, type ExitCode } from './output.js';
 import { validateCommand, validateHelp } from './validate-command.js';
+import { packageVersion } from './version.js';
 
 export interface CommandContext {
   readonly io: CliOutput;
@@ -20,7 +21,7 @@ export function registerCommand(name: string, summary: string, run: Command): vo
 
 export function usage(): string {
   const rows = [...commands.entries()].map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`).join('\n');
-  return `Usage: iotgw <command> [options]\n\nCommands:\n${rows}\n\nRun "iotgw <command> --help" for a command's options.`;
+  return `Usage: iotgw <command> [options]\n       iotgw --version\n\nCommands:\n${rows}\n\nRun "iotgw <command> --help" for a command's options.`;
 }
 
 export async function runCli(argv: readonly string[], io: CliOutput = processOutput, signal: AbortSignal = new AbortController().signal): Promise<ExitCode> {
@@ -28,6 +29,10 @@ export async function runCli(argv: readonly string[], io: CliOutput = processOut
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(packageVersion());
+    return EXIT.ok;
   }
   const command = commands.get(name);
   if (!command) {

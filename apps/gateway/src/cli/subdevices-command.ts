@@ -89,7 +89,8 @@ export async function subdevicesCommand(args: readonly string[], ctx: CommandCon
     ctx.io.out(table(['subdevice', 'result', 'hub code', 'message'], reply.results.map((r) => [r.id, r.ok ? 'ok' : 'refused', String(r.hubCode), r.message])));
     return reply.results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
   }
-  ctx.io.err(`iotgw subdevices: unknown operation ${JSON.stringify(op ?? '')}\n\n${SUBDEVICES_HELP}`);
+  const known = 'list, bind, unbind, online or offline';
+  ctx.io.err(`iotgw subdevices: ${op === undefined ? `name an operation: ${known}` : `unknown operation ${JSON.stringify(op)}: use ${known}`}\n\n${SUBDEVICES_HELP}`);
   return EXIT.usage;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { subdeviceId, type GatewayIdentity, type SubdeviceId } from '@iotgw/domain';
+import { isBase64Secret } from '@iotgw/protocol-tencent';
 import { parseWithSchema } from './schema-errors.js';
 
 /** The vendor's device_info.json, accepted as-is (extra fields are ignored). */
@@ -38,7 +39,7 @@ const deviceInfoSchema = z
           path: ['key_deviceinfo', 'deviceSecret'],
           message: 'is required for auth_mode "KEY": paste the device secret (base64) from the console',
         });
-      } else if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret)) {
+      } else if (!isBase64Secret(secret)) {
         ctx.addIssue({ code: 'custom', path: ['key_deviceinfo', 'deviceSecret'], message: 'must be base64, as the console shows it' });
       }
     } else {

@@ -13,7 +13,7 @@ import { observeBrokerData } from './broker-data-observer.js';
 import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
 import { progressDisplay } from './progress-display.js';
 import { findSocat } from './socat-pair.js';
-import { summaryTable, type StepResult } from './summary-table.js';
+import { summaryTable, summaryVerdict, type StepResult } from './summary-table.js';
 import { waitFor } from './wait-for.js';
 
 export interface DemoOptions {
@@ -72,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   /** Runs one flow; after a failure the rest are skipped (they build on each other). */
   const step = async (name: string, run: () => Promise<string>): Promise<void> => {
     if (failed) {
-      results.push({ step: name, ok: false, detail: 'skipped after an earlier failure', ms: 0 });
+      results.push({ step: name, ok: false, skipped: true, detail: 'skipped after an earlier failure', ms: 0 });
       return;
     }
     const started = Date.now();
@@ -270,11 +270,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       return 'empty, as at the emulator';
     });
   } finally {
-    const ok = results.every((r) => r.ok);
     io.out('');
     io.out(summaryTable(results));
     io.out('');
-    io.out(ok ? `all ${results.length} steps succeeded (${transport})` : `${results.filter((r) => !r.ok).length} of ${results.length} steps failed`);
+    io.out(summaryVerdict(results, transport));
     if (options.keepRunning && hub && !signal.aborted) {
       io.out(`hub emulator console: ${hub.urls.console}  (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
