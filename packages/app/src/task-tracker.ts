@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { toGatewayError, type Logger } from '@iotgw/domain';
 
 /**
@@ -11,6 +12,9 @@ export class TaskTracker {
 
   constructor(logger: Logger) {
     this.#logger = logger;
+    // Every running task's calls listen on this one signal: many readings in flight while the hub
+    // is away are many listeners, not a leak (they go when each call ends).
+    setMaxListeners(0, this.#controller.signal);
   }
 
   get signal(): AbortSignal {
