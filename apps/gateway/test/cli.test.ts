@@ -39,6 +39,17 @@ test('validate: good files exit 0 and summarise each, without printing secrets',
   t.notRegex(io.stdout.join('\n'), /c2VjcmV0/);
 });
 
+test('validate: a device_info.json without auth_mode is still checked as one (auth_mode is named)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'device_info.json');
+  await writeFile(file, JSON.stringify({ productId: 'GW00000001', deviceName: 'gw1', key_deviceinfo: { deviceSecret: 'c2VjcmV0S2V5MTIzNDU2Nw==' } }));
+  const io = capture();
+  t.is(await runCli(['validate', file], io), 2);
+  t.regex(io.stderr.join('\n'), /auth_mode: must be "KEY" or "CERT"/);
+  t.notRegex(io.stderr.join('\n'), /Unrecognized keys/);
+});
+
 test('validate: a missing file is a clear error', async (t) => {
   const io = capture();
   t.is(await runCli(['validate', '/nonexistent/device_info.json'], io), 2);

@@ -65,6 +65,27 @@ test('invalid JSON says so, with the file name', (t) => {
   t.regex(error?.message ?? '', /^my_device_info\.json: is not valid JSON/);
 });
 
+test('broken JSON is placed by line and column and never quotes the text (it may be a secret)', (t) => {
+  const text = '{\n  "auth_mode": "KEY",\n  "key_deviceinfo": { "deviceSecret": U1VQRVJTRUNSRVQxMjM= }\n}';
+  const error = t.throws(() => parseDeviceInfo(text, 'device_info.json'), { instanceOf: ConfigError });
+  t.regex(error?.message ?? '', /^device_info\.json: is not valid JSON \(Unexpected token at line 3, column 39\)$/);
+  t.notRegex(error?.message ?? '', /U1VQ|SRU|'U'/);
+  const truncated = t.throws(() => parseDeviceInfo('{\n  "auth_mode": "KEY"\n  "productId": 1', 'd.json'), { instanceOf: ConfigError });
+  t.regex(truncated?.message ?? '', /at line 3, column 3\)$/);
+});
+
+test('several problems are headed by the file, and wrong or missing types are said plainly', (t) => {
+  const error = t.throws(
+    () => parseDeviceInfo(JSON.stringify({ ...vendorKeyFile, productId: 5, deviceName: undefined, subDev: { subdev_list: 'x' } }), 'di.json'),
+    { instanceOf: ConfigError },
+  );
+  const message = error?.message ?? '';
+  t.regex(message, /^di\.json: 3 problems:\n/);
+  t.regex(message, /  productId: must be a string, not a number/);
+  t.regex(message, /  deviceName: missing: a string is required/);
+  t.regex(message, /  subDev\.subdev_list: must be an array, not a string/);
+});
+
 test('CERT mode without certificate files is refused', (t) => {
   const error = t.throws(() => parseDeviceInfo(JSON.stringify({ auth_mode: 'CERT', productId: 'GW00000001', deviceName: 'gw1' })), {
     instanceOf: ConfigError,

@@ -19,7 +19,8 @@ export async function validateCommand(files: readonly string[], io: CliOutput): 
   for (const file of files) {
     try {
       const text = await readFile(file, 'utf8');
-      if (/"auth_mode"/.test(text)) {
+      // The vendor's file has these; an iotgw config never does.
+      if (/"(auth_mode|productId|deviceName|key_deviceinfo|subDev)"\s*:/.test(text)) {
         const info = parseDeviceInfo(text, file);
         io.out(
           `${file}: ok — gateway ${info.gateway.productId}/${info.gateway.deviceName}, ${info.auth.mode} auth, ${info.subdevices.length} subdevice(s)`,
