@@ -58,6 +58,15 @@ test.serial('iotgw subdevices bind/list/online/offline/unbind and ota status dri
   t.regex(refused.out, /refused/);
   t.is((await cli('subdevices', 'reboot', s1)).code, 2);
   t.is((await cli('subdevices', 'bind')).code, 2);
+  // Binding a subdevice whose secret the config does not have is the config's problem: 400 with
+  // the fix, and the command prints it plainly (no "answered 500").
+  const noSecret = await fetch(`${control.url}/subdevices/bind`, { method: 'POST', body: JSON.stringify({ subdevices: ['SB00000001/nosuch'] }) });
+  t.is(noSecret.status, 400);
+  t.like(await noSecret.json(), { code: 'secret.missing' });
+  const secretless = await cli('subdevices', 'bind', 'SB00000001/nosuch');
+  t.not(secretless.code, 0);
+  t.regex(secretless.out, /no secret for subdevice SB00000001\/nosuch: add it to the secret store/);
+  t.notRegex(secretless.out, /answered 500/);
 });
 
 test('iotgw subdevices list without a running gateway says so (exit 1, no stack)', async (t) => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { LinkError, TimeoutError } from '@iotgw/domain';
+import { LinkError, TimeoutError, ValidationError } from '@iotgw/domain';
 import type { GatewayStatus } from '../control/gateway-status.js';
 import { EXIT, type ExitCode } from './output.js';
 import type { CommandContext } from './main.js';
@@ -33,6 +33,8 @@ async function call<T>(url: string, init: RequestInit, signal: AbortSignal): Pro
     throw new LinkError('link.unavailable', `no gateway answers at ${url}: is "iotgw start" running, with this control port?`, { cause: error });
   }
   const body = (await res.json()) as T & { error?: string };
+  // A 4xx is the request's own problem: its message says what to fix, without HTTP noise.
+  if (res.status >= 400 && res.status < 500) throw new ValidationError(body.error ?? `the gateway refused the request (${res.status})`);
   if (!res.ok) throw new LinkError('link.unavailable', `the gateway answered ${res.status}: ${body.error ?? ''}`);
   return body;
 }

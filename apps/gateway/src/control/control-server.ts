@@ -1,6 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Gateway } from '@iotgw/app';
-import { isGatewayError, parseSubdeviceKey, toGatewayError, type SubdeviceId, type SubdeviceResult } from '@iotgw/domain';
+import {
+  ConfigError,
+  HubDisconnectedError,
+  SecretMissingError,
+  TimeoutError,
+  ValidationError,
+  isGatewayError,
+  parseSubdeviceKey,
+  toGatewayError,
+  type GatewayError,
+  type SubdeviceId,
+  type SubdeviceResult,
+} from '@iotgw/domain';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { gatewayStatus } from './gateway-status.js';
 
@@ -40,7 +52,10 @@ export class ControlServer {
     const bound = typeof address === 'object' && address ? address.port : port;
     const control = new ControlServer(gateway, `http://127.0.0.1:${bound}`, server, metrics);
     server.on('request', (req, res) => {
-      control.#handle(req, res).catch((error: unknown) => send(res, 500, { error: toGatewayError(error).message }));
+      control.#handle(req, res).catch((error: unknown) => {
+        const e = toGatewayError(error);
+        send(res, httpStatusFor(e), { error: e.message, code: e.code });
+      });
     });
     return control;
   }
@@ -127,4 +142,15 @@ function parseBody(text: string): SubdeviceId[] {
     throw new Error('body must be {"subdevices": ["PRODUCTID/deviceName", ...]}');
   }
   return (body.subdevices).map((s) => parseSubdeviceKey(s));
+}
+
+/**
+ * A request the gateway cannot serve as asked (unknown subdevice secret, bad input) is the
+ * caller's to fix (4xx); a hub that is away or slow is 503/504; only the unexpected is 500.
+ */
+function httpStatusFor(error: GatewayError): number {
+  if (error instanceof ValidationError || error instanceof ConfigError || error instanceof SecretMissingError) return 400;
+  if (error instanceof HubDisconnectedError) return 503;
+  if (error instanceof TimeoutError) return 504;
+  return 500;
 }
