@@ -101,12 +101,14 @@ export class SerialSubdeviceLink implements SubdeviceLink {
   /** Opens the port (retrying until the deadline if it is not there yet). */
   async start(options: CallOptions = {}): Promise<void> {
     if (this.#running) return;
+    let lastFailure: Error | undefined;
     await withDeadline(`open serial port ${this.options.path}`, options, 10_000, async (signal) => {
       for (;;) {
         try {
           await this.#open();
           return;
         } catch (error) {
+          lastFailure = error as Error;
           if (signal.aborted) throw error;
           await new Promise((resolve) => setTimeout(resolve, this.options.reopenIntervalMs ?? 500));
           if (signal.aborted) throw new LinkError('link.unavailable', `serial port ${this.options.path} could not be opened`, { cause: error });
@@ -115,7 +117,13 @@ export class SerialSubdeviceLink implements SubdeviceLink {
     }).catch((error: unknown) => {
       this.#closePort();
       if (error instanceof TimeoutError) {
-        throw new LinkError('link.unavailable', `serial port ${this.options.path} could not be opened: ${error.message}`, { cause: error });
+        // Retried until the deadline (a USB adapter may still be enumerating); the last reason is what to act on.
+        const why = lastFailure ? `: ${lastFailure.message}` : '';
+        throw new LinkError(
+          'link.unavailable',
+          `serial port ${this.options.path} could not be opened within ${error.timeoutMs} ms${why} (is the device plugged in, and is the link's path right?)`,
+          { cause: lastFailure ?? error },
+        );
       }
       throw error;
     });

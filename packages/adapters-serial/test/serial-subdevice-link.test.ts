@@ -143,4 +143,6 @@ test('start rejects with link.unavailable when the port never appears', async (t
   const link = new SerialSubdeviceLink({ path: '/tmp/iotgw-no-such-port', reopenIntervalMs: 50 });
   const error = await t.throwsAsync(link.start({ timeoutMs: 300 }));
   t.is((error as { code?: string }).code, 'link.unavailable');
+  // Says why (the OS's reason) and what to check, not just that time ran out.
+  t.regex(error?.message ?? '', /\/tmp\/iotgw-no-such-port could not be opened within 300 ms: .*No such file or directory.*is the device plugged in/);
 });
