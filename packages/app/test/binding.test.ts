@@ -108,3 +108,22 @@ test('binding changed on the console: sessions follow, a declared attached subde
   t.truthy(h.logger.lines.find((l) => l.message === 'the hub unbound a subdevice'));
   await h.gateway.dispose();
 });
+
+test('bound from the gateway, like from the console: a declared attached subdevice goes online; unbound, it is no longer kept online', async (t) => {
+  const h = await harness({ bound: [], onlinePolicy: 'on_attach' });
+  const sessions = h.gateway.container.resolve(SubdeviceSessions);
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await h.idle();
+  t.false(h.hub.isOnline(SUB_A), 'not bound yet: refused');
+
+  await h.gateway.service.binding.bind([SUB_A, SUB_B]);
+  await until(() => sessions.stateOf(SUB_A) === 'online', 'online after the gateway bound it');
+  await h.gateway.service.binding.idle();
+  t.true(h.hub.isOnline(SUB_A));
+  t.false(h.hub.isOnline(SUB_B), 'declared but not attached: stays offline under on_attach');
+
+  await h.gateway.service.binding.unbind([SUB_A]);
+  t.false(h.gateway.service.presence.wanted().some((s) => s.deviceName === SUB_A.deviceName), 'no longer kept online');
+  await h.gateway.dispose();
+});

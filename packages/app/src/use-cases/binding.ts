@@ -25,9 +25,9 @@ import { SubdeviceSessions } from './subdevice-sessions.js';
  * - `bind` signs with each subdevice's secret from the SecretStore (a missing secret fails the
  *   whole call with SecretMissingError before anything is sent); binding an already bound
  *   subdevice succeeds;
- * - `unbind`, `listBound`;
- * - a binding changed on the console (`bindingChanged`) updates the sessions; a subdevice bound
- *   there that the online policy wants online (declared, and attached unless `at_start`) goes online.
+ * - `unbind` (the subdevice is no longer kept online), `listBound`;
+ * - a binding changed here or on the console (`bindingChanged`) updates the sessions; a subdevice
+ *   bound that the online policy wants online (declared, and attached unless `at_start`) goes online.
  */
 @injectable()
 export class Binding {
@@ -52,14 +52,15 @@ export class Binding {
         if (!bound) this.presence.forget(s);
         this.logger.info(bound ? 'the hub bound a subdevice' : 'the hub unbound a subdevice', { subdevice: subdeviceKey(s) });
       }
-      if (!bound) return;
-      const toOnline = subdevices.filter((s) => this.presence.shouldBeOnline(s) && this.sessions.stateOf(s) !== 'online');
-      if (toOnline.length > 0) {
-        this.#tasks.run('bringing newly bound subdevices online', (signal) =>
-          this.presence.bringOnline(toOnline, { signal }).then(() => {}),
-        );
-      }
+      if (bound) this.#onlineIfWanted(subdevices);
     });
+  }
+
+  /** Newly bound subdevices the online policy wants online (declared, attached unless `at_start`) go online. */
+  #onlineIfWanted(subdevices: readonly SubdeviceId[]): void {
+    const toOnline = subdevices.filter((s) => this.presence.shouldBeOnline(s) && this.sessions.stateOf(s) !== 'online');
+    if (toOnline.length === 0) return;
+    this.#tasks.run('bringing newly bound subdevices online', (signal) => this.presence.bringOnline(toOnline, { signal }).then(() => {}));
   }
 
   async stop(): Promise<void> {
@@ -81,12 +82,16 @@ export class Binding {
     }
     const results = await this.hub.bind(requests, { timeoutMs: this.settings.hubTimeoutMs, ...options });
     this.#apply(results, 'bind_succeeded', 'bind');
+    // Bound from here or from the console, the outcome is the same: a wanted subdevice goes online.
+    this.#onlineIfWanted(results.filter((r) => r.ok).map((r) => r.subdevice));
     return results;
   }
 
   async unbind(subdevices: readonly SubdeviceId[], options: CallOptions = {}): Promise<SubdeviceResult[]> {
     const results = await this.hub.unbind(subdevices, { timeoutMs: this.settings.hubTimeoutMs, ...options });
     this.#apply(results, 'unbind_succeeded', 'unbind');
+    // An unbound subdevice cannot be online: do not ask for it again after a reconnect.
+    for (const r of results) if (r.ok) this.presence.forget(r.subdevice);
     return results;
   }
 
