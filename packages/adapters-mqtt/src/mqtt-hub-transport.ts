@@ -547,8 +547,6 @@ export class MqttHubTransport implements HubTransport {
       return Promise.reject(new ValidationError(`channel ${JSON.stringify(channel)} is not valid: use e.g. "data" or "event"`));
     }
     const topic = dataTopic(subdevice, channel);
-    // Only a subscribed topic can echo back to us.
-    if (this.#subscriptions.has(topic)) this.#echoes.remember(topic, payload);
     return this.#publish(topic, payload, options.qos ?? 1, options);
   }
 
@@ -581,11 +579,12 @@ export class MqttHubTransport implements HubTransport {
         return;
       }
       const send = (): Promise<void> =>
-        new Promise<void>((resolve, reject) =>
+        new Promise<void>((resolve, reject) => {
+          this.#rememberEcho(topic, bytes);
           client.publish(topic, toBuffer(bytes), { qos: 0 }, (error) =>
             error ? reject(new HubDisconnectedError(`publishing to ${topic} failed: ${error.message}`, { cause: error })) : resolve(),
-          ),
-        );
+          );
+        });
       // A QoS 0 write completes locally; a deadline is only worth its timer when the caller asked.
       if (!options.signal && options.timeoutMs === undefined) return send();
       await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, send);
@@ -632,6 +631,7 @@ export class MqttHubTransport implements HubTransport {
 
   #send(client: MqttClient, entry: { readonly id: number; readonly topic: string; readonly payload: Uint8Array; settle?: () => void }): void {
     this.#inFlight.add(entry.id);
+    this.#rememberEcho(entry.topic, entry.payload);
     client.publish(entry.topic, toBuffer(entry.payload), { qos: 1 }, (error) => {
       this.#inFlight.delete(entry.id);
       // On error the connection is going away: the entry stays queued and is resent after reconnect.
@@ -671,6 +671,15 @@ export class MqttHubTransport implements HubTransport {
         reason: toGatewayError(error).message,
       });
     }
+  }
+
+  /**
+   * Remembered when the bytes are written, not when the caller published: data held until its
+   * subdevice was online (or queued while disconnected) is subscribed only by the time it goes out,
+   * and its echo must still not come back down as a command.
+   */
+  #rememberEcho(topic: string, payload: Uint8Array): void {
+    if (this.#subscriptions.has(topic)) this.#echoes.remember(topic, payload);
   }
 
   /** Sends the queue in order on a fresh connection (mqtt.js keeps publish order on one socket). */

@@ -142,6 +142,21 @@ test('the broker echoing our own uplink is not mistaken for downlink; the same b
   t.deepEqual(downlinks, ['{"marker":1}', '{"temp":21}']);
 });
 
+test('data held until the subdevice was online is not echoed back down when it finally goes out', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  const downlinks: string[] = [];
+  transport.on('downlink', (d) => downlinks.push(Buffer.from(d.payload).toString()));
+  for (let i = 0; i < 5; i++) await transport.publishData(SUB_A, 'data', enc(`{"held":${i}}`));
+  await transport.online([SUB_A]); // subscribes the data topic, then sends the held readings
+  await until(() => hub.data.length >= 5, 5000, 'held readings at the hub');
+  await hub.pushDownlink(SUB_A, 'data', Buffer.from('{"marker":1}'));
+  await until(() => downlinks.length >= 1);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.deepEqual(downlinks, ['{"marker":1}'], 'only the hub\'s own message comes down');
+});
+
 test('malformed hub messages surface as error events, not crashes', async (t) => {
   const { transport, hub } = await rig(t);
   await transport.connect();
