@@ -6,6 +6,7 @@ import {
   HubDisconnectedError,
   isValidFirmwareVersion,
   silentLogger,
+  SystemClock,
   TimeoutError,
   subdeviceKey,
   toGatewayError,
@@ -111,6 +112,9 @@ export class MqttHubTransport implements HubTransport {
   /** topic → QoS: everything to (re)subscribe on each connection. */
   readonly #subscriptions = new Map<string, 0 | 1>();
   readonly #echoes = new EchoFilter();
+  readonly #clock = new SystemClock();
+  /** How to remove our listeners from each client (see #stopListening). */
+  readonly #detach = new WeakMap<MqttClient, () => void>();
   /** close() waiting for acknowledgements: checked on every PUBACK and state change. */
   readonly #drained = new Set<() => void>();
   /**
@@ -197,7 +201,11 @@ export class MqttHubTransport implements HubTransport {
             lastFailure = error as Error;
             const delay = this.#backoff.next();
             this.#log.warn('connection to the hub failed; retrying', { delayMs: delay, reason: (error as Error).message });
-            await untilAborted(new Promise((resolve) => setTimeout(resolve, delay)), signal);
+            // A cancelled wait must clear its timer, or it holds a stopping process open for up to the backoff.
+            await this.#clock.sleep(delay, signal).catch((e: unknown) => {
+              // The abort's own reason (closed, deadline) is the caller's answer, not "sleep cancelled".
+              throw signal.reason instanceof Error ? signal.reason : e;
+            });
           }
         }
       });
@@ -288,14 +296,20 @@ export class MqttHubTransport implements HubTransport {
         signal.addEventListener('abort', onAbort, { once: true });
       });
       if (this.#state === 'closed') throw new HubDisconnectedError('transport closed while connecting');
-      client.on('message', (topic, payload) => this.#onMessage(topic, payload));
-      client.on('close', () => this.#onLost(client));
+      const onMessage = (topic: string, payload: Buffer): void => this.#onMessage(topic, payload);
+      const onLost = (): void => this.#onLost(client);
+      client.on('message', onMessage);
+      client.on('close', onLost);
+      this.#detach.set(client, () => {
+        client.off('message', onMessage);
+        client.off('close', onLost);
+      });
       this.#client = client;
       const all = Object.fromEntries([...this.#subscriptions].map(([topic, qos]) => [topic, { qos }]));
       await untilAborted(client.subscribeAsync(all), signal);
     } catch (error) {
       if (this.#client === client) this.#client = undefined;
-      client.removeAllListeners('close');
+      this.#stopListening(client);
       client.end(true);
       throw error;
     }
@@ -308,11 +322,19 @@ export class MqttHubTransport implements HubTransport {
     return plainPeer ? ' (TLS is on by default: if this hub or emulator speaks plain MQTT on this port, set tls to false)' : '';
   }
 
+  /**
+   * Removes only our listeners: mqtt.js listens to its own 'close' too (it clears its CONNACK
+   * timer there), and removing that left a 10 s timer holding a stopped gateway's process open.
+   */
+  #stopListening(client: MqttClient): void {
+    this.#detach.get(client)?.();
+    this.#detach.delete(client);
+  }
+
   #onLost(client: MqttClient): void {
     if (this.#client !== client) return;
     this.#client = undefined;
-    client.removeAllListeners('message');
-    client.removeAllListeners('close');
+    this.#stopListening(client);
     client.end(true);
     this.#log.warn('connection to the hub lost; reconnecting');
     this.#forgetOnline();
@@ -387,8 +409,7 @@ export class MqttHubTransport implements HubTransport {
     const client = this.#client;
     this.#client = undefined;
     if (client) {
-      client.removeAllListeners('close');
-      client.removeAllListeners('message');
+      this.#stopListening(client);
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
     }
     // Unacknowledged QoS 1 messages are kept for the next start.

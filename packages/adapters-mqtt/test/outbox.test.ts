@@ -1,4 +1,6 @@
 import test from 'ava';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { GatewayError } from '@iotgw/domain';
 import { MemoryStateStore } from '@iotgw/testkit';
 import { OutboxOverflowError } from '../src/index.js';
@@ -86,4 +88,20 @@ test('close while connected waits for the hub to acknowledge messages in flight:
     hub.data.map((d) => d.payload.toString()),
     Array.from({ length: count }, (_, i) => `r${i}`),
   );
+});
+
+test('close while connect attempts back off leaves no timer behind: the process exits at once', async (t) => {
+  const fixture = fileURLToPath(new URL('./fixtures/connect-then-close.js', import.meta.url));
+  const child = spawn(process.execPath, [fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let closedAt = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('closed')) closedAt = Date.now();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.is(code, 0);
+  t.true(closedAt > 0, 'the fixture closed the transport');
+  const lingered = Date.now() - closedAt;
+  t.log(`exited ${lingered} ms after close`);
+  // Before the fix a cancelled backoff wait (5 s) or mqtt.js's CONNACK timer (10 s) kept it alive.
+  t.true(lingered < 2_000, `the process lived ${lingered} ms after close`);
 });
