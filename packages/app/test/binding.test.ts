@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { SecretMissingError, subdeviceKey } from '@iotgw/domain';
 import { HUB_RESULT } from '@iotgw/testkit';
 import { SubdeviceSessions } from '../src/index.js';
@@ -87,13 +87,19 @@ test('a bind can be cancelled', async (t) => {
   await h.gateway.dispose();
 });
 
-test('binding changed on the console: sessions follow, a declared attached subdevice goes online', async (t) => {
+/** A running gateway (policy on_attach) with SUB_A attached, declared, and not bound at the hub. */
+async function attachedButUnbound(t: ExecutionContext): Promise<{ h: Awaited<ReturnType<typeof harness>>; sessions: SubdeviceSessions }> {
   const h = await harness({ bound: [], onlinePolicy: 'on_attach' });
   const sessions = h.gateway.container.resolve(SubdeviceSessions);
   await h.gateway.start();
   h.link.attach(SUB_A, '1.0.0');
   await h.idle();
   t.false(h.hub.isOnline(SUB_A), 'not bound yet: refused');
+  return { h, sessions };
+}
+
+test('binding changed on the console: sessions follow, a declared attached subdevice goes online', async (t) => {
+  const { h, sessions } = await attachedButUnbound(t);
 
   h.hub.changeBinding([SUB_A], true);
   await until(() => sessions.stateOf(SUB_A) === 'online', 'online after the console bound it');
@@ -110,12 +116,7 @@ test('binding changed on the console: sessions follow, a declared attached subde
 });
 
 test('bound from the gateway, like from the console: a declared attached subdevice goes online; unbound, it is no longer kept online', async (t) => {
-  const h = await harness({ bound: [], onlinePolicy: 'on_attach' });
-  const sessions = h.gateway.container.resolve(SubdeviceSessions);
-  await h.gateway.start();
-  h.link.attach(SUB_A, '1.0.0');
-  await h.idle();
-  t.false(h.hub.isOnline(SUB_A), 'not bound yet: refused');
+  const { h, sessions } = await attachedButUnbound(t);
 
   await h.gateway.service.binding.bind([SUB_A, SUB_B]);
   await until(() => sessions.stateOf(SUB_A) === 'online', 'online after the gateway bound it');
