@@ -9,8 +9,12 @@
  * that the oldest are forgotten (a hub that does not echo costs this memory and nothing else).
  */
 export class EchoFilter {
-  /** Key → send times, oldest first. Map order is insertion order, so the first key is the oldest. */
-  readonly #sent = new Map<string, number[]>();
+  /**
+   * Key → send times, oldest first from `head` (a queue without `shift`, which copies: the same
+   * reading sent thousands of times would make every match cost the whole array).
+   * Map order is insertion order, so the first key is the oldest.
+   */
+  readonly #sent = new Map<string, { times: number[]; head: number }>();
 
   constructor(
     private readonly windowMs = 30_000,
@@ -20,10 +24,10 @@ export class EchoFilter {
 
   remember(topic: string, payload: Uint8Array): void {
     const key = keyOf(topic, payload);
-    const times = this.#sent.get(key);
-    if (times) times.push(this.now());
+    const sent = this.#sent.get(key);
+    if (sent) sent.times.push(this.now());
     else {
-      this.#sent.set(key, [this.now()]);
+      this.#sent.set(key, { times: [this.now()], head: 0 });
       if (this.#sent.size > this.capacity) {
         const oldest = this.#sent.keys().next();
         if (!oldest.done) this.#sent.delete(oldest.value);
@@ -35,13 +39,19 @@ export class EchoFilter {
   isEcho(topic: string, payload: Uint8Array): boolean {
     if (this.#sent.size === 0) return false;
     const key = keyOf(topic, payload);
-    const times = this.#sent.get(key);
-    if (!times) return false;
+    const sent = this.#sent.get(key);
+    if (!sent) return false;
+    const { times } = sent;
     const oldest = this.now() - this.windowMs;
-    while (times.length > 0 && (times[0] ?? 0) < oldest) times.shift();
-    const matched = times.length > 0;
-    if (matched) times.shift();
-    if (times.length === 0) this.#sent.delete(key);
+    while (sent.head < times.length && (times[sent.head] ?? 0) < oldest) sent.head++;
+    const matched = sent.head < times.length;
+    if (matched) sent.head++;
+    if (sent.head === times.length) this.#sent.delete(key);
+    else if (sent.head > 1024 && sent.head * 2 > times.length) {
+      // Drop the consumed half now and then, so memory follows what is still pending.
+      sent.times = times.slice(sent.head);
+      sent.head = 0;
+    }
     return matched;
   }
 

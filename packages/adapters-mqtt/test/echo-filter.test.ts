@@ -30,3 +30,14 @@ test('memory is bounded: past capacity the oldest messages are forgotten', (t) =
   t.false(filter.isEcho('P/d/data', bytes('1')));
   t.true(filter.isEcho('P/d/data', bytes('4')));
 });
+
+test('the same reading sent thousands of times is absorbed exactly as often (across the queue compaction)', (t) => {
+  const filter = new EchoFilter();
+  for (let i = 0; i < 3000; i++) filter.remember('P/d/data', bytes('same'));
+  let absorbed = 0;
+  for (let i = 0; i < 2000; i++) if (filter.isEcho('P/d/data', bytes('same'))) absorbed++;
+  for (let i = 0; i < 500; i++) filter.remember('P/d/data', bytes('same'));
+  for (let i = 0; i < 1600; i++) if (filter.isEcho('P/d/data', bytes('same'))) absorbed++;
+  t.is(absorbed, 3500);
+  t.is(filter.size, 0);
+});
