@@ -506,11 +506,7 @@ export class MqttHubTransport implements HubTransport {
   /** An online subdevice's downlink and OTA topics are subscribed; offline/unbound ones dropped. */
   async #followSubscriptions(type: ResultOperation, devices: SubdeviceId[]): Promise<void> {
     if (devices.length === 0 || type === 'bind') return;
-    const topics = new Map<string, 0 | 1>();
-    for (const d of devices) {
-      for (const channel of this.#channels) topics.set(dataTopic(d, channel), 0);
-      topics.set(otaUpdateTopic(d), 1);
-    }
+    const topics = this.#topicsOf(devices);
     const client = this.#client;
     if (type === 'online') {
       for (const d of devices) this.#onlineNow.add(subdeviceKey(d));
@@ -524,21 +520,27 @@ export class MqttHubTransport implements HubTransport {
     }
   }
 
+  /** The topics an online subdevice is followed on (data channels QoS 0, firmware updates QoS 1). */
+  #topicsOf(devices: readonly SubdeviceId[]): Map<string, 0 | 1> {
+    const topics = new Map<string, 0 | 1>();
+    for (const d of devices) {
+      for (const channel of this.#channels) topics.set(dataTopic(d, channel), 0);
+      topics.set(otaUpdateTopic(d), 1);
+    }
+    return topics;
+  }
+
   /** `devices` may no longer use their data topics (offline, unbound, or the hub unbound them). */
   #notOnline(devices: readonly SubdeviceId[]): void {
-    for (const d of devices) {
-      this.#onlineNow.delete(subdeviceKey(d));
-      for (const channel of this.#channels) this.#subscriptions.delete(dataTopic(d, channel));
-      this.#subscriptions.delete(otaUpdateTopic(d));
-    }
+    for (const d of devices) this.#onlineNow.delete(subdeviceKey(d));
+    for (const topic of this.#topicsOf(devices).keys()) this.#subscriptions.delete(topic);
   }
 
   /** The console unbound `devices`: they cannot be online; stop following their topics. */
   #unfollowUnbound(devices: readonly SubdeviceId[]): void {
-    const topics = devices.flatMap((d) => [...this.#channels.map((c) => dataTopic(d, c)), otaUpdateTopic(d)]);
     this.#notOnline(devices);
     // Best effort: the hub already stopped routing them; an error here changes nothing.
-    this.#client?.unsubscribe(topics, () => undefined);
+    this.#client?.unsubscribe([...this.#topicsOf(devices).keys()], () => undefined);
   }
 
   /** The hub forgot every online subdevice: a new connection starts with the gateway's own topics. */
@@ -550,10 +552,15 @@ export class MqttHubTransport implements HubTransport {
     }
   }
 
-  /** True when `topic` is a subdevice data topic that cannot be used until the subdevice is online. */
-  #waitsForOnline(topic: string): boolean {
+  /** The subdevice whose data topic this is, or undefined for any other topic. */
+  #dataSubdevice(topic: string): string | undefined {
     const parsed = parseTopic(topic);
-    return parsed?.kind === 'data' && !this.#onlineNow.has(subdeviceKey(parsed.device));
+    return parsed?.kind === 'data' ? subdeviceKey(parsed.device) : undefined;
+  }
+
+  /** True for data of a subdevice (`dataOf`, its key) that is not online: it cannot be sent yet. */
+  #waitsForOnline(dataOf: string | undefined): boolean {
+    return dataOf !== undefined && !this.#onlineNow.has(dataOf);
   }
 
   async #sendRequest(client: MqttClient, request: GatewayRequest): Promise<void> {
@@ -568,7 +575,7 @@ export class MqttHubTransport implements HubTransport {
       return Promise.reject(new ValidationError(`channel ${JSON.stringify(channel)} is not valid: use e.g. "data" or "event"`));
     }
     const topic = dataTopic(subdevice, channel);
-    return this.#publish(topic, payload, options.qos ?? 1, options);
+    return this.#publish(topic, payload, options.qos ?? 1, options, subdeviceKey(subdevice));
   }
 
   reportVersion(subdevice: SubdeviceId, version: string, options: CallOptions = {}): Promise<void> {
@@ -589,12 +596,13 @@ export class MqttHubTransport implements HubTransport {
     return this.#publish(otaReportTopic(subdevice), payload, report.state === 'downloading' ? 0 : 1, options);
   }
 
-  async #publish(topic: string, payload: Uint8Array | string, qos: 0 | 1, options: CallOptions): Promise<void> {
+  /** `dataOf`: the subdevice key when `topic` is its data topic (known here, so the hot path parses nothing). */
+  async #publish(topic: string, payload: Uint8Array | string, qos: 0 | 1, options: CallOptions, dataOf?: string): Promise<void> {
     this.#assertOpen();
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
     if (qos === 0) {
       const client = this.#requireConnected();
-      if (this.#waitsForOnline(topic)) {
+      if (this.#waitsForOnline(dataOf)) {
         // Lossy by design, and sending it would get the gateway disconnected.
         this.#log.debug('QoS 0 data not sent: the subdevice is not online', { topic });
         return;
@@ -614,7 +622,7 @@ export class MqttHubTransport implements HubTransport {
     const work = async (): Promise<void> => {
       await this.#outboxLoaded();
       this.#assertOpen();
-      await this.#publishQos1(topic, bytes);
+      await this.#publishQos1(topic, bytes, dataOf);
     };
     // Without a caller deadline no timer per message: the wait ends at PUBACK or, when the
     // connection dies (keepalive notices within 1.5x), once the message is queued for resend.
@@ -622,17 +630,17 @@ export class MqttHubTransport implements HubTransport {
     await withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, work);
   }
 
-  #publishQos1(topic: string, bytes: Uint8Array): Promise<void> {
+  #publishQos1(topic: string, bytes: Uint8Array, dataOf: string | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const client = this.#client;
       const connected = client?.connected === true && this.#state === 'connected';
       // Queued messages for this topic were flushed when the connection (or the subdevice's online)
       // came, so a direct send cannot overtake them.
-      if (client && connected && !this.#waitsForOnline(topic)) {
+      if (client && connected && !this.#waitsForOnline(dataOf)) {
         this.#send(client, this.#outbox.add(topic, bytes, resolve));
         return;
       }
-      if (connected) this.#noteHolding(topic);
+      if (connected && dataOf !== undefined) this.#noteHolding(dataOf);
       if (this.#outbox.size >= this.#capacity) {
         this.#dropped++;
         const error = new OutboxOverflowError(this.#overflow, this.#capacity, this.#dropped);
@@ -707,19 +715,19 @@ export class MqttHubTransport implements HubTransport {
   #flushOutbox(): void {
     const client = this.#client;
     if (!client?.connected) return;
-    const entries = this.#outbox.entries().filter((e) => !this.#inFlight.has(e.id) && !this.#waitsForOnline(e.topic));
-    if (entries.length > 0) this.#log.info('sending queued messages', { count: entries.length });
-    for (const entry of entries) {
-      const parsed = parseTopic(entry.topic);
-      if (parsed?.kind === 'data') this.#holding.delete(subdeviceKey(parsed.device));
+    const ready = this.#outbox.entries().flatMap((entry) => {
+      if (this.#inFlight.has(entry.id)) return [];
+      const subdevice = this.#dataSubdevice(entry.topic);
+      return subdevice === undefined || this.#onlineNow.has(subdevice) ? [{ entry, subdevice }] : [];
+    });
+    if (ready.length > 0) this.#log.info('sending queued messages', { count: ready.length });
+    for (const { entry, subdevice } of ready) {
+      if (subdevice !== undefined) this.#holding.delete(subdevice);
       this.#send(client, entry);
     }
   }
 
-  #noteHolding(topic: string): void {
-    const parsed = parseTopic(topic);
-    if (!parsed) return;
-    const key = subdeviceKey(parsed.device);
+  #noteHolding(key: string): void {
     if (this.#holding.has(key)) return;
     this.#holding.add(key);
     this.#log.warn('data held until the subdevice is online at the hub (sending it now would get the gateway disconnected)', { subdevice: key });
