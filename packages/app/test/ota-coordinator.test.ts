@@ -169,6 +169,43 @@ test('a link cut during delivery resumes from the acknowledged offset when the s
   await h.gateway.dispose();
 });
 
+for (const [how, goodbye] of [
+  ['re-HELLO (killed and back before the keepalive lapsed)', false],
+  ['BYE(reboot) then HELLO', true],
+] as const) {
+  test(`a subdevice rebooting mid-transfer by ${how} gets a new offer at once and resumes at the held offset`, async (t) => {
+    // The detach and the attach reach the gateway in the same tick, before the failed transfer
+    // settles: a wait for "a fresh attach" that subscribes only after it would miss it and stall
+    // until attachTimeoutMs (set far beyond this test's own deadline).
+    const h = await harness({ ota: { attachTimeoutMs: 600_000 } });
+    await h.gateway.start();
+    h.link.attach(SUB_A, '1.0.0');
+    h.link.setFirmwareBehaviour(SUB_A, { rebootAt: 200, goodbye });
+    const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+    h.hub.pushFirmwareUpdate(SUB_A, job);
+    await until(() => progressStates(h.hub, SUB_A).includes('done'), 'done after the reboot', 10_000);
+    t.deepEqual(h.link.subdevice(SUB_A)?.deliveredFrom, [0, 200], 'resumed at the held offset');
+    t.is(new TextDecoder().decode(h.link.subdevice(SUB_A)?.lastImage), IMAGE);
+    t.true(h.logger.lines.some((l) => l.message.includes('resuming once the subdevice reattaches')));
+    await h.gateway.dispose();
+  });
+}
+
+test('the directory: a wait for an attach after epoch N resolves for an attach that happened before the wait began', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  const { directory } = h.gateway.service;
+  h.link.attach(SUB_A, '1.0.0');
+  const first = directory.find(SUB_A);
+  if (!first) return t.fail('not attached');
+  h.link.detach(SUB_A);
+  h.link.attach(SUB_A, '1.0.0');
+  const again = await directory.waitForAttach(SUB_A, () => true, { timeoutMs: 1000, after: first.epoch });
+  t.true(again.epoch > first.epoch);
+  await t.throwsAsync(directory.waitForAttach(SUB_A, () => true, { timeoutMs: 50, after: again.epoch }), { message: /timed out/ });
+  await h.gateway.dispose();
+});
+
 test('a subdevice that is not attached gets fail -5 after attachTimeoutMs', async (t) => {
   const h = await harness({ ota: { attachTimeoutMs: 50 } });
   await h.gateway.start();

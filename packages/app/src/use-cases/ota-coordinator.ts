@@ -321,14 +321,15 @@ export class OtaCoordinator {
       run.fail(downloadFailCode(error), toGatewayError(error, 'reopening the downloaded image').message);
       return;
     }
-    let lostLink = false;
+    // After a lost link, only an attach newer than the one the failed attempt used counts.
+    let lostEpoch: number | undefined;
     for (let attempt = 1; ; attempt++) {
       let entry;
       try {
         entry = await this.directory.waitForAttach(subdevice, () => true, {
           signal,
           timeoutMs: ota.attachTimeoutMs,
-          fresh: lostLink,
+          ...(lostEpoch === undefined ? {} : { after: lostEpoch }),
         });
       } catch (error) {
         if (signal.aborted) return;
@@ -368,7 +369,7 @@ export class OtaCoordinator {
         // A cut link, or a link that already forgot the subdevice it just lost: wait for it to come back.
         const lost = error instanceof LinkError && (error.code === 'link.disconnected' || error.code === 'link.unknown_subdevice');
         if (lost && attempt < DELIVERY_ATTEMPTS) {
-          lostLink = true;
+          lostEpoch = entry.epoch;
           run.logger.warn('the link was cut during delivery; resuming once the subdevice reattaches');
           continue;
         }
