@@ -50,3 +50,35 @@ for (const [how, goodbye] of [
     t.true((offers[1] ?? 0) >= rebootAt, `the second offer resumed from ${offers[1]}, the subdevice held ${rebootAt}`);
   });
 }
+
+test.serial('through the hub emulator: pushes 3.0.0, 4.0.0, 2.0.0 arriving together flash 2.0.0; the other two hub jobs end fail -5 "superseded"', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  await rig.startGateway();
+  await sensor1Online(rig);
+  const pushed: Array<() => OtaJobRecord> = [];
+  const images = [];
+  for (const version of ['3.0.0', '4.0.0', '2.0.0']) {
+    const file = join(rig.dir, `fw-${version}.bin`);
+    await writeFile(file, randomBytes(64 * 1024));
+    images.push(await rig.hub.registerFirmware({ path: file, version }));
+  }
+  // Sent back to back, before the gateway could start any of them.
+  for (const image of images) {
+    const job = await rig.hub.core.pushFirmware({ subdevice: s1, firmwareId: image.id });
+    pushed.push(() => rig.hub.core.jobs.find((j) => j.id === job.id) ?? job);
+  }
+  const ended = (j: OtaJobRecord): boolean => j.state === 'done' || j.state === 'fail';
+  await waitFor('every hub job to end', () => pushed.every((p) => ended(p())), { timeoutMs: 60_000, intervalMs: 100 }).catch((error: unknown) => {
+    t.log(JSON.stringify(pushed.map((p) => [p().version, p().state, p().percent])));
+    throw error;
+  });
+  const [v3, v4, v2] = pushed.map((p) => p());
+  t.is(v2?.state, 'done', JSON.stringify(v2?.reports.slice(-3)));
+  t.is(rig.bench.subdevices[0]?.version(), '2.0.0', 'the last push was flashed');
+  for (const j of [v3, v4]) {
+    t.is(j?.state, 'fail', `${j?.version}: ${j?.state}`);
+    t.is(j?.failCode, -5);
+    t.regex(j?.failMessage ?? '', /superseded/);
+  }
+  t.true((rig.bench.subdevices[0]?.offersFrom().length ?? 0) <= 1, `offers: ${rig.bench.subdevices[0]?.offersFrom().join(', ')}`);
+});

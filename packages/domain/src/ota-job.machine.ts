@@ -134,6 +134,22 @@ export function otaReportFor(state: OtaJobState): OtaReport | undefined {
   }
 }
 
+/**
+ * What the hub hears about a job a newer push replaced: its own verdict when it had one that the
+ * hub has not heard yet, otherwise `fail` -5 saying which version superseded it (the hub's codes
+ * have none for "cancelled"; -5 is its generic failure and the message says why). Undefined when
+ * the hub already knows how the job ended.
+ */
+export function otaSupersededReport(state: OtaJobState, byVersion: string): OtaReport | undefined {
+  if (isOtaFinished(state)) return state.finalReported ? undefined : otaReportFor(state);
+  return {
+    state: 'fail',
+    version: state.job.version,
+    code: OTA_FAIL.upgradeFailed,
+    message: `superseded: a newer update (to ${byVersion}) was pushed for this subdevice; this one was cancelled in phase ${state.phase}`,
+  };
+}
+
 /** A new push for the same subdevice: replace the job unless it is the same image still running. */
 export function shouldReplaceOtaJob(current: OtaJobState | undefined, incoming: FirmwareJob): boolean {
   if (!current) return true;

@@ -6,6 +6,7 @@ import {
   OTA_TRANSITIONS,
   otaNextStep,
   otaReportFor,
+  otaSupersededReport,
   parseOtaJob,
   serializeOtaJob,
   shouldReplaceOtaJob,
@@ -156,6 +157,17 @@ test('ota: shouldReplaceOtaJob keeps a running job for the same image and replac
   t.true(shouldReplaceOtaJob(at('downloading'), { ...JOB, md5: 'ffffffffffffffffffffffffffffffff' }));
   t.true(shouldReplaceOtaJob(at('done'), JOB));
   t.true(shouldReplaceOtaJob(at('failed'), JOB));
+});
+
+test('ota: a superseded job reports fail -5 naming the newer version, or its own unreported verdict', (t) => {
+  for (const phase of ['update_received', 'downloading', 'downloaded', 'delivering', 'burning'] as const) {
+    const report = otaSupersededReport(at(phase), '2.0.0');
+    t.like(report, { state: 'fail', version: '1.3.0', code: -5 }, phase);
+    t.regex(report?.state === 'fail' ? report.message : '', /superseded.*2\.0\.0.*phase/, phase);
+  }
+  t.deepEqual(otaSupersededReport(at('done'), '2.0.0'), { state: 'done', version: '1.3.0' });
+  t.like(otaSupersededReport(at('failed', { failure: { code: -2, message: 'HTTP 404' } }), '2.0.0'), { state: 'fail', code: -2 });
+  t.is(otaSupersededReport(at('done', { finalReported: true }), '2.0.0'), undefined, 'the hub already knows');
 });
 
 test('ota: serialize then parse gives the same state back, for every phase', (t) => {

@@ -1,0 +1,122 @@
+import {
+  LinkError,
+  OTA_FAIL,
+  otaReportFor,
+  toGatewayError,
+  type FirmwareStore,
+  type SubdeviceLink,
+} from '@iotgw/domain';
+import type { OtaSettings } from '../../gateway-settings.js';
+import { Semaphore } from '../../semaphore.js';
+import type { SubdeviceDirectory } from '../subdevice-directory.js';
+import { downloadFailCode } from './ota-download-leg.js';
+import type { OtaRun } from './ota-run.js';
+
+const DELIVERY_ATTEMPTS = 3;
+
+/**
+ * The second leg of a job: the verified image over the subdevice's link, at most
+ * `concurrencyPerLink` deliveries per link at a time. A cut link or a quick reboot of the
+ * subdevice is resumed as soon as it attaches again (the link resumes from the offset the
+ * subdevice holds), up to 3 attempts. The hub hears `burning` once the subdevice applies.
+ */
+export class OtaDeliveryLeg {
+  readonly #semaphores = new Map<SubdeviceLink, Semaphore>();
+
+  constructor(
+    private readonly firmware: FirmwareStore,
+    private readonly directory: SubdeviceDirectory,
+    private readonly settings: OtaSettings,
+  ) {}
+
+  async run(run: OtaRun, signal: AbortSignal): Promise<void> {
+    const { subdevice, job } = run.state;
+    const ota = this.settings;
+    try {
+      // After a restart the verified image is still in the store: obtaining it does not download again.
+      run.image ??= await this.firmware.obtain(job, { signal, timeoutMs: ota.downloadTimeoutMs });
+    } catch (error) {
+      if (signal.aborted) return;
+      run.fail(downloadFailCode(error), toGatewayError(error, 'reopening the downloaded image').message);
+      return;
+    }
+    // After a lost link, only an attach newer than the one the failed attempt used counts.
+    let lostEpoch: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      let entry;
+      try {
+        entry = await this.directory.waitForAttach(subdevice, () => true, {
+          signal,
+          timeoutMs: ota.attachTimeoutMs,
+          ...(lostEpoch === undefined ? {} : { after: lostEpoch }),
+        });
+      } catch (error) {
+        if (signal.aborted) return;
+        run.fail(OTA_FAIL.upgradeFailed, `the subdevice was not attached to any link: ${toGatewayError(error).message}`);
+        return;
+      }
+      let releaseSlot: (() => void) | undefined;
+      try {
+        releaseSlot = await this.#semaphoreOf(entry.link).acquire(signal);
+        run.logger.info(`delivering firmware over link ${entry.link.name} (attempt ${attempt})`);
+        const image = run.image;
+        const result = await entry.link.deliverFirmware(subdevice, image, {
+          signal,
+          timeoutMs: ota.deliveryTimeoutMs,
+          onProgress: (p) => {
+            if (p.phase === 'transferring') {
+              run.legs.delivery = Math.max(run.legs.delivery ?? 0, p.percent);
+              if (run.state.phase !== 'delivering' || p.percent > run.state.percent) {
+                run.transition({ type: 'delivery_progress', percent: p.percent });
+              }
+            } else {
+              burning(run);
+            }
+          },
+        });
+        if (!result.ok) {
+          run.fail(OTA_FAIL.upgradeFailed, `the subdevice could not apply the image (code ${result.code}): ${result.message}`);
+        } else if (result.version !== job.version) {
+          run.fail(OTA_FAIL.upgradeFailed, `the subdevice runs ${result.version} after the update, expected ${job.version}`);
+        } else {
+          burning(run);
+          run.transition({ type: 'succeeded' });
+          run.logger.info('update applied');
+        }
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        // A cut link, a quick reboot, or a link that already forgot the subdevice it just lost:
+        // wait for it to come back (at once if it already has).
+        const lost = error instanceof LinkError && (error.code === 'link.disconnected' || error.code === 'link.unknown_subdevice');
+        if (lost && attempt < DELIVERY_ATTEMPTS) {
+          lostEpoch = entry.epoch;
+          run.logger.warn('the link was cut during delivery; resuming once the subdevice reattaches');
+          continue;
+        }
+        run.fail(OTA_FAIL.upgradeFailed, `delivery over the link failed: ${toGatewayError(error).message}`);
+        return;
+      } finally {
+        releaseSlot?.();
+      }
+    }
+  }
+
+  #semaphoreOf(link: SubdeviceLink): Semaphore {
+    let s = this.#semaphores.get(link);
+    if (!s) {
+      s = new Semaphore(this.settings.concurrencyPerLink);
+      this.#semaphores.set(link, s);
+    }
+    return s;
+  }
+}
+
+/** The subdevice is applying the image: the hub hears `burning` once. */
+function burning(run: OtaRun): void {
+  if (run.state.phase === 'burning') return;
+  if (run.transition({ type: 'applying' })) {
+    const report = otaReportFor(run.state);
+    if (report) run.report(report);
+  }
+}
