@@ -4,7 +4,7 @@ import { LinkError, OTA_FAIL, type FirmwareDeliveryResult } from '@iotgw/domain'
 import { FakeFirmwareStore } from '@iotgw/testkit';
 import { otaStateKey } from '../src/index.js';
 import { harness, progressStates, SUB_A, SUB_B, until } from './support/harness.js';
-import { IMAGE, PhaseRecordingStore, URL_V2 } from './support/ota.js';
+import { IMAGE, PhaseRecordingStore, seedJob, URL_V2 } from './support/ota.js';
 
 test('the version a subdevice runs is reported when it goes online', async (t) => {
   const h = await harness();
@@ -380,4 +380,18 @@ test('the OTA bound is per link: subdevices on two links are updated at the same
   t.is(most, 2);
   t.is(h.firmware.downloads.get(URL_V2), 1);
   await h.gateway.dispose();
+});
+
+test('stop cancels at once a job waiting for its subdevice to attach and one waiting for its verdict; both are kept for the next start', async (t) => {
+  const store = new PhaseRecordingStore();
+  // Waits far longer than the test's own timeout: a stop that waited for them would fail the test.
+  const h = await harness({ store, ota: { attachTimeoutMs: 600_000, verdictTimeoutMs: 600_000 } });
+  await seedJob(store, SUB_B, h.firmware.addImage(URL_V2, IMAGE, '2.0.0'), { phase: 'burning', percent: 100 });
+  await h.gateway.start();
+  h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage(URL_V2, IMAGE, '2.0.0')); // SUB_A never attaches
+  await until(() => (store.job(SUB_A) as { phase?: string } | undefined)?.phase === 'downloaded', 'A waits for an attach');
+  await h.gateway.dispose();
+  t.is((store.job(SUB_A) as { phase?: string }).phase, 'downloaded');
+  t.is((store.job(SUB_B) as { phase?: string }).phase, 'burning');
+  t.false([SUB_A, SUB_B].some((s) => progressStates(h.hub, s).some((r) => r.startsWith('fail'))), 'a stop is not a verdict');
 });

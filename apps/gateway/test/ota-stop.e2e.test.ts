@@ -1,0 +1,152 @@
+import 'reflect-metadata';
+import test, { type ExecutionContext } from 'ava';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { subdeviceId } from '@iotgw/domain';
+import { HubEmulator, type OtaJobRecord } from '@iotgw/hub-emulator';
+import { serialBench, type DemoBench } from '../src/demo/demo-subdevices.js';
+import { findSocat } from '../src/demo/socat-pair.js';
+import { waitFor } from '../src/demo/wait-for.js';
+import { startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.js';
+
+const GW_SECRET = Buffer.from('stop-gateway-secret').toString('base64');
+const S1_SECRET = Buffer.from('stop-sensor1-secret').toString('base64');
+const SENSOR1 = subdeviceId('SB00000001', 'sensor1');
+/** What a stop may take at most, on a loaded 2-core machine (the stall this guards against was minutes). */
+const STOP_BOUND_MS = 15_000;
+
+interface StopRig {
+  readonly dir: string;
+  readonly hub: HubEmulator;
+  readonly bench: DemoBench;
+  start(): Promise<GatewayProcess>;
+}
+
+async function stopRig(t: ExecutionContext): Promise<StopRig | undefined> {
+  const socat = findSocat();
+  if (!socat) {
+    if (process.env.CI === 'true') t.fail('socat is required under CI');
+    return undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-stop-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const registryPath = join(dir, 'registry.json');
+  await writeFile(
+    registryPath,
+    JSON.stringify({
+      devices: [
+        { productId: 'GW00000001', deviceName: 'gw1', deviceSecret: GW_SECRET, gateway: true },
+        { productId: 'SB00000001', deviceName: 'sensor1', deviceSecret: S1_SECRET },
+      ],
+      bindings: [{ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/sensor1' }],
+    }),
+  );
+  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath });
+  t.teardown(() => hub.close());
+  const bench = await serialBench(socat, dir, [SENSOR1], '1.0.0');
+  t.teardown(() => bench.close());
+  const mqtt = new URL(hub.urls.mqtt);
+  const deviceInfo = {
+    auth_mode: 'KEY',
+    productId: 'GW00000001',
+    deviceName: 'gw1',
+    key_deviceinfo: { deviceSecret: GW_SECRET },
+    subDev: { subdev_list: [{ sub_productId: 'SB00000001', sub_devName: 'sensor1' }] },
+  };
+  const config = {
+    hub: { host: mqtt.hostname, port: Number(mqtt.port), tls: false },
+    links: bench.links,
+    dataDir: join(dir, 'data'),
+    logLevel: 'info',
+  };
+  return { dir, hub, bench, start: () => startGatewayProcess(t, dir, deviceInfo, config) };
+}
+
+async function pushImage(rig: StopRig, bytes: number): Promise<() => OtaJobRecord> {
+  const file = join(rig.dir, `fw-${bytes}.bin`);
+  await writeFile(file, randomBytes(bytes));
+  const image = await rig.hub.registerFirmware({ path: file, version: '1.1.0' });
+  const pushed = await rig.hub.core.pushFirmware({ subdevice: 'SB00000001/sensor1', firmwareId: image.id });
+  return () => rig.hub.core.jobs.find((j) => j.id === pushed.id) ?? pushed;
+}
+
+/** SIGTERM, and how long the process took to exit (fails past STOP_BOUND_MS). */
+async function terminate(t: ExecutionContext, gateway: GatewayProcess): Promise<number> {
+  const started = Date.now();
+  gateway.child.kill('SIGTERM');
+  const code = await Promise.race([gateway.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), STOP_BOUND_MS))]);
+  const took = Date.now() - started;
+  t.not(code, 'hung', `still running ${STOP_BOUND_MS} ms after SIGTERM:\n${gateway.output().slice(-2000)}`);
+  t.is(code, 0, gateway.output().slice(-2000));
+  return took;
+}
+
+/** Polls the gateway's control endpoint until sensor1's job is in `phase`. */
+async function waitForPhase(gateway: GatewayProcess, phase: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = (await (await fetch(`${gateway.control}/subdevices`)).json()) as { subdevices: Array<{ ota?: { phase: string } }> };
+    if (status.subdevices[0]?.ota?.phase === phase) return;
+    if (Date.now() > deadline) throw new Error(`sensor1's job never reached ${phase}: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function online(rig: StopRig): Promise<void> {
+  await waitFor('sensor1 online at the hub', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
+}
+
+test.serial('iotgw start: SIGTERM while an OTA job waits for its subdevice to attach exits at once; the next start resumes and finishes the job', async (t) => {
+  const rig = await stopRig(t);
+  if (!rig) return t.pass('socat not installed');
+  const sensor1 = rig.bench.subdevices[0];
+  if (!sensor1) throw new Error('one simulated subdevice expected');
+  let gateway = await rig.start();
+  sensor1.powerOn();
+  await online(rig);
+  // The download takes a moment; the subdevice says goodbye before it ends.
+  rig.hub.firmwareFaults = { throttleBytesPerSec: 128 * 1024 };
+  const job = await pushImage(rig, 256 * 1024);
+  await waitFor('the download under way', () => job().state === 'downloading', { timeoutMs: 20_000, intervalMs: 20 });
+  await sensor1.close();
+  await waitFor('the download done at the hub', () => job().state === 'downloading' && job().percent === 100, { timeoutMs: 30_000, intervalMs: 50 });
+  rig.hub.firmwareFaults = {};
+  await waitForPhase(gateway, 'downloaded'); // the gateway now waits for sensor1 to attach
+  const took = await terminate(t, gateway);
+  t.log(`stopped ${took} ms after SIGTERM`);
+  t.is(job().state, 'downloading', 'the stop is not a verdict');
+
+  gateway = await rig.start();
+  sensor1.powerOn();
+  await waitFor('the resumed job to end', () => job().state === 'done' || job().state === 'fail', { timeoutMs: 60_000, intervalMs: 100 });
+  t.is(job().state, 'done', JSON.stringify(job().reports.slice(-3)));
+  t.is(sensor1.version(), '1.1.0');
+  t.regex(gateway.output(), /resuming the update to 1\.1\.0 in phase downloaded/);
+  t.deepEqual(sensor1.offersFrom(), [0], 'delivered once, from the image kept on disk');
+  await terminate(t, gateway);
+});
+
+test.serial('iotgw start: SIGTERM during a slow download exits at once; the next start resumes the download', async (t) => {
+  const rig = await stopRig(t);
+  if (!rig) return t.pass('socat not installed');
+  const sensor1 = rig.bench.subdevices[0];
+  if (!sensor1) throw new Error('one simulated subdevice expected');
+  let gateway = await rig.start();
+  sensor1.powerOn();
+  await online(rig);
+  rig.hub.firmwareFaults = { throttleBytesPerSec: 16 * 1024 };
+  const job = await pushImage(rig, 512 * 1024);
+  await waitFor('the download under way', () => job().state === 'downloading' && job().percent >= 3, { timeoutMs: 30_000, intervalMs: 50 });
+  const took = await terminate(t, gateway);
+  t.log(`stopped ${took} ms after SIGTERM, at ${job().percent}%`);
+  const before = job().percent;
+  rig.hub.firmwareFaults = {};
+  gateway = await rig.start();
+  await waitFor('the resumed job to end', () => job().state === 'done' || job().state === 'fail', { timeoutMs: 60_000, intervalMs: 100 });
+  t.is(job().state, 'done', JSON.stringify(job().reports.slice(-3)));
+  t.regex(gateway.output(), /resuming the update to 1\.1\.0 in phase downloading/);
+  t.true(before > 0);
+  await terminate(t, gateway);
+});
