@@ -1,70 +1,16 @@
 import 'reflect-metadata';
 import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { subdeviceId } from '@iotgw/domain';
-import { HubEmulator, type OtaJobRecord } from '@iotgw/hub-emulator';
-import { serialBench, type DemoBench } from '../src/demo/demo-subdevices.js';
-import { findSocat } from '../src/demo/socat-pair.js';
+import type { OtaJobRecord } from '@iotgw/hub-emulator';
 import { waitFor } from '../src/demo/wait-for.js';
-import { startGatewayProcess, type GatewayProcess } from './helpers/gateway-process.js';
+import { processRig, type GatewayProcess, type ProcessRig } from './helpers/gateway-process.js';
 
-const GW_SECRET = Buffer.from('stop-gateway-secret').toString('base64');
-const S1_SECRET = Buffer.from('stop-sensor1-secret').toString('base64');
-const SENSOR1 = subdeviceId('SB00000001', 'sensor1');
 /** What a stop may take at most, on a loaded 2-core machine (the stall this guards against was minutes). */
 const STOP_BOUND_MS = 15_000;
 
-interface StopRig {
-  readonly dir: string;
-  readonly hub: HubEmulator;
-  readonly bench: DemoBench;
-  start(): Promise<GatewayProcess>;
-}
-
-async function stopRig(t: ExecutionContext): Promise<StopRig | undefined> {
-  const socat = findSocat();
-  if (!socat) {
-    if (process.env.CI === 'true') t.fail('socat is required under CI');
-    return undefined;
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'iotgw-stop-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const registryPath = join(dir, 'registry.json');
-  await writeFile(
-    registryPath,
-    JSON.stringify({
-      devices: [
-        { productId: 'GW00000001', deviceName: 'gw1', deviceSecret: GW_SECRET, gateway: true },
-        { productId: 'SB00000001', deviceName: 'sensor1', deviceSecret: S1_SECRET },
-      ],
-      bindings: [{ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/sensor1' }],
-    }),
-  );
-  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath });
-  t.teardown(() => hub.close());
-  const bench = await serialBench(socat, dir, [SENSOR1], '1.0.0');
-  t.teardown(() => bench.close());
-  const mqtt = new URL(hub.urls.mqtt);
-  const deviceInfo = {
-    auth_mode: 'KEY',
-    productId: 'GW00000001',
-    deviceName: 'gw1',
-    key_deviceinfo: { deviceSecret: GW_SECRET },
-    subDev: { subdev_list: [{ sub_productId: 'SB00000001', sub_devName: 'sensor1' }] },
-  };
-  const config = {
-    hub: { host: mqtt.hostname, port: Number(mqtt.port), tls: false },
-    links: bench.links,
-    dataDir: join(dir, 'data'),
-    logLevel: 'info',
-  };
-  return { dir, hub, bench, start: () => startGatewayProcess(t, dir, deviceInfo, config) };
-}
-
-async function pushImage(rig: StopRig, bytes: number): Promise<() => OtaJobRecord> {
+async function pushImage(rig: ProcessRig, bytes: number): Promise<() => OtaJobRecord> {
   const file = join(rig.dir, `fw-${bytes}.bin`);
   await writeFile(file, randomBytes(bytes));
   const image = await rig.hub.registerFirmware({ path: file, version: '1.1.0' });
@@ -94,12 +40,12 @@ async function waitForPhase(gateway: GatewayProcess, phase: string): Promise<voi
   }
 }
 
-async function online(rig: StopRig): Promise<void> {
+async function online(rig: ProcessRig): Promise<void> {
   await waitFor('sensor1 online at the hub', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
 }
 
 test.serial('iotgw start: SIGTERM while an OTA job waits for its subdevice to attach exits at once; the next start resumes and finishes the job', async (t) => {
-  const rig = await stopRig(t);
+  const rig = await processRig(t);
   if (!rig) return t.pass('socat not installed');
   const sensor1 = rig.bench.subdevices[0];
   if (!sensor1) throw new Error('one simulated subdevice expected');
@@ -129,7 +75,7 @@ test.serial('iotgw start: SIGTERM while an OTA job waits for its subdevice to at
 });
 
 test.serial('iotgw start: SIGTERM during a slow download exits at once; the next start resumes the download', async (t) => {
-  const rig = await stopRig(t);
+  const rig = await processRig(t);
   if (!rig) return t.pass('socat not installed');
   const sensor1 = rig.bench.subdevices[0];
   if (!sensor1) throw new Error('one simulated subdevice expected');

@@ -6,6 +6,7 @@ import {
   CancelledError,
   FirmwareError,
   FirmwareStorageError,
+  ValidationError,
   type FirmwareJob,
   type TransferProgress,
 } from '@iotgw/domain';
@@ -25,6 +26,8 @@ function storeIn(dataDir: string, options: Partial<HttpFirmwareStoreOptions> = {
     retry: { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 },
     stallTimeoutMs: 500,
     checkpointBytes: 64 * 1024,
+    // The test's firmware server runs on this machine.
+    sourceGuard: { allowLoopback: true },
     ...options,
   });
 }
@@ -301,10 +304,9 @@ test('a data dir that cannot be created gives FirmwareStorageError with a clear 
   });
 });
 
-test('an empty image needs no request', async (t) => {
+test('an empty image (file_size 0, the empty file\'s MD5) is refused before any request', async (t) => {
   await withServer(0, async (server, dir) => {
-    const image = await storeIn(dir).obtain(jobFor(server, { md5: imageMd5(0) }));
-    t.is(image.size, 0);
+    await t.throwsAsync(storeIn(dir).obtain(jobFor(server, { md5: imageMd5(0) })), { instanceOf: ValidationError, message: /firmware size 0/ });
     t.is(server.requests.length, 0);
   });
 });

@@ -66,6 +66,8 @@ export async function startCommand(args: readonly string[], ctx: CommandContext)
   try {
     await gateway.start({ signal: ctx.signal });
     control = await ControlServer.start(gateway, config.control.port);
+    // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
+    gateway.service.ota.refuseLocalPort(Number(new URL(control.url).port));
     ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
     ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
     await stopped;

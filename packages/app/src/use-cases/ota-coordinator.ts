@@ -32,6 +32,7 @@ import { TaskTracker } from '../task-tracker.js';
 import { LatestStateWriter } from './ota/latest-state-writer.js';
 import { OtaDeliveryLeg } from './ota/ota-delivery-leg.js';
 import { OtaDownloadLeg } from './ota/ota-download-leg.js';
+import { OtaIntake } from './ota/ota-intake.js';
 import { OtaRun, otaStateKey, type OtaLegs } from './ota/ota-run.js';
 import { OtaVerdictQueue } from './ota/ota-verdict-queue.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
@@ -86,6 +87,7 @@ export class OtaCoordinator {
   readonly #verdicts: OtaVerdictQueue;
   readonly #download: OtaDownloadLeg;
   readonly #delivery: OtaDeliveryLeg;
+  readonly #intake: OtaIntake;
   #subscriptions: Subscription[] = [];
 
   constructor(
@@ -102,6 +104,7 @@ export class OtaCoordinator {
     this.#verdicts = new OtaVerdictQueue(hub, logger, settings.hubTimeoutMs, this.#tasks.signal);
     this.#download = new OtaDownloadLeg(firmware, clock, settings.ota);
     this.#delivery = new OtaDeliveryLeg(firmware, directory, settings.ota);
+    this.#intake = new OtaIntake(settings.ota, this.#verdicts, logger);
   }
 
   /** Subscribes to the hub and the presence, then resumes every persisted job. */
@@ -109,6 +112,7 @@ export class OtaCoordinator {
     this.directory.open();
     this.#subscriptions.push(
       this.hub.on('firmwareUpdate', ({ subdevice, job }) => this.accept(subdevice, job)),
+      this.hub.on('firmwareUpdateRefused', ({ subdevice, version, reason }) => this.refuse(subdevice, version, reason)),
       this.presence.on('online', (subdevice) => {
         const entry = this.directory.find(subdevice);
         if (!entry) return;
@@ -195,6 +199,7 @@ export class OtaCoordinator {
    */
   accept(subdevice: SubdeviceId, job: FirmwareJob): void {
     if (this.#tasks.signal.aborted) return;
+    if (!this.#intake.admits(subdevice, job)) return;
     const slot = this.#slotOf(subdevice);
     const latest = slot.next ?? slot.current;
     if (latest && !latest.ended && !shouldReplaceOtaJob(latest.state, job)) {
@@ -221,6 +226,16 @@ export class OtaCoordinator {
     run.persist();
     run.logger.info(`update from ${fromVersion || '(unknown)'} to ${job.version} accepted`);
     this.#drive(slot);
+  }
+
+  /** A push the gateway will not run (see OtaIntake.refuse): the job in progress is untouched. */
+  refuse(subdevice: SubdeviceId, version: string | undefined, reason: string): void {
+    if (!this.#tasks.signal.aborted) this.#intake.refuse(subdevice, version, reason);
+  }
+
+  /** Never fetch firmware from this port of this machine (the gateway's own control endpoint). */
+  refuseLocalPort(port: number): void {
+    this.#intake.refuseLocalPort(port);
   }
 
   #slotOf(subdevice: SubdeviceId): OtaSlot {
