@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OtaJobRecord } from '@iotgw/hub-emulator';
 import { waitFor } from '../src/demo/wait-for.js';
@@ -72,6 +72,34 @@ test.serial('iotgw start: SIGTERM while an OTA job waits for its subdevice to at
   t.regex(gateway.output(), /resuming the update to 1\.1\.0 in phase downloaded/);
   t.deepEqual(sensor1.offersFrom(), [0], 'delivered once, from the image kept on disk');
   await terminate(t, gateway);
+  // Everything the two runs left in the data dir (state, outbox, firmware) is the gateway's alone.
+  const loose = await looseEntries(join(rig.dir, 'data'));
+  t.deepEqual(loose, [], 'entries readable by other users');
+});
+
+/** Entries under `dir` (itself included) with any group/other permission bit, as "mode path". */
+async function looseEntries(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (path: string): Promise<void> => {
+    const info = await lstat(path);
+    if ((info.mode & 0o077) !== 0) out.push(`${(info.mode & 0o777).toString(8)} ${path}`);
+    if (info.isDirectory()) for (const name of await readdir(path)) await visit(join(path, name));
+  };
+  await visit(dir);
+  return out;
+}
+
+test('iotgw start makes a data dir an older version left readable by others owner-only, and says so', async (t) => {
+  const rig = await processRig(t);
+  if (!rig) return t.pass('socat not installed');
+  const data = join(rig.dir, 'data');
+  await mkdir(join(data, 'state', 'ota'), { recursive: true, mode: 0o755 });
+  await writeFile(join(data, 'state', 'ota', 'old.json'), '{"v":0}', { mode: 0o644 });
+  await chmod(data, 0o755);
+  const gateway = await rig.start();
+  t.regex(gateway.output(), /4 entries were readable by other users; now owner-only \(0700\/0600\)/);
+  await terminate(t, gateway);
+  t.deepEqual(await looseEntries(data), []);
 });
 
 test.serial('iotgw start: SIGTERM during a slow download exits at once; the next start resumes the download', async (t) => {

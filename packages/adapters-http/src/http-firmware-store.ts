@@ -2,6 +2,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   FirmwareError,
+  PRIVATE_DIR_MODE,
   TimeoutError,
   firmwareJob,
   percentOf,
@@ -222,7 +223,7 @@ export class HttpFirmwareStore implements FirmwareStore {
 
   private prepare(): Promise<void> {
     this.ready ??= onDisk('create the firmware dir', this.dir, async () => {
-      await mkdir(this.dir, { recursive: true });
+      await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     }).catch((e: unknown) => {
       this.ready = undefined; // try again next time: the operator may fix the permissions
       throw e;
