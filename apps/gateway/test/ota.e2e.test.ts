@@ -3,8 +3,11 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { subdeviceKey } from '@iotgw/domain';
+import { subdeviceKey, type OtaReport } from '@iotgw/domain';
 import type { OtaJobRecord } from '@iotgw/hub-emulator';
+import { runCli } from '../src/index.js';
+import '../src/cli/commands.js';
+import { ControlServer } from '../src/control/control-server.js';
 import { waitFor } from '../src/demo/wait-for.js';
 import { SENSOR1, SENSOR2, startRig, type Rig } from './helpers/rig.js';
 
@@ -81,4 +84,42 @@ test.serial('through the hub emulator: pushes 3.0.0, 4.0.0, 2.0.0 arriving toget
     t.regex(j?.failMessage ?? '', /superseded/);
   }
   t.true((rig.bench.subdevices[0]?.offersFrom().length ?? 0) <= 1, `offers: ${rig.bench.subdevices[0]?.offersFrom().join(', ')}`);
+});
+
+test.serial('both legs of a job: iotgw ota status, /subdevices and /metrics show download and delivery percents; the hub hears the delivery as burning with a percent', async (t) => {
+  // Simulated BLE in memory: a slow enough delivery to watch.
+  const rig = await startRig(t, { memory: true, bindings: [SENSOR1, SENSOR2] });
+  const gateway = await rig.startGateway();
+  const control = await ControlServer.start(gateway, 0);
+  t.teardown(() => control.close());
+  await sensor1Online(rig);
+  const job = await pushImage(rig, 48 * 1024);
+  type Status = { subdevices: Array<{ id: string; ota?: { phase: string; download: number | null; delivery: number | null } }> };
+  let seen: NonNullable<Status['subdevices'][number]['ota']> | undefined;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = (await (await fetch(`${control.url}/subdevices`)).json()) as Status;
+    seen = status.subdevices.find((s) => s.id === s1)?.ota;
+    if (seen?.phase === 'delivering' && (seen.delivery ?? 0) > 0 && (seen.delivery ?? 0) < 100) break;
+    if (Date.now() > deadline) return t.fail(`no delivery under way seen: ${JSON.stringify(seen)}, hub job ${job().state}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.like(seen, { phase: 'delivering', download: 100 });
+  const io: { out: string[] } = { out: [] };
+  t.is(await runCli(['ota', 'status', '--port', new URL(control.url).port], { out: (l) => io.out.push(l), err: (l) => io.out.push(l) }), 0);
+  t.regex(io.out.join('\n'), /subdevice\s+to version\s+phase\s+download\s+delivery/);
+  t.regex(io.out.join('\n'), /SB00000001\/sensor1\s+1\.1\.0\s+(delivering|burning)\s+100%\s+\d+%/);
+  const metrics = await (await fetch(`${control.url}/metrics`)).text();
+  t.regex(metrics, /^iotgw_ota_download_percent\{subdevice="SB00000001\/sensor1"\} 100$/m);
+  t.regex(metrics, /^iotgw_ota_delivery_percent\{subdevice="SB00000001\/sensor1"\} \d+$/m);
+  await waitFor('the OTA job to end', () => job().state === 'done' || job().state === 'fail', { timeoutMs: 60_000, intervalMs: 100 });
+  t.is(job().state, 'done');
+  const burning = job()
+    .reports.map((r) => r.report)
+    .filter((r): r is Extract<OtaReport, { state: 'burning' }> => r.state === 'burning')
+    .map((r) => r.percent);
+  t.log(`burning reports: ${burning.join(', ')}`);
+  t.is(burning[0], 0, 'burning 0 at the start of the delivery');
+  t.is(burning.at(-1), 100, 'burning 100 once written');
+  t.true(burning.every((p, i) => i === 0 || (p ?? 0) > (burning[i - 1] ?? 0)), 'never backwards, never repeated');
 });

@@ -21,7 +21,6 @@ export { SubdeviceSessions } from './use-cases/subdevice-sessions.js';
 export { SubdevicePresence } from './use-cases/subdevice-presence.js';
 export { Binding } from './use-cases/binding.js';
 export { DataForwarding } from './use-cases/data-forwarding.js';
-export { OtaCoordinator, otaStateKey, type OtaJobView } from './use-cases/ota-coordinator.js';
-export type { OtaLegs } from './use-cases/ota/ota-run.js';
+export { OtaCoordinator, otaStateKey } from './use-cases/ota-coordinator.js';
 export { GatewayService } from './use-cases/gateway-service.js';
 export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';

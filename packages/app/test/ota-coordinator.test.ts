@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { LinkError, OTA_FAIL, type FirmwareDeliveryResult } from '@iotgw/domain';
+import { LinkError, OTA_FAIL, otaLegProgress, type FirmwareDeliveryResult } from '@iotgw/domain';
 import { FakeFirmwareStore } from '@iotgw/testkit';
 import { otaStateKey } from '../src/index.js';
 import { harness, progressStates, SUB_A, SUB_B, until } from './support/harness.js';
@@ -15,7 +15,7 @@ test('the version a subdevice runs is reported when it goes online', async (t) =
   await h.gateway.dispose();
 });
 
-test('an update end to end: 0%, 100%, burning, done, new version; every transition persisted; state removed at the end', async (t) => {
+test('an update end to end: downloading 0% and 100%, burning 0% and 100% (the delivery), done, new version; every transition persisted; state removed at the end', async (t) => {
   const store = new PhaseRecordingStore();
   const h = await harness({ store });
   await h.gateway.start();
@@ -30,7 +30,8 @@ test('an update end to end: 0%, 100%, burning, done, new version; every transiti
     'version 1.0.0',
     'downloading 0',
     'downloading 100',
-    'burning',
+    'burning 0',
+    'burning 100',
     'done',
     'version 2.0.0',
   ]);
@@ -151,7 +152,7 @@ test('the subdevice refusing to apply the image is reported as fail -5 with its 
   await until(() => progressStates(h.hub, SUB_A).includes('fail -5'), 'fail -5');
   const fail = h.hub.reports.find((r) => r.kind === 'progress' && r.report.state === 'fail');
   t.regex(fail?.kind === 'progress' && fail.report.state === 'fail' ? fail.report.message : '', /code 7.*flash write error/);
-  t.deepEqual(progressStates(h.hub, SUB_A).slice(-2), ['burning', 'fail -5']);
+  t.deepEqual(progressStates(h.hub, SUB_A).slice(-2), ['burning 100', 'fail -5']);
   await h.gateway.dispose();
 });
 
@@ -258,10 +259,8 @@ test('the hub refusing the final report: kept, and sent after the connection com
   h.link.attach(SUB_A, '1.0.0');
   await h.idle();
   const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
-  // downloading 0, downloading 100, burning go through; the done report is never answered.
-  h.hub.delayNext('report', 0);
-  h.hub.delayNext('report', 0);
-  h.hub.delayNext('report', 0);
+  // downloading 0 and 100, burning 0 and 100 go through; the done report is never answered.
+  for (let i = 0; i < 4; i++) h.hub.delayNext('report', 0);
   h.hub.dropNext('report');
   h.hub.pushFirmwareUpdate(SUB_A, job);
   await until(() => h.logger.lines.some((l) => l.message.includes('will retry after reconnect')), 'verdict not delivered');
@@ -347,7 +346,7 @@ test('dispose cancels a delivery in progress and a job waiting for the link slot
   h.hub.pushFirmwareUpdate(SUB_B, job);
   await until(() => {
     const phases = [SUB_A, SUB_B].map((s) => (store.job(s) as { phase?: string } | undefined)?.phase);
-    return phases.every((p) => p === 'downloaded');
+    return phases[0] === 'delivering' && phases[1] === 'downloaded';
   }, 'both downloaded: one delivering, one waiting for the slot');
   await h.gateway.dispose();
   t.is(cancelled, 1, 'the running delivery saw the abort');
@@ -394,4 +393,33 @@ test('stop cancels at once a job waiting for its subdevice to attach and one wai
   t.is((store.job(SUB_A) as { phase?: string }).phase, 'downloaded');
   t.is((store.job(SUB_B) as { phase?: string }).phase, 'burning');
   t.false([SUB_A, SUB_B].some((s) => progressStates(h.hub, s).some((r) => r.startsWith('fail'))), 'a stop is not a verdict');
+});
+
+test('delivery progress reaches the hub as burning with a percent: 0 at the start, at most one per interval (by the Clock), 100 at once when written', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  const seen: Array<number | undefined> = [];
+  h.link.deliverFirmware = async (_sub, img, options): Promise<FirmwareDeliveryResult> => {
+    const progress = (percent: number, phase: 'transferring' | 'applying' = 'transferring'): void => {
+      options?.onProgress?.({ phase, bytes: Math.floor((img.size * percent) / 100), total: img.size, percent });
+      seen.push(otaLegProgress(h.gateway.service.ota.jobOf(SUB_A)!).delivery);
+    };
+    progress(0);
+    progress(10);
+    progress(20); // within the second: not reported
+    await h.clock.advance(1000);
+    progress(30);
+    progress(40); // right after: not reported
+    progress(100); // every byte acknowledged: at once
+    progress(100, 'applying');
+    return { ok: true, version: '2.0.0' };
+  };
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'done');
+  await h.idle();
+  t.deepEqual(progressStates(h.hub, SUB_A).filter((s) => s.startsWith('burning') || s === 'done'), ['burning 0', 'burning 30', 'burning 100', 'done']);
+  t.deepEqual(seen, [0, 10, 20, 30, 40, 100, 100], 'the status follows every step, reported or not');
+  await h.gateway.dispose();
 });

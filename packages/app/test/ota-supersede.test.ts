@@ -90,9 +90,9 @@ test('a push during a delivery aborts it through its signal; the old version end
   t.is(fails.length, 1);
   t.like(fails[0], { version: '2.0.0', code: -5 });
   t.regex(fails[0]?.message ?? '', /superseded.*3\.0\.0.*phase delivering/);
-  // v2's reports are in order: its fail comes after its downloading reports, never before.
+  // v2's reports are in order: its fail comes after its progress reports, never before.
   const v2States = h.hub.reports.flatMap((r) => (r.kind === 'progress' && r.report.version === '2.0.0' ? [r.report.state] : []));
-  t.deepEqual(v2States, ['downloading', 'downloading', 'fail']);
+  t.deepEqual(v2States, ['downloading', 'downloading', 'burning', 'fail']);
   await h.gateway.dispose();
 });
 

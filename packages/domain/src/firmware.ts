@@ -68,7 +68,12 @@ export function firmwareJob(input: FirmwareJob): FirmwareJob {
 /** A report about a subdevice's update, as the hub understands it. */
 export type OtaReport =
   | { readonly state: 'downloading'; readonly version: string; readonly percent: number }
-  | { readonly state: 'burning'; readonly version: string }
+  /**
+   * The delivery leg: the image goes to the subdevice over its link, then is applied. `percent`
+   * (0..100) is the delivery's progress (iotgw's mapping; the hub's protocol has none for
+   * burning and ignores it, see the app README); 100 once the subdevice confirmed the write.
+   */
+  | { readonly state: 'burning'; readonly version: string; readonly percent?: number }
   | { readonly state: 'done'; readonly version: string }
   | { readonly state: 'fail'; readonly version: string; readonly code: OtaFailCode; readonly message: string };
 

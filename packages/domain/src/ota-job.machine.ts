@@ -84,6 +84,31 @@ export function nextOtaState(state: OtaJobState, event: OtaEvent, now: number): 
   }
 }
 
+/** Progress of the two legs of a job (0..100), or undefined for a leg not reached (or unknown after a failure). */
+export interface OtaLegProgress {
+  readonly download: number | undefined;
+  readonly delivery: number | undefined;
+}
+
+/** What a job's phase and percent say about each leg, for status and metrics. */
+export function otaLegProgress(state: OtaJobState): OtaLegProgress {
+  switch (state.phase) {
+    case 'update_received':
+      return { download: 0, delivery: undefined };
+    case 'downloading':
+      return { download: state.percent, delivery: undefined };
+    case 'downloaded':
+      return { download: 100, delivery: undefined };
+    case 'delivering':
+      return { download: 100, delivery: state.percent };
+    case 'burning':
+    case 'done':
+      return { download: 100, delivery: 100 };
+    case 'failed':
+      return { download: undefined, delivery: undefined };
+  }
+}
+
 export function isOtaFinished(state: OtaJobState): boolean {
   return state.phase === 'done' || state.phase === 'failed';
 }

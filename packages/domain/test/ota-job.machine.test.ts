@@ -4,6 +4,7 @@ import {
   isOtaFinished,
   nextOtaState,
   OTA_TRANSITIONS,
+  otaLegProgress,
   otaNextStep,
   otaReportFor,
   otaSupersededReport,
@@ -168,6 +169,16 @@ test('ota: a superseded job reports fail -5 naming the newer version, or its own
   t.deepEqual(otaSupersededReport(at('done'), '2.0.0'), { state: 'done', version: '1.3.0' });
   t.like(otaSupersededReport(at('failed', { failure: { code: -2, message: 'HTTP 404' } }), '2.0.0'), { state: 'fail', code: -2 });
   t.is(otaSupersededReport(at('done', { finalReported: true }), '2.0.0'), undefined, 'the hub already knows');
+});
+
+test('ota: the two legs of a job as its phase tells them', (t) => {
+  t.deepEqual(otaLegProgress(at('update_received')), { download: 0, delivery: undefined });
+  t.deepEqual(otaLegProgress(at('downloading', { percent: 37 })), { download: 37, delivery: undefined });
+  t.deepEqual(otaLegProgress(at('downloaded')), { download: 100, delivery: undefined });
+  t.deepEqual(otaLegProgress(at('delivering', { percent: 22 })), { download: 100, delivery: 22 });
+  t.deepEqual(otaLegProgress(at('burning')), { download: 100, delivery: 100 });
+  t.deepEqual(otaLegProgress(at('done')), { download: 100, delivery: 100 });
+  t.deepEqual(otaLegProgress(at('failed')), { download: undefined, delivery: undefined });
 });
 
 test('ota: serialize then parse gives the same state back, for every phase', (t) => {

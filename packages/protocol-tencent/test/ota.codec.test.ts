@@ -26,6 +26,10 @@ const progress: Array<[OtaReport, string]> = [
     '{"type":"report_progress","report":{"progress":{"state":"burning","result_code":"0","result_msg":""},"version":"1.0.0"}}',
   ],
   [
+    { state: 'burning', version: '1.0.0', percent: 42 },
+    '{"type":"report_progress","report":{"progress":{"state":"burning","percent":"42","result_code":"0","result_msg":""},"version":"1.0.0"}}',
+  ],
+  [
     { state: 'done', version: '1.0.0' },
     '{"type":"report_progress","report":{"progress":{"state":"done","result_code":"0","result_msg":""},"version":"1.0.0"}}',
   ],
@@ -36,7 +40,7 @@ const progress: Array<[OtaReport, string]> = [
 ];
 
 for (const [report, wire] of progress) {
-  test(`report_progress ${report.state} encodes byte-exact and round-trips`, (t) => {
+  test(`report_progress ${report.state}${'percent' in report ? ` ${report.percent}%` : ''} encodes byte-exact and round-trips`, (t) => {
     t.is(encodeReportProgress(report), wire);
     t.deepEqual(decodeOtaDeviceMessage(wire), { ok: true, value: { type: 'report_progress', report } });
   });
@@ -121,6 +125,7 @@ const badDevice = [
   '{"type":"report_progress","report":{"progress":{"state":"downloading","percent":"101"},"version":"1"}}',
   '{"type":"report_progress","report":{"progress":{"state":"fail","result_code":"-9"},"version":"1"}}',
   '{"type":"report_progress","report":{"progress":{"state":"sleeping"},"version":"1"}}',
+  '{"type":"report_progress","report":{"progress":{"state":"burning","percent":"101"},"version":"1"}}',
   '{"type":"report_progress","report":{"version":"1"}}',
 ];
 for (const wire of badDevice) {

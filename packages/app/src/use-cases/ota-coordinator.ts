@@ -33,7 +33,7 @@ import { LatestStateWriter } from './ota/latest-state-writer.js';
 import { OtaDeliveryLeg } from './ota/ota-delivery-leg.js';
 import { OtaDownloadLeg } from './ota/ota-download-leg.js';
 import { OtaIntake } from './ota/ota-intake.js';
-import { OtaRun, otaStateKey, type OtaLegs } from './ota/ota-run.js';
+import { OtaRun, otaStateKey } from './ota/ota-run.js';
 import { OtaVerdictQueue } from './ota/ota-verdict-queue.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
@@ -56,11 +56,6 @@ function runsOf(slot: OtaSlot): OtaRun[] {
   return [slot.current, slot.next].filter((r): r is OtaRun => r !== undefined);
 }
 
-/** What `iotgw ota status` shows of a job. */
-export interface OtaJobView {
-  readonly state: OtaJobState;
-  readonly legs: Readonly<OtaLegs>;
-}
 
 /**
  * Subdevice firmware updates, end to end, on the subdevices' behalf: report the version each
@@ -103,7 +98,7 @@ export class OtaCoordinator {
     this.#tasks = new TaskTracker(logger);
     this.#verdicts = new OtaVerdictQueue(hub, logger, settings.hubTimeoutMs, this.#tasks.signal);
     this.#download = new OtaDownloadLeg(firmware, clock, settings.ota);
-    this.#delivery = new OtaDeliveryLeg(firmware, directory, settings.ota);
+    this.#delivery = new OtaDeliveryLeg(firmware, directory, clock, settings.ota);
     this.#intake = new OtaIntake(settings.ota, this.#verdicts, logger);
   }
 
@@ -150,16 +145,14 @@ export class OtaCoordinator {
     await this.#verdicts.idle();
   }
 
-  /** The latest job of `subdevice` as this coordinator knows it (undefined once finished and reported). */
+  /**
+   * The latest job of `subdevice` as this coordinator knows it (undefined once finished and
+   * reported); `otaLegProgress` of the domain turns it into download and delivery percents.
+   */
   jobOf(subdevice: SubdeviceId): OtaJobState | undefined {
-    return this.viewOf(subdevice)?.state;
-  }
-
-  /** The latest job of `subdevice` with the live progress of both legs. */
-  viewOf(subdevice: SubdeviceId): OtaJobView | undefined {
     const slot = this.#slots.get(otaStateKey(subdevice));
     const run = slot?.next ?? slot?.current;
-    return run && !run.ended ? { state: run.state, legs: run.legs } : undefined;
+    return run && !run.ended ? run.state : undefined;
   }
 
   /** Jobs held in memory (running, parked or waiting to start), over every subdevice. */

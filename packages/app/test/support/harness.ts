@@ -125,6 +125,8 @@ export function progressStates(hub: FakeHub, sub: SubdeviceId): string[] {
           ? `downloading ${r.report.percent}`
           : r.report.state === 'fail'
             ? `fail ${r.report.code}`
-            : r.report.state,
+            : r.report.state === 'burning' && r.report.percent !== undefined
+              ? `burning ${r.report.percent}`
+              : r.report.state,
     );
 }

@@ -1,8 +1,8 @@
 import {
   LinkError,
   OTA_FAIL,
-  otaReportFor,
   toGatewayError,
+  type Clock,
   type FirmwareStore,
   type SubdeviceLink,
 } from '@iotgw/domain';
@@ -18,7 +18,9 @@ const DELIVERY_ATTEMPTS = 3;
  * The second leg of a job: the verified image over the subdevice's link, at most
  * `concurrencyPerLink` deliveries per link at a time. A cut link or a quick reboot of the
  * subdevice is resumed as soon as it attaches again (the link resumes from the offset the
- * subdevice holds), up to 3 attempts. The hub hears `burning` once the subdevice applies.
+ * subdevice holds), up to 3 attempts. The hub hears the delivery's progress as `burning` with a
+ * percent: 0 at the start, then at most once per `progressIntervalMs`, 100 at once when the
+ * subdevice confirmed the write (every byte acknowledged, or it reports applying).
  */
 export class OtaDeliveryLeg {
   readonly #semaphores = new Map<SubdeviceLink, Semaphore>();
@@ -26,6 +28,7 @@ export class OtaDeliveryLeg {
   constructor(
     private readonly firmware: FirmwareStore,
     private readonly directory: SubdeviceDirectory,
+    private readonly clock: Clock,
     private readonly settings: OtaSettings,
   ) {}
 
@@ -59,19 +62,15 @@ export class OtaDeliveryLeg {
       try {
         releaseSlot = await this.#semaphoreOf(entry.link).acquire(signal);
         run.logger.info(`delivering firmware over link ${entry.link.name} (attempt ${attempt})`);
+        // A fresh delivery says burning 0 before the first byte; a resumed one its first progress.
+        if (run.state.phase === 'downloaded') this.#progress(run, 0);
         const image = run.image;
         const result = await entry.link.deliverFirmware(subdevice, image, {
           signal,
           timeoutMs: ota.deliveryTimeoutMs,
           onProgress: (p) => {
-            if (p.phase === 'transferring') {
-              run.legs.delivery = Math.max(run.legs.delivery ?? 0, p.percent);
-              if (run.state.phase !== 'delivering' || p.percent > run.state.percent) {
-                run.transition({ type: 'delivery_progress', percent: p.percent });
-              }
-            } else {
-              burning(run);
-            }
+            if (p.phase === 'transferring' && p.percent < 100) this.#progress(run, p.percent);
+            else this.#written(run);
           },
         });
         if (!result.ok) {
@@ -79,7 +78,7 @@ export class OtaDeliveryLeg {
         } else if (result.version !== job.version) {
           run.fail(OTA_FAIL.upgradeFailed, `the subdevice runs ${result.version} after the update, expected ${job.version}`);
         } else {
-          burning(run);
+          this.#written(run);
           run.transition({ type: 'succeeded' });
           run.logger.info('update applied');
         }
@@ -102,6 +101,22 @@ export class OtaDeliveryLeg {
     }
   }
 
+  /** Delivery progress: state, status, and `burning` with the percent to the hub (rate-limited). */
+  #progress(run: OtaRun, percent: number): void {
+    if (run.state.phase !== 'delivering' || percent > run.state.percent) run.transition({ type: 'delivery_progress', percent });
+    if (run.throttle.delivery.due(percent, this.clock.now(), this.settings.progressIntervalMs)) {
+      run.report({ state: 'burning', version: run.state.job.version, percent });
+    }
+  }
+
+  /** The subdevice has every byte and applies the image: burning 100, once. */
+  #written(run: OtaRun): void {
+    if (run.state.phase === 'burning') return;
+    if (run.transition({ type: 'applying' }) && run.throttle.delivery.due(100, this.clock.now(), this.settings.progressIntervalMs)) {
+      run.report({ state: 'burning', version: run.state.job.version, percent: 100 });
+    }
+  }
+
   #semaphoreOf(link: SubdeviceLink): Semaphore {
     let s = this.#semaphores.get(link);
     if (!s) {
@@ -109,14 +124,5 @@ export class OtaDeliveryLeg {
       this.#semaphores.set(link, s);
     }
     return s;
-  }
-}
-
-/** The subdevice is applying the image: the hub hears `burning` once. */
-function burning(run: OtaRun): void {
-  if (run.state.phase === 'burning') return;
-  if (run.transition({ type: 'applying' })) {
-    const report = otaReportFor(run.state);
-    if (report) run.report(report);
   }
 }

@@ -1,7 +1,6 @@
 import {
   FirmwareError,
   OTA_FAIL,
-  otaReportFor,
   toGatewayError,
   type Clock,
   type FirmwareStore,
@@ -24,16 +23,18 @@ export class OtaDownloadLeg {
 
   async run(run: OtaRun, signal: AbortSignal): Promise<void> {
     const interval = this.settings.progressIntervalMs;
-    const first = otaReportFor(run.state);
-    if (first) this.#report(run, first.state === 'downloading' ? first.percent : 0);
+    const report = (percent: number): void => {
+      if (run.throttle.download.due(percent, this.clock.now(), interval)) {
+        run.report({ state: 'downloading', version: run.state.job.version, percent });
+      }
+    };
+    // 0% (or what a resumed job had) at once, before the store says anything.
+    report(run.state.phase === 'downloading' ? run.state.percent : 0);
     const onPercent = (percent: number): void => {
-      run.legs.download = Math.max(run.legs.download ?? 0, percent);
       if (percent > run.state.percent || run.state.phase === 'update_received') {
         run.transition({ type: 'download_progress', percent });
       }
-      if (percent <= run.lastReport.percent) return;
-      // 100% goes at once; anything else at most once per interval.
-      if (percent >= 100 || this.clock.now() - run.lastReport.at >= interval) this.#report(run, percent);
+      report(percent);
     };
     try {
       run.image = await this.firmware.obtain(run.state.job, {
@@ -49,12 +50,6 @@ export class OtaDownloadLeg {
     onPercent(100);
     run.transition({ type: 'downloaded' });
     run.logger.info('firmware downloaded');
-  }
-
-  #report(run: OtaRun, percent: number): void {
-    run.lastReport.at = this.clock.now();
-    run.lastReport.percent = percent;
-    run.report({ state: 'downloading', version: run.state.job.version, percent });
   }
 }
 

@@ -20,12 +20,28 @@ export function otaStateKey(subdevice: SubdeviceId): string {
   return `ota/${Buffer.from(subdeviceKey(subdevice), 'utf8').toString('hex')}`;
 }
 
-/** Live progress of the two legs of a job, for status and metrics (not persisted). */
-export interface OtaLegs {
-  /** 0..100 once the download started. */
-  download: number | undefined;
-  /** 0..100 once the delivery to the subdevice started. */
-  delivery: number | undefined;
+/**
+ * When a leg's progress goes to the hub: the first report at once, then only a higher percent, at
+ * most once per interval, except 100 which goes at once.
+ */
+export class ProgressThrottle {
+  #at = Number.NEGATIVE_INFINITY;
+  #percent = -1;
+
+  /** The highest percent reported so far (-1: none yet). */
+  get reported(): number {
+    return this.#percent;
+  }
+
+  /** True (and remembered) when `percent` should be reported now. */
+  due(percent: number, now: number, intervalMs: number): boolean {
+    const first = this.#percent < 0;
+    if (!first && percent <= this.#percent) return false;
+    if (!first && percent < 100 && now - this.#at < intervalMs) return false;
+    this.#at = now;
+    this.#percent = percent;
+    return true;
+  }
 }
 
 /**
@@ -40,9 +56,8 @@ export class OtaRun {
   supersededBy: string | undefined;
   /** True once finished, reported and forgotten. */
   ended = false;
-  readonly legs: OtaLegs = { download: undefined, delivery: undefined };
-  /** When each leg's progress last went to the hub, and what it said (rate limiting). */
-  readonly lastReport = { at: Number.NEGATIVE_INFINITY, percent: -1 };
+  /** Rate limits of each leg's progress reports to the hub. */
+  readonly throttle = { download: new ProgressThrottle(), delivery: new ProgressThrottle() };
   /** True once a report to the hub was queued. */
   hasReported = false;
   #reports: Promise<void> = Promise.resolve();
