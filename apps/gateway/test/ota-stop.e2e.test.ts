@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OtaJobRecord } from '@iotgw/hub-emulator';
+import type { DemoSubdevice } from '../src/demo/demo-subdevices.js';
 import { waitFor } from '../src/demo/wait-for.js';
 import { processRig, type GatewayProcess, type ProcessRig } from './helpers/gateway-process.js';
 
@@ -40,18 +41,22 @@ async function waitForPhase(gateway: GatewayProcess, phase: string): Promise<voi
   }
 }
 
-async function online(rig: ProcessRig): Promise<void> {
+/** A running `iotgw start` with sensor1 online at the hub. */
+async function startWithSensor1Online(rig: ProcessRig): Promise<{ gateway: GatewayProcess; sensor1: DemoSubdevice }> {
+  const sensor1 = rig.bench.subdevices[0];
+  if (!sensor1) throw new Error('one simulated subdevice expected');
+  const gateway = await rig.start();
+  sensor1.powerOn();
   await waitFor('sensor1 online at the hub', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
+  return { gateway, sensor1 };
 }
 
 test.serial('iotgw start: SIGTERM while an OTA job waits for its subdevice to attach exits at once; the next start resumes and finishes the job', async (t) => {
   const rig = await processRig(t);
   if (!rig) return t.pass('socat not installed');
-  const sensor1 = rig.bench.subdevices[0];
-  if (!sensor1) throw new Error('one simulated subdevice expected');
-  let gateway = await rig.start();
-  sensor1.powerOn();
-  await online(rig);
+  const started = await startWithSensor1Online(rig);
+  const { sensor1 } = started;
+  let { gateway } = started;
   // The download takes a moment; the subdevice says goodbye before it ends.
   rig.hub.firmwareFaults = { throttleBytesPerSec: 128 * 1024 };
   const job = await pushImage(rig, 256 * 1024);
@@ -105,11 +110,7 @@ test('iotgw start makes a data dir an older version left readable by others owne
 test.serial('iotgw start: SIGTERM during a slow download exits at once; the next start resumes the download', async (t) => {
   const rig = await processRig(t);
   if (!rig) return t.pass('socat not installed');
-  const sensor1 = rig.bench.subdevices[0];
-  if (!sensor1) throw new Error('one simulated subdevice expected');
-  let gateway = await rig.start();
-  sensor1.powerOn();
-  await online(rig);
+  let { gateway } = await startWithSensor1Online(rig);
   rig.hub.firmwareFaults = { throttleBytesPerSec: 16 * 1024 };
   const job = await pushImage(rig, 512 * 1024);
   await waitFor('the download under way', () => job().state === 'downloading' && job().percent >= 3, { timeoutMs: 30_000, intervalMs: 50 });

@@ -1,15 +1,8 @@
 import 'reflect-metadata';
 import test from 'ava';
-import type { FirmwareJob, OtaReport, SubdeviceId } from '@iotgw/domain';
-import type { FakeHub } from '@iotgw/testkit';
-import { harness, progressStates, SUB_A, until } from './support/harness.js';
+import type { FirmwareJob } from '@iotgw/domain';
+import { failReports, harness, progressStates, SUB_A, until } from './support/harness.js';
 import { IMAGE, URL_V2 } from './support/ota.js';
-
-function failsOf(hub: FakeHub, sub: SubdeviceId): Array<Extract<OtaReport, { state: 'fail' }>> {
-  return hub.reports.flatMap((r) =>
-    r.kind === 'progress' && r.report.state === 'fail' && r.subdevice.deviceName === sub.deviceName ? [r.report] : [],
-  );
-}
 
 const hostile: Array<[string, (good: FirmwareJob) => FirmwareJob, RegExp]> = [
   ['a version with path characters', (j) => ({ ...j, version: '../../etc/passwd' }), /must not contain "\/", "\\" or "\.\."/],
@@ -34,12 +27,12 @@ for (const [what, spoil, why] of hostile) {
     const bad = spoil({ ...good, version: '3.0.0' });
     h.hub.pushFirmwareUpdate(SUB_A, bad);
     h.hub.pushFirmwareUpdate(SUB_A, bad);
-    await until(() => failsOf(h.hub, SUB_A).length > 0, 'the refusal reported');
+    await until(() => failReports(h.hub, SUB_A).length > 0, 'the refusal reported');
     h.firmware.resume();
     await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'the running job went on to done');
     await h.idle();
     t.deepEqual(h.firmware.starts.map((s) => s.url), [URL_V2], 'nothing else was downloaded');
-    const fails = failsOf(h.hub, SUB_A);
+    const fails = failReports(h.hub, SUB_A);
     // Two pushes: one report, or two when the first had left before the second came.
     t.true(fails.length >= 1 && fails.length <= 2, `${fails.length} fail reports`);
     t.true(fails.every((f) => f.version === bad.version));
@@ -64,8 +57,8 @@ test('loopback is fetched only when allowed, and never from the gateway\'s own c
   await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'fetched from the emulator on loopback');
   const control = h.firmware.addImage('http://localhost:7380/subdevices', IMAGE, '3.0.0');
   h.hub.pushFirmwareUpdate(SUB_A, control);
-  await until(() => failsOf(h.hub, SUB_A).length === 1, 'refused');
-  t.regex(failsOf(h.hub, SUB_A)[0]?.message ?? '', /own control endpoint \(localhost:7380\)/);
+  await until(() => failReports(h.hub, SUB_A).length === 1, 'refused');
+  t.regex(failReports(h.hub, SUB_A)[0]?.message ?? '', /own control endpoint \(localhost:7380\)/);
   t.deepEqual(h.firmware.starts.map((s) => s.url), ['http://127.0.0.1:8080/firmware/fw1']);
   await h.gateway.dispose();
 });
@@ -75,8 +68,8 @@ test('an allow-list admits only its hosts', async (t) => {
   await h.gateway.start();
   h.link.attach(SUB_A, '1.0.0');
   h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage('https://elsewhere.test/fw.bin', IMAGE, '2.0.0'));
-  await until(() => failsOf(h.hub, SUB_A).length === 1, 'refused');
-  t.regex(failsOf(h.hub, SUB_A)[0]?.message ?? '', /elsewhere\.test is not in ota\.allowedHosts/);
+  await until(() => failReports(h.hub, SUB_A).length === 1, 'refused');
+  t.regex(failReports(h.hub, SUB_A)[0]?.message ?? '', /elsewhere\.test is not in ota\.allowedHosts/);
   h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage('https://bucket.cos.example.com/fw.bin', IMAGE, '3.0.0'));
   await until(() => progressStates(h.hub, SUB_A).includes('version 3.0.0'), 'listed host fetched');
   t.pass();
@@ -88,9 +81,9 @@ test('an update the transport\'s codec refused is reported under its version; wi
   await h.gateway.start();
   h.hub.pushRefusedFirmwareUpdate(SUB_A, '1.0\n', 'update_firmware: firmware version "1.0\\n" must be printable ASCII');
   h.hub.pushRefusedFirmwareUpdate(SUB_A, undefined, 'update_firmware: firmware version "" must be 1 to 32 characters');
-  await until(() => failsOf(h.hub, SUB_A).length === 1 && h.logger.lines.filter((l) => l.message.startsWith('refusing')).length === 2, 'reported and logged');
+  await until(() => failReports(h.hub, SUB_A).length === 1 && h.logger.lines.filter((l) => l.message.startsWith('refusing')).length === 2, 'reported and logged');
   await h.idle();
-  t.like(failsOf(h.hub, SUB_A)[0], { version: '1.0\n', code: -5 });
+  t.like(failReports(h.hub, SUB_A)[0], { version: '1.0\n', code: -5 });
   t.regex(h.logger.lines.find((l) => l.message.includes('cannot be told'))?.message ?? '', /refusing an update pushed for PRODUCTAAA\/sensor-a/);
   t.is(h.firmware.starts.length, 0);
   await h.gateway.dispose();

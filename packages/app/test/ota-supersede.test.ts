@@ -1,16 +1,10 @@
 import 'reflect-metadata';
 import test from 'ava';
-import type { FirmwareDeliveryResult, FirmwareJob, OtaReport, SubdeviceId } from '@iotgw/domain';
-import { FakeFirmwareStore, type FakeHub } from '@iotgw/testkit';
+import type { FirmwareDeliveryResult, FirmwareJob } from '@iotgw/domain';
+import { FakeFirmwareStore } from '@iotgw/testkit';
 import { MAX_QUEUED_VERDICTS } from '../src/index.js';
-import { harness, progressStates, SUB_A, SUB_B, until, type Harness } from './support/harness.js';
+import { failReports, harness, progressStates, SUB_A, SUB_B, until, type Harness } from './support/harness.js';
 import { IMAGE, PhaseRecordingStore } from './support/ota.js';
-
-function failsOf(hub: FakeHub, sub: SubdeviceId): Array<Extract<OtaReport, { state: 'fail' }>> {
-  return hub.reports.flatMap((r) =>
-    r.kind === 'progress' && r.report.state === 'fail' && r.subdevice.deviceName === sub.deviceName ? [r.report] : [],
-  );
-}
 
 /** Counts deliveries started (and the most running at once) on the harness's first link. */
 function countDeliveries(h: Harness): { started: number; most: number; signals: AbortSignal[] } {
@@ -50,7 +44,7 @@ test('pushes 3.0.0, 4.0.0, 2.0.0 arriving together: the last one wins, one deliv
 
   t.is(h.link.subdevice(SUB_A)?.version, '2.0.0', 'the last push was flashed');
   t.is(deliveries.started, 1, 'only the winner was delivered');
-  const fails = failsOf(h.hub, SUB_A);
+  const fails = failReports(h.hub, SUB_A);
   t.deepEqual(fails.map((f) => f.version).sort(), ['3.0.0', '4.0.0']);
   for (const f of fails) {
     t.is(f.code, -5);
@@ -86,7 +80,7 @@ test('a push during a delivery aborts it through its signal; the old version end
   await h.idle();
   t.is(deliveries.started, 2);
   t.is(h.link.subdevice(SUB_A)?.version, '3.0.0');
-  const fails = failsOf(h.hub, SUB_A);
+  const fails = failReports(h.hub, SUB_A);
   t.is(fails.length, 1);
   t.like(fails[0], { version: '2.0.0', code: -5 });
   t.regex(fails[0]?.message ?? '', /superseded.*3\.0\.0.*phase delivering/);
@@ -156,9 +150,9 @@ test('a flood of 5000 pushes: one job runs, memory stays bounded, every other ve
   t.is(deliveries.started, 1, 'one delivery, of the last push');
   t.is(h.link.subdevice(SUB_A)?.version, `2.0.${N}`);
   t.true(h.firmware.starts.length <= 2, `${h.firmware.starts.length} downloads started`);
-  const superseded = new Set(failsOf(h.hub, SUB_A).filter((f) => /superseded/.test(f.message)).map((f) => f.version));
+  const superseded = new Set(failReports(h.hub, SUB_A).filter((f) => /superseded/.test(f.message)).map((f) => f.version));
   t.is(superseded.size, N - 1, 'every other version got its verdict, once');
-  t.is(failsOf(h.hub, SUB_A).length, N - 1, 'no version reported twice');
+  t.is(failReports(h.hub, SUB_A).length, N - 1, 'no version reported twice');
   // 5000 live jobs with their loggers, tasks and closures took >100 MB; the flood itself must stay small.
   t.true(heapAfterPushes - heapBefore < 64e6, `heap grew ${heapAfterPushes - heapBefore} bytes`);
   t.is(ota.jobCount, 0);
@@ -181,7 +175,7 @@ test('a repeated push never disturbs the job in progress; a re-push of the finis
   await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'v2 done');
   await h.idle();
   t.is(deliveries.started, 1);
-  t.is(failsOf(h.hub, SUB_A).length, 0);
+  t.is(failReports(h.hub, SUB_A).length, 0);
   h.hub.pushFirmwareUpdate(SUB_A, v2);
   await until(() => progressStates(h.hub, SUB_A).filter((s) => s === 'done').length === 2, 'v2 done again');
   await h.idle();
