@@ -116,10 +116,10 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     const replyTopic = gatewayOperationResultTopic(gateway);
     if (!decoded.ok) {
       this.protocolError(`$gateway/operation/${id(gateway)}`, decoded.error.message);
-      // A request we cannot read still gets an answer when its type is known: -2, system error.
+      // A request we cannot read still gets an answer when its type is known: -801, parameter error.
       const type = typeOf(payload);
       if (type === 'online' || type === 'offline' || type === 'bind' || type === 'unbind') {
-        await this.send(replyTopic, encodeGatewayReply({ type, devices: devicesOf(payload).map((d) => ({ subdevice: d, result: EMULATOR_RESULT.systemError })) }), 0);
+        await this.send(replyTopic, encodeGatewayReply({ type, devices: devicesOf(payload).map((d) => ({ subdevice: d, result: EMULATOR_RESULT.parameterError })) }), 0);
       }
       return;
     }
