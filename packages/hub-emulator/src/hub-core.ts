@@ -21,13 +21,24 @@ import type { FirmwareCatalog } from './firmware-catalog.js';
 import type { HubBus } from './hub-bus.js';
 import type { OtaJobRecord } from './ota-job.record.js';
 import { RegistryError } from './hub-emulator.errors.js';
+import { BoundedLog } from './bounded-log.js';
 
 export interface HubMessageRecord {
   at: number;
   direction: 'up' | 'down';
   topic: string;
+  /** The payload as text, cut to the first 4 KiB (`truncated` then true). */
   payload: string;
+  /** Size of the whole payload, bytes. */
+  size: number;
+  truncated?: true;
 }
+
+/** Longest payload text a message record keeps (the console shows messages, it does not archive them). */
+const RECORDED_PAYLOAD_CHARS = 4096;
+/** Jobs remembered (the oldest finished ones go first), and reports remembered per job. */
+const JOB_HISTORY = 500;
+const REPORTS_PER_JOB = 100;
 
 export interface HubCoreEvents {
   message: [record: HubMessageRecord];
@@ -47,6 +58,15 @@ export interface HubCoreOptions {
   bindTimestampWindowSec?: number;
   /** Remembered messages (for the console). Default 100. */
   messageHistory?: number;
+  /** Remembered malformed messages (newest kept, all counted). Default 1000. */
+  refusalHistory?: number;
+}
+
+/** A message from a device the hub could not read (it is counted, recorded and otherwise ignored). */
+export interface MalformedMessage {
+  at: number;
+  topic: string;
+  reason: string;
 }
 
 const id = (d: SubdeviceId): string => deviceKey(d.productId, d.deviceName);
@@ -62,13 +82,15 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   readonly messages: HubMessageRecord[] = [];
   /** Last version each device reported (`report_version`). */
   readonly reportedVersions = new Map<string, string>();
-  protocolErrors = 0;
+  /** The newest malformed messages (`items`) and how many there were (`total`). */
+  readonly malformed: BoundedLog<MalformedMessage>;
   private jobSeq = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: HubCoreOptions) {
     super();
     this.now = options.now ?? Date.now;
+    this.malformed = new BoundedLog(options.refusalHistory ?? 1000);
     options.bus.onMessage((topic, payload) => {
       this.handle(topic, payload).catch((error: unknown) => {
         options.logger.error('hub failed to handle a message', { topic, error: (error as Error).message });
@@ -76,8 +98,10 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     });
   }
 
-  private record(direction: 'up' | 'down', topic: string, payload: string): void {
-    const entry = { at: this.now(), direction, topic, payload };
+  private record(direction: 'up' | 'down', topic: string, payload: Buffer | string): void {
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    const text = (typeof payload === 'string' ? payload : payload.subarray(0, RECORDED_PAYLOAD_CHARS * 4).toString('utf8')).slice(0, RECORDED_PAYLOAD_CHARS);
+    const entry: HubMessageRecord = { at: this.now(), direction, topic, payload: text, size, ...(size > Buffer.byteLength(text) ? { truncated: true as const } : {}) };
     this.messages.push(entry);
     const max = this.options.messageHistory ?? 100;
     if (this.messages.length > max) this.messages.splice(0, this.messages.length - max);
@@ -89,8 +113,13 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     await this.options.bus.publish(topic, payload, qos);
   }
 
+  /** How many malformed messages devices sent. */
+  get protocolErrors(): number {
+    return this.malformed.total;
+  }
+
   private protocolError(topic: string, reason: string): void {
-    this.protocolErrors += 1;
+    this.malformed.push({ at: this.now(), topic, reason });
     this.options.logger.warn('malformed message from a device', { topic, reason });
     this.emit('protocolError', topic, reason);
   }
@@ -99,13 +128,13 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     const parsed = parseTopic(topic);
     if (!parsed) return;
     if (parsed.kind === 'gateway-operation') {
-      this.record('up', topic, payload.toString('utf8'));
+      this.record('up', topic, payload);
       await this.handleOperation(parsed.device, payload);
     } else if (parsed.kind === 'ota-report') {
-      this.record('up', topic, payload.toString('utf8'));
+      this.record('up', topic, payload);
       await this.handleOtaReport(parsed.device, payload);
     } else if (parsed.kind === 'data') {
-      this.record('up', topic, payload.toString('utf8'));
+      this.record('up', topic, payload);
     }
   }
 
@@ -248,6 +277,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       reports: [],
     };
     this.jobs.push(job);
+    this.forgetOldJobs();
     this.emit('ota', job);
     await this.send(otaUpdateTopic(parseKey(options.subdevice)), encodeUpdateFirmware({ version: image.version, url, md5: image.md5, size: image.size }), 1);
     return job;
@@ -268,6 +298,14 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     this.recordProgress(id(device), message.report);
   }
 
+  /** Keeps the job list bounded: the oldest finished jobs go first, then the oldest of any. */
+  private forgetOldJobs(): void {
+    while (this.jobs.length > JOB_HISTORY) {
+      const finished = this.jobs.findIndex((j) => j.state === 'done' || j.state === 'fail');
+      this.jobs.splice(finished >= 0 ? finished : 0, 1);
+    }
+  }
+
   private recordProgress(device: string, report: OtaReport): void {
     // The newest job for this device and version; reports for no job are kept as protocol noise.
     const job = [...this.jobs].reverse().find((j) => j.subdevice === device && j.version === report.version);
@@ -276,6 +314,9 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       return;
     }
     job.reports.push({ at: this.now(), report });
+    job.reportCount = (job.reportCount ?? 0) + 1;
+    // A device may report as often as it likes: the job keeps the first report and the newest ones.
+    if (job.reports.length > REPORTS_PER_JOB) job.reports.splice(1, job.reports.length - REPORTS_PER_JOB);
     if (job.state === 'done' || job.state === 'fail') {
       // A final state is final; later reports are recorded but do not reopen the job.
       this.emit('ota', job);

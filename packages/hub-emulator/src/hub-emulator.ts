@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isValidFirmwareVersion, silentLogger, type Logger } from '@iotgw/domain';
 import { DeviceRegistry, deviceKey } from './device-registry.js';
-import { EmbeddedBroker, type AclDenial } from './embedded-broker.js';
+import { EmbeddedBroker, type AclDenial, type OversizePacket } from './embedded-broker.js';
+import { BoundedLog } from './bounded-log.js';
 import { FirmwareCatalog, type FirmwareImage } from './firmware-catalog.js';
 import type { FirmwareFaults } from './firmware-faults.js';
 import { FirmwareHttpHandler } from './firmware-http-server.js';
@@ -37,6 +38,10 @@ export interface HubEmulatorOptions {
   logger?: Logger;
   /** Allowed distance of a bind timestamp from now, seconds. Default 600. */
   bindTimestampWindowSec?: number;
+  /** Largest MQTT packet a device may send (bytes after the fixed header); bigger closes its connection. Default 1 MiB. */
+  maxPacketBytes?: number;
+  /** How many of each kind of refusal (auth, ACL, malformed, oversize) are kept; all are counted. Default 1000. */
+  refusalHistory?: number;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -51,10 +56,12 @@ export interface HubEmulatorUrls {
   console: string;
 }
 
+/** Counts since start (the lists keep only the newest `refusalHistory` of each). */
 export interface HubEmulatorStats {
   aclDenials: number;
   authFailures: number;
   protocolErrors: number;
+  oversizePackets: number;
 }
 
 /**
@@ -67,12 +74,26 @@ export interface AuthFailure {
   reason: string;
 }
 
+/** One refusal as the console lists it. */
+export interface HubRefusal {
+  at: number;
+  kind: 'auth' | 'acl' | 'malformed' | 'oversize';
+  /** `PID/name`, or the client id / address that tried. */
+  device: string;
+  topic?: string;
+  reason: string;
+}
+
+/** Every kind of refusal the hub keeps, newest `refusalHistory` of each with total counts. */
+interface RefusalLogs {
+  denials: BoundedLog<AclDenial>;
+  authFailures: BoundedLog<AuthFailure>;
+  oversize: BoundedLog<OversizePacket>;
+}
+
 export class HubEmulator {
   private constructor(
-    /** Every refused publish/subscribe, oldest first. */
-    readonly denials: AclDenial[],
-    /** Every refused CONNECT, oldest first. */
-    readonly authFailures: AuthFailure[],
+    private readonly refusalLogs: RefusalLogs,
     readonly registry: DeviceRegistry,
     readonly catalog: FirmwareCatalog,
     readonly core: HubCore,
@@ -94,8 +115,8 @@ export class HubEmulator {
     const registry = await DeviceRegistry.open(options.registryPath);
     const catalog = new FirmwareCatalog();
     const firmwareHttp = new FirmwareHttpHandler(catalog);
-    const denials: AclDenial[] = [];
-    const authFailures: AuthFailure[] = [];
+    const history = options.refusalHistory ?? 1000;
+    const logs: RefusalLogs = { denials: new BoundedLog(history), authFailures: new BoundedLog(history), oversize: new BoundedLog(history) };
 
     const http = createServer();
     try {
@@ -125,16 +146,21 @@ export class HubEmulator {
           host,
           registry,
           logger,
+          ...(options.maxPacketBytes !== undefined ? { maxPacketBytes: options.maxPacketBytes } : {}),
           events: {
             onDeviceConnected: (device) => registry.setOnline(device, true),
             onDeviceDisconnected: (device) => late.core?.gatewayDisconnected(device),
             onDenied: (denial) => {
-              denials.push(denial);
+              logs.denials.push(denial);
               logger.warn('ACL denied', { device: denial.device, action: denial.action, topic: denial.topic, reason: denial.reason });
             },
             onAuthFailed: (clientId, reason) => {
-              authFailures.push({ at: Date.now(), clientId, reason });
+              logs.authFailures.push({ at: Date.now(), clientId, reason });
               logger.warn('MQTT auth refused', { clientId, reason });
+            },
+            onOversize: (packet) => {
+              logs.oversize.push(packet);
+              logger.warn('MQTT packet over the size limit: connection closed', { device: packet.device, bytes: packet.bytes, limit: packet.limit });
             },
           },
         });
@@ -154,12 +180,13 @@ export class HubEmulator {
       catalog,
       bus,
       logger,
+      refusalHistory: history,
       firmwareUrl: (firmwareId, ttlSec) => `${httpBase}${firmwareHttp.pathFor(firmwareId, ttlSec)}`,
       ...(options.bindTimestampWindowSec !== undefined ? { bindTimestampWindowSec: options.bindTimestampWindowSec } : {}),
     });
     late.core = core;
     const urls: HubEmulatorUrls = { mqtt: mqttUrl, http: httpBase, console: `${httpBase}/`, ...(mqttsUrl ? { mqtts: mqttsUrl } : {}), ...(wsUrl ? { ws: wsUrl } : {}) };
-    const emulator = new HubEmulator(denials, authFailures, registry, catalog, core, firmwareHttp, urls, bus, http);
+    const emulator = new HubEmulator(logs, registry, catalog, core, firmwareHttp, urls, bus, http);
     emulator.tlsCertificate = tls?.cert;
     http.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', httpBase);
@@ -169,8 +196,39 @@ export class HubEmulator {
     return emulator;
   }
 
+  /** The newest refused publishes/subscribes, oldest first (`stats.aclDenials` counts them all). */
+  get denials(): readonly AclDenial[] {
+    return this.refusalLogs.denials.items;
+  }
+
+  /** The newest refused CONNECTs, oldest first (`stats.authFailures` counts them all). */
+  get authFailures(): readonly AuthFailure[] {
+    return this.refusalLogs.authFailures.items;
+  }
+
+  /** The newest connections closed for a packet over `maxPacketBytes`, oldest first. */
+  get oversizePackets(): readonly OversizePacket[] {
+    return this.refusalLogs.oversize.items;
+  }
+
+  /** Every kept refusal of every kind, oldest first, each with what was refused and why. */
+  refusals(): HubRefusal[] {
+    const all: HubRefusal[] = [
+      ...this.denials.map((d): HubRefusal => ({ at: d.at, kind: 'acl', device: d.device, topic: d.topic, reason: `${d.action} denied: ${d.reason}` })),
+      ...this.authFailures.map((f): HubRefusal => ({ at: f.at, kind: 'auth', device: f.clientId, reason: f.reason })),
+      ...this.core.malformed.items.map((m): HubRefusal => ({ at: m.at, kind: 'malformed', device: deviceOfTopic(m.topic), topic: m.topic, reason: m.reason })),
+      ...this.oversizePackets.map((o): HubRefusal => ({ at: o.at, kind: 'oversize', device: o.device, reason: `packet of ${o.bytes} bytes over the ${o.limit}-byte limit: connection closed` })),
+    ];
+    return all.sort((a, b) => a.at - b.at);
+  }
+
   get stats(): HubEmulatorStats {
-    return { aclDenials: this.denials.length, authFailures: this.authFailures.length, protocolErrors: this.core.protocolErrors };
+    return {
+      aclDenials: this.refusalLogs.denials.total,
+      authFailures: this.refusalLogs.authFailures.total,
+      protocolErrors: this.core.protocolErrors,
+      oversizePackets: this.refusalLogs.oversize.total,
+    };
   }
 
   /** Fault knobs of the firmware server; replace or edit to inject failures. */
@@ -226,4 +284,10 @@ function portOf(server: Server): number {
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `$ota/report/PID/name` or `$gateway/operation/PID/name` → `PID/name` (the device the hub blames). */
+function deviceOfTopic(topic: string): string {
+  const parts = topic.split('/');
+  return parts.length >= 2 ? parts.slice(-2).join('/') : topic;
 }

@@ -17,5 +17,7 @@ export interface OtaJobRecord {
   /** Set when state is fail: the device's result_code and message. */
   failCode?: number;
   failMessage?: string;
+  /** The first report and the newest ones (at most 100); `reportCount` counts them all. */
   reports: Array<{ at: number; report: OtaReport }>;
+  reportCount?: number;
 }

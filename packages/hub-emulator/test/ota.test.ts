@@ -45,7 +45,7 @@ test('full OTA: report_version → rsp, update_firmware, ranged download, progre
     t.is(command.version, '2.0.0');
     t.is(command.file_size, image.length);
     t.is(command.md5sum, createHash('md5').update(image).digest('hex'));
-    t.regex(command.url, /^http:\/\/127\.0\.0\.1:\d+\/firmware\/.+\?expires=\d+$/);
+    t.regex(command.url, /^http:\/\/127\.0\.0\.1:\d+\/firmware\/.+\?expires=\d+&sig=[\w-]+$/);
 
     // Download in two ranged halves like an SDK resuming, reporting progress as strings.
     await gw.client.publishAsync(REPORT, progress('downloading', { percent: '0' }, '2.0.0'), { qos: 0 });
