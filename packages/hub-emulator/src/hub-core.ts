@@ -44,6 +44,8 @@ export interface HubCoreEvents {
   message: [record: HubMessageRecord];
   ota: [job: OtaJobRecord];
   protocolError: [topic: string, reason: string];
+  /** A device reported its firmware version (`report_version`). */
+  version: [device: string, version: string];
 }
 
 export interface HubCoreOptions {
@@ -292,6 +294,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     const message = decoded.value;
     if (message.type === 'report_version') {
       this.reportedVersions.set(id(device), message.version);
+      this.emit('version', id(device), message.version);
       await this.send(otaUpdateTopic(device), encodeReportVersionReply({ resultCode: 0, resultMsg: 'success', version: message.version }), 1);
       return;
     }
