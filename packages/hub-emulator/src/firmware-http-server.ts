@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { silentLogger, type Logger } from '@iotgw/domain';
 import { parseByteRange } from './byte-range.js';
 import type { FirmwareCatalog } from './firmware-catalog.js';
 import type { FirmwareFaults } from './firmware-faults.js';
@@ -23,11 +24,18 @@ export class FirmwareHttpHandler {
   /** The newest download requests (`items`) and how many there were (`total`). */
   readonly requestLog = new BoundedLog<FirmwareRequestLog>(1000);
 
+  private readonly now: () => number;
+  private readonly signer: FirmwareUrlSigner;
+  private readonly logger: Logger;
+
   constructor(
     private readonly catalog: FirmwareCatalog,
-    private readonly now: () => number = () => Date.now(),
-    private readonly signer: FirmwareUrlSigner = new FirmwareUrlSigner(undefined, now),
-  ) {}
+    options: { now?: () => number; signer?: FirmwareUrlSigner; logger?: Logger } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.signer = options.signer ?? new FirmwareUrlSigner(undefined, this.now);
+    this.logger = options.logger ?? silentLogger;
+  }
 
   /** The newest download requests, oldest first (no signature in them). */
   get requests(): readonly FirmwareRequestLog[] {
@@ -52,6 +60,11 @@ export class FirmwareHttpHandler {
     }
     const status = this.serve(req, res, url, id);
     this.requestLog.push({ at: this.now(), id, range: req.headers.range, status });
+    // The link's signature stays out of the log: the id, the range and the answer say enough.
+    const context = { firmware: id, range: req.headers.range, status };
+    if (status >= 500) this.logger.warn('firmware download failed (injected fault)', context);
+    else if (status >= 400) this.logger.warn('firmware download refused', context);
+    else this.logger.info('firmware download', context);
     return true;
   }
 

@@ -78,7 +78,7 @@ export class HubEmulator {
     const registry = await DeviceRegistry.open(options.registryPath);
     if (options.firmwareDir !== undefined) await checkFirmwareDir(options.firmwareDir);
     const catalog = new FirmwareCatalog();
-    const firmwareHttp = new FirmwareHttpHandler(catalog);
+    const firmwareHttp = new FirmwareHttpHandler(catalog, { logger });
     const history = options.refusalHistory ?? 1000;
     const refusals = new RefusalLogs(history, logger);
 

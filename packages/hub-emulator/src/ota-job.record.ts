@@ -13,7 +13,10 @@ export interface OtaJobRecord {
   size: number;
   createdAt: number;
   state: OtaJobState;
+  /** Download leg: the last `downloading` percent (100 once delivery or burning started, or done). */
   percent: number;
+  /** Delivery leg (gateway → subdevice): the last `burning` percent, when the gateway reports one. */
+  deliveryPercent?: number;
   /** Set when state is fail: the device's result_code and message. */
   failCode?: number;
   failMessage?: string;
