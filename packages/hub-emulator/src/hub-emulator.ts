@@ -222,13 +222,19 @@ export class HubEmulator {
     return this.registry.isOnline(deviceKey(productId, deviceName));
   }
 
-  async close(): Promise<void> {
-    this.api.closeStreams();
-    this.http.closeAllConnections();
-    await Promise.all([this.bus.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
-    await this.registry.flush();
-    await this.uploads.close();
+  /** Stops everything and removes uploads; calling it again waits for the same close. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.api.closeStreams();
+      this.http.closeAllConnections();
+      await Promise.all([this.bus.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
+      await this.registry.flush();
+      await this.uploads.close();
+    })();
+    return this.closing;
   }
+
+  private closing: Promise<void> | undefined;
 }
 
 function portOf(server: Server): number {
