@@ -89,7 +89,8 @@ async function hubExit(args: string[]): Promise<{ code: number | null; stdout: s
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  // A safety net only (these runs exit 2 at once): generous, as a loaded box takes seconds to load the CLI.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(killer);
   return { code, stdout, stderr };

@@ -43,6 +43,10 @@ export class AdminApi {
     this.route(req, res, url).catch((error: unknown) => {
       const status = error instanceof AdminRequestError ? error.status : error instanceof RegistryError || (isGatewayError(error) && error.code === 'validation.invalid') ? 400 : 500;
       if (status === 500) this.logger.error('admin API request failed', { path: url.pathname, error: (error as Error).message });
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       // The body may still be arriving (a refused upload): answer, then stop reading it.
       res.setHeader('Connection', 'close');
       sendJson(res, status, { error: (error as Error).message, code: status === 401 ? 'unauthorized' : isGatewayError(error) ? error.code : 'internal' });
