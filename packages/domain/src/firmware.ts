@@ -69,9 +69,10 @@ export function firmwareJob(input: FirmwareJob): FirmwareJob {
 export type OtaReport =
   | { readonly state: 'downloading'; readonly version: string; readonly percent: number }
   /**
-   * The delivery leg: the image goes to the subdevice over its link, then is applied. `percent`
-   * (0..100) is the delivery's progress (iotgw's mapping; the hub's protocol has none for
-   * burning and ignores it, see the app README); 100 once the subdevice confirmed the write.
+   * The delivery leg: the image goes to the subdevice over its link, then is applied. A gateway
+   * reports the delivery's progress here with `percent` 0..100 (iotgw's mapping, see the app
+   * README; the platform ignores it), 100 once the subdevice confirmed the write; the SDKs' own
+   * devices send it without.
    */
   | { readonly state: 'burning'; readonly version: string; readonly percent?: number }
   | { readonly state: 'done'; readonly version: string }
