@@ -1,0 +1,31 @@
+/**
+ * Checks that fail on main today because the fix is not merged yet. They still run and are still
+ * reported (as "known"), in every profile; they do not fail the run while listed here. When a fix
+ * lands, delete its line: from then on the check fails the run again. A listed check that passes
+ * is reported as "now passes" so the list does not go stale.
+ *
+ * `scenario: '*'` applies to every scenario.
+ */
+export interface KnownFailure {
+  readonly scenario: string;
+  readonly check: string;
+  /** The issue item and what goes wrong, as measured. */
+  readonly why: string;
+}
+
+export const KNOWN_FAILING: readonly KnownFailure[] = [
+  { scenario: '*', check: 'reordered', why: 'issue 11 item 5: a reading made while the subdevice is being brought online (at start, after every reconnect) reaches the hub ahead of its held backlog' },
+  { scenario: 'hub-kill-5min', check: 'lost', why: 'no issue item yet: the outbox holds 1,000 messages (drop-oldest, not configurable); 5 min at 2 × 10 readings/s is 6,000' },
+  { scenario: 'network-partition-120s', check: 'lost', why: 'no issue item yet: the outbox holds 1,000 messages (drop-oldest); what was in flight when the keepalive gave up (~90 s) overflows it' },
+  { scenario: 'gateway-start-without-hub', check: 'gateway-exits', why: 'issue 11 item 8: a gateway started without its hub exits 1 after 30 s instead of serving its subdevices until the hub answers' },
+  { scenario: 'unbind-while-sending', check: 'unbind-clean', why: 'issue 11 item 7: unbinding a sending subdevice gets the gateway disconnected by the hub (ACL denied: not bound) and the API answers 500/503' },
+  { scenario: 'disk-full', check: 'temp-files', why: 'issue 11 item 6: every failed save of the queue leaves an empty temp file behind' },
+  { scenario: 'disk-full-restart', check: 'gateway-exits', why: 'issue 11 item 8: a gateway started with a full dataDir disk exits 2 instead of running degraded' },
+  { scenario: 'ota-rehello-mid-transfer', check: 'updated', why: 'issue 11 item 1: the delivery misses the fresh attach after a re-HELLO and stalls until the 300 s attach timeout' },
+  { scenario: 'ota-concurrent-pushes', check: 'last-push-wins', why: 'issue 11 item 2: pushes for one subdevice run concurrently: 4.0.0 is flashed although 2.0.0 came last, the others hang in downloading' },
+];
+
+/** The known failure of this check in this scenario, if listed. */
+export function knownFailure(scenario: string, check: string): KnownFailure | undefined {
+  return KNOWN_FAILING.find((k) => (k.scenario === scenario || k.scenario === '*') && k.check === check);
+}
