@@ -50,7 +50,7 @@ const profile: Profile = values.profile;
 if (values.list) {
   for (const s of SCENARIOS) console.log(`${s.name.padEnd(26)} [${s.profiles.join(', ')}] ${s.description}`);
   console.log('\nknown failures (KNOWN_FAILING):');
-  for (const k of KNOWN_FAILING) console.log(`  ${k.scenario} / ${k.check}: ${k.why}`);
+  for (const k of KNOWN_FAILING) console.log(`  ${k.scenario} / ${String(k.check)}: ${k.why}`);
   process.exit(0);
 }
 let scenarios;
@@ -110,7 +110,7 @@ for (const r of results) console.log(summaryLine(r));
 for (const k of KNOWN_FAILING.filter((k) => k.scenario === '*')) {
   const ran = results.filter((r) => r.checks.some((c) => c.name === k.check));
   if (ran.length > 0 && ran.every((r) => r.checks.every((c) => c.name !== k.check || c.ok))) {
-    console.log(`\nKNOWN_FAILING '${k.check}' for every scenario held in all ${ran.length} scenarios of this run: remove it from the list if it keeps holding.`);
+    console.log(`\nKNOWN_FAILING '${String(k.check)}' for every scenario held in all ${ran.length} scenarios of this run: remove it from the list if it keeps holding.`);
   }
 }
 console.log(

@@ -8,7 +8,8 @@
  */
 export interface KnownFailure {
   readonly scenario: string;
-  readonly check: string;
+  /** The check, or the checks one fix will make pass. */
+  readonly check: string | readonly string[];
   /** The issue item and what goes wrong, as measured. */
   readonly why: string;
 }
@@ -22,10 +23,15 @@ export const KNOWN_FAILING: readonly KnownFailure[] = [
   { scenario: 'disk-full', check: 'temp-files', why: 'issue 11 item 6: every failed save of the queue leaves an empty temp file behind' },
   { scenario: 'disk-full-restart', check: 'gateway-exits', why: 'issue 11 item 8: a gateway started with a full dataDir disk exits 2 instead of running degraded' },
   { scenario: 'ota-rehello-mid-transfer', check: 'updated', why: 'issue 11 item 1: the delivery misses the fresh attach after a re-HELLO and stalls until the 300 s attach timeout' },
+  {
+    scenario: 'hostile-hub',
+    check: ['rss', 'log-lines', 'readings-flowing'],
+    why: 'issue 11 item 9: no packet-size limit (a 100 MB message is taken: RSS +220 MB), two warn lines per bad message (~109k lines, 16 MB), and the 30k data-topic downlinks flood the serial links until keepalives time out (readings stall ~55 s)',
+  },
   { scenario: 'ota-concurrent-pushes', check: 'last-push-wins', why: 'issue 11 item 2: pushes for one subdevice run concurrently: 4.0.0 is flashed although 2.0.0 came last, the others hang in downloading' },
 ];
 
 /** The known failure of this check in this scenario, if listed. */
 export function knownFailure(scenario: string, check: string): KnownFailure | undefined {
-  return KNOWN_FAILING.find((k) => (k.scenario === scenario || k.scenario === '*') && k.check === check);
+  return KNOWN_FAILING.find((k) => (k.scenario === scenario || k.scenario === '*') && (k.check === check || (Array.isArray(k.check) && k.check.includes(check))));
 }
