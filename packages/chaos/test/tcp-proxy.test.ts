@@ -21,6 +21,15 @@ async function echoServer(t: { teardown(fn: () => void): void }): Promise<Server
 
 const portOf = (server: Server): number => (server.address() as { port: number }).port;
 
+/** A proxy in front of an echo server, both closed by teardown. */
+async function proxiedEcho(t: { teardown(fn: () => void | Promise<void>): void }): Promise<TcpProxy> {
+  const server = await echoServer(t);
+  const proxy = new TcpProxy(() => ({ host: '127.0.0.1', port: portOf(server) }));
+  await proxy.start();
+  t.teardown(() => proxy.close());
+  return proxy;
+}
+
 async function client(port: number): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {
   const socket = createConnection({ port, host: '127.0.0.1' });
   let text = '';
@@ -33,10 +42,7 @@ async function client(port: number): Promise<{ socket: Socket; received: () => s
 }
 
 test('the proxy passes bytes both ways to the current target', async (t) => {
-  const server = await echoServer(t);
-  const proxy = new TcpProxy(() => ({ host: '127.0.0.1', port: portOf(server) }));
-  await proxy.start();
-  t.teardown(() => proxy.close());
+  const proxy = await proxiedEcho(t);
   const c = await client(proxy.port);
   c.socket.write('hello');
   await until('the echo', () => c.received() === 'hello', 5_000, 10);
@@ -44,10 +50,7 @@ test('the proxy passes bytes both ways to the current target', async (t) => {
 });
 
 test('a partition holds every byte (nothing crosses, nothing closes) and healing delivers them intact and in order', async (t) => {
-  const server = await echoServer(t);
-  const proxy = new TcpProxy(() => ({ host: '127.0.0.1', port: portOf(server) }));
-  await proxy.start();
-  t.teardown(() => proxy.close());
+  const proxy = await proxiedEcho(t);
   const c = await client(proxy.port);
   c.socket.write('a');
   await until('the first echo', () => c.received() === 'a', 5_000, 10);
@@ -68,10 +71,7 @@ test('a partition holds every byte (nothing crosses, nothing closes) and healing
 });
 
 test('cut resets every connection; new ones connect again', async (t) => {
-  const server = await echoServer(t);
-  const proxy = new TcpProxy(() => ({ host: '127.0.0.1', port: portOf(server) }));
-  await proxy.start();
-  t.teardown(() => proxy.close());
+  const proxy = await proxiedEcho(t);
   const c = await client(proxy.port);
   c.socket.write('a');
   await until('the echo', () => c.received() === 'a', 5_000, 10);

@@ -53,16 +53,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-/** Reads the hub's received file; lines that are not readings (or torn by a kill) are skipped. */
-export function readReceipts(file: string): Receipt[] {
-  let text: string;
+/** The lines of a file that may not exist yet (nothing received, nothing acknowledged). */
+function linesOf(file: string): string[] {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8').split('\n');
   } catch {
     return [];
   }
+}
+
+/** Reads the hub's received file; lines that are not readings (or torn by a kill) are skipped. */
+export function readReceipts(file: string): Receipt[] {
   const out: Receipt[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of linesOf(file)) {
     if (!line) continue;
     try {
       const record = JSON.parse(line) as { at: number; payload: string };
@@ -78,14 +81,8 @@ export function readReceipts(file: string): Receipt[] {
 
 /** Reads a subdevice's acked file (`boot seq ackAt ts` per line). */
 export function readAcks(file: string): AckRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
   const out: AckRecord[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of linesOf(file)) {
     const [boot, seq, ackAt, ts] = line.split(' ').map(Number);
     if (boot === undefined || seq === undefined || ackAt === undefined || ts === undefined || [boot, seq, ackAt, ts].some((n) => !Number.isFinite(n))) continue;
     out.push({ boot, seq, ackAt, ts });

@@ -74,17 +74,23 @@ async function waitPhase(rig: Rig, phase: string, percent: number, timeoutMs = 6
   return seen;
 }
 
+/** Pushes a 512 KiB 2.0.0 to sensor1 and waits until its job is in `phase` at `percent` or more; the hub's job id. */
+async function pushAndReach(ctx: ScenarioContext, phase: string, percent: number, what: string): Promise<string> {
+  const fw = await firmware(ctx.rig, '2.0.0', 512 * 1024);
+  const job = await ctx.rig.hub.pushFirmware(ctx.rig.subdevice(SENSOR).key, fw.id);
+  ctx.note(what, await waitPhase(ctx.rig, phase, percent));
+  return job;
+}
+
 export const otaScenarios: readonly Scenario[] = [
   {
     name: 'ota-kill-download',
     profiles: ['full'],
     description: 'kill -9 the gateway while it downloads a firmware image (throttled), start it again: the download resumes, the update completes, the hub hears done and the new version',
     async run(ctx) {
-      const { rig, healed, note } = ctx;
-      const fw = await firmware(rig, '2.0.0', 512 * 1024);
+      const { rig, healed } = ctx;
       await rig.hub.setFirmwareFaults({ throttleBytesPerSec: 96 * 1024 });
-      const job = await rig.hub.pushFirmware(rig.subdevice(SENSOR).key, fw.id);
-      note('killed at', await waitPhase(rig, 'downloading', 25));
+      const job = await pushAndReach(ctx, 'downloading', 25, 'killed at');
       await rig.gateway.kill('SIGKILL');
       await rig.hub.setFirmwareFaults({});
       rig.gateway.spawnOnly();
@@ -99,9 +105,7 @@ export const otaScenarios: readonly Scenario[] = [
     description: 'kill -9 the gateway while it delivers the image to the subdevice, start it again: delivery resumes where the subdevice is, the update completes',
     async run(ctx) {
       const { rig, healed, note } = ctx;
-      const fw = await firmware(rig, '2.0.0', 512 * 1024);
-      const job = await rig.hub.pushFirmware(rig.subdevice(SENSOR).key, fw.id);
-      note('killed at', await waitPhase(rig, 'delivering', 20));
+      const job = await pushAndReach(ctx, 'delivering', 20, 'killed at');
       await rig.gateway.kill('SIGKILL');
       rig.gateway.spawnOnly();
       healed();
@@ -115,10 +119,8 @@ export const otaScenarios: readonly Scenario[] = [
     profiles: ['short', 'full'],
     description: 'the subdevice says HELLO again (reboots its link engine) in the middle of the delivery: the delivery resumes within a minute, not after the 300 s attach timeout',
     async run(ctx) {
-      const { rig, healed, note } = ctx;
-      const fw = await firmware(rig, '2.0.0', 512 * 1024);
-      const job = await rig.hub.pushFirmware(rig.subdevice(SENSOR).key, fw.id);
-      note('re-HELLO at', await waitPhase(rig, 'delivering', 20));
+      const { rig, healed } = ctx;
+      const job = await pushAndReach(ctx, 'delivering', 20, 're-HELLO at');
       await rig.subdevice(SENSOR).rehello();
       healed();
       await expectUpdated(ctx, job, '2.0.0', 60_000);
