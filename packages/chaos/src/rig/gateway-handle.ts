@@ -115,6 +115,25 @@ export class GatewayHandle {
     await terminate(this.#child, signal, 30_000);
   }
 
+  /**
+   * An orderly stop (SIGTERM), as a service manager sends it: how long the gateway took to exit,
+   * or undefined when it was still running after `graceMs` (it is then killed).
+   */
+  async stop(graceMs = 15_000): Promise<number | undefined> {
+    const child = this.#child;
+    if (!isAlive(child)) return 0;
+    this.events.push({ at: Date.now(), what: 'SIGTERM' });
+    this.#expectingExit = true;
+    clearTimeout(this.#restart);
+    const started = Date.now();
+    const gone = exited(child);
+    child.kill('SIGTERM');
+    const inTime = await Promise.race([gone.then(() => true), sleep(graceMs).then(() => false)]);
+    if (inTime) return Date.now() - started;
+    await terminate(child, 'SIGKILL');
+    return undefined;
+  }
+
   /** SIGSTOP: the process freezes (timers, sockets, everything) until `resume()`. */
   freeze(): void {
     this.events.push({ at: Date.now(), what: 'SIGSTOP' });

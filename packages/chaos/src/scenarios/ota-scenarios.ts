@@ -127,6 +127,28 @@ export const otaScenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'ota-sigterm-while-waiting',
+    profiles: ['short', 'full'],
+    description: "SIGTERM the gateway while a firmware job waits for its subdevice (cable pulled): it exits within 15 s, and after a restart with the cable back the job completes",
+    async run(ctx) {
+      const { rig, healed, check, note } = ctx;
+      const sensor = rig.subdevice(SENSOR);
+      // The push must reach the gateway while sensor1 is online; the cable goes while it downloads.
+      await rig.hub.setFirmwareFaults({ throttleBytesPerSec: 32 * 1024 });
+      const fw = await firmware(rig, '2.0.0', 96 * 1024);
+      const job = await rig.hub.pushFirmware(sensor.key, fw.id);
+      await waitPhase(rig, 'downloading', 0);
+      await sensor.link.cut();
+      note('waiting at', await waitPhase(rig, 'downloaded', 0));
+      const stopMs = await rig.gateway.stop(15_000);
+      check('stops-in-time', stopMs !== undefined, stopMs === undefined ? 'still running 15 s after SIGTERM (then killed)' : `exited ${stopMs} ms after SIGTERM`);
+      await sensor.link.start();
+      await rig.gateway.start();
+      healed();
+      await expectUpdated(ctx, job, '2.0.0', 120_000);
+    },
+  },
+  {
     name: 'ota-concurrent-pushes',
     profiles: ['short', 'full'],
     description: 'the hub pushes 3.0.0, 4.0.0 and 2.0.0 for one subdevice at once: the last push wins (2.0.0 runs), every superseded job ends with a report',
