@@ -46,7 +46,10 @@ async function expectUpdated(ctx: ScenarioContext, jobId: string, version: strin
   const seconds = Math.round((Date.now() - started) / 1000);
   note('hub job', job ? { state: job.state, percent: job.percent, failCode: job.failCode, failMessage: job.failMessage, seconds } : 'missing');
   if (job?.state === 'done') {
-    await until('the subdevice to run the new version', async () => (await rig.subdevice(SENSOR).state()).version === version, 15_000, 250).catch(() => undefined);
+    // The subdevice reboots into the image and the gateway reports the version after `done`: give both a moment.
+    const settled = async (): Promise<boolean> =>
+      (await rig.subdevice(SENSOR).state()).version === version && (await rig.hub.state()).versions[rig.subdevice(SENSOR).key] === version;
+    await until('the subdevice to run and report the new version', settled, 30_000, 250).catch(() => undefined);
   }
   const running = (await rig.subdevice(SENSOR).state()).version;
   const reported = (await rig.hub.state()).versions[rig.subdevice(SENSOR).key];
