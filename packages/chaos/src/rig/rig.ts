@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { parseGatewayConfig } from '@iotgw/gateway';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayHandle } from './gateway-handle.js';
@@ -12,6 +13,19 @@ import { TcpProxy } from './tcp-proxy.js';
 export const GATEWAY_KEY = 'GW00000001/gw1';
 export const SUBDEVICE_PRODUCT = 'SB00000001';
 const secretOf = (name: string): string => Buffer.from(`chaos-${name}-secret`).toString('base64');
+
+/**
+ * The emulator serves firmware on 127.0.0.1; a gateway that refuses loopback firmware URLs unless
+ * told (issue 11 item 4) is told, if its config knows the setting.
+ */
+function loopbackFirmwareAllowed(): Record<string, unknown> {
+  try {
+    parseGatewayConfig('{"ota":{"allowLoopback":true}}');
+    return { ota: { allowLoopback: true } };
+  } catch {
+    return {};
+  }
+}
 
 export interface RigSubdevice {
   readonly deviceName: string;
@@ -137,6 +151,7 @@ export class Rig {
           dataDir,
           logLevel: options.logLevel ?? 'info',
           control: { port: 0 },
+          ...loopbackFirmwareAllowed(),
           ...options.gatewayConfig,
         }),
       );
