@@ -222,6 +222,8 @@ test('decodeOtaHubMessage: an accepted update job has a version, an http(s) URL,
       const r = decodeOtaHubMessage(payload);
       if (!r.ok) return true;
       if (r.value.type === 'report_version_rsp') return Number.isSafeInteger(r.value.resultCode) && r.value.resultMsg.length <= 256 && r.value.version.length <= 32;
+      // Anything else the decoder may hand over (a typed refusal of a bad job) carries no job to run.
+      if (r.value.type !== 'update_firmware') return true;
       const job = r.value.job;
       return (
         job.version.length >= 1 &&
