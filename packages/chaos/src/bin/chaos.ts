@@ -50,7 +50,7 @@ const profile: Profile = values.profile;
 if (values.list) {
   for (const s of SCENARIOS) console.log(`${s.name.padEnd(26)} [${s.profiles.join(', ')}] ${s.description}`);
   console.log('\nknown failures (KNOWN_FAILING):');
-  for (const k of KNOWN_FAILING) console.log(`  ${k.scenario} / ${String(k.check)}: ${k.why}`);
+  for (const k of KNOWN_FAILING) console.log(`  ${String(k.scenario)} / ${String(k.check)}: ${k.why}`);
   process.exit(0);
 }
 let scenarios;
