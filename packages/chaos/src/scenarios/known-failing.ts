@@ -28,14 +28,11 @@ export const KNOWN_FAILING: readonly KnownFailure[] = [
   { scenario: 'unbind-while-sending', check: 'unbind-clean', why: 'issue 11 item 7: unbinding a sending subdevice gets the gateway disconnected by the hub (ACL denied: not bound) and the API answers 500/503' },
   { scenario: 'disk-full', check: 'temp-files', why: 'issue 11 item 6: every failed save of the queue leaves an empty temp file behind' },
   { scenario: 'disk-full-restart', check: 'gateway-exits', why: 'issue 11 item 8: a gateway started with a full dataDir disk exits 2 instead of running degraded' },
-  { scenario: 'ota-rehello-mid-transfer', check: 'updated', why: 'issue 11 item 1: the delivery misses the fresh attach after a re-HELLO and stalls until the 300 s attach timeout' },
   {
     scenario: 'hostile-hub',
     check: ['rss', 'log-lines', 'readings-flowing'],
     why: 'issue 11 item 9: no packet-size limit (a 100 MB message is taken: RSS +220 MB), two warn lines per bad message (~109k lines, 16 MB), and the 30k data-topic downlinks flood the serial links until keepalives time out (readings stall ~55 s)',
   },
-  { scenario: 'ota-sigterm-while-waiting', check: 'stops-in-time', why: 'issue 11 item 3: SIGTERM is ignored while an OTA job waits for its subdevice' },
-  { scenario: 'ota-concurrent-pushes', check: 'last-push-wins', why: 'issue 11 item 2: pushes for one subdevice run concurrently: 4.0.0 is flashed although 2.0.0 came last, the others hang in downloading' },
 ];
 
 /** The known failure of this check in this scenario, if listed. */
