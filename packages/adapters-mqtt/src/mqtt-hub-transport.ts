@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import {
+  Backoff,
   CancelledError,
   HubAuthError,
   HubDisconnectedError,
@@ -49,7 +50,6 @@ import {
   type GatewayRequest,
   type ResultOperation,
 } from '@iotgw/protocol-tencent';
-import { Backoff } from './backoff.js';
 import { OperationCorrelator } from './operation-correlator.js';
 import { EchoFilter } from './echo-filter.js';
 import { Outbox } from './outbox.js';
@@ -150,7 +150,7 @@ export class MqttHubTransport implements HubTransport {
     this.#overflow = options.outbox?.overflow ?? 'drop-oldest';
     const key = options.outbox?.key ?? `mqtt/outbox/${this.gateway.productId}/${this.gateway.deviceName}`.toLowerCase();
     this.#outbox = new Outbox(options.outbox?.store, key);
-    this.#backoff = new Backoff(options.reconnect?.initialDelayMs, options.reconnect?.maxDelayMs, options.reconnect?.jitter);
+    this.#backoff = new Backoff({ ...options.reconnect, jitter: options.reconnect?.jitter ?? 0.3 });
     this.#subscriptions.set(gatewayOperationResultTopic(this.gateway), 1);
     if (options.insecureSkipVerify) {
       this.#log.warn('TLS certificate verification is OFF (insecureSkipVerify): anyone on the path can pose as the hub');
@@ -363,7 +363,7 @@ export class MqttHubTransport implements HubTransport {
   #scheduleReconnect(): void {
     if (this.#state === 'closed') return;
     const delay = this.#backoff.next();
-    const attempt = this.#backoff.attempt;
+    const attempt = this.#backoff.failures;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       void this.#reconnect(attempt); // errors are handled inside: it reschedules itself

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import {
+  Backoff,
   CLOCK,
   GATEWAY_SETTINGS,
   HUB_TRANSPORT,
@@ -20,8 +21,8 @@ import { TaskTracker } from '../task-tracker.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdeviceSessions } from './subdevice-sessions.js';
 
-const RETRY_FIRST_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
+/** Re-online retries while the hub's side comes back: 1 s doubling to 30 s (domain policy). */
+const ONLINE_RETRY = { initialDelayMs: 1_000, maxDelayMs: 30_000 } as const;
 
 export interface PresenceEvents {
   [event: string]: (payload: never) => void;
@@ -185,7 +186,7 @@ export class SubdevicePresence {
    * retried with backoff; a subdevice the hub answers (even with a refusal) is not asked again.
    */
   async #onlineAgain(generation: number, signal: AbortSignal): Promise<void> {
-    let delayMs = RETRY_FIRST_MS;
+    const backoff = new Backoff(ONLINE_RETRY);
     for (;;) {
       const pending = [...this.#wanted.values()].filter((s) => this.sessions.stateOf(s) !== 'online');
       if (pending.length === 0) return;
@@ -194,12 +195,12 @@ export class SubdevicePresence {
         return;
       } catch (error) {
         if (signal.aborted || generation !== this.#reconnects || this.hub.state !== 'connected') return;
+        const delayMs = backoff.next();
         this.logger.warn(`bringing subdevices online again got no answer; retrying in ${delayMs} ms`, {
           subdevices: pending.length,
           reason: (error as Error).message,
         });
         await this.clock.sleep(delayMs, signal);
-        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
       }
     }
   }
