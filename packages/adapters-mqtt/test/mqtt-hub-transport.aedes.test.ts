@@ -157,6 +157,19 @@ test('data held until the subdevice was online is not echoed back down when it f
   t.deepEqual(downlinks, ['{"marker":1}'], 'only the hub\'s own message comes down');
 });
 
+test('data topics are subscribed at QoS 1: the echo of each reading is acknowledged, so no PUBACK waits on Nagle', async (t) => {
+  // At QoS 0 the hub's echo needs no reply, the broker's PUBACK then waits for our delayed TCP ACK
+  // (~40 ms per reading on mosquitto defaults); our PUBACK for a QoS 1 echo carries that ACK at once.
+  const { transport, broker, hub } = await rig(t, { dataChannels: ['data', 'event'] });
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const qosOf = (topic: string): number | undefined => broker.subscribed.find((s) => s.clientId === 'GWPRODUCT1gw1' && s.topic === topic)?.qos;
+  t.is(qosOf('SUBPRODAAA/sub-a/data'), 1);
+  t.is(qosOf('SUBPRODAAA/sub-a/event'), 1);
+  t.is(qosOf('$ota/update/SUBPRODAAA/sub-a'), 1);
+});
+
 test('malformed hub messages surface as error events, not crashes', async (t) => {
   const { transport, hub } = await rig(t);
   await transport.connect();
