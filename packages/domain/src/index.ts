@@ -15,3 +15,4 @@ export * from './ports/logger.port.js';
 export * from './tokens.js';
 export * from './system-clock.js';
 export * from './backoff-policy.js';
+export * from './throttled-log.js';
