@@ -230,7 +230,7 @@ test('broker restart mid-stream: every QoS1 message arrives, in order, after the
   }
   t.deepEqual(first, Array.from({ length: total }, (_, i) => i));
   t.true(reconnected.length >= 1);
-  await until(() => transport.outboxStats.size === 0, 5000, 'outbox empty');
+  await until(() => transport.uplinkBacklog()?.depth === 0, 5000, 'outbox empty');
 });
 
 test('operations while disconnected and after close reject with HubDisconnectedError', async (t) => {
@@ -289,7 +289,7 @@ test('data for a subdevice that is not online is held, not published, until the 
   await transport.publishData(SUB_A, 'data', enc('q0'), { qos: 0 });
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.deepEqual(fromGateway(), [], 'nothing on the data topic before online');
-  t.is(transport.outboxStats.size, 2, 'QoS 1 held in the outbox; QoS 0 is lossy');
+  t.is(transport.uplinkBacklog()?.depth, 2, 'QoS 1 held in the outbox; QoS 0 is lossy');
   t.is(logger.lines.filter((l) => l.message.startsWith('data held until the subdevice is online')).length, 1, 'one warning per subdevice');
   await transport.online([SUB_A]);
   await until(() => fromGateway().length === 2, 5000, 'held data after online');
@@ -300,7 +300,7 @@ test('data for a subdevice that is not online is held, not published, until the 
   t.deepEqual(fromGateway(), ['r1', 'r2'], 'held again once offline');
   await transport.online([SUB_A]);
   await until(() => fromGateway().length === 3, 5000, 'r3 after the second online');
-  t.is(transport.outboxStats.size, 0);
+  t.is(transport.uplinkBacklog()?.depth, 0);
 });
 
 test('after a reconnect only the gateway topic is subscribed until a subdevice is online again; a console unbind stops following it', async (t) => {
@@ -323,7 +323,7 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   await hub.pushChange([SUB_A], false);
   await new Promise((resolve) => setTimeout(resolve, 100));
   await transport.publishData(SUB_A, 'data', enc('after-unbind'));
-  t.is(transport.outboxStats.size, 1);
+  t.is(transport.uplinkBacklog()?.depth, 1);
   await broker.stop();
   const beforeSecond = broker.subscribed.length;
   await broker.start(broker.port);

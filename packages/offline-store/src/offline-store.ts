@@ -131,6 +131,11 @@ export class OfflineStore {
     return state ? state.queue.length - state.sent : 0;
   }
 
+  /** True when some key has readings not handed to the sender yet. */
+  get hasUnsent(): boolean {
+    return this.#withUnsent.size > 0;
+  }
+
   /** Keys with readings not handed to the sender yet, in a stable order. */
   *keysWithUnsent(): IterableIterator<string> {
     for (const state of this.#withUnsent) yield state.key;
