@@ -11,9 +11,14 @@ export class NodeSegmentFiles implements SegmentFiles {
     this.#dir = dir;
   }
 
+  /** A directory that does not exist yet holds no segment (it is created with the first one). */
   async list(): Promise<string[]> {
-    await this.#ensureDir();
-    return readdir(this.#dir);
+    try {
+      return await readdir(this.#dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
   }
 
   async create(name: string): Promise<SegmentWriter> {

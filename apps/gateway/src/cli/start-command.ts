@@ -54,7 +54,8 @@ export async function startCommand(args: readonly string[], ctx: CommandContext)
   const info = parseDeviceInfo(await readText(infoFile, '--device-info'), infoFile);
   const config = values.config ? parseGatewayConfig(await readText(values.config, '--config'), values.config) : defaultGatewayConfig();
   const { config: app, overrides, logger } = await toAppConfig(info, config);
-  await checkDataDir(app.dataDir ?? config.dataDir, values.config);
+  const diskWarning = await checkDataDir(app.dataDir ?? config.dataDir, values.config);
+  if (diskWarning) ctx.io.err(`iotgw: WARNING: ${diskWarning}`);
 
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
   const stopped = new Promise<void>((resolve) => {

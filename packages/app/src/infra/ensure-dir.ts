@@ -40,8 +40,9 @@ export async function probeWritableDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+    // Also when the write failed (a full disk): no probe file may be left behind.
+    await rm(probe, { force: true });
   }
-  await rm(probe, { force: true });
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -47,12 +47,18 @@ export class FileStateStore implements StateStore {
     const temp = `${file}.${process.pid}.${++this.#counter}.tmp`;
     const handle = await open(temp, 'w');
     try {
-      await handle.writeFile(JSON.stringify(value));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      try {
+        await handle.writeFile(JSON.stringify(value));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      // A failed write (a full disk) must not leave its temporary file behind, each time it fails.
+      await rm(temp, { force: true });
+      throw error;
     }
-    await rename(temp, file);
     await syncDir(dirname(file));
   }
 

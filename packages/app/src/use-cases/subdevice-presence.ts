@@ -45,6 +45,8 @@ export class SubdevicePresence {
   /** Subdevices that should be online now, by key. */
   readonly #wanted = new Map<string, SubdeviceId>();
   #subscriptions: Subscription[] = [];
+  /** Whether the hub was ever connected since start (a gateway may start without it). */
+  #hadConnection = false;
   /** Counts reconnects, so a retry loop of an earlier connection stops when a newer one starts. */
   #reconnects = 0;
   /** Per subdevice, the end of its queue of attach/detach work: one hub call at a time, in event order. */
@@ -68,6 +70,7 @@ export class SubdevicePresence {
   /** Follows attach/detach/reconnect; with `at_start`, brings every declared subdevice online. */
   async start(options: CallOptions = {}): Promise<void> {
     this.directory.open();
+    this.#hadConnection = this.hub.state === 'connected';
     this.#subscriptions.push(
       this.directory.on('attached', ({ subdevice }) => {
         if (!this.isDeclared(subdevice)) {
@@ -95,21 +98,31 @@ export class SubdevicePresence {
       // The hub forgets online subdevices the moment the gateway's connection drops: say so at
       // once (status, metrics), not only when the connection is back.
       this.hub.on('state', (state) => {
-        if (state !== 'reconnecting') return;
-        for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+        if (state === 'reconnecting') for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+        // The first connection of a gateway that started without its hub: bring the wanted ones online.
+        if (state === 'connected' && !this.#hadConnection) {
+          this.#hadConnection = true;
+          this.#onNewConnection();
+        }
       }),
-      this.hub.on('reconnected', () => {
-        for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
-        const generation = ++this.#reconnects;
-        this.#tasks.run('bringing subdevices online again after reconnect', (signal) => this.#onlineAgain(generation, signal));
-      }),
+      this.hub.on('reconnected', () => this.#onNewConnection()),
     );
     const declared = this.settings.subdevices;
     const first =
       this.settings.onlinePolicy === 'at_start'
         ? declared
         : declared.filter((s) => this.directory.find(s) !== undefined);
-    if (first.length > 0) await this.bringOnline(first, options);
+    if (first.length === 0) return;
+    // Without the hub yet, they are wanted now and go online when it connects (see 'state').
+    if (this.hub.state === 'connected') await this.bringOnline(first, options);
+    else for (const s of first) this.#wanted.set(subdeviceKey(s), s);
+  }
+
+  /** A new connection knows no online subdevice: every wanted one goes online (with retries). */
+  #onNewConnection(): void {
+    for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+    const generation = ++this.#reconnects;
+    this.#tasks.run('bringing subdevices online again after reconnect', (signal) => this.#onlineAgain(generation, signal));
   }
 
   /** Stops following events and cancels background work. Does not take anything offline. */
