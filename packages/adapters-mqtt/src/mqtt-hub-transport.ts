@@ -183,7 +183,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
   }
 
   publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
-    if (!CHANNEL.test(channel)) {
+    if (channel !== 'data' && !CHANNEL.test(channel)) {
       return Promise.reject(new ValidationError(`channel ${JSON.stringify(channel)} is not valid: use e.g. "data" or "event"`));
     }
     return this.#publish(subdeviceKey(subdevice), dataTopic(subdevice, channel), payload, options.qos ?? 1, options);

@@ -74,13 +74,12 @@ export class UplinkSender {
     const sendNow = client !== undefined && this.#mayUse(key) && this.store.unsentOf(key) === 0 && !this.#loading.has(key);
     let ref;
     try {
-      ref = this.store.append(key, topic, payload);
+      ref = this.store.append(key, topic, payload, sendNow);
     } catch (error) {
       return Promise.reject(toGatewayError(error)); // full under the `reject` policy
     }
     if (!ref) return Promise.resolve(); // dropped (counted by the store, summarised in the log)
     if (sendNow) {
-      this.store.markSent(key);
       return new Promise<void>((resolve) => this.#write(client, key, ref.seq, topic, payload, resolve));
     }
     if (client) {

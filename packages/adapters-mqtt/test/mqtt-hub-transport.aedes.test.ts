@@ -311,6 +311,7 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   const mine = (): string[] => broker.subscribed.filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
   t.true(mine().includes('SUBPRODAAA/sub-a/data'));
   await broker.stop();
+  await until(() => transport.state !== 'connected', 5000, 'the loss noticed');
   const before = broker.subscribed.length;
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'reconnect');
@@ -325,6 +326,7 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   await transport.publishData(SUB_A, 'data', enc('after-unbind'));
   t.is(transport.uplinkBacklog()?.depth, 1);
   await broker.stop();
+  await until(() => transport.state !== 'connected', 5000, 'the loss noticed');
   const beforeSecond = broker.subscribed.length;
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'second reconnect');

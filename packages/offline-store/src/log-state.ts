@@ -3,6 +3,8 @@ import { RecordQueue } from './record-queue.js';
 /** One key's (one subdevice's) share of the log. */
 export interface KeyState {
   readonly key: string;
+  /** UTF-8 length of `key` (record sizes are computed per append without encoding). */
+  readonly keyBytes: number;
   /** Held records, oldest first: not acknowledged, not dropped. */
   readonly queue: RecordQueue;
   /** How many records at the head are handed to the sender (in flight or being read). */
@@ -11,6 +13,8 @@ export interface KeyState {
   ackedSeq: number;
   /** `ackedSeq` as last written to the log. */
   ackWritten: number;
+  /** Whether it is in the store's set of keys with unsent readings (kept in step by `touch`). */
+  listed: boolean;
 }
 
 /** One segment file: its size and how many of its data records are still held. */
@@ -24,7 +28,7 @@ export interface SegmentInfo {
 }
 
 export function newKeyState(key: string): KeyState {
-  return { key, queue: new RecordQueue(), sent: 0, ackedSeq: 0, ackWritten: 0 };
+  return { key, keyBytes: Buffer.byteLength(key), queue: new RecordQueue(), sent: 0, ackedSeq: 0, ackWritten: 0, listed: false };
 }
 
 const SEGMENT_NAME = /^(\d{12})\.seg$/;

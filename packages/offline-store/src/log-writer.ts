@@ -1,16 +1,23 @@
 import type { Clock, Logger } from '@iotgw/domain';
-import { decodeRecord, encodeAck, segmentHeader, type DataRecord } from './record-codec.js';
+import { decodeRecord, encodeAck, encodeData, segmentHeader, type DataRecord } from './record-codec.js';
 import { segmentName, type KeyState, type SegmentInfo } from './log-state.js';
 import type { DropReason } from './offline-store.options.js';
 import type { RecordRef } from './record-queue.js';
 import type { SegmentFiles, SegmentWriter } from './segment-files.port.js';
 
-/** An appended record not written yet. `dead` once acknowledged or dropped: it is then never written. */
+/**
+ * An appended record not written yet, kept as its parts: it is encoded only when written, so a
+ * reading the hub acknowledges within the sync interval (the usual case) is never encoded at all.
+ * `dead` once acknowledged or dropped: it is then never written.
+ */
 export interface Unwritten {
   readonly seq: number;
   readonly key: KeyState;
-  readonly bytes: Buffer;
+  readonly topic: string;
+  readonly payload: Uint8Array;
   readonly time: number;
+  /** Its encoded size. */
+  readonly size: number;
   dead: boolean;
 }
 
@@ -43,8 +50,9 @@ export class LogWriter {
   readonly #o: LogWriterOptions;
   /** Every segment on disk, oldest first (Map order is insertion order). */
   readonly #segments = new Map<number, SegmentInfo>();
-  readonly #unwrittenBySeq = new Map<number, Unwritten>();
   #unwritten: Unwritten[] = [];
+  /** The batch being written now. */
+  #writing: Unwritten[] = [];
   #unwrittenBytes = 0;
   #diskBytes = 0;
   #nextSegment: number;
@@ -86,12 +94,13 @@ export class LogWriter {
 
   hold(record: Unwritten): void {
     this.#unwritten.push(record);
-    this.#unwrittenBySeq.set(record.seq, record);
-    this.#unwrittenBytes += record.bytes.length;
+    this.#unwrittenBytes += record.size;
   }
 
+  /** The unwritten record `seq`: a binary search (the batch is in sequence order), no index to keep. */
   unwritten(seq: number): Unwritten | undefined {
-    return this.#unwrittenBySeq.get(seq);
+    const found = findBySeq(this.#unwritten, seq) ?? findBySeq(this.#writing, seq);
+    return found && !found.dead ? found : undefined;
   }
 
   /** True when the disk refuses writes and `bytes` more would exceed the memory reserve. */
@@ -102,11 +111,10 @@ export class LogWriter {
   /** A held record was acknowledged or dropped: its segment may now be deleted. */
   released(ref: RecordRef): void {
     if (ref.segment === 0) {
-      const record = this.#unwrittenBySeq.get(ref.seq);
-      if (record && !record.dead) {
+      const record = this.unwritten(ref.seq);
+      if (record) {
         record.dead = true;
-        this.#unwrittenBySeq.delete(ref.seq);
-        this.#unwrittenBytes -= record.bytes.length;
+        this.#unwrittenBytes -= record.size;
       }
       return;
     }
@@ -198,6 +206,8 @@ export class LogWriter {
     const waiters = sync ? this.#waiters.splice(0) : [];
     const batch = this.#unwritten.filter((r) => !r.dead);
     this.#unwritten = [];
+    // Still findable (reads, acknowledgements) while the write is on its way.
+    this.#writing = batch;
     const acks = [...this.#o.keys.values()].filter((k) => k.ackedSeq > k.ackWritten);
     let start = -1;
     try {
@@ -206,10 +216,10 @@ export class LogWriter {
       if (groups.length === 0 && (acks.length > 0 || !this.#active)) groups.push([]);
       for (const [g, group] of groups.entries()) {
         const groupAcks = g === groups.length - 1 ? acks : [];
-        const active = await this.#activeFor(group.reduce((n, r) => n + r.bytes.length, 0));
+        const active = await this.#activeFor(group.reduce((n, r) => n + r.size, 0));
         start = active.info.bytes;
         const ackSeqs = groupAcks.map((k) => k.ackedSeq);
-        const chunks = [...group.map((r) => r.bytes), ...groupAcks.map((k, i) => encodeAck(ackSeqs[i]!, k.key))];
+        const chunks = [...group.map((r) => encodeData(r.seq, r.time, r.key.key, r.topic, r.payload)), ...groupAcks.map((k, i) => encodeAck(ackSeqs[i]!, k.key))];
         await active.writer.append(chunks);
         let offset = start;
         for (const r of group) {
@@ -217,10 +227,9 @@ export class LogWriter {
             active.info.live++;
             active.info.newest = Math.max(active.info.newest, r.time);
           }
-          if (!r.dead) this.#unwrittenBytes -= r.bytes.length;
+          if (!r.dead) this.#unwrittenBytes -= r.size;
           r.dead = true;
-          this.#unwrittenBySeq.delete(r.seq);
-          offset += r.bytes.length;
+          offset += r.size;
         }
         const written = chunks.reduce((n, c) => n + c.length, 0);
         active.info.bytes += written;
@@ -235,6 +244,7 @@ export class LogWriter {
     } catch (error) {
       await this.#failed(error, batch, start);
     } finally {
+      this.#writing = [];
       for (const w of waiters) w();
     }
   }
@@ -316,14 +326,27 @@ function splitBySize(records: readonly Unwritten[], limit: number): Unwritten[][
   let current: Unwritten[] = [];
   let bytes = 0;
   for (const r of records) {
-    if (current.length > 0 && bytes + r.bytes.length > limit) {
+    if (current.length > 0 && bytes + r.size > limit) {
       groups.push(current);
       current = [];
       bytes = 0;
     }
     current.push(r);
-    bytes += r.bytes.length;
+    bytes += r.size;
   }
   if (current.length > 0) groups.push(current);
   return groups;
+}
+
+function findBySeq(records: readonly Unwritten[], seq: number): Unwritten | undefined {
+  let lo = 0;
+  let hi = records.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = records[mid]!.seq;
+    if (s === seq) return records[mid];
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { silentLogger, SystemClock, type Clock } from '@iotgw/domain';
-import { decodeRecord, encodeData, type DataRecord } from './record-codec.js';
+import { dataRecordSize, type DataRecord } from './record-codec.js';
 import { newKeyState, type KeyState, type SegmentInfo } from './log-state.js';
 import { recoverLog } from './log-recovery.js';
 import { LogWriter, type Unwritten } from './log-writer.js';
@@ -87,21 +87,22 @@ export class OfflineStore {
   /**
    * Holds a reading for `key`. Returns its ref, or undefined when it was dropped (the store is
    * full under `drop-newest`, or the disk refuses writes and the memory reserve is used up).
+   * `sent`: the caller sends it itself right away (nothing of `key` was unsent before it).
    * Throws OfflineStoreFullError when full under `reject`.
    */
-  append(key: string, topic: string, payload: Uint8Array): RecordRef | undefined {
+  append(key: string, topic: string, payload: Uint8Array, sent = false): RecordRef | undefined {
     if (this.#closed) throw new OfflineStoreFullError(this.#maxBytes, this.#configPath);
-    const seq = this.#nextSeq;
-    const time = this.#clock.now();
-    const bytes = encodeData(seq, time, key, topic, payload);
-    if (!this.#makeRoom(bytes.length)) return undefined;
-    this.#nextSeq++;
     let state = this.#keys.get(key);
     if (!state) this.#keys.set(key, (state = newKeyState(key)));
-    const ref: RecordRef = { seq, time, segment: 0, offset: 0, size: bytes.length };
+    const size = dataRecordSize(state.keyBytes, Buffer.byteLength(topic), payload.byteLength);
+    if (!this.#makeRoom(size)) return undefined;
+    const seq = this.#nextSeq++;
+    const time = this.#clock.now();
+    const ref: RecordRef = { seq, time, segment: 0, offset: 0, size };
     state.queue.push(ref);
+    if (sent) state.sent++;
     this.#depth++;
-    this.#writer.hold({ seq, key: state, bytes, time, dead: false });
+    this.#writer.hold({ seq, key: state, topic, payload, time, size, dead: false });
     this.#touch(state);
     if (this.#writer.unwrittenBytes >= this.#writeEarlyBytes) this.#writer.writeSoon();
     return ref;
@@ -194,7 +195,8 @@ export class OfflineStore {
     const out: Array<DataRecord | undefined> = new Array<DataRecord | undefined>(found.length);
     const fromDisk: Array<{ index: number; ref: RecordRef }> = [];
     found.forEach((f, index) => {
-      if (f.ref.segment === 0) out[index] = f.memory ? decodeOne(f.memory.bytes) : undefined;
+      const m = f.memory;
+      if (f.ref.segment === 0) out[index] = m ? { type: 'data', seq: m.seq, time: m.time, key: m.key.key, topic: m.topic, payload: m.payload } : undefined;
       else fromDisk.push({ index, ref: f.ref });
     });
     const read = await this.#writer.readRecords(fromDisk.map((d) => d.ref));
@@ -321,13 +323,12 @@ export class OfflineStore {
     this.#writer.noteDropped(reason, this.#dropped[reason]);
   }
 
+  /** Keeps the set of keys with unsent readings in step; touches the set only on a change (hot path). */
   #touch(state: KeyState): void {
-    if (state.queue.length > state.sent) this.#withUnsent.add(state);
+    const unsent = state.queue.length > state.sent;
+    if (unsent === state.listed) return;
+    state.listed = unsent;
+    if (unsent) this.#withUnsent.add(state);
     else this.#withUnsent.delete(state);
   }
-}
-
-function decodeOne(bytes: Buffer): DataRecord | undefined {
-  const decoded = decodeRecord(bytes, 0);
-  return typeof decoded === 'object' && decoded.record.type === 'data' ? decoded.record : undefined;
 }

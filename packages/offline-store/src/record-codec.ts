@@ -49,6 +49,11 @@ export function isSegmentHeader(bytes: Uint8Array): boolean {
   return b.subarray(0, SEGMENT_MAGIC.length).equals(SEGMENT_MAGIC) && b.readUInt32LE(SEGMENT_MAGIC.length) === SEGMENT_VERSION;
 }
 
+/** Bytes `encodeData` will produce, without encoding (`keyBytes`/`topicBytes`: UTF-8 lengths). */
+export function dataRecordSize(keyBytes: number, topicBytes: number, payloadBytes: number): number {
+  return RECORD_HEADER_BYTES + 1 + 8 + 8 + 2 + keyBytes + 2 + topicBytes + payloadBytes;
+}
+
 export function encodeData(seq: number, time: number, key: string, topic: string, payload: Uint8Array): Buffer {
   const keyLength = Buffer.byteLength(key);
   const topicLength = Buffer.byteLength(topic);

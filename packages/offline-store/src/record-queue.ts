@@ -82,7 +82,12 @@ export class RecordQueue {
     const i = c.head++;
     const ref = { seq: c.seq[i]!, time: c.time[i]!, segment: c.segment[i]!, offset: c.offset[i]!, size: c.size[i]! };
     this.#length--;
-    if (c.head === c.tail) this.#chunks.shift();
+    if (c.head === c.tail) {
+      // The last chunk is reused in place: a queue that is emptied at once after each push (the
+      // hub keeping up) must not allocate a chunk per record.
+      if (this.#chunks.length === 1) c.head = c.tail = 0;
+      else this.#chunks.shift();
+    }
     return ref;
   }
 
