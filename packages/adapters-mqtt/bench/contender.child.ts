@@ -6,6 +6,9 @@
  *
  * argv: port contender(bare|adapter) qos window count run
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connectAsync } from 'mqtt';
 import { subdeviceId } from '@iotgw/domain';
@@ -31,12 +34,24 @@ if (contender === 'bare') {
   send = (payload) => client.publishAsync(topic, payload, { qos });
   close = () => client.endAsync(true);
 } else {
-  const transport = new MqttHubTransport({ gateway: subdeviceId('GWPRODUCT1', 'gw1'), auth: { mode: 'KEY', deviceSecret: SECRET }, host: '127.0.0.1', port, tls: false });
+  // As a gateway runs it: the offline store on disk (a fresh one per run).
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-bench-store-'));
+  const transport = new MqttHubTransport({
+    gateway: subdeviceId('GWPRODUCT1', 'gw1'),
+    auth: { mode: 'KEY', deviceSecret: SECRET },
+    host: '127.0.0.1',
+    port,
+    tls: false,
+    offlineStore: { dir },
+  });
   await transport.connect({ timeoutMs: 10_000 });
   const [online] = await transport.online([SUB], { timeoutMs: 10_000 });
   if (!online?.ok) throw new Error('the bench subdevice did not go online');
   send = (payload) => transport.publishData(SUB, 'data', payload, { qos });
-  close = () => transport.close();
+  close = async () => {
+    await transport.close();
+    await rm(dir, { recursive: true, force: true });
+  };
 }
 
 const reading = (runId: string, n: number): Buffer =>

@@ -23,14 +23,14 @@ export class DownlinkRouter {
     private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1]) => void,
   ) {}
 
-  route(topic: string, payload: Buffer): void {
+  route(topic: string, payload: Buffer, qos: 0 | 1 = 1): void {
     const parsed = parseTopic(topic);
     if (!parsed) {
       this.warnings.warn('unknown-topic', 'message on a topic the gateway does not know ignored', { topic });
       return;
     }
     if (parsed.kind === 'data') {
-      if (this.echoes.isEcho(topic, payload)) return;
+      if (this.echoes.isEcho(topic, payload, qos)) return;
       this.events.emit('downlink', { subdevice: parsed.device, channel: parsed.channel, payload: new Uint8Array(payload) });
       return;
     }

@@ -28,7 +28,8 @@ export interface ConnectionHooks {
   up(client: MqttClient, info: { readonly reconnect: boolean; readonly attempt: number }): void;
   /** The connection was lost (not on close). */
   down(): void;
-  message(topic: string, payload: Buffer): void;
+  /** `qos`: as delivered (what it was published with, our subscriptions being QoS 1). */
+  message(topic: string, payload: Buffer, qos: 0 | 1): void;
   state(state: HubConnectionState): void;
   /** A problem no caller waits for (refused credentials on reconnect, an oversized packet). */
   problem(error: HubAuthError | HubProtocolError): void;
@@ -136,7 +137,7 @@ export class HubConnection {
     try {
       await this.#untilConnack(client, signal);
       if (this.#state === 'closed') throw new HubDisconnectedError('transport closed while connecting');
-      const onMessage = (topic: string, payload: Buffer): void => this.#hooks.message(topic, payload);
+      const onMessage = (topic: string, payload: Buffer, packet: { qos: number }): void => this.#hooks.message(topic, payload, packet.qos === 0 ? 0 : 1);
       const onLost = (): void => this.#lost(client);
       client.on('message', onMessage);
       client.on('close', onLost);

@@ -103,7 +103,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
         this.#operations.rejectAll();
         this.#sender?.disconnected();
       },
-      message: (topic, payload) => this.#router.route(topic, payload),
+      message: (topic, payload, qos) => this.#router.route(topic, payload, qos),
       state: (state) => this.#events.emit('state', state),
       problem: (error) => {
         this.#log.warn(error.message, { code: error.code });

@@ -15,7 +15,7 @@ const QUANTUM = 8;
 export const UNGATED = '$';
 
 function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
@@ -123,7 +123,7 @@ export class UplinkSender {
   #write(client: MqttClient, key: string, seq: number, topic: string, payload: Uint8Array, done?: () => void): void {
     this.#inFlight++;
     // Remembered when written, not when published: held data is subscribed only by the time it goes out.
-    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload);
+    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload, 1);
     client.publish(topic, toBuffer(payload), { qos: 1 }, (error) => {
       if (client !== this.#client) {
         // The connection went away first: the reading is unsent again and held by the store.
@@ -222,7 +222,7 @@ export class UplinkSender {
       this.log.debug('QoS 0 data not sent: the subdevice is not online', { topic });
       return Promise.resolve();
     }
-    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload);
+    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload, 0);
     return new Promise<void>((resolve, reject) =>
       client.publish(topic, toBuffer(payload), { qos: 0 }, (error) =>
         error ? reject(new HubDisconnectedError(`publishing to ${topic} failed: ${error.message}`, { cause: error })) : resolve(),

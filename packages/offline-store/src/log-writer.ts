@@ -109,16 +109,16 @@ export class LogWriter {
   }
 
   /** A held record was acknowledged or dropped: its segment may now be deleted. */
-  released(ref: RecordRef): void {
-    if (ref.segment === 0) {
-      const record = this.unwritten(ref.seq);
+  released(seq: number, segmentNumber: number): void {
+    if (segmentNumber === 0) {
+      const record = this.unwritten(seq);
       if (record) {
         record.dead = true;
         this.#unwrittenBytes -= record.size;
       }
       return;
     }
-    const segment = this.#segments.get(ref.segment);
+    const segment = this.#segments.get(segmentNumber);
     if (!segment) return;
     segment.live--;
     if (segment.live <= 0 && segment !== this.#active?.info) this.retire(segment);

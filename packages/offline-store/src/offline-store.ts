@@ -40,6 +40,8 @@ export class OfflineStore {
   readonly #loop = new AbortController();
   #nextSeq: number;
   #depth = 0;
+  /** Reused by #release: no object per acknowledged record. */
+  readonly #scratch = { seq: 0, segment: 0 };
   #closed = false;
   #running: Promise<void> | undefined;
 
@@ -311,11 +313,10 @@ export class OfflineStore {
 
   /** Removes `state`'s oldest held record (acknowledged or dropped) from the index and its segment. */
   #release(state: KeyState): void {
-    const ref = state.queue.shift();
-    if (!ref) return;
+    if (!state.queue.dropHead(this.#scratch)) return;
     this.#depth--;
     if (state.sent > 0) state.sent--;
-    this.#writer.released(ref);
+    this.#writer.released(this.#scratch.seq, this.#scratch.segment);
   }
 
   #count(reason: DropReason): void {

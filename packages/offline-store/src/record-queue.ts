@@ -76,6 +76,24 @@ export class RecordQueue {
     return c && c.head < c.tail ? c.time[c.head] : undefined;
   }
 
+  /**
+   * Drops the oldest record, writing its seq and segment into `out` (no object per record: this
+   * runs once per acknowledgement). False when empty.
+   */
+  dropHead(out: { seq: number; segment: number }): boolean {
+    const c = this.#chunks[0];
+    if (!c || c.head === c.tail) return false;
+    const i = c.head++;
+    out.seq = c.seq[i]!;
+    out.segment = c.segment[i]!;
+    this.#length--;
+    if (c.head === c.tail) {
+      if (this.#chunks.length === 1) c.head = c.tail = 0;
+      else this.#chunks.shift();
+    }
+    return true;
+  }
+
   shift(): RecordRef | undefined {
     const c = this.#chunks[0];
     if (!c || c.head === c.tail) return undefined;
