@@ -11,6 +11,8 @@ const DRAIN_BATCH = 512;
 /** Readings taken from one subdevice per turn of the round robin. */
 const QUANTUM = 8;
 
+const RESOLVED = Promise.resolve();
+
 /** Keys of uplink that does not wait for a subdevice's online (firmware reports) start with this. */
 export const UNGATED = '$';
 
@@ -72,22 +74,23 @@ export class UplinkSender {
   publish(key: string, topic: string, payload: Uint8Array): Promise<void> {
     const client = this.#client;
     const sendNow = client !== undefined && this.#mayUse(key) && this.store.unsentOf(key) === 0 && !this.#loading.has(key);
-    let ref;
+    let seq: number | undefined;
     try {
-      ref = this.store.append(key, topic, payload, sendNow);
+      seq = this.store.append(key, topic, payload, sendNow);
     } catch (error) {
       return Promise.reject(toGatewayError(error)); // full under the `reject` policy
     }
-    if (!ref) return Promise.resolve(); // dropped (counted by the store, summarised in the log)
+    if (seq === undefined) return Promise.resolve(); // dropped (counted by the store, summarised in the log)
     if (sendNow) {
-      return new Promise<void>((resolve) => this.#write(client, key, ref.seq, topic, payload, resolve));
+      const sent = seq;
+      return new Promise<void>((resolve) => this.#write(client, key, sent, topic, payload, resolve));
     }
     if (client) {
       if (!this.#mayUse(key)) this.#noteHolding(key);
       this.kick();
     }
     // Held: accepted now, on disk within the sync interval (the bound a crash can lose).
-    return Promise.resolve();
+    return RESOLVED;
   }
 
   /** Starts the drain unless it runs or nothing waits. */

@@ -69,7 +69,7 @@ export async function recoverLog(files: SegmentFiles, logger: Logger): Promise<R
         const state = keyOf(record.key);
         if (record.type === 'data') {
           if (record.seq > state.ackedSeq && record.seq > (lastSeqOf.get(record.key) ?? 0)) {
-            state.queue.push({ seq: record.seq, time: record.time, segment: number, offset: offset + at, size: decoded.size });
+            state.queue.push(record.seq, record.time, number, offset + at, decoded.size);
             lastSeqOf.set(record.key, record.seq);
             info.live++;
             info.newest = Math.max(info.newest, record.time);

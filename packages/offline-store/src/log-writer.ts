@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '@iotgw/domain';
-import { decodeRecord, encodeAck, encodeData, segmentHeader, type DataRecord } from './record-codec.js';
+import { decodeRecord, encodeAck, encodeDataInto, segmentHeader, type DataRecord } from './record-codec.js';
 import { segmentName, type KeyState, type SegmentInfo } from './log-state.js';
 import type { DropReason } from './offline-store.options.js';
 import type { RecordRef } from './record-queue.js';
@@ -219,7 +219,11 @@ export class LogWriter {
         const active = await this.#activeFor(group.reduce((n, r) => n + r.size, 0));
         start = active.info.bytes;
         const ackSeqs = groupAcks.map((k) => k.ackedSeq);
-        const chunks = [...group.map((r) => encodeData(r.seq, r.time, r.key.key, r.topic, r.payload)), ...groupAcks.map((k, i) => encodeAck(ackSeqs[i]!, k.key))];
+        // One buffer for the whole group: no Buffer per record, one slice of the iovec.
+        const data = Buffer.allocUnsafe(group.reduce((n, r) => n + r.size, 0));
+        let at = 0;
+        for (const r of group) at = encodeDataInto(data, at, r.seq, r.time, r.key.key, r.topic, r.payload);
+        const chunks = [data.subarray(0, at), ...groupAcks.map((k, i) => encodeAck(ackSeqs[i]!, k.key))];
         await active.writer.append(chunks);
         let offset = start;
         for (const r of group) {

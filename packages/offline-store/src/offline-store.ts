@@ -11,7 +11,7 @@ import type { RecordRef } from './record-queue.js';
 import type { SegmentFiles } from './segment-files.port.js';
 
 /** Write what is unwritten without waiting for the interval once this much piles up. */
-const WRITE_EARLY_BYTES = 1024 * 1024;
+const WRITE_EARLY_BYTES = 256 * 1024;
 
 /**
  * QoS 1 uplink held on disk until the hub acknowledges it: an append-only log of segment files,
@@ -87,12 +87,13 @@ export class OfflineStore {
   }
 
   /**
-   * Holds a reading for `key`. Returns its ref, or undefined when it was dropped (the store is
+   * Holds a reading for `key`. Returns its sequence number (a number, no object: this runs per
+   * reading), or undefined when it was dropped (the store is
    * full under `drop-newest`, or the disk refuses writes and the memory reserve is used up).
    * `sent`: the caller sends it itself right away (nothing of `key` was unsent before it).
    * Throws OfflineStoreFullError when full under `reject`.
    */
-  append(key: string, topic: string, payload: Uint8Array, sent = false): RecordRef | undefined {
+  append(key: string, topic: string, payload: Uint8Array, sent = false): number | undefined {
     if (this.#closed) throw new OfflineStoreFullError(this.#maxBytes, this.#configPath);
     let state = this.#keys.get(key);
     if (!state) this.#keys.set(key, (state = newKeyState(key)));
@@ -100,14 +101,13 @@ export class OfflineStore {
     if (!this.#makeRoom(size)) return undefined;
     const seq = this.#nextSeq++;
     const time = this.#clock.now();
-    const ref: RecordRef = { seq, time, segment: 0, offset: 0, size };
-    state.queue.push(ref);
+    state.queue.push(seq, time, 0, 0, size);
     if (sent) state.sent++;
     this.#depth++;
     this.#writer.hold({ seq, key: state, topic, payload, time, size, dead: false });
     this.#touch(state);
     if (this.#writer.unwrittenBytes >= this.#writeEarlyBytes) this.#writer.writeSoon();
-    return ref;
+    return seq;
   }
 
   /** Resolves once everything appended so far went through a write + fsync attempt. */

@@ -55,22 +55,27 @@ export function dataRecordSize(keyBytes: number, topicBytes: number, payloadByte
 }
 
 export function encodeData(seq: number, time: number, key: string, topic: string, payload: Uint8Array): Buffer {
-  const keyLength = Buffer.byteLength(key);
-  const topicLength = Buffer.byteLength(topic);
-  const bodyLength = 1 + 8 + 8 + 2 + keyLength + 2 + topicLength + payload.byteLength;
-  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + bodyLength);
-  let at = RECORD_HEADER_BYTES;
-  out.writeUInt32LE(bodyLength, 0);
+  const out = Buffer.allocUnsafe(dataRecordSize(Buffer.byteLength(key), Buffer.byteLength(topic), payload.byteLength));
+  encodeDataInto(out, 0, seq, time, key, topic, payload);
+  return out;
+}
+
+/** Encodes a data record into `out` at `at` (sized with `dataRecordSize`); returns where it ends. */
+export function encodeDataInto(out: Buffer, at: number, seq: number, time: number, key: string, topic: string, payload: Uint8Array): number {
+  const start = at;
+  at += RECORD_HEADER_BYTES;
   out[at++] = DATA;
   at = out.writeDoubleLE(seq, at);
   at = out.writeDoubleLE(time, at);
-  at = out.writeUInt16LE(keyLength, at);
-  at += out.write(key, at, 'utf8');
-  at = out.writeUInt16LE(topicLength, at);
-  at += out.write(topic, at, 'utf8');
+  const keyLength = out.write(key, at + 2, 'utf8');
+  at = out.writeUInt16LE(keyLength, at) + keyLength;
+  const topicLength = out.write(topic, at + 2, 'utf8');
+  at = out.writeUInt16LE(topicLength, at) + topicLength;
   out.set(payload, at);
-  out.writeUInt32LE(crc32(out.subarray(RECORD_HEADER_BYTES)), 4);
-  return out;
+  at += payload.byteLength;
+  out.writeUInt32LE(at - start - RECORD_HEADER_BYTES, start);
+  out.writeUInt32LE(crc32(out.subarray(start + RECORD_HEADER_BYTES, at)), start + 4);
+  return at;
 }
 
 export function encodeAck(seq: number, key: string): Buffer {

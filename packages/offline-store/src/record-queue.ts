@@ -10,10 +10,13 @@ export interface RecordRef {
 const FIRST_CHUNK = 16;
 const MAX_CHUNK = 4096;
 
-/** A run of refs in typed arrays: 28 bytes a record instead of an object each. */
+/**
+ * A run of refs in typed arrays: 24 bytes a record instead of an object each. Times are kept in
+ * whole seconds (Uint32 until 2106): ages and bounds need no finer grain.
+ */
 class Chunk {
   readonly seq: Float64Array;
-  readonly time: Float64Array;
+  readonly time: Uint32Array;
   readonly segment: Uint32Array;
   readonly offset: Uint32Array;
   readonly size: Uint32Array;
@@ -21,7 +24,7 @@ class Chunk {
   tail = 0;
   constructor(readonly capacity: number) {
     this.seq = new Float64Array(capacity);
-    this.time = new Float64Array(capacity);
+    this.time = new Uint32Array(capacity);
     this.segment = new Uint32Array(capacity);
     this.offset = new Uint32Array(capacity);
     this.size = new Uint32Array(capacity);
@@ -31,7 +34,7 @@ class Chunk {
 /**
  * One key's records in sequence order: a FIFO of chunks that start small and double up to 4096
  * entries, so a thousand subdevices holding one reading each cost little, and a million readings
- * cost ~28 MB. Refs are looked up by sequence number (binary search) when a flush moves a record
+ * cost ~24 MB. Refs are looked up by sequence number (binary search) when a flush moves a record
  * from memory to a segment.
  */
 export class RecordQueue {
@@ -42,18 +45,18 @@ export class RecordQueue {
     return this.#length;
   }
 
-  push(ref: RecordRef): void {
+  push(seq: number, time: number, segment: number, offset: number, size: number): void {
     let last = this.#chunks[this.#chunks.length - 1];
     if (!last || last.tail === last.capacity) {
       last = new Chunk(Math.min(MAX_CHUNK, Math.max(FIRST_CHUNK, (last?.capacity ?? 0) * 2)));
       this.#chunks.push(last);
     }
     const i = last.tail++;
-    last.seq[i] = ref.seq;
-    last.time[i] = ref.time;
-    last.segment[i] = ref.segment;
-    last.offset[i] = ref.offset;
-    last.size[i] = ref.size;
+    last.seq[i] = seq;
+    last.time[i] = Math.floor(time / 1000);
+    last.segment[i] = segment;
+    last.offset[i] = offset;
+    last.size[i] = size;
     this.#length++;
   }
 
@@ -62,7 +65,7 @@ export class RecordQueue {
     const found = this.#locate(index);
     if (!found) return undefined;
     const [c, i] = found;
-    return { seq: c.seq[i]!, time: c.time[i]!, segment: c.segment[i]!, offset: c.offset[i]!, size: c.size[i]! };
+    return { seq: c.seq[i]!, time: c.time[i]! * 1000, segment: c.segment[i]!, offset: c.offset[i]!, size: c.size[i]! };
   }
 
   /** Sequence number of the oldest record (cheaper than `at(0)`). */
@@ -71,9 +74,10 @@ export class RecordQueue {
     return c && c.head < c.tail ? c.seq[c.head] : undefined;
   }
 
+  /** Time of the oldest record, ms (whole seconds). */
   headTime(): number | undefined {
     const c = this.#chunks[0];
-    return c && c.head < c.tail ? c.time[c.head] : undefined;
+    return c && c.head < c.tail ? c.time[c.head]! * 1000 : undefined;
   }
 
   /**
@@ -98,7 +102,7 @@ export class RecordQueue {
     const c = this.#chunks[0];
     if (!c || c.head === c.tail) return undefined;
     const i = c.head++;
-    const ref = { seq: c.seq[i]!, time: c.time[i]!, segment: c.segment[i]!, offset: c.offset[i]!, size: c.size[i]! };
+    const ref = { seq: c.seq[i]!, time: c.time[i]! * 1000, segment: c.segment[i]!, offset: c.offset[i]!, size: c.size[i]! };
     this.#length--;
     if (c.head === c.tail) {
       // The last chunk is reused in place: a queue that is emptied at once after each push (the
@@ -114,7 +118,7 @@ export class RecordQueue {
     const found = this.#search(seq);
     if (!found) return undefined;
     const [c, i] = found;
-    return { seq, time: c.time[i]!, segment: c.segment[i]!, offset: c.offset[i]!, size: c.size[i]! };
+    return { seq, time: c.time[i]! * 1000, segment: c.segment[i]!, offset: c.offset[i]!, size: c.size[i]! };
   }
 
   /** Records a flush: the record `seq` now lives in `segment` at `offset`. False when it is gone. */

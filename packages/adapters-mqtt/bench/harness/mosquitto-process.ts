@@ -38,14 +38,15 @@ export class MosquittoProcess {
     return MOSQUITTO !== undefined;
   }
 
-  async start(port?: number): Promise<void> {
+  /** `extra`: config lines beyond the defaults (the scale bench lifts the queue limit of its counting subscriber). */
+  async start(port?: number, extra = ''): Promise<void> {
     if (!MOSQUITTO) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)');
     if (!this.#dir) {
       this.#dir = await mkdtemp(join(tmpdir(), 'iotgw-bench-mosquitto-'));
       await chmod(this.#dir, 0o777);
     }
     this.port = port ?? (this.port || (await freePort()));
-    await writeFile(join(this.#dir, 'mosquitto.conf'), `listener ${this.port} 127.0.0.1\nallow_anonymous true\nlog_dest none\n`);
+    await writeFile(join(this.#dir, 'mosquitto.conf'), `listener ${this.port} 127.0.0.1\nallow_anonymous true\nlog_dest none\n${extra}`);
     const child = spawn(MOSQUITTO, ['-c', join(this.#dir, 'mosquitto.conf')], { stdio: 'ignore' });
     this.#child = child;
     const end = Date.now() + 10_000;
