@@ -20,6 +20,7 @@ const N = Number(process.env['BENCH_N'] ?? 20_000);
 const N_SEQUENTIAL = Number(process.env['BENCH_N_SEQUENTIAL'] ?? 2_000);
 const WINDOWS = (process.env['BENCH_WINDOWS'] ?? '1,100,1000,all').split(',');
 const QOS = (process.env['BENCH_QOS'] ?? '1,0').split(',').map(Number) as Array<0 | 1>;
+const N_ONLINE = Number(process.env['BENCH_N_ONLINE'] ?? 10_000);
 
 interface Measurement {
   readonly rate: number;
@@ -88,6 +89,16 @@ async function main(): Promise<void> {
         };
       }
     }
+    // Bringing 10,000 subdevices online from a gateway alone in its process (time and RSS).
+    const online = new JsonChild(join(HERE, 'online-rss.child.js'), [String(mosquitto.port), 'Z3dTZWNyZXRLZXkxMjM0NQ==', String(N_ONLINE)]);
+    const child = await online.next<{ ok: number; seconds: number; rssMB: number; heapUsedMB: number }>((v) => typeof (v as { ok?: number }).ok === 'number', 120_000);
+    await online.close();
+    console.log(`online: ${N_ONLINE} subdevices (${child.ok} ok) in ${child.seconds} s; gateway rss ${child.rssMB} MB`);
+    await mkdir(RESULTS, { recursive: true });
+    await writeFile(
+      join(RESULTS, 'mqtt-online.json'),
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, broker: 'mosquitto 2, own process, defaults', subdevices: N_ONLINE, batchSize: 50, gatewayProcess: { ...child, targetRssMB: 150 } }, null, 2)}\n`,
+    );
   } finally {
     await hub.close();
     await mosquitto.dispose();

@@ -217,7 +217,12 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     // The hot path: no timer, no extra promise per message unless the caller asked for a deadline.
     const sender = this.#sender;
     const send = (s: UplinkSender): Promise<void> => (qos === 0 ? s.publishQos0(key, topic, bytes) : s.publish(key, topic, bytes));
-    if (sender && options.timeoutMs === undefined) return options.signal ? untilAborted(send(sender), options.signal) : send(sender);
+    if (options.timeoutMs === undefined) {
+      // Before the store is open (the first moments of a start) readings wait for it, cheaply:
+      // no timer or abort signal per reading (thousands may arrive while its first fsync runs).
+      const sent = sender ? send(sender) : this.#ready().then(send);
+      return options.signal ? untilAborted(sent, options.signal) : sent;
+    }
     return withDeadline(`publishing to ${topic}`, options, this.#opTimeoutMs, async () => send(await this.#ready()), this.#clock);
   }
 

@@ -137,7 +137,8 @@ export class UplinkSender {
       if (!error) this.store.ack(key, seq);
       done?.();
       if (this.#settled.size > 0) for (const check of this.#settled) check();
-      if (this.#inFlight < DRAIN_WINDOW / 2 || this.#drainAgain) this.kick();
+      // Refill as soon as a whole batch fits (not only at half the window): the drain keeps pace.
+      if (DRAIN_WINDOW - this.#inFlight >= DRAIN_BATCH || this.#drainAgain) this.kick();
     });
   }
 
