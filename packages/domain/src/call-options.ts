@@ -50,7 +50,11 @@ export async function withDeadline<T>(
     }
   });
   try {
-    return await Promise.race([work(controller.signal), stop]);
+    const running = work(controller.signal);
+    // When the deadline or the caller's abort wins, the work may still fail later: that failure
+    // has no one left to tell and must not surface as an unhandled rejection.
+    running.catch(() => undefined);
+    return await Promise.race([running, stop]);
   } finally {
     if (timer) clearTimeout(timer);
     timerStop.abort();

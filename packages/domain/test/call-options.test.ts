@@ -102,3 +102,19 @@ test('withDeadline on an injected clock times out when the clock says so, and le
   t.is(await withDeadline('quick', {}, 5_000, () => Promise.resolve(7), clock), 7);
   t.true(sleepers[1]?.signal?.aborted, 'the timeout sleep of a finished call is cancelled');
 });
+
+test('work that fails after its deadline passed is not an unhandled rejection', async (t) => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    let fail!: (e: Error) => void;
+    const late = withDeadline('late failure', { timeoutMs: 5 }, 5, () => new Promise<never>((_, reject) => (fail = reject)));
+    await t.throwsAsync(late, { instanceOf: TimeoutError });
+    fail(new Error('connection closed'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    t.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
