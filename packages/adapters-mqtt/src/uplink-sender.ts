@@ -5,9 +5,9 @@ import type { EchoFilter } from './echo-filter.js';
 import type { OnlineGate } from './online-gate.js';
 
 /** Held readings sent at most this many at a time before their PUBACKs come back. */
-const DRAIN_WINDOW = 2_000;
+const DRAIN_WINDOW = 1_000;
 /** Readings read from the store per step of the drain. */
-const DRAIN_BATCH = 512;
+const DRAIN_BATCH = 256;
 /** Readings taken from one subdevice per turn of the round robin. */
 const QUANTUM = 8;
 
