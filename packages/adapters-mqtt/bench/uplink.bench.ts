@@ -29,6 +29,8 @@ interface Measurement {
   readonly duplicates: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Window 1: publish call to its promise resolving (PUBACK for QoS 1), in the contender. */
+  readonly ownP50Ms: number | null;
 }
 
 async function measure(hub: JsonChild, port: number, contender: 'bare' | 'adapter', qos: 0 | 1, window: string, count: number, run: string): Promise<Measurement> {
@@ -37,7 +39,7 @@ async function measure(hub: JsonChild, port: number, contender: 'bare' | 'adapte
     await child.next((v) => (v as { ready?: boolean }).ready === true, 60_000);
     hub.send({ cmd: 'expect', run, count, idleMs: 10_000 });
     child.send({ go: true });
-    const done = await child.next<{ t0: string; t1: string; cpuSeconds: number }>((v) => typeof (v as { t0?: unknown }).t0 === 'string');
+    const done = await child.next<{ t0: string; t1: string; cpuSeconds: number; ownP50: number | null }>((v) => typeof (v as { t0?: unknown }).t0 === 'string');
     const arrived = await hub.next<{ run: string; distinct: number; duplicates: number; last: string; latencies: number[] }>((v) => (v as { run?: string }).run === run);
     const end = BigInt(arrived.last) > BigInt(done.t1) ? BigInt(arrived.last) : BigInt(done.t1);
     const seconds = Number(end - BigInt(done.t0)) / 1e9;
@@ -48,6 +50,7 @@ async function measure(hub: JsonChild, port: number, contender: 'bare' | 'adapte
       duplicates: arrived.duplicates,
       p50Ms: Number(percentile(arrived.latencies, 50).toFixed(3)),
       p99Ms: Number(percentile(arrived.latencies, 99).toFixed(3)),
+      ownP50Ms: done.ownP50 === null ? null : Number(done.ownP50.toFixed(3)),
     };
   } finally {
     await child.close();
@@ -74,15 +77,15 @@ async function main(): Promise<void> {
           for (const contender of order) {
             const m = await measure(hub, mosquitto.port, contender, qos, window, count, `q${qos}-w${window}-${contender}-${round}`);
             got[contender].push(m);
-            console.log(`qos${qos} window ${window} ${contender}: ${m.rate} msgs/s, ${m.cpuPer100k} cpu-s/100k, p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms, ${m.delivered}/${count} delivered`);
+            console.log(`qos${qos} window ${window} ${contender}: ${m.rate} msgs/s, ${m.cpuPer100k} cpu-s/100k, p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms${m.ownP50Ms !== null ? ` (publish→resolve p50 ${m.ownP50Ms} ms)` : ''}, ${m.delivered}/${count} delivered`);
           }
         }
         const ratios = got.adapter.map((a, i) => Number((a.rate / (got.bare[i]?.rate ?? a.rate)).toFixed(3)));
         const latencyRatios = got.adapter.map((a, i) => Number((a.p50Ms / (got.bare[i]?.p50Ms || a.p50Ms)).toFixed(2)));
         rows[`qos${qos}/window-${window}`] = {
           readings: count,
-          bare: { msgsPerSecond: range(got.bare.map((m) => m.rate)), cpuSecondsPer100k: range(got.bare.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.bare.map((m) => m.p50Ms)), p99Ms: range(got.bare.map((m) => m.p99Ms)) } : {}) },
-          adapter: { msgsPerSecond: range(got.adapter.map((m) => m.rate)), cpuSecondsPer100k: range(got.adapter.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.adapter.map((m) => m.p50Ms)), p99Ms: range(got.adapter.map((m) => m.p99Ms)) } : {}) },
+          bare: { msgsPerSecond: range(got.bare.map((m) => m.rate)), cpuSecondsPer100k: range(got.bare.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.bare.map((m) => m.p50Ms)), p99Ms: range(got.bare.map((m) => m.p99Ms)), publishToResolveP50Ms: range(got.bare.map((m) => m.ownP50Ms ?? 0)) } : {}) },
+          adapter: { msgsPerSecond: range(got.adapter.map((m) => m.rate)), cpuSecondsPer100k: range(got.adapter.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.adapter.map((m) => m.p50Ms)), p99Ms: range(got.adapter.map((m) => m.p99Ms)), publishToResolveP50Ms: range(got.adapter.map((m) => m.ownP50Ms ?? 0)) } : {}) },
           ratioPerRound: ratios,
           ...(window === '1' ? { latencyP50RatioPerRound: latencyRatios } : {}),
           incomplete: [...got.bare, ...got.adapter].some((m) => m.delivered < count),
