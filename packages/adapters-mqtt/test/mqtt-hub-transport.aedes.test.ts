@@ -316,6 +316,7 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'reconnect');
   await until(() => hub.ready >= 2, 5000, 'the responder to be back');
+  await until(() => broker.subscribed.slice(before).some((s) => s.clientId === 'GWPRODUCT1gw1'), 5000, 'the resubscription seen by the broker');
   const afterReconnect = (): string[] => broker.subscribed.slice(before).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
   t.deepEqual(afterReconnect(), ['$gateway/operation/result/GWPRODUCT1/gw1'], 'subdevice topics wait for its online');
   await transport.online([SUB_A]);
@@ -330,6 +331,8 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   const beforeSecond = broker.subscribed.length;
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'second reconnect');
+  // aedes may announce a SUBSCRIBE only after the client already has its SUBACK: wait for it.
+  await until(() => broker.subscribed.slice(beforeSecond).some((s) => s.clientId === 'GWPRODUCT1gw1'), 5000, 'the resubscription seen by the broker');
   t.deepEqual(
     broker.subscribed.slice(beforeSecond).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic),
     ['$gateway/operation/result/GWPRODUCT1/gw1'],

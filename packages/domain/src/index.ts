@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './subdevice-id.js';
 export * from './firmware.js';
+export * from './firmware-source.js';
 export * from './events.js';
 export * from './call-options.js';
 export * from './subdevice-session.machine.js';
@@ -16,3 +17,4 @@ export * from './tokens.js';
 export * from './system-clock.js';
 export * from './backoff-policy.js';
 export * from './throttled-log.js';
+export * from './json-error.js';

@@ -26,6 +26,11 @@ const progress: Array<[OtaReport, string]> = [
     '{"type":"report_progress","report":{"progress":{"state":"burning","result_code":"0","result_msg":""},"version":"1.0.0"}}',
   ],
   [
+    // A gateway's delivery leg (gateway → subdevice): burning with a percent string.
+    { state: 'burning', version: '1.0.0', percent: 42 },
+    '{"type":"report_progress","report":{"progress":{"state":"burning","percent":"42","result_code":"0","result_msg":""},"version":"1.0.0"}}',
+  ],
+  [
     { state: 'done', version: '1.0.0' },
     '{"type":"report_progress","report":{"progress":{"state":"done","result_code":"0","result_msg":""},"version":"1.0.0"}}',
   ],
@@ -36,7 +41,7 @@ const progress: Array<[OtaReport, string]> = [
 ];
 
 for (const [report, wire] of progress) {
-  test(`report_progress ${report.state} encodes byte-exact and round-trips`, (t) => {
+  test(`report_progress ${report.state}${'percent' in report && report.state === 'burning' ? ' with percent' : ''} encodes byte-exact and round-trips`, (t) => {
     t.is(encodeReportProgress(report), wire);
     t.deepEqual(decodeOtaDeviceMessage(wire), { ok: true, value: { type: 'report_progress', report } });
   });
@@ -69,11 +74,39 @@ test('update_firmware and report_version_rsp encode byte-exact and decode', (t) 
   });
 });
 
+const MD5 = 'ad4615b866c13afb8b293a679bfa5dc4';
+const update = (patch: Record<string, unknown>): string =>
+  JSON.stringify({ type: 'update_firmware', url: 'https://fw.example/a.bin', md5sum: MD5, file_size: 1, version: '1', ...patch });
+
+// Understood, but never to be run: decoded as a refusal, with the version the hub can be told.
+const refusedUpdates: Array<[Record<string, unknown>, string | undefined, RegExp]> = [
+  [{ url: 'ftp://x' }, '1', /http or https/],
+  [{ url: 'file:///etc/shadow' }, '1', /http or https/],
+  [{ url: 'https://u:p@fw.example/a' }, '1', /user name or password/],
+  [{ url: 'https://fw.example/a b' }, '1', /spaces/],
+  [{ url: 42 }, '1', /url must be a string/],
+  [{ md5sum: 'zz' }, '1', /md5sum/],
+  [{ file_size: -1 }, '1', /file_size/],
+  [{ file_size: 0, md5sum: 'd41d8cd98f00b204e9800998ecf8427e' }, '1', /file_size/],
+  [{ file_size: 'lots' }, '1', /file_size/],
+  [{ version: '../../etc/passwd' }, '../../etc/passwd', /must not contain/],
+  [{ version: '1.0\u001b[2J' }, '1.0\u001b[2J', /printable ASCII/],
+  [{ version: '1.0\n' }, '1.0\n', /printable ASCII/],
+  [{ version: '' }, undefined, /1 to 32/],
+  [{ version: 'x'.repeat(33) }, undefined, /1 to 32/],
+  [{ version: 7 }, undefined, /string/],
+];
+for (const [patch, version, why] of refusedUpdates) {
+  test(`hub OTA decoder decodes update_firmware with ${JSON.stringify(patch)} as refused`, (t) => {
+    const r = decodeOtaHubMessage(update(patch));
+    if (!r.ok || r.value.type !== 'update_firmware_refused') return t.fail(JSON.stringify(r));
+    t.is(r.value.version, version);
+    t.regex(r.value.reason, why);
+    t.regex(r.value.reason, /^update_firmware: /);
+  });
+}
+
 const badHub = [
-  '{"type":"update_firmware","url":"ftp://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":1,"version":"1"}',
-  '{"type":"update_firmware","url":"https://x","md5sum":"zz","file_size":1,"version":"1"}',
-  '{"type":"update_firmware","url":"https://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":-1,"version":"1"}',
-  '{"type":"update_firmware","url":"https://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":1,"version":""}',
   '{"type":"report_version_rsp","result_code":"x"}',
   '{"type":"whatever"}',
   'null',
@@ -100,3 +133,9 @@ for (const wire of badDevice) {
     t.false(decodeOtaDeviceMessage(wire).ok);
   });
 }
+
+test('a burning percent outside 0..100 is refused; a missing one is fine', (t) => {
+  const wire = (percent: string) => `{"type":"report_progress","report":{"progress":{"state":"burning","percent":${percent}},"version":"1"}}`;
+  for (const bad of ['"101"', '"-1"', '"x"', 'true']) t.false(decodeOtaDeviceMessage(wire(bad)).ok, bad);
+  t.deepEqual(decodeOtaDeviceMessage(wire('"100"')), { ok: true, value: { type: 'report_progress', report: { state: 'burning', version: '1', percent: 100 } } });
+});
