@@ -88,7 +88,8 @@ async function hubExit(args: string[]): Promise<{ code: number | null; stdout: s
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  // A hang guard, generous for a loaded machine (a normal run exits within a second or two).
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(killer);
   return { code, stdout, stderr };

@@ -1,11 +1,15 @@
+import { rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { probeWritableDir } from '@iotgw/app';
 import { ConfigError } from '@iotgw/domain';
 
 /**
  * Creates the data dir and proves it writable before anything connects: the outbox and OTA state
  * are written there only later (on a disconnect, at stop), and a failure then would lose them.
+ * With `dryRun` (validate) the same proof is made and whatever it created is removed again.
  */
-export async function checkDataDir(dir: string, configFile: string | undefined): Promise<void> {
+export async function checkDataDir(dir: string, configFile: string | undefined, options: { dryRun?: boolean } = {}): Promise<void> {
+  const created = options.dryRun ? await firstMissing(dir) : undefined;
   try {
     await probeWritableDir(dir);
   } catch (error) {
@@ -15,5 +19,24 @@ export async function checkDataDir(dir: string, configFile: string | undefined):
     throw new ConfigError('dataDir', `cannot create or write ${dir}: ${reason}; set "dataDir"${where} to a directory this user can write`, {
       cause: error,
     });
+  } finally {
+    // Best effort: the check must not fail on its own clean-up.
+    if (created) await rm(created, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** The outermost directory of `dir` that does not exist yet (what a mkdir -p would create), if any. */
+async function firstMissing(dir: string): Promise<string | undefined> {
+  let missing: string | undefined;
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      await stat(at);
+      return missing;
+    } catch (error) {
+      // Only a missing entry is something mkdir -p creates; anything else (a file in the way) it does not.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return missing;
+      missing = at;
+    }
+    if (dirname(at) === at) return missing;
   }
 }
