@@ -8,8 +8,15 @@ const controller = new AbortController();
 const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
 
 // First signal: stop cleanly, within the command's grace; a second one means the user wants out now.
+// One Ctrl-C under `npm run` arrives twice (from the terminal and forwarded by npm): a repeat
+// within half a second is the same one.
+let firstAt = 0;
 const onSignal = (name: keyof typeof EXIT_ON): void => {
-  if (controller.signal.aborted) process.exit(EXIT_ON[name]);
+  if (controller.signal.aborted) {
+    if (performance.now() - firstAt > 500) process.exit(EXIT_ON[name]);
+    return;
+  }
+  firstAt = performance.now();
   controller.abort(new Error(`received ${name}`));
   const grace = stopGraceMs(argv);
   setTimeout(() => {

@@ -7,7 +7,7 @@ const DESCRIPTION = `Starts the hub emulator, a gateway and two simulated subdev
 export const demoCommand: CommandDefinition = {
   name: 'demo',
   // SIGINT must end the demo within 2 s, whatever it is doing.
-  stopGraceMs: 1_800,
+  stopGraceMs: 1_500,
   define(program, host) {
     program
       .command('demo')

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Pids of live processes whose command line mentions `text` (e.g. a run's private temp dir). */
+export function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      // A zombie has an empty command line: it is gone, only not yet reaped.
+      if (cmdline.includes(text)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  /** stdout and stderr interleaved, as a user would see them. */
+  output(): string;
+  /** Resolves once the output matches, or rejects if the process exits first. */
+  waitForOutput(pattern: RegExp): Promise<void>;
+  /** The exit code and signal, or 'timeout' if it did not exit within `ms` (then it is killed). */
+  exitWithin(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'>;
+}
+
+export function spawnCli(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Spawned {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (d: string): void => {
+    out += d;
+    for (const l of listeners) l();
+  };
+  child.stdout?.setEncoding('utf8').on('data', onData);
+  child.stderr?.setEncoding('utf8').on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    output: () => out,
+    waitForOutput: (pattern) =>
+      new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (!pattern.test(out)) return;
+          listeners.delete(check);
+          resolve();
+        };
+        listeners.add(check);
+        check();
+        // Only to reject a waiter whose text never came; the exit itself is awaited elsewhere.
+        void exited.then(() => {
+          if (listeners.delete(check)) reject(new Error(`exited before printing ${String(pattern)}:\n${out}`));
+        });
+      }),
+    exitWithin: async (ms) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+      const result = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (result === 'timeout') child.kill('SIGKILL');
+      return result;
+    },
+  };
+}
