@@ -18,7 +18,7 @@ async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<
 
 test('npm test closes with the grand total; a package with failures has its passes counted one by one', async (t) => {
   const { testTotals } = (await import(pathToFileURL(join(root, 'scripts/test-totals.mjs')).href)) as {
-    testTotals(lines: string[]): { passed: number; failed: number };
+    testTotals: (lines: string[]) => { passed: number; failed: number };
   };
   const lines = [
     '@iotgw/domain:build: > tsc -b',
