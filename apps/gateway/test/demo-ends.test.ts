@@ -27,7 +27,7 @@ async function privateTmp(t: { teardown(fn: () => Promise<void>): void }): Promi
 for (let run = 1; run <= RUNS; run++) {
   test.serial(`iotgw demo ends by itself with exit 0 and leaves no process behind (run ${run} of ${RUNS})`, async (t) => {
     const tmp = await privateTmp(t);
-    const demo = spawnCli(process.execPath, [bin, 'demo'], { ...process.env, TMPDIR: tmp });
+    const demo = spawnCli(process.execPath, [bin, 'demo'], { env: { ...process.env, TMPDIR: tmp } });
     const exit = await demo.exitWithin(HARD_DEADLINE_MS);
     const out = demo.output();
     t.not(exit, 'timeout', `still running ${HARD_DEADLINE_MS} ms after start:\n${out}`);
@@ -47,7 +47,7 @@ for (const [when, marker] of [
   test.serial(`SIGINT stops iotgw demo within ${SIGINT_BUDGET_MS} ms ${when}, leaving no process behind`, async (t) => {
     const tmp = await privateTmp(t);
     const args = when.includes('keep-running') ? ['demo', '--keep-running'] : ['demo'];
-    const demo = spawnCli(process.execPath, [bin, ...args], { ...process.env, TMPDIR: tmp });
+    const demo = spawnCli(process.execPath, [bin, ...args], { env: { ...process.env, TMPDIR: tmp } });
     await demo.waitForOutput(marker);
     const sent = performance.now();
     demo.child.kill('SIGINT');

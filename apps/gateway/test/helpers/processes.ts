@@ -27,8 +27,8 @@ export interface Spawned {
   exitWithin(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'>;
 }
 
-export function spawnCli(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Spawned {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+export function spawnCli(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}) });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: string): void => {
