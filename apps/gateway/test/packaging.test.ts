@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { spawnCli } from './helpers/processes.js';
 
-// Every package packed into a tarball (`npm pack`, which runs each `prepack` build), installed into
+// Every shipped package packed into a tarball (`npm pack`, which runs each `prepack` build), installed into
 // an empty project outside the monorepo — @iotgw/* only from those tarballs, third-party packages
 // from the registry (or npm's cache) — and then used as a user would: `iotgw --version`,
 // `iotgw hub`, and the library example of apps/gateway/README.md exactly as written.
@@ -42,6 +42,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 let dir = '';
 let project = '';
 let packed: Packed[] = [];
+/** Shipped package name → its directory in the monorepo. */
+const dirs = new Map<string, string>();
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iotgw-packaging-'));
@@ -51,32 +53,38 @@ test.after.always(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test.serial('npm pack builds and packs every workspace package', async (t) => {
-  const { stdout } = await run('npm', ['pack', '--workspaces', '--pack-destination', dir, '--json'], {
+test.serial('npm pack builds and packs every shipped (not private) workspace package', async (t) => {
+  // The same script the Dockerfile packs with: every workspace not marked private.
+  const { stdout } = await run(process.execPath, [join(root, 'scripts/pack.mjs'), dir], {
     cwd: root,
     env: cleanEnv(),
     maxBuffer: 64 * 1024 * 1024,
     timeout: 600_000,
   });
   packed = JSON.parse(stdout) as Packed[];
-  const workspaces = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { name?: string }> };
-  const expected = Object.entries(workspaces.packages)
-    .filter(([path]) => /^(packages|apps)\/[^/]+$/.test(path))
-    .map(([, p]) => p.name)
-    .sort();
-  t.deepEqual(packed.map((p) => p.name).sort(), expected);
+  const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { name?: string }> };
+  const shipped: string[] = [];
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (!/^(packages|apps)\/[^/]+$/.test(path) || !entry.name) continue;
+    const manifest = JSON.parse(await readFile(join(root, path, 'package.json'), 'utf8')) as { private?: boolean };
+    if (manifest.private !== true) {
+      shipped.push(entry.name);
+      dirs.set(entry.name, path);
+    }
+  }
+  t.true(shipped.includes('@iotgw/gateway') && shipped.includes('@iotgw/domain'));
+  t.deepEqual(packed.map((p) => p.name).sort(), shipped.sort());
 });
 
 test.serial('each tarball holds its LICENSE, README, entry points, types and bins, and no tests or stale output', async (t) => {
   t.true(packed.length > 0, 'nothing was packed');
   for (const p of packed) {
     const files = new Set(p.files.map((f) => f.path));
-    const dirName = p.name === '@iotgw/gateway' ? 'apps/gateway' : `packages/${p.name.slice('@iotgw/'.length)}`;
-    const manifest = JSON.parse(await readFile(join(root, dirName, 'package.json'), 'utf8')) as Manifest;
+    const manifest = JSON.parse(await readFile(join(root, dirs.get(p.name) ?? '', 'package.json'), 'utf8')) as Manifest;
     t.true(files.has('LICENSE'), `${p.name}: no LICENSE`);
     t.true(files.has('README.md'), `${p.name}: no README.md`);
     t.is(manifest.license, 'MIT', p.name);
-    t.is(manifest.scripts?.prepack, 'tsc -b', `${p.name}: a pack from a clean checkout must build first`);
+    t.regex(manifest.scripts?.prepack ?? '', /^(tsc -b|npm run build)$/, `${p.name}: a pack from a clean checkout must build first`);
     const targets = [
       ...Object.values(manifest.exports ?? {}).flatMap((e) => [e.types, e.default]),
       manifest.types,
@@ -85,7 +93,9 @@ test.serial('each tarball holds its LICENSE, README, entry points, types and bin
     t.true(targets.length >= 2, `${p.name}: exports and types expected`);
     for (const target of targets) t.true(files.has(target.replace(/^\.\//, '')), `${p.name}: ${target} is not in the tarball`);
     for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
-      if (dep.startsWith('@iotgw/')) t.regex(range, /^\^\d+\.\d+\.\d+$/, `${p.name} → ${dep} must be a version range`);
+      if (!dep.startsWith('@iotgw/')) continue;
+      t.regex(range, /^\^\d+\.\d+\.\d+$/, `${p.name} → ${dep} must be a version range`);
+      t.true(dirs.has(dep), `${p.name} depends on ${dep}, which is not shipped (private)`);
     }
     t.false([...files].some((f) => f.startsWith('dist/test/') || f.startsWith('test/')), `${p.name}: tests in the tarball`);
     // Compiled output with no source beside it is left over from a file that no longer exists.
@@ -97,9 +107,14 @@ test.serial('each tarball holds its LICENSE, README, entry points, types and bin
 test.serial('the tarballs install into an empty project outside the monorepo, with no @iotgw package from the registry', async (t) => {
   t.true(packed.length > 0, 'nothing was packed');
   await mkdir(project);
-  const tarballs = Object.fromEntries(packed.map((p) => [p.name, `file:${join(dir, p.filename)}`]));
-  // overrides: every @iotgw dependency of a tarball resolves to its tarball, never to a registry.
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'try-iotgw', private: true, type: 'module', dependencies: tarballs, overrides: tarballs }, null, 2));
+  // The same manifest the Dockerfile installs from: dependencies and overrides naming the tarballs,
+  // so every @iotgw dependency of a tarball resolves to its tarball, never to a registry.
+  const { tarballManifest } = (await import(pathToFileURL(join(root, 'scripts/install-tarballs.mjs')).href)) as {
+    tarballManifest: (packs: string) => { dependencies: Record<string, string> };
+  };
+  const manifest = tarballManifest(dir);
+  t.deepEqual(Object.keys(manifest.dependencies).sort(), packed.map((p) => p.name).sort());
+  await writeFile(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
   // Belt and braces: any lookup of the scope would go to a port where nothing listens.
   await writeFile(join(project, '.npmrc'), '@iotgw:registry=http://127.0.0.1:9/\n');
   const { stdout, stderr } = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'http'], {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Pids of live processes whose command line mentions `text` (e.g. a run's private temp dir). */
 export function processesMentioning(text: string): number[] {
@@ -25,10 +25,18 @@ export interface Spawned {
   waitForOutput(pattern: RegExp): Promise<void>;
   /** The exit code and signal, or 'timeout' if it did not exit within `ms` (then it is killed). */
   exitWithin(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'>;
+  /** SIGKILL to the child's process group (spawned with `group`): the child and all it started. */
+  killGroup(): void;
 }
 
-export function spawnCli(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}) });
+/** `group`: the child leads its own process group, so `killGroup` ends whatever it started too. */
+export function spawnCli(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; group?: boolean } = {}): Spawned {
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.group ? { detached: true } : {}),
+  });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: string): void => {
@@ -63,5 +71,27 @@ export function spawnCli(command: string, args: readonly string[], options: { en
       if (result === 'timeout') child.kill('SIGKILL');
       return result;
     },
+    killGroup: () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    },
   };
+}
+
+/** Pids of live processes started in `dir` (working directory under it) or naming it on their command line. */
+export function processesIn(dir: string): number[] {
+  const pids = new Set(processesMentioning(dir));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(dir)) pids.add(Number(entry));
+    } catch {
+      // exited while we looked, or not ours to read
+    }
+  }
+  pids.delete(process.pid);
+  return [...pids];
 }
