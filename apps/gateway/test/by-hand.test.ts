@@ -1,11 +1,10 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processesIn, spawnCli } from './helpers/processes.js';
+import { privateDir, processesIn, spawnCli } from './helpers/processes.js';
 
 // examples/by-hand/README.md is a walkthrough to paste into a shell. This runs its ```sh blocks,
 // in order, exactly as written: only the ports (free ones instead of 1883, 8080, 7380) and the
@@ -37,11 +36,7 @@ test.serial('the by-hand walkthrough runs as written: hub, pty cable, subdevice,
   const blocks = [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '');
   t.true(blocks.length >= 6, `expected the walkthrough's sh blocks, found ${blocks.length}`);
 
-  const dir = await mkdtemp(join(tmpdir(), 'iotgw-by-hand-'));
-  t.teardown(async () => {
-    for (const pid of processesIn(dir)) process.kill(pid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = await privateDir(t, 'iotgw-by-hand-');
   const ports = new Map([
     ['1883', String(await freePort())],
     ['8080', String(await freePort())],

@@ -1,9 +1,6 @@
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processesMentioning, spawnCli } from './helpers/processes.js';
+import { privateDir, processesMentioning, spawnCli } from './helpers/processes.js';
 
 // A demo must always end, and Ctrl-C must always stop it within 2 s, leaving no process behind.
 // Each run gets its own TMPDIR, so whatever it spawned (socat pty pairs) can be found by that path.
@@ -15,18 +12,9 @@ const RUNS = Math.max(1, Number(process.env.IOTGW_DEMO_RUNS ?? 3));
 const HARD_DEADLINE_MS = 100_000;
 const SIGINT_BUDGET_MS = 2_000;
 
-async function privateTmp(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'iotgw-demo-ends-'));
-  t.teardown(async () => {
-    for (const pid of processesMentioning(dir)) process.kill(pid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
 for (let run = 1; run <= RUNS; run++) {
   test.serial(`iotgw demo ends by itself with exit 0 and leaves no process behind (run ${run} of ${RUNS})`, async (t) => {
-    const tmp = await privateTmp(t);
+    const tmp = await privateDir(t, 'iotgw-demo-ends-');
     const demo = spawnCli(process.execPath, [bin, 'demo'], { env: { ...process.env, TMPDIR: tmp } });
     const exit = await demo.exitWithin(HARD_DEADLINE_MS);
     const out = demo.output();
@@ -45,7 +33,7 @@ for (const [when, marker] of [
   ['in --keep-running, after the summary', /hub emulator console: http/],
 ] as const) {
   test.serial(`SIGINT stops iotgw demo within ${SIGINT_BUDGET_MS} ms ${when}, leaving no process behind`, async (t) => {
-    const tmp = await privateTmp(t);
+    const tmp = await privateDir(t, 'iotgw-demo-ends-');
     const args = when.includes('keep-running') ? ['demo', '--keep-running'] : ['demo'];
     const demo = spawnCli(process.execPath, [bin, ...args], { env: { ...process.env, TMPDIR: tmp } });
     await demo.waitForOutput(marker);

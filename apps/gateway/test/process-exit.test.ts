@@ -1,25 +1,15 @@
 import test from 'ava';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SocatPair } from '../src/demo/socat-pair.js';
-import { processesMentioning, spawnCli } from './helpers/processes.js';
+import { privateDir, processesMentioning, spawnCli } from './helpers/processes.js';
 
 // How the CLI makes sure it ends: a leaked handle, a teardown that hangs after a signal, a socat
 // that ignores SIGTERM, a forced exit with socat children still running.
 
 const bin = fileURLToPath(new URL('../src/bin/iotgw.js', import.meta.url));
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'iotgw-exit-'));
-  t.teardown(async () => {
-    for (const pid of processesMentioning(dir)) process.kill(pid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
 
 /** A stand-in for socat that makes the two links, then ignores SIGTERM (as a stuck socat would). */
 async function stubbornSocat(dir: string): Promise<string> {
@@ -53,7 +43,7 @@ test('after SIGINT a command whose teardown hangs is ended after its stop grace,
 });
 
 test('SocatPair.stop kills a socat that ignores SIGTERM', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await privateDir(t, 'iotgw-exit-');
   const pair = new SocatPair(await stubbornSocat(dir), dir, 'stubborn');
   await pair.start();
   t.is(processesMentioning(join(dir, 'stubborn-gw')).length, 1);
@@ -62,7 +52,7 @@ test('SocatPair.stop kills a socat that ignores SIGTERM', async (t) => {
 });
 
 test('a process that exits abruptly takes its socat children with it', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await privateDir(t, 'iotgw-exit-');
   const cli = spawnCli(process.execPath, [fixture('socat-pair-then-exit.js'), await stubbornSocat(dir), dir]);
   const exit = await cli.exitWithin(60_000);
   t.deepEqual(exit, { code: 0, signal: null }, cli.output());

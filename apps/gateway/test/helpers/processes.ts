@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Pids of live processes whose command line mentions `text` (e.g. a run's private temp dir). */
 export function processesMentioning(text: string): number[] {
@@ -94,4 +97,14 @@ export function processesIn(dir: string): number[] {
   }
   pids.delete(process.pid);
   return [...pids];
+}
+
+/** A temp dir for one test; at teardown whatever still runs in or names it is killed, then it is removed. */
+export async function privateDir(t: { teardown(fn: () => Promise<void>): void }, prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(async () => {
+    for (const pid of processesIn(dir)) process.kill(pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+  return dir;
 }
