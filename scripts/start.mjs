@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: build the gateway app (and the packages it references), then run `iotgw demo` in this
-// same process (no child to forward signals to: Ctrl-C reaches the demo directly).
+// same process, so a signal reaches the demo directly: the npm script execs node (`exec node ...`),
+// so a SIGINT sent to npm alone (a supervisor, CI) is forwarded to us, not to an intermediate shell.
 // Extra arguments go to the demo (`npm start -- --keep-running`); its exit code is ours.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

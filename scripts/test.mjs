@@ -31,8 +31,9 @@ child.stderr.setEncoding('utf8').on('data', (chunk) => {
   process.stderr.write(chunk);
   collect(chunk);
 });
-// Ctrl-C reaches turbo through the terminal; wait for it to finish and report what ran.
-process.on('SIGINT', () => {});
+// Stop turbo on SIGINT/SIGTERM (from the terminal it gets Ctrl-C itself as well; sent to npm alone,
+// only through us), then still report what ran.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 const status = await new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 if (pending) lines.push(pending);
 const { passed, failed } = testTotals(lines);

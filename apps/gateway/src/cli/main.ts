@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { isGatewayError } from '@iotgw/domain';
 import { applyConventions } from './conventions.js';
 import { EXIT, processOutput, type CliOutput, type ExitCode } from './output.js';
@@ -46,12 +46,11 @@ function buildProgram(host: CommandHost): Command {
     .description('Run, try and check IoT gateways for Tencent Cloud IoT Hub.')
     .version(packageVersion(), '-V, --version', 'print the version of iotgw')
     // Before 0.2 the version flag was -v; it still works, unlisted.
-    .option('-v', 'print the version (old spelling of -V)')
+    .addOption(new Option('-v', 'print the version (old spelling of -V)').hideHelp())
     .on('option:v', () => {
       host.io.out(packageVersion());
       throw new CommanderError(0, 'commander.version', packageVersion());
     });
-  program.options.find((o) => o.short === '-v')?.hideHelp();
   for (const definition of definitions.values()) definition.define(program, host);
   program.addHelpText('after', '\nRun "iotgw <command> --help" for a command\'s options.');
   applyConventions(program, host.io);
