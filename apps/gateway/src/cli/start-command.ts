@@ -7,12 +7,13 @@ import { createPluginRegistry } from '../plugins.js';
 import { EXIT, type ExitCode } from './output.js';
 import type { CommandContext, CommandDefinition } from './main.js';
 
-const DESCRIPTION = `Runs a gateway: connects to the hub, starts the configured links and keeps the declared subdevices online, forwards data both ways and runs firmware updates. On SIGINT/SIGTERM it takes its subdevices offline, flushes what it still has to send and exits 0. Both files are checked completely before anything connects (the same checks as "iotgw validate"): a bad file exits 2.`;
+const DESCRIPTION = `Runs a gateway: connects to the hub, starts the configured links and keeps the declared subdevices online, forwards data both ways and runs firmware updates. On SIGINT/SIGTERM it stops firmware jobs where they stand (the next start resumes them), takes its subdevices offline, flushes what it still has to send and exits 0. Both files are checked completely before anything connects (the same checks as "iotgw validate"): a bad file exits 2.`;
 
 export const startCommand: CommandDefinition = {
   name: 'start',
-  // Taking subdevices offline (5 s) and flushing the outbox (10 s) are each bounded.
-  stopGraceMs: 20_000,
+  // Every step of a stop is bounded (offline 5 s, background work 5 s, outbox flush 10 s); this
+  // bounds their sum and anything that still holds the process open after it.
+  stopGraceMs: 30_000,
   define(program, host) {
     program
       .command('start')
@@ -25,8 +26,9 @@ export const startCommand: CommandDefinition = {
 };
 
 async function runStart(options: { deviceInfo: string; config?: string }, ctx: CommandContext): Promise<ExitCode> {
-  const { info, config, assembly } = await loadStartConfig({ deviceInfo: options.deviceInfo, config: options.config });
+  const { info, config, assembly, tightened } = await loadStartConfig({ deviceInfo: options.deviceInfo, config: options.config });
   const { config: app, overrides, logger } = assembly;
+  if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
   const stopped = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
@@ -36,9 +38,14 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   try {
     await gateway.start({ signal: ctx.signal });
     control = await ControlServer.start(gateway, config.control.port);
+    // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
+    gateway.service.ota.refuseLocalPort(Number(new URL(control.url).port));
     ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
     ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
     await stopped;
+    // Firmware jobs may wait for minutes (for an attach, a delivery slot, a verdict, a download):
+    // cancelled first, each where it stands; its state is on disk and the next start resumes it.
+    await gateway.service.ota.stop();
     ctx.io.out('iotgw: stopping: taking subdevices offline');
     const online = gateway.service.presence.wanted();
     if (online.length > 0) {
@@ -47,7 +54,10 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
         logger.warn(`taking subdevices offline failed: ${toGatewayError(error).message}`);
       });
     }
-    await gateway.service.idle();
+    // Lets readings already taken reach the hub transport, but never holds the stop.
+    if (!(await settlesWithin(gateway.service.idle(), IDLE_AT_STOP_MS))) {
+      logger.warn(`background work still running ${IDLE_AT_STOP_MS} ms into the stop: cancelling it`);
+    }
   } finally {
     await control?.close();
     // Closing the hub transport flushes its outbox (bounded by the timeout).
@@ -55,4 +65,17 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   }
   ctx.io.out('iotgw: stopped');
   return EXIT.ok;
+}
+
+const IDLE_AT_STOP_MS = 5_000;
+
+/** True when `work` settled within `ms`; it is never awaited past that. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -75,10 +75,14 @@ async function operate(op: string, ids: readonly string[], options: ControlOptio
 
 async function otaStatus(options: ControlOptions, host: CommandHost): Promise<ExitCode> {
   const status = await call<GatewayStatus>(`http://127.0.0.1:${options.port}/subdevices`, {}, host.signal);
-  const jobs = status.subdevices.flatMap((s) => (s.ota ? [{ subdevice: s.id, version: s.ota.version, phase: s.ota.phase, percent: s.ota.percent }] : []));
+  // Both legs: download (the image to the gateway) and delivery (the image to the subdevice); null before a leg starts.
+  const jobs = status.subdevices.flatMap((s) =>
+    s.ota ? [{ subdevice: s.id, version: s.ota.version, phase: s.ota.phase, percent: s.ota.percent, download: s.ota.download, delivery: s.ota.delivery }] : [],
+  );
+  const pct = (n: number | null): string => (n === null ? '-' : `${n}%`);
   if (options.json) json(host.io, { jobs });
   else if (jobs.length === 0) host.io.out('no firmware job in progress');
-  else host.io.out(table(['subdevice', 'to version', 'phase', 'percent'], jobs.map((j) => [j.subdevice, j.version, j.phase, `${j.percent}%`])));
+  else host.io.out(table(['subdevice', 'to version', 'phase', 'download', 'delivery'], jobs.map((j) => [j.subdevice, j.version, j.phase, pct(j.download), pct(j.delivery)])));
   return EXIT.ok;
 }
 
@@ -112,7 +116,7 @@ export const otaCommand: CommandDefinition = {
   name: 'ota',
   define(program, host) {
     const ota = program.command('ota').summary('firmware jobs of a running gateway').description(`Firmware updates on a running gateway. ${CONTROL}`);
-    controlOptions(ota.command('status').description('firmware jobs in progress: subdevice, target version, phase, percent')).action(
+    controlOptions(ota.command('status').description('firmware jobs in progress: subdevice, target version, phase, download % and delivery %')).action(
       host.action((options: ControlOptions) => otaStatus(options, host)),
     );
     requireSubcommand(ota);

@@ -1,17 +1,21 @@
 import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { probeWritableDir } from '@iotgw/app';
+import { probeWritableDir, tightenPrivateTree } from '@iotgw/app';
 import { ConfigError } from '@iotgw/domain';
 
 /**
  * Creates the data dir and proves it writable before anything connects: the outbox and OTA state
  * are written there only later (on a disconnect, at stop), and a failure then would lose them.
- * With `dryRun` (validate) the same proof is made and whatever it created is removed again.
+ * Then makes it owner-only (0700 dirs, 0600 files) where an older version left it readable by
+ * others; resolves with how many entries that changed.
+ * With `dryRun` (validate) the same proof is made, nothing is tightened, and whatever the proof
+ * created is removed again.
  */
-export async function checkDataDir(dir: string, configFile: string | undefined, options: { dryRun?: boolean } = {}): Promise<void> {
+export async function checkDataDir(dir: string, configFile: string | undefined, options: { dryRun?: boolean } = {}): Promise<number> {
   const created = options.dryRun ? await firstMissing(dir) : undefined;
   try {
     await probeWritableDir(dir);
+    return options.dryRun ? 0 : await tightenPrivateTree(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     const reason = code === 'EEXIST' ? 'it exists and is not a directory' : code;

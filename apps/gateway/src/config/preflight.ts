@@ -26,6 +26,8 @@ export interface StartConfig {
   readonly info: DeviceInfo;
   readonly config: GatewayConfig;
   readonly assembly: AppAssembly;
+  /** Data dir entries that were readable by others and are now owner-only. */
+  readonly tightened: number;
 }
 
 /**
@@ -36,8 +38,8 @@ export async function loadStartConfig(files: StartFiles, options: ToAppConfigOpt
   const info = parseDeviceInfo(await readConfigText(files.deviceInfo, '--device-info'), files.deviceInfo);
   const config = files.config ? parseGatewayConfig(await readConfigText(files.config, '--config'), files.config) : defaultGatewayConfig();
   const assembly = await toAppConfig(info, config, { ...options, deviceInfoFile: files.deviceInfo });
-  await checkDataDir(assembly.config.dataDir ?? config.dataDir, files.config);
-  return { info, config, assembly };
+  const tightened = await checkDataDir(assembly.config.dataDir ?? config.dataDir, files.config);
+  return { info, config, assembly, tightened };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TypedEmitter, type Subscription } from '@iotgw/domain';
-import { FirmwareResultCode, SubdeviceEngine, type FirmwareOffer, type FramingOptions, type Scheduler } from '@iotgw/link-protocol';
+import { ByeReason, FirmwareResultCode, SubdeviceEngine, type FirmwareOffer, type FramingOptions, type Scheduler } from '@iotgw/link-protocol';
 import type { ByteStream } from './byte-stream.js';
 
 /** What the simulated subdevice does with an image: apply it, refuse it with a code, or die at an offset. */
@@ -8,7 +8,12 @@ export type SimulatedFirmwareBehaviour =
   | 'success'
   | { readonly fail: number; readonly message: string }
   /** Crash (go silent) once this many bytes arrived; keeps them, so the next delivery resumes. One-shot. */
-  | { readonly cutAt: number };
+  | { readonly cutAt: number }
+  /**
+   * Reboot once this many bytes arrived and say HELLO again at once, well before the gateway's
+   * keepalive timeout (with `goodbye`, a BYE(reboot) first); keeps the bytes. One-shot.
+   */
+  | { readonly rebootAt: number; readonly goodbye?: boolean };
 
 export interface SubdeviceSimulatorOptions {
   readonly productId: string;
@@ -183,6 +188,12 @@ export class SubdeviceSimulator {
       this.events.emit('crashed', { offset: partial.received });
       // Die after this chunk is in "flash" but before acking it: nothing more is sent.
       this.stop();
+    } else if (typeof behaviour === 'object' && 'rebootAt' in behaviour && partial.received >= behaviour.rebootAt) {
+      this.firmwareBehaviour = 'success';
+      this.events.emit('crashed', { offset: partial.received });
+      // Same, but back at once: the gateway hears a HELLO while it still holds the old session.
+      this.#engine.stop(behaviour.goodbye ? ByeReason.REBOOT : undefined);
+      this.#later(0, () => this.restart());
     }
   }
 
