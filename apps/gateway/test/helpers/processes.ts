@@ -4,20 +4,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Pids of live processes whose command line mentions `text` (e.g. a run's private temp dir). */
-export function processesMentioning(text: string): number[] {
+/** Calls `pick` for every live process; collects the pids it accepts. A process that exits while we look is skipped. */
+function pidsWhere(pick: (pid: string) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      // A zombie has an empty command line: it is gone, only not yet reaped.
-      if (cmdline.includes(text)) pids.push(Number(entry));
+      if (pick(entry)) pids.push(Number(entry));
     } catch {
-      // exited while we looked
+      // exited while we looked, or not ours to read
     }
   }
   return pids;
+}
+
+/** Pids of live processes whose command line mentions `text` (e.g. a run's private temp dir). */
+export function processesMentioning(text: string): number[] {
+  // A zombie has an empty command line: it is gone, only not yet reaped.
+  return pidsWhere((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text));
 }
 
 export interface Spawned {
@@ -86,15 +90,7 @@ export function spawnCli(command: string, args: readonly string[], options: { en
 
 /** Pids of live processes started in `dir` (working directory under it) or naming it on their command line. */
 export function processesIn(dir: string): number[] {
-  const pids = new Set(processesMentioning(dir));
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(dir)) pids.add(Number(entry));
-    } catch {
-      // exited while we looked, or not ours to read
-    }
-  }
+  const pids = new Set([...processesMentioning(dir), ...pidsWhere((pid) => readlinkSync(`/proc/${pid}/cwd`).startsWith(dir))]);
   pids.delete(process.pid);
   return [...pids];
 }
@@ -111,17 +107,10 @@ export async function privateDir(t: { teardown(fn: () => Promise<void>): void },
 
 /** Pids of live processes in process group `pgid`. */
 export function processGroupMembers(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
+  return pidsWhere((pid) => {
+    // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[2]) === pgid && fields[0] !== 'Z';
+  });
 }
