@@ -16,6 +16,7 @@ import { ConfigError, parseSubdeviceKey, subdeviceKey, type Logger } from '@iotg
 import { FakeFirmwareStore, FakeHub, MemorySubdeviceLink, SimulatedBleCentral } from '@iotgw/testkit';
 import type { DeviceInfo } from './config/device-info.js';
 import type { GatewayConfig, LinkConfig } from './config/gateway-config.js';
+import { checkLinkSubdevices } from './config/link-subdevices.js';
 
 /** Extra things a caller (the demo, a test) hands to the factories, e.g. a simulated BLE central. */
 export interface PluginExtras {
@@ -74,6 +75,8 @@ export interface ToAppConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A logger to use instead of winston at the configured level (tests, the demo). */
   readonly logger?: Logger;
+  /** Named in errors about the device file (default "device_info.json"). */
+  readonly deviceInfoFile?: string;
 }
 
 /**
@@ -112,12 +115,9 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     options: link.adapter === 'serial' ? { ...link, path: resolve(baseDir, link.path) } : link,
   }));
 
-  // Declared subdevices: the vendor list plus any a link names, once each, in that order.
+  // Declared subdevices: the vendor list; a link may only name those.
+  checkLinkSubdevices(info, config, options.deviceInfoFile);
   const subdevices = new Map(info.subdevices.map((s) => [subdeviceKey(s), s]));
-  for (const link of config.links) {
-    const ids = link.adapter === 'ble' ? link.subdevices.map((s) => s.id) : link.subdevices;
-    for (const id of ids) if (!subdevices.has(id)) subdevices.set(id, parseSubdeviceKey(id));
-  }
 
   const secrets: Record<string, string> = {};
   for (const [key, ref] of Object.entries(config.secrets)) {
@@ -153,7 +153,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
 type SecretRef = GatewayConfig['secrets'][string];
 
 /** Reads one secret reference; the error names the reference, never a value. */
-async function resolveSecret(key: string, ref: SecretRef, baseDir: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+export async function resolveSecret(key: string, ref: SecretRef, baseDir: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   if ('env' in ref) {
     const value = env[ref.env];
     if (!value) throw new ConfigError(`secrets.${key}`, `environment variable ${ref.env} is not set: export it before starting`);

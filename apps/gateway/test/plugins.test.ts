@@ -14,7 +14,13 @@ const deviceInfo = parseDeviceInfo(
     productId: 'GW00000001',
     deviceName: 'gw1',
     key_deviceinfo: { deviceSecret: 'c2VjcmV0S2V5MTIzNDU2Nw==' },
-    subDev: { subdev_list: [{ sub_productId: 'SB00000001', sub_devName: 'sensor1' }] },
+    subDev: {
+      subdev_list: [
+        { sub_productId: 'SB00000001', sub_devName: 'sensor1' },
+        { sub_productId: 'SB00000001', sub_devName: 'sensor2' },
+        { sub_productId: 'SB00000002', sub_devName: 'tag1' },
+      ],
+    },
   }),
 );
 

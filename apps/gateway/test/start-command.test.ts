@@ -49,7 +49,7 @@ test('start: a missing file or flag exits 2 with a clear message', async (t) => 
   t.regex(missing.stderr.join('\n'), /--device-info: cannot read \/nonexistent\/device_info\.json: ENOENT/);
   const noFlag = capture();
   t.is(await runCli(['start'], noFlag), 2);
-  t.regex(noFlag.stderr.join('\n'), /--device-info <file> is required/);
+  t.regex(noFlag.stderr.join('\n'), /^iotgw start: required option '--device-info <file>' not specified/);
   const badInfo = capture();
   const dir = await tempDir(t);
   await writeFile(join(dir, 'device_info.json'), JSON.stringify({ ...deviceInfo, key_deviceinfo: { deviceSecret: 'YOUR_SECRET' } }));

@@ -35,6 +35,8 @@ export interface DemoBench {
   /** Handed to the plugin registry for link:ble in the in-memory mode. */
   readonly bleCentral?: SimulatedBleCentral;
   close(): Promise<void>;
+  /** Pulls every cable at once (kills the socat pty pairs); `close` still waits for them. */
+  kill(): void;
 }
 
 /** Each subdevice on its own pty pair (a serial cable each), driven by the testkit simulator. */
@@ -42,6 +44,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
   const subdevices: DemoSubdevice[] = [];
   const links: LinkConfig[] = [];
   const closers: Array<() => Promise<void>> = [];
+  const pairs: SocatPair[] = [];
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c().catch(() => {});
   };
@@ -49,6 +52,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
     for (const id of ids) {
       const pair = new SocatPair(socat, dir, id.deviceName);
       await pair.start();
+      pairs.push(pair);
       closers.push(() => pair.stop());
       const port = new SerialPort({ path: pair.deviceSide, baudRate: 115200, autoOpen: false });
       // A write racing the close (e.g. a last keepalive) fails with EBADF; for a simulated device that is
@@ -84,7 +88,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
     await close();
     throw error;
   }
-  return { transport: 'socat ptys + serial links', subdevices, links, close };
+  return { transport: 'socat ptys + serial links', subdevices, links, close, kill: () => pairs.forEach((p) => p.kill()) };
 }
 
 /** Without socat: the same link protocol over simulated BLE connections in memory. */
@@ -122,5 +126,6 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
     close: async () => {
       for (const s of subdevices) await s.close();
     },
+    kill: () => {},
   };
 }
