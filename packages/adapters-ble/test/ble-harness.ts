@@ -1,10 +1,6 @@
 import { subdeviceId, subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import {
-  SimulatedBleCentral,
-  SimulatedBlePeripheral,
-  SimulatedBleSubdevice,
-  type SubdeviceLinkHarness,
-} from '@iotgw/testkit';
+import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice } from '@iotgw/simulators';
+import type { SubdeviceLinkHarness } from '@iotgw/testkit';
 import { BleSubdeviceLink, IOTGW_GATT_PROFILE } from '../src/index.js';
 
 export const SUB_A = subdeviceId('ABCDEFGHIJ', 'sensor-a');
@@ -34,14 +30,14 @@ export function makeBleHarness(mtu: number, latencyMs = 0): BleHarness {
     central.addPeripheral(peripheral);
     const sizes: number[] = [];
     attWrites.set(subdeviceKey(sub), sizes);
-    peripheral.onSession((s) => s.onData((b) => sizes.push(b.length)));
-    sims.set(subdeviceKey(sub), new SimulatedBleSubdevice(peripheral, { subdevice: sub, firmwareVersion: '1.0.0' }));
+    peripheral.onSession((s) => s.on('data', (b) => sizes.push(b.length)));
+    sims.set(subdeviceKey(sub), new SimulatedBleSubdevice(peripheral, { subdevice: sub, firmwareVersion: '1.0.0', applyMs: 20 }));
   }
   const link = new BleSubdeviceLink({
     central,
     subdevices: [{ subdevice: SUB_A }, { subdevice: SUB_B }],
     backoff: { initialMs: 20, maxMs: 200 },
-    engine: { firmware: { chunkSize: 512, retransmitMs: 300 } },
+    firmware: { chunkSize: 512, retransmitMs: 300 },
   });
   const sim = (s: SubdeviceId): SimulatedBleSubdevice => sims.get(subdeviceKey(s))!;
   return {
@@ -61,10 +57,10 @@ export function makeBleHarness(mtu: number, latencyMs = 0): BleHarness {
     sendFromSubdevice: (s, payload) => sim(s).sendData(payload),
     receivedBy: (s) => Promise.resolve([...sim(s).received]),
     setFirmwareBehaviour: (s, behaviour) => {
-      sim(s).firmwareBehaviour = behaviour;
+      sim(s).simulator.firmwareBehaviour = behaviour;
       return Promise.resolve();
     },
-    firmwareReceived: (s) => Promise.resolve(sim(s).lastImage),
+    firmwareReceived: (s) => Promise.resolve(sim(s).simulator.lastImage),
     dispose: async () => {
       await link.stop();
       for (const s of sims.values()) s.dispose();

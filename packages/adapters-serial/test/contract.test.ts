@@ -1,6 +1,7 @@
 import test from 'ava';
 import { subdeviceId, subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { describeSubdeviceLinkContract, type SubdeviceLinkHarness, type SubdeviceSimulator } from '@iotgw/testkit';
+import type { SubdeviceSimulator } from '@iotgw/simulators';
+import { describeSubdeviceLinkContract, type SubdeviceLinkHarness } from '@iotgw/testkit';
 import { SerialSubdeviceLink } from '../src/index.js';
 import { closePort, openPort, simulatorOn } from './sim-port.js';
 import { SocatPair } from './socat.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { firmwareJob, subdeviceId, subdeviceKey, type DeliveryProgress, type FirmwareImage, type SubdeviceAttachment, type SubdeviceLink } from '@iotgw/domain';
-import type { SubdeviceSimulator } from '@iotgw/testkit';
+import type { SubdeviceSimulator } from '@iotgw/simulators';
 import { SerialSubdeviceLink } from '../src/index.js';
 import { SocatPair } from './socat.js';
 import { closePort, openPort, simulatorOn } from './sim-port.js';

@@ -234,7 +234,7 @@ test('firmware: a failed apply finished after a gateway restart is announced wit
   t.true(await runUntil(rig.scheduler, () => progress.some((p) => p.phase === 'applying'), 60_000));
   rig.gateway.stop();
   rig.gateway.start();
-  t.true(await runUntil(rig.scheduler, () => rig.events.detached.some((d) => d.reason === 'rehello'), 10_000));
+  t.true(await runUntil(rig.scheduler, () => rig.events.detached.some((d) => d.reason === 'reboot'), 10_000));
   t.true(rig.events.attached.slice(1).every((p) => p.firmwareVersion === '1.0.0'));
   t.is(rig.subdevices[0]!.identity.firmwareVersion, '1.0.0');
   rig.gateway.stop();

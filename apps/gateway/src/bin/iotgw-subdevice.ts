@@ -3,9 +3,8 @@
 //   socat -d -d pty,raw,echo=0,link=/tmp/gw pty,raw,echo=0,link=/tmp/sub &
 //   iotgw-subdevice --port /tmp/sub --product-id ABCDEFGHIJ --device-name sensor1 --version 1.0.0
 import { parseArgs } from 'node:util';
-import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/testkit';
-import { SerialPort } from 'serialport';
-import { serialByteStream } from '@iotgw/adapters-serial';
+import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/simulators';
+import { SerialPortStream } from '@iotgw/adapters-serial';
 
 // One table drives both the parser and --help, so a flag can never be parsed but undocumented.
 const FLAGS = {
@@ -82,19 +81,20 @@ let firmware: SimulatedFirmwareBehaviour = 'success';
 if (values['fail-code'] !== undefined) firmware = { fail: intFlag('fail-code'), message: values['fail-message'] };
 else if (values['crash-at'] !== undefined) firmware = { cutAt: intFlag('crash-at') };
 
-const port = new SerialPort({ path, baudRate: intFlag('baud'), autoOpen: false });
-port.on('error', (error) => console.error(`port error: ${error.message}`));
-port.open((error) => {
-  if (error) {
-    console.error(`cannot open ${path}: ${error.message}`);
-    process.exit(1);
-  }
+const baud = intFlag('baud');
+SerialPortStream.open(path, baud).then(run, (error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
+
+function run(port: SerialPortStream): void {
+  port.on('error', (error) => console.error(`port error: ${error.message}`));
   let sim: SubdeviceSimulator;
   try {
     sim = simulatorOn(port);
   } catch (e) {
     // A bad identity or option is the user's mistake: say so, no stack trace.
-    port.close();
+    void port.close();
     usageError((e as Error).message);
   }
   sim.events.on('connected', ({ version }) => console.log(`connected to the gateway, running ${version}`));
@@ -105,14 +105,14 @@ port.open((error) => {
   sim.start();
   const shutdown = (): void => {
     sim.stop(true);
-    setTimeout(() => port.close(() => process.exit(0)), 50);
+    setTimeout(() => void port.close().then(() => process.exit(0)), 50);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-});
+}
 
-function simulatorOn(port: SerialPort): SubdeviceSimulator {
-  return new SubdeviceSimulator(serialByteStream(port), {
+function simulatorOn(port: SerialPortStream): SubdeviceSimulator {
+  return new SubdeviceSimulator(port, {
     ...identity,
     firmwareVersion: values.version,
     address: intFlag('address'),

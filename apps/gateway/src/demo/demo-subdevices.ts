@@ -1,7 +1,6 @@
-import { SerialPort } from 'serialport';
-import { serialByteStream } from '@iotgw/adapters-serial';
+import { SerialPortStream } from '@iotgw/adapters-serial';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice, SubdeviceSimulator } from '@iotgw/testkit';
+import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice, SubdeviceSimulator } from '@iotgw/simulators';
 import type { LinkConfig } from '../config/gateway-config.js';
 import { SocatPair } from './socat-pair.js';
 
@@ -32,7 +31,7 @@ export interface DemoBench {
   close(): Promise<void>;
 }
 
-/** Each subdevice on its own pty pair (a serial cable each), driven by the testkit simulator. */
+/** Each subdevice on its own pty pair (a serial cable each), driven by the subdevice simulator. */
 export async function serialBench(socat: string, dir: string, ids: readonly SubdeviceId[], version: string): Promise<DemoBench> {
   const subdevices: DemoSubdevice[] = [];
   const links: LinkConfig[] = [];
@@ -45,13 +44,12 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
       const pair = new SocatPair(socat, dir, id.deviceName);
       await pair.start();
       closers.push(() => pair.stop());
-      const port = new SerialPort({ path: pair.deviceSide, baudRate: 115200, autoOpen: false });
+      const port = await SerialPortStream.open(pair.deviceSide, 115200);
       // A write racing the close (e.g. a last keepalive) fails with EBADF; for a simulated device that is
       // a lost frame, not a crash of the whole process.
       port.on('error', () => {});
-      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
-      closers.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
-      const sim = new SubdeviceSimulator(serialByteStream(port), {
+      closers.push(() => port.close());
+      const sim = new SubdeviceSimulator(port, {
         productId: id.productId,
         deviceName: id.deviceName,
         firmwareVersion: version,
@@ -70,7 +68,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
         },
         close: () => Promise.resolve(sim.stop(true)),
       });
-      links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, subdevices: [subdeviceKey(id)] });
+      links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, crc: 'crc32c', subdevices: [subdeviceKey(id)] });
     }
   } catch (error) {
     await close();
@@ -87,7 +85,7 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
     // Out of range until powered on, so the demo decides when it attaches.
     peripheral.advertising = false;
     central.addPeripheral(peripheral);
-    const sim = new SimulatedBleSubdevice(peripheral, { subdevice: id, firmwareVersion: version });
+    const sim = new SimulatedBleSubdevice(peripheral, { subdevice: id, firmwareVersion: version, applyMs: 300 });
     return {
       id,
       powerOn: () => {
@@ -95,16 +93,22 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
       },
       sendData: (payload) => sim.sendData(payload),
       received: () => sim.received,
-      version: () => sim.firmwareVersion,
-      offersFrom: () => sim.offersAcceptedAt,
+      version: () => sim.version,
+      offersFrom: () => sim.simulator.offersFrom,
       failFirmware: (code, message) => {
-        sim.firmwareBehaviour = { fail: code, message };
+        sim.simulator.firmwareBehaviour = { fail: code, message };
       },
       close: () => Promise.resolve(sim.dispose()),
     };
   });
   const links: LinkConfig[] = [
-    { adapter: 'ble', name: 'ble:simulated', central: 'simulated', subdevices: ids.map((id) => ({ id: subdeviceKey(id), localName: id.deviceName })) },
+    {
+      adapter: 'ble',
+      name: 'ble:simulated',
+      central: 'simulated',
+      crc: 'crc32c',
+      subdevices: ids.map((id) => ({ id: subdeviceKey(id), localName: id.deviceName })),
+    },
   ];
   return {
     transport: 'in-memory (simulated BLE) links',

@@ -1,13 +1,8 @@
 import test from 'ava';
 import { subdeviceId } from '@iotgw/domain';
-import { SimulatedBleCentral, SimulatedBlePeripheral } from '@iotgw/testkit';
-import {
-  type BleByteStream,
-  BleConnectionSupervisor,
-  type DeclaredBleSubdevice,
-  IOTGW_GATT_PROFILE,
-  matchesAdvertisement,
-} from '../src/index.js';
+import type { ByteStream, SubdeviceId } from '@iotgw/domain';
+import { SimulatedBleCentral, SimulatedBlePeripheral } from '@iotgw/simulators';
+import { BleStreamProvider, type DeclaredBleSubdevice, IOTGW_GATT_PROFILE, matchesAdvertisement } from '../src/index.js';
 
 const ad = (over: Partial<{ id: string; localName: string; manufacturerData: Uint8Array }>) => ({
   id: 'aa:bb', localName: undefined, serviceUuids: [], manufacturerData: undefined, rssi: -50, ...over,
@@ -26,33 +21,32 @@ test('matching: local name = device name by default; explicit rules must all hol
   t.false(matchesAdvertisement(both, ad({ localName: 'x', id: 'cc:dd' })));
 });
 
-test('supervisor connects the matching peripheral, ignores others, reconnects with backoff after a drop', async (t) => {
+test('provider connects the matching peripheral, ignores others, reconnects with backoff after a drop', async (t) => {
   const central = new SimulatedBleCentral({ advertiseIntervalMs: 5 });
   const ours = new SimulatedBlePeripheral({ id: 'p1', localName: 'sub1', maxMtu: 23 });
   central.addPeripheral(ours);
   central.addPeripheral(new SimulatedBlePeripheral({ id: 'p2', localName: 'stranger' }));
   // The peripheral echoes what it receives.
-  ours.onSession((s) => s.onData((b) => s.write(b)));
+  ours.onSession((s) => s.on('data', (b) => s.write(b)));
   const declared: DeclaredBleSubdevice = { subdevice: subdeviceId('ABCDEFGHIJ', 'sub1') };
-  const ups: BleByteStream[] = [];
+  const ups: Array<{ stream: ByteStream; subdevice?: SubdeviceId }> = [];
   const downs: string[] = [];
-  const supervisor = new BleConnectionSupervisor({
-    central,
-    profile: IOTGW_GATT_PROFILE,
-    subdevices: [declared],
-    backoff: { initialMs: 50 },
-    onUp: (_d, stream) => ups.push(stream),
-    onDown: (_d, reason) => downs.push(reason),
-    onError: (_d, e) => t.fail(e.message),
+  const provider = new BleStreamProvider({ central, profile: IOTGW_GATT_PROFILE, subdevices: [declared], backoff: { initialMs: 50 } });
+  provider.on('stream', (provided) => {
+    ups.push(provided);
+    provided.stream.on('closed', ({ reason }) => downs.push(reason));
   });
-  await supervisor.start();
+  provider.on('error', (e) => t.fail(e.message));
+  await provider.open();
   await until(() => ups.length === 1);
-  t.is(ups[0]!.mtu, 23);
+  t.is(ups[0]!.stream.capabilities.maxChunkSize, 20);
+  t.is(ups[0]!.subdevice, declared.subdevice, 'the stream says which declared subdevice it was opened for');
   const echoed: number[] = [];
-  ups[0]!.onData((b) => echoed.push(...b));
-  await ups[0]!.write(Uint8Array.from({ length: 50 }, (_, i) => i));
+  ups[0]!.stream.on('data', (b) => echoed.push(...b));
+  ups[0]!.stream.write(Uint8Array.from({ length: 50 }, (_, i) => i));
   await until(() => echoed.length === 50);
   t.deepEqual(echoed, Array.from({ length: 50 }, (_, i) => i));
+  t.is(provider.failures(declared), 0, 'a connection that carried bytes resets the backoff');
 
   const droppedAt = Date.now();
   central.disconnect('p1');
@@ -61,14 +55,12 @@ test('supervisor connects the matching peripheral, ignores others, reconnects wi
   t.is(downs.length, 1);
   t.is(central.connectCount.get('p1'), 2);
   t.is(central.connectCount.get('p2'), undefined);
-  t.is(supervisor.failures(declared), 1);
-  supervisor.markHealthy(declared);
-  t.is(supervisor.failures(declared), 0);
+  t.is(provider.failures(declared), 1);
 
-  await supervisor.stop();
+  await provider.close();
   await new Promise((r) => setTimeout(r, 80));
-  t.is(downs.length, 1, 'stop does not report a loss');
-  t.is(central.connectCount.get('p1'), 2, 'no reconnect after stop');
+  t.is(downs.length, 2, 'close ends the open stream');
+  t.is(central.connectCount.get('p1'), 2, 'no reconnect after close');
   await central.close();
 });
 

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { GatewayEngine, ManualScheduler, type FirmwareOutcome, type FirmwareProgress, type PeerInfo } from '@iotgw/link-protocol';
-import { SubdeviceSimulator, createMemoryPipe, createThrottledPipe, type ByteStream } from '../src/index.js';
+import type { ByteStream } from '@iotgw/domain';
+import { SubdeviceSimulator, createMemoryPipe, createThrottledPipe } from '../src/index.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -23,7 +24,7 @@ function gatewayOn(stream: ByteStream, scheduler?: ManualScheduler) {
     { transmit: (b) => stream.write(b), attached: (p) => attached.push(p), data: (_p, payload) => data.push(Buffer.from(payload).toString()) },
     { scheduler },
   );
-  stream.onData((b) => engine.feed(b));
+  stream.on('data', (b) => engine.feed(b));
   engine.start();
   return { engine, attached, data };
 }
@@ -65,7 +66,7 @@ test('throttled pipe serialises at the line rate: 11,520 bytes take one second a
   const pipe = createThrottledPipe({ baudRate: 115_200, latencyMs: 5, scheduler });
   let arrivedAt = 0;
   let got = 0;
-  pipe.b.onData((b) => {
+  pipe.b.on('data', (b) => {
     got += b.length;
     arrivedAt = scheduler.now();
   });

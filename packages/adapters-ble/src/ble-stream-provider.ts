@@ -1,11 +1,18 @@
-import { type CallOptions, type GatewayError, type Subscription, toGatewayError } from '@iotgw/domain';
+import {
+  TypedEmitter,
+  toGatewayError,
+  type ByteStreamProvider,
+  type ByteStreamProviderEvents,
+  type CallOptions,
+  type Subscription,
+} from '@iotgw/domain';
 import type { BleAdvertisement, BleCentral, BleConnection } from './ble-central.port.js';
 import { BleByteStream } from './ble-byte-stream.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { GattProfile } from './gatt-profile.js';
 import { type DeclaredBleSubdevice, matchesAdvertisement } from './subdevice-match.js';
 
-export interface SupervisorOptions {
+export interface BleStreamProviderOptions {
   readonly central: BleCentral;
   readonly profile: GattProfile;
   readonly subdevices: readonly DeclaredBleSubdevice[];
@@ -15,35 +22,31 @@ export interface SupervisorOptions {
   readonly mtu?: number;
   readonly connectTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
-  /** Called when a declared subdevice's byte stream is up (after connect + GATT discovery). */
-  readonly onUp: (declared: DeclaredBleSubdevice, stream: BleByteStream, connection: BleConnection) => void;
-  /** Called once per lost stream, after which the supervisor reconnects on its own. */
-  readonly onDown: (declared: DeclaredBleSubdevice, reason: string) => void;
-  readonly onError: (declared: DeclaredBleSubdevice, error: GatewayError) => void;
   readonly now?: () => number;
 }
 
-type Slot =
-  | { state: 'idle'; retryAt: number }
-  | { state: 'connecting' }
-  | { state: 'up'; connection: BleConnection; stream: BleByteStream };
+type Slot = { state: 'idle'; retryAt: number } | { state: 'connecting' } | { state: 'up'; stream: BleByteStream };
 
 /**
- * Keeps every declared subdevice connected: one shared scan, advertisements matched to declared
- * subdevices, connect + open the GATT profile, and after a lost or failed connection wait with
- * exponential backoff before the next advertisement may trigger a reconnect. Knows nothing about
- * the link protocol above the byte stream.
+ * Byte streams over BLE: one shared scan, advertisements matched to the declared subdevices,
+ * connect + open the GATT profile, and each connection is a stream opened for its declared
+ * subdevice. After a lost or failed connection it waits with exponential backoff before the next
+ * advertisement may trigger a reconnect; a connection that carried bytes resets the backoff.
+ * Knows nothing about the link protocol above the bytes.
  */
-export class BleConnectionSupervisor {
-  readonly #options: SupervisorOptions;
+export class BleStreamProvider implements ByteStreamProvider {
+  readonly name: string;
+  readonly #options: BleStreamProviderOptions;
+  readonly #events = new TypedEmitter<ByteStreamProviderEvents>();
   readonly #slots = new Map<DeclaredBleSubdevice, Slot>();
   readonly #backoffs = new Map<DeclaredBleSubdevice, Backoff>();
   readonly #now: () => number;
   #scan: Subscription | undefined;
   #running = false;
 
-  constructor(options: SupervisorOptions) {
+  constructor(options: BleStreamProviderOptions) {
     this.#options = options;
+    this.name = `ble:${options.central.name}`;
     this.#now = options.now ?? Date.now;
     for (const d of options.subdevices) {
       this.#slots.set(d, { state: 'idle', retryAt: 0 });
@@ -51,7 +54,12 @@ export class BleConnectionSupervisor {
     }
   }
 
-  async start(options: CallOptions = {}): Promise<void> {
+  on<K extends keyof ByteStreamProviderEvents & string>(event: K, listener: ByteStreamProviderEvents[K]): Subscription {
+    return this.#events.on(event, listener);
+  }
+
+  /** Starts scanning; rejects LinkError 'link.unavailable' when there is no usable radio. */
+  async open(options: CallOptions = {}): Promise<void> {
     if (this.#running) return;
     this.#running = true;
     try {
@@ -62,28 +70,20 @@ export class BleConnectionSupervisor {
     }
   }
 
-  /** Stops scanning and drops every connection (no onDown calls after this). */
-  async stop(options: CallOptions = {}): Promise<void> {
+  /** Stops scanning and closes every connection (no reconnect after this). */
+  async close(options: CallOptions = {}): Promise<void> {
     this.#running = false;
     this.#scan?.close();
     this.#scan = undefined;
-    const drops: Promise<void>[] = [];
+    const closing: Promise<void>[] = [];
     for (const [declared, slot] of this.#slots) {
-      if (slot.state === 'up') {
-        slot.stream.close();
-        drops.push(slot.connection.disconnect(options).catch(() => undefined));
-      }
+      if (slot.state === 'up') closing.push(slot.stream.close(options));
       this.#slots.set(declared, { state: 'idle', retryAt: 0 });
     }
-    await Promise.all(drops);
+    await Promise.all(closing);
   }
 
-  /** The session above says this connection works (it attached): reset its backoff. */
-  markHealthy(declared: DeclaredBleSubdevice): void {
-    this.#backoffs.get(declared)?.reset();
-  }
-
-  /** Failed connection attempts in a row for this subdevice (for tests and metrics). */
+  /** Failed connections in a row for this subdevice (for tests and metrics). */
   failures(declared: DeclaredBleSubdevice): number {
     return this.#backoffs.get(declared)?.failures ?? 0;
   }
@@ -94,7 +94,7 @@ export class BleConnectionSupervisor {
       if (slot.state !== 'idle' || this.#now() < slot.retryAt) continue;
       if (!matchesAdvertisement(declared, ad)) continue;
       this.#slots.set(declared, { state: 'connecting' });
-      // Runs on its own; its outcome lands in the slot and in the callbacks.
+      // Runs on its own; its outcome lands in the slot and in the events.
       void this.#connect(declared, ad.id);
       return;
     }
@@ -112,21 +112,22 @@ export class BleConnectionSupervisor {
         return;
       }
       if (!connection.connected) throw new Error('connection dropped during GATT discovery');
-      const stream = new BleByteStream(channel, connection.mtu);
-      const up: Slot = { state: 'up', connection, stream };
+      const stream = new BleByteStream(channel, connection);
+      const up: Slot = { state: 'up', stream };
       this.#slots.set(declared, up);
-      connection.onDisconnect((reason) => {
-        stream.close();
-        if (this.#slots.get(declared) !== up) return;
-        this.#retryLater(declared);
-        this.#options.onDown(declared, reason);
+      const first = stream.on('data', () => {
+        first.close();
+        this.#backoffs.get(declared)?.reset();
       });
-      this.#options.onUp(declared, stream, connection);
+      stream.on('closed', () => {
+        if (this.#slots.get(declared) === up) this.#retryLater(declared);
+      });
+      this.#events.emit('stream', { stream, subdevice: declared.subdevice });
     } catch (error) {
       await connection?.disconnect().catch(() => undefined);
       if (!this.#running) return;
       this.#retryLater(declared);
-      this.#options.onError(declared, toGatewayError(error, `BLE connect to ${peripheralId} failed`));
+      this.#events.emit('error', toGatewayError(error, `BLE connect to ${peripheralId} failed`));
     }
   }
 

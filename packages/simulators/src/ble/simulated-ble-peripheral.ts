@@ -1,4 +1,5 @@
 import { type Subscription, TypedEmitter, ValidationError } from '@iotgw/domain';
+import type { SimulatedPeripheralSession } from './simulated-peripheral-session.js';
 
 /** What the simulated peripheral advertises. */
 export interface SimulatedPeripheralOptions {
@@ -9,23 +10,6 @@ export interface SimulatedPeripheralOptions {
   readonly rssi?: number;
   /** Largest ATT MTU this peripheral accepts (the connection gets min(central's ask, this)). Default 247. */
   readonly maxMtu?: number;
-}
-
-/**
- * The peripheral end of one simulated GATT connection, as a byte stream: what the central writes to
- * RX arrives on `onData` (one call per ATT write); `write` sends bytes back as TX notifications,
- * split to the connection's MTU like real firmware must. A subdevice simulator (or a test's scripted
- * peer) sits on this.
- */
-export interface SimulatedPeripheralSession {
-  readonly mtu: number;
-  readonly connected: boolean;
-  /** Sends bytes to the central as notifications of at most `mtu - 3` bytes each. */
-  write(bytes: Uint8Array): void;
-  onData(listener: (bytes: Uint8Array) => void): Subscription;
-  onClose(listener: () => void): Subscription;
-  /** The peripheral drops the link (like a reset or walking out of range). */
-  disconnect(): void;
 }
 
 interface PeripheralEvents {
@@ -58,7 +42,7 @@ export class SimulatedBlePeripheral {
 
   /** The live session, if a central is connected. */
   get session(): SimulatedPeripheralSession | undefined {
-    return this.#current?.connected ? this.#current : undefined;
+    return this.#current?.isOpen ? this.#current : undefined;
   }
 
   /** Called for every new connection (reconnects included). */

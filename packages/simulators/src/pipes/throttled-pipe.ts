@@ -1,5 +1,5 @@
 import { realScheduler, type Scheduler } from '@iotgw/link-protocol';
-import { StreamEnd } from './byte-stream.js';
+import { PipeEnd } from './pipe-end.js';
 
 export interface ThrottledPipeOptions {
   /** Line rate in baud with 8N1 framing: 10 bits per byte. Default 115200 (11,520 B/s). */
@@ -23,8 +23,8 @@ export interface PipeStats {
 }
 
 export interface ThrottledPipe {
-  readonly a: StreamEnd;
-  readonly b: StreamEnd;
+  readonly a: PipeEnd;
+  readonly b: PipeEnd;
   readonly stats: PipeStats;
   /** While cut, every byte is lost in both directions (cable pulled). */
   cut: boolean;
@@ -50,9 +50,15 @@ export function createThrottledPipe(options: ThrottledPipeOptions = {}): Throttl
     return seed / 0x100000000;
   };
   const stats: PipeStats = { bytesWritten: 0, bytesDelivered: 0, bytesLost: 0, bytesCorrupted: 0 };
-  const pipe: ThrottledPipe = { a: new StreamEnd(), b: new StreamEnd(), stats, cut: false };
+  const bytesPerSecond = bytesPerMs * 1000;
+  const pipe: ThrottledPipe = {
+    a: new PipeEnd('throttled-pipe:a', { bytesPerSecond }),
+    b: new PipeEnd('throttled-pipe:b', { bytesPerSecond }),
+    stats,
+    cut: false,
+  };
 
-  const direction = (to: StreamEnd): ((bytes: Uint8Array) => void) => {
+  const direction = (to: PipeEnd): ((bytes: Uint8Array) => void) => {
     let lineFreeAt = 0;
     return (bytes) => {
       stats.bytesWritten += bytes.length;
@@ -77,7 +83,7 @@ export function createThrottledPipe(options: ThrottledPipeOptions = {}): Throttl
       });
     };
   };
-  pipe.a.connectTo(direction(pipe.b));
-  pipe.b.connectTo(direction(pipe.a));
+  pipe.a.connect(direction(pipe.b), pipe.b);
+  pipe.b.connect(direction(pipe.a), pipe.a);
   return pipe;
 }
