@@ -108,3 +108,18 @@ test('FW_ACK: the SACK bitmap is optional and omitted when zero', (t) => {
   t.deepEqual(sack?.message, { type: 'fw_ack', offset: 256, sack: 0x80000001 });
   t.is(packetOf({ version: 1, address: 1, type: 0xa3, seq: 0, payload: Uint8Array.of(0, 0, 1, 0, 1) }), undefined);
 });
+
+test('a frame with the other CRC kind is counted apart: the two ends disagree on crc, the line is not noisy', (t) => {
+  const crc16Wire = fromHex(vectors.frames.find((v) => v.crc === 'crc16')!.wire);
+  const decoder = new FrameDecoder({ crc: 'crc32c' });
+  t.is(decoder.push(crc16Wire).length, 0);
+  t.is(decoder.stats.otherCrc, 1);
+  const corrupted = fromHex(vectors.frames.find((v) => v.crc === 'crc32c')!.wire);
+  corrupted[5] = corrupted[5]! ^ 0x01;
+  decoder.push(corrupted);
+  t.true(decoder.stats.crcErrors + decoder.stats.malformed >= 2);
+  t.is(decoder.stats.otherCrc, 1, 'plain corruption is not mistaken for the other kind');
+  const back = new FrameDecoder({ crc: 'crc16' });
+  back.push(fromHex(vectors.frames.find((v) => v.crc === 'crc32c')!.wire));
+  t.is(back.stats.otherCrc, 1);
+});

@@ -1,6 +1,7 @@
 export * from './pipes/pipe-end.js';
 export * from './pipes/memory-pipe.js';
 export * from './pipes/throttled-pipe.js';
+export * from './pipes/memory-stream-provider.js';
 export * from './subdevice/simulated-flash.js';
 export * from './subdevice/subdevice-simulator.js';
 export * from './ble/simulated-peripheral-session.js';

@@ -37,6 +37,8 @@ interface StreamSession {
   readonly subscriptions: Subscription[];
   /** Why it is ending, so the engine's own 'stopped' detach is reported truthfully. */
   ending: DetachReason | undefined;
+  /** A CRC-kind mismatch was reported for this stream (once is enough). */
+  crcReported: boolean;
 }
 
 interface Attached {
@@ -183,11 +185,14 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
       },
       engineOptionsFor(this.#options, stream.capabilities),
     );
-    const session: StreamSession = { provided, engine, subscriptions: [], ending: undefined };
+    const session: StreamSession = { provided, engine, subscriptions: [], ending: undefined, crcReported: false };
     holder.session = session;
     this.#sessions.add(session);
     session.subscriptions.push(
-      stream.on('data', (bytes) => engine.feed(bytes)),
+      stream.on('data', (bytes) => {
+        engine.feed(bytes);
+        if (!session.crcReported && engine.decoder.stats.otherCrc > 0) this.#reportCrcMismatch(session);
+      }),
       stream.on('error', (error) => this.#emitError(error)),
       stream.on('closed', ({ reason, byCaller }) => {
         if (!byCaller) this.#logger.warn('link stream lost; the provider reopens it', { link: this.name, stream: stream.name, reason });
@@ -205,6 +210,21 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
       this.#emitError(new LinkError('link.protocol', admission.log, { details: { address: peer.address, refusal: admission.refusal.reason } }));
     }
     return admission.refusal;
+  }
+
+  /** Frames that check with the other CRC kind: a subdevice is configured differently. Said once per stream. */
+  #reportCrcMismatch(session: StreamSession): void {
+    session.crcReported = true;
+    const configured = this.#options.framing?.crc ?? 'crc32c';
+    const other = configured === 'crc16' ? 'crc32c' : 'crc16';
+    this.#emitError(
+      new LinkError(
+        'link.protocol',
+        `link ${this.name}: frames on ${session.provided.stream.name} carry ${other} checksums but the link uses ${configured}: ` +
+          `set the link's "crc" to "${other}" (or the subdevice's to "${configured}"); both ends must agree`,
+        { details: { configured, received: other } },
+      ),
+    );
   }
 
   /** Ends a stream's session: its subdevices detach with `reason`, and the stream is released. */

@@ -1,5 +1,5 @@
 import { TypedEmitter, type ByteStream, type Subscription } from '@iotgw/domain';
-import { LinkProtocolError, SubdeviceEngine, type FirmwareOffer, type FramingOptions, type Scheduler } from '@iotgw/link-protocol';
+import { ByeReason, LinkProtocolError, SubdeviceEngine, type FirmwareOffer, type FramingOptions, type Scheduler } from '@iotgw/link-protocol';
 import { SimulatedFlash, type SimulatedFirmwareBehaviour } from './simulated-flash.js';
 
 export interface SubdeviceSimulatorOptions {
@@ -18,12 +18,19 @@ export interface SubdeviceSimulatorOptions {
   /** How long applying takes, reported in steps. Default 300 ms. */
   readonly applyMs?: number;
   /**
-   * After a successful apply, reboot into the new version this many ms after FW_RESULT (a fresh
-   * HELLO, as a real device would). Default: keep running without a reboot.
+   * After a successful apply, reboot into the new version this many ms after the verdict settled
+   * (FW_RESULT_ACK, or no FW_COMMIT asking again for 3 s): a fresh HELLO, as a real device would.
+   * Default: keep running without a reboot.
    */
   readonly rebootAfterApplyMs?: number;
   /** FW_CHUNKs kept after a gap (link-protocol REORDER_BUFFER); 0 = plain go-back-N. Default 8. */
   readonly reorderChunks?: number;
+  /** Link-protocol revision to speak: 1 plays a subdevice built against the first spec. Default the latest. */
+  readonly revision?: number;
+  /** Announce RELIABLE_DATA (acknowledged DATA both ways). Default true. */
+  readonly reliableData?: boolean;
+  /** Resend HELLO this often until answered. Default 500 ms (link-protocol). */
+  readonly helloRetryMs?: number;
 }
 
 export interface SubdeviceSimulatorEvents {
@@ -33,6 +40,10 @@ export interface SubdeviceSimulatorEvents {
   data: (payload: Uint8Array) => void;
   crashed: (info: { readonly offset: number }) => void;
   applied: (info: { readonly version: string; readonly ok: boolean }) => void;
+  /** The gateway answered HELLO_REFUSED (revision 2): what the device would show. */
+  refused: (info: { readonly reason: number; readonly message: string; readonly retryAfterMs: number }) => void;
+  /** The gateway cancelled the transfer in progress (FW_CANCEL); the bytes received are kept. */
+  cancelled: (info: { readonly version: string }) => void;
 }
 
 /**
@@ -55,6 +66,8 @@ export class SubdeviceSimulator {
   #sensorTimer: (() => void) | undefined;
   #sensorCount = 0;
   readonly #timers = new Set<() => void>();
+  /** Version to reboot into once the verdict is settled (rebootAfterApplyMs). */
+  #rebootInto: string | undefined;
 
   constructor(
     stream: ByteStream | undefined,
@@ -132,6 +145,12 @@ export class SubdeviceSimulator {
     this.#halt(goodbye ? 0 : undefined);
   }
 
+  /** Reboot as firmware does it: BYE(reboot) first, then power-cycle into `version` (HELLO at once). */
+  reboot(version = this.#version): void {
+    this.#halt(ByeReason.REBOOT);
+    this.restart(version);
+  }
+
   /** Power-cycle into a (possibly new) version. */
   restart(version = this.#version): void {
     this.stop();
@@ -184,6 +203,9 @@ export class SubdeviceSimulator {
         firmwareOffer: (offer) => this.#flash.offer(offer),
         firmwareChunk: (offset, bytes) => this.#onChunk(offset, bytes),
         firmwareCommit: (offer) => this.#onCommit(engine, offer),
+        firmwareCancelled: (offer) => this.events.emit('cancelled', { version: offer.version }),
+        refused: (refusal) => this.events.emit('refused', refusal),
+        resultSettled: () => this.#onSettled(),
       },
       {
         address: this.options.address ?? 1,
@@ -191,6 +213,9 @@ export class SubdeviceSimulator {
         framing: this.options.framing,
         scheduler: this.options.scheduler,
         reorderChunks: this.options.reorderChunks,
+        revision: this.options.revision,
+        reliableData: this.options.reliableData,
+        helloRetryMs: this.options.helloRetryMs,
       },
     );
     this.#engine = engine;
@@ -227,9 +252,15 @@ export class SubdeviceSimulator {
       this.events.emit('applied', { version: offer.version, ok: outcome.ok });
       if (!outcome.ok) return;
       this.#version = offer.version;
-      const reboot = this.options.rebootAfterApplyMs;
-      if (reboot !== undefined) this.#later(reboot, () => this.restart(offer.version));
+      if (this.options.rebootAfterApplyMs !== undefined) this.#rebootInto = offer.version;
     });
+  }
+
+  /** The gateway has the verdict (FW_RESULT_ACK, or it stopped asking): a real device reboots now. */
+  #onSettled(): void {
+    const version = this.#rebootInto;
+    this.#rebootInto = undefined;
+    if (version !== undefined) this.#later(this.options.rebootAfterApplyMs ?? 0, () => this.restart(version));
   }
 
   #later(ms: number, fn: () => void): void {
