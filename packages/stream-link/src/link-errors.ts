@@ -16,6 +16,7 @@ export function detachReasonOf(reason: PeerDetachReason): DetachReason {
  * | `timeout` (no acknowledgement after every attempt, transfer stalled) | `link.disconnected` |
  * | `stopped` (the link stopped or the transfer was cancelled) | `link.disconnected` |
  * | `busy` (a transfer to that subdevice is already running) | `link.protocol` |
+ * | `unsupported` (the subdevice announced no FIRMWARE capability) | `link.unavailable` |
  * | `read_failed` (the image could not be read) | the image's own error |
  */
 export function linkErrorOf(error: unknown, where: string): GatewayError {
@@ -24,6 +25,8 @@ export function linkErrorOf(error: unknown, where: string): GatewayError {
     switch (error.reason) {
       case 'busy':
         return new LinkError('link.protocol', `${where}: ${error.message}`, { cause: error });
+      case 'unsupported':
+        return new LinkError('link.unavailable', `${where}: ${error.message}`, { cause: error });
       case 'read_failed':
         return toGatewayError(error.cause ?? error, `${where}: reading the image`);
       case 'timeout':

@@ -32,8 +32,8 @@ export interface FirmwareReceiverOptions {
   readonly reorderChunks: number;
   /** How long a verdict is held for a gateway that may ask again, when no FW_RESULT_ACK comes. */
   readonly resultHoldMs: number;
-  /** The subdevice's own revision: revision 1 behaves exactly as the first spec. */
-  readonly revision: number;
+  /** The revision agreed in the current session: in a revision-1 session it behaves exactly as the first spec. */
+  readonly revision: () => number;
 }
 
 /**
@@ -115,7 +115,7 @@ export class FirmwareReceiver {
   /** An offer accepted in this session (revision 1 did not tie offers to sessions). */
   #current(session: number): FirmwareOffer | undefined {
     if (!this.#offer) return undefined;
-    return this.options.revision < 2 || this.#offerSession === session ? this.#offer : undefined;
+    return this.options.revision() < 2 || this.#offerSession === session ? this.#offer : undefined;
   }
 
   #onOffer(m: FirmwareOffer, session: number): void {
@@ -172,7 +172,7 @@ export class FirmwareReceiver {
     const offer = this.#current(session);
     if (!offer) {
       // Revision 2 says so, so the gateway offers again; revision 1 stayed silent.
-      if (this.options.revision >= 2) this.send({ type: 'fw_result', ok: false, code: FirmwareResultCode.NO_TRANSFER, message: 'no transfer in progress' });
+      if (this.options.revision() >= 2) this.send({ type: 'fw_result', ok: false, code: FirmwareResultCode.NO_TRANSFER, message: 'no transfer in progress' });
       return;
     }
     if (this.#received < offer.size) {

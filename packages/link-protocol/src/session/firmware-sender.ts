@@ -148,7 +148,9 @@ export class FirmwareSender {
         this.#phase = 'transferring';
         this.#deadline = this.now() + this.#retransmitMs;
         this.#progress();
-        this.#pump();
+        // It may hold the whole image already (interrupted just before FW_COMMIT): commit at once.
+        if (this.#acked >= this.source.size) this.#commit();
+        else this.#pump();
         return;
       case 'fw_ack':
         this.#onAck(m.offset, m.sack);
@@ -238,6 +240,13 @@ export class FirmwareSender {
     this.#resolve(outcome);
   }
 
+  #commit(): void {
+    this.#phase = 'committing';
+    this.#retransmits = 0;
+    this.#deadline = this.now() + this.#controlRetryMs;
+    this.send({ type: 'fw_commit' });
+  }
+
   #reoffer(): void {
     if (++this.#reoffers > MAX_REOFFERS) {
       this.fail(new LinkProtocolError('timeout', `subdevice lost the transfer ${MAX_REOFFERS} times (it answered "no transfer")`));
@@ -301,10 +310,7 @@ export class FirmwareSender {
     }
     if (this.selective && offset === this.#acked) this.#applySack(sack ?? 0);
     if (this.#acked >= this.source.size) {
-      this.#phase = 'committing';
-      this.#retransmits = 0;
-      this.#deadline = this.now() + this.#controlRetryMs;
-      this.send({ type: 'fw_commit' });
+      this.#commit();
       return;
     }
     this.#pump();

@@ -188,6 +188,9 @@ export class GatewayEngine {
     if (peer.firmware && !peer.firmware.finished) {
       return Promise.reject(new LinkProtocolError('busy', `a firmware transfer to address ${address} is already running`));
     }
+    if ((peer.info.capabilities & Capability.FIRMWARE) === 0) {
+      return Promise.reject(new LinkProtocolError('unsupported', `the subdevice at address ${address} takes no firmware (no FIRMWARE capability in its HELLO)`));
+    }
     // A new offer replaces whatever transfer the subdevice had: no need to go on cancelling it.
     peer.cancel = undefined;
     const maxChunk = this.maxPayload(address) - 4;

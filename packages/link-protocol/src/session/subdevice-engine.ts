@@ -99,7 +99,8 @@ export class SubdeviceEngine {
     this.#firmware = new FirmwareReceiver(hooks, (m) => this.#send(m), () => this.#scheduler.now(), {
       reorderChunks: this.#reorderChunks,
       resultHoldMs: options.resultHoldMs ?? 3000,
-      revision: this.#revision,
+      // A revision-2 subdevice talking to a revision-1 gateway behaves as revision 1 (no -101 answers).
+      revision: () => this.#agreedRevision,
     });
   }
 
@@ -200,7 +201,9 @@ export class SubdeviceEngine {
         firmwareVersion: this.#identity.firmwareVersion,
         maxFrameSize: this.#framing.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
         capabilities:
-          Capability.FIRMWARE | (this.#reliable ? Capability.RELIABLE_DATA : 0) | (this.#reorderChunks > 0 ? Capability.REORDER_BUFFER : 0),
+          (this.hooks.firmwareOffer ? Capability.FIRMWARE : 0) |
+          (this.#reliable ? Capability.RELIABLE_DATA : 0) |
+          (this.#reorderChunks > 0 ? Capability.REORDER_BUFFER : 0),
         revision: this.#revision,
         features: 0,
       });
