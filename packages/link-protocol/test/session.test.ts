@@ -274,7 +274,7 @@ test('firmware: a subdevice without the FIRMWARE capability is not offered an im
   t.true(await runUntil(scheduler, () => sub.state === 'connected'));
   t.is(gateway.peer(4)!.capabilities & Capability.FIRMWARE, 0);
   const error = await t.throwsAsync(gateway.deliverFirmware(4, sourceOf(makeImage(100))), { instanceOf: LinkProtocolError });
-  t.is((error as LinkProtocolError).reason, 'unsupported');
+  t.is((error).reason, 'unsupported');
   gateway.stop();
   sub.stop();
 });
