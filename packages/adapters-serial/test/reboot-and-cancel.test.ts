@@ -1,35 +1,22 @@
 import test from 'ava';
-import { CancelledError, LinkError, subdeviceId, type DetachReason, type SubdeviceAttachment } from '@iotgw/domain';
-import type { SubdeviceSimulator } from '@iotgw/simulators';
+import { CancelledError, LinkError, subdeviceId, type SubdeviceAttachment } from '@iotgw/domain';
 import { memoryFirmwareImage, nextEvent, patternBytes } from '@iotgw/testkit';
-import { SerialSubdeviceLink } from '../src/index.js';
-import { closePort, openPort, simulatorOn } from './sim-port.js';
-import { SocatPair } from './socat.js';
+import { ptyRig } from './pty-rig.js';
+import { simulatorOn } from './sim-port.js';
 
 const VALVE = subdeviceId('ABCDEFGHIJ', 'valve1');
 
 // Issue 18's failures, at the link over a real pty: a subdevice back before the keepalive timeout
 // (a quick reboot), one that says BYE(reboot) first, and a cancelled delivery.
 async function rig(t: import('ava').ExecutionContext, keepaliveTimeoutMs = 10_000) {
-  const pair = new SocatPair();
-  await pair.start();
   // A long keepalive timeout: only the HELLO can tell the gateway that the subdevice restarted.
-  const link = new SerialSubdeviceLink({ path: pair.a, keepaliveIntervalMs: 500, keepaliveTimeoutMs, subdevices: [{ subdevice: VALVE, address: 1 }] });
-  const port = await openPort(pair.b);
-  const sims: SubdeviceSimulator[] = [];
-  t.teardown(async () => {
-    for (const s of sims) s.stop();
-    await link.stop();
-    await closePort(port);
-    await pair.dispose();
-  });
-  await link.start({ timeoutMs: 5000 });
+  const { link, port, sims } = await ptyRig(t, { keepaliveIntervalMs: 500, keepaliveTimeoutMs, subdevices: [{ subdevice: VALVE, address: 1 }] });
   const sim = simulatorOn(port, { productId: VALVE.productId, deviceName: VALVE.deviceName, firmwareVersion: '1.0.0', applyMs: 50 });
   sims.push(sim);
   const attached = nextEvent<SubdeviceAttachment>((l) => link.on('attached', l), 10_000);
   sim.start();
   await attached;
-  const events: Array<[string, DetachReason | string]> = [];
+  const events: Array<[string, string]> = [];
   link.on('detached', (d) => events.push(['detached', d.reason]));
   link.on('attached', (a) => events.push(['attached', a.firmwareVersion]));
   return { link, sim, events };

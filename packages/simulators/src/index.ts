@@ -4,6 +4,7 @@ export * from './pipes/throttled-pipe.js';
 export * from './pipes/memory-stream-provider.js';
 export * from './subdevice/simulated-flash.js';
 export * from './subdevice/subdevice-simulator.js';
+export * from './subdevice/simulator-set.js';
 export * from './ble/simulated-peripheral-session.js';
 export * from './ble/simulated-ble-peripheral.js';
 export * from './ble/simulated-connection.js';

@@ -1,5 +1,5 @@
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { MemoryStreamProvider, SubdeviceSimulator, type PipeEnd, type SubdeviceSimulatorOptions } from '@iotgw/simulators';
+import { MemoryStreamProvider, SimulatorSet, SubdeviceSimulator, type PipeEnd, type SubdeviceSimulatorOptions } from '@iotgw/simulators';
 import type { SubdeviceLinkHarness } from '@iotgw/testkit';
 import { LinkProtocolSubdeviceLink, type LinkProtocolSubdeviceLinkOptions } from '../src/index.js';
 
@@ -44,37 +44,13 @@ export function memoryBus(options: Partial<LinkProtocolSubdeviceLinkOptions> = {
 /** The SubdeviceLink contract harness over a memory bus: subdevice i at address i + 1. */
 export function contractHarness(subdevices: readonly SubdeviceId[], options: Partial<SubdeviceSimulatorOptions> = {}): SubdeviceLinkHarness {
   const b = memoryBus();
-  const sims = new Map<string, SubdeviceSimulator>();
-  const sim = (s: SubdeviceId): SubdeviceSimulator => {
-    const found = sims.get(subdeviceKey(s));
-    if (!found) throw new Error(`${subdeviceKey(s)} was never attached`);
-    return found;
-  };
+  const sims = new SimulatorSet((subdevice, version) =>
+    b.simulator({ subdevice, firmwareVersion: version, address: subdevices.findIndex((x) => subdeviceKey(x) === subdeviceKey(subdevice)) + 1, ...options }),
+  );
   return {
     link: b.link,
     subdevices,
-    attach(s, version) {
-      const existing = sims.get(subdeviceKey(s));
-      if (existing) existing.restart(version);
-      else {
-        const address = subdevices.findIndex((x) => subdeviceKey(x) === subdeviceKey(s)) + 1;
-        const created = b.simulator({ subdevice: s, firmwareVersion: version, address, ...options });
-        sims.set(subdeviceKey(s), created);
-        created.start();
-      }
-      return Promise.resolve();
-    },
-    cut(s) {
-      sim(s).stop();
-      return Promise.resolve();
-    },
-    sendFromSubdevice: (s, payload) => sim(s).sendData(payload),
-    receivedBy: (s) => Promise.resolve([...(sims.get(subdeviceKey(s))?.received ?? [])]),
-    setFirmwareBehaviour(s, behaviour) {
-      sim(s).firmwareBehaviour = behaviour;
-      return Promise.resolve();
-    },
-    firmwareReceived: (s) => Promise.resolve(sims.get(subdeviceKey(s))?.lastImage),
+    ...sims.controls(),
     dispose: () => b.dispose(),
   };
 }
