@@ -265,8 +265,8 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
     this.#events.emit('detached', { subdevice: entry.attachment.subdevice, reason: why });
   }
 
+  /** Faults go to whoever listens on `error` (the gateway logs them), not also to this link's log. */
   #emitError(error: GatewayError): void {
-    this.#logger.warn('link fault', { link: this.name, code: error.code, message: error.message });
     this.#events.emit('error', error);
   }
 }
