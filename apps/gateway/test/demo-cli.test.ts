@@ -17,9 +17,11 @@ test('iotgw demo --keep-running prints the console URL, serves it, and exits 0 o
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await waitFor('the console URL', () => /hub emulator console: http:\/\/127\.0\.0\.1:\d+\//.test(out) || child.exitCode !== null, { timeoutMs: 50_000 });
   t.regex(out, /all 13 steps succeeded/);
-  const url = /hub emulator console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1] ?? '';
+  // The printed URL carries the console's token; without it the console is refused.
+  const url = /hub emulator console: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out)?.[1] ?? '';
   const page = await fetch(url);
   t.is(page.status, 200);
+  t.is((await fetch(new URL('/', url))).status, 401);
   child.kill('SIGINT');
   t.is(await exited, 0, out);
 });

@@ -31,7 +31,8 @@ test.serial('the hub refuses a bind signed with the wrong secret: that subdevice
   const r1 = results.find((r) => subdeviceKey(r.subdevice) === s1);
   const r2 = results.find((r) => subdeviceKey(r.subdevice) === subdeviceKey(SENSOR2));
   t.false(r1?.ok);
-  t.is(r1?.hubCode, -4, r1?.message);
+  t.is(r1?.hubCode, -803, r1?.message);
+  t.is(r1?.message, "bind refused: signature does not match — check the subdevice's secret");
   t.true(r2?.ok);
   t.false(rig.hub.registry.isBound(gw, s1));
   t.true(rig.hub.registry.isBound(gw, subdeviceKey(SENSOR2)));

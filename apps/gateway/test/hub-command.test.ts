@@ -66,15 +66,16 @@ test('iotgw hub --registry loads the devices of a registry file', async (t) => {
   });
   let out = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const http = await new Promise<string>((resolve, reject) => {
+  // The console URL printed at start carries the admin token the API wants.
+  const consoleUrl = await new Promise<URL>((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const m = /HTTP:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m?.[1] && out.includes('console:')) resolve(m[1]);
+      const m = /console:\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m?.[1]) resolve(new URL(m[1]));
     });
     child.once('exit', () => reject(new Error(`exited before ready:\n${out}`)));
   });
-  const devices = await (await fetch(`${http}/api/devices`)).text();
+  const devices = await (await fetch(new URL('/api/devices', consoleUrl), { headers: { authorization: `Bearer ${consoleUrl.searchParams.get('token')}` } })).text();
   t.regex(devices, /GW00000001/);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
@@ -88,7 +89,8 @@ async function hubExit(args: string[]): Promise<{ code: number | null; stdout: s
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  // A safety net only (these runs exit 2 at once): generous, as a loaded box takes seconds to load the CLI.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(killer);
   return { code, stdout, stderr };

@@ -38,7 +38,12 @@ export function firmwareJob(input: FirmwareJob): FirmwareJob {
 /** A report about a subdevice's update, as the hub understands it. */
 export type OtaReport =
   | { readonly state: 'downloading'; readonly version: string; readonly percent: number }
-  | { readonly state: 'burning'; readonly version: string }
+  /**
+   * The image is being delivered to / applied on the device. A gateway reports its delivery leg
+   * (gateway → subdevice over the link) here with `percent` 0..100, at most once per second; the
+   * SDKs' own devices send it without.
+   */
+  | { readonly state: 'burning'; readonly version: string; readonly percent?: number }
   | { readonly state: 'done'; readonly version: string }
   | { readonly state: 'fail'; readonly version: string; readonly code: OtaFailCode; readonly message: string };
 

@@ -15,3 +15,4 @@ export * from './ports/clock.port.js';
 export * from './ports/logger.port.js';
 export * from './tokens.js';
 export * from './system-clock.js';
+export * from './json-error.js';

@@ -1,123 +1,171 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isGatewayError } from '@iotgw/domain';
+import { isGatewayError, type Logger } from '@iotgw/domain';
 import type { HubEmulator } from './hub-emulator.js';
-import { RegistryError } from './hub-emulator.errors.js';
+import { AdminRequestError, RegistryError } from './hub-emulator.errors.js';
 import { CONSOLE_HTML } from './console-page.js';
+import { FAVICON_SVG } from './console-favicon.js';
 import type { FirmwareFaults } from './firmware-faults.js';
+import { carriesAdminToken } from './admin-token.js';
+import { AdminEventStreams } from './admin-events.js';
+import { resolveInFirmwareDir } from './firmware-dir.js';
 
 const MAX_BODY = 1024 * 1024;
 
 type Json = Record<string, unknown>;
 
 /**
- * JSON admin API under /api, server-sent events at /api/events and the web console at /.
+ * JSON admin API under /api, server-sent events at /api/events and the web console at /. Every
+ * route but the favicon needs the admin token; request bodies are JSON only (an upload is raw
+ * bytes with PUT), so a web page elsewhere cannot drive it with a form or a text/plain post.
  * Secrets never leave through it: device listings omit `deviceSecret`.
  */
 export class AdminApi {
-  private readonly streams = new Set<ServerResponse>();
+  private readonly streams = new AdminEventStreams();
 
-  constructor(private readonly hub: HubEmulator) {
-    hub.core.on('ota', (job) => this.broadcast('ota', job));
-    hub.core.on('message', (message) => this.broadcast('message', message));
-    hub.registry.on('changed', () => this.broadcast('registry', {}));
-    hub.registry.on('online', (device, online) => this.broadcast('online', { device, online }));
+  constructor(
+    private readonly hub: HubEmulator,
+    private readonly logger: Logger,
+  ) {
+    hub.core.on('ota', (job) => this.streams.broadcast('ota', job));
+    hub.core.on('message', (message) => this.streams.broadcast('message', message));
+    hub.core.on('version', (device, version) => this.streams.broadcast('version', { device, version }));
+    hub.onRefusal((refusal) => this.streams.broadcast('refusal', refusal));
+    hub.registry.on('changed', () => this.streams.broadcast('registry', {}));
+    hub.registry.on('online', (device, online) => this.streams.broadcast('online', { device, online }));
   }
 
   /** Ends every open event stream (the HTTP server cannot close while they are open). */
   closeStreams(): void {
-    for (const res of this.streams) res.end();
-    this.streams.clear();
+    this.streams.closeAll();
   }
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
     this.route(req, res, url).catch((error: unknown) => {
-      const status = error instanceof RegistryError || (isGatewayError(error) && error.code === 'validation.invalid') ? 400 : 500;
-      sendJson(res, status, { error: (error as Error).message, code: isGatewayError(error) ? error.code : 'internal' });
+      const status = error instanceof AdminRequestError ? error.status : error instanceof RegistryError || (isGatewayError(error) && error.code === 'validation.invalid') ? 400 : 500;
+      if (status === 500) this.logger.error('admin API request failed', { path: url.pathname, error: (error as Error).message });
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // The body may still be arriving (a refused upload): answer, then stop reading it.
+      res.setHeader('Connection', 'close');
+      sendJson(res, status, { error: (error as Error).message, code: status === 401 ? 'unauthorized' : isGatewayError(error) ? error.code : 'internal' });
     });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const hub = this.hub;
     const method = req.method ?? 'GET';
     const path = url.pathname;
-    if (method === 'GET' && (path === '/' || path === '/index.html')) {
-      res.statusCode = 200;
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end(CONSOLE_HTML);
+    if (method === 'GET' && (path === '/favicon.ico' || path === '/favicon.svg')) {
+      res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' }).end(FAVICON_SVG);
       return;
     }
-    if (method === 'GET' && path === '/api/events') return this.openStream(res);
-    if (method === 'GET') {
-      switch (path) {
-        case '/api/devices':
-          return sendJson(res, 200, { devices: this.devices() });
-        case '/api/bindings':
-          return sendJson(res, 200, { bindings: hub.registry.listBindings() });
-        case '/api/online':
-          return sendJson(res, 200, { online: hub.registry.listOnline() });
-        case '/api/firmware':
-          return sendJson(res, 200, { firmware: hub.catalog.list().map(({ path: _p, ...f }) => f) });
-        case '/api/ota':
-          return sendJson(res, 200, { jobs: hub.core.jobs });
-        case '/api/messages':
-          return sendJson(res, 200, { messages: hub.core.messages });
-        case '/api/stats':
-          return sendJson(res, 200, { stats: hub.stats, denials: hub.denials });
-        case '/api/state':
-          return sendJson(res, 200, this.state());
+    const page = path === '/' || path === '/index.html';
+    if (!page && !path.startsWith('/api/')) return sendJson(res, 404, { error: `no route ${method} ${path}`, code: 'not_found' });
+    if (!carriesAdminToken(req, url, this.hub.adminToken)) {
+      this.logger.warn('admin request without a valid token refused', { method, path });
+      if (page) {
+        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('This console needs its token: open the console URL the hub printed at start (it ends in ?token=...).\n');
+        return;
       }
+      throw new AdminRequestError(401, 'admin token missing or wrong: send "Authorization: Bearer <token>" (the token is in the console URL the hub printed at start)');
     }
-    if (method === 'PUT' && path === '/api/firmware') {
-      // Upload: the raw body is the image; stored in the emulator's own temp dir.
-      const version = url.searchParams.get('version') ?? '';
-      const image = await hub.uploadFirmware({ version, data: req });
-      const { path: _p, ...rest } = image;
-      return sendJson(res, 201, { firmware: rest });
+    if (method === 'GET' && page) {
+      // The token is in this page's URL: never send it on as a Referer.
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' }).end(CONSOLE_HTML);
+      return;
     }
-    if (method === 'POST') {
-      const body = await readJson(req);
-      switch (path) {
-        case '/api/devices': {
-          await hub.registry.addDevice({
-            productId: str(body, 'productId'),
-            deviceName: str(body, 'deviceName'),
-            deviceSecret: str(body, 'deviceSecret'),
-            gateway: body['gateway'] === true,
-          });
-          return sendJson(res, 201, { ok: true });
-        }
-        case '/api/bind':
-          return sendJson(res, 200, { changed: await hub.core.consoleBind({ gateway: str(body, 'gateway'), subdevice: str(body, 'subdevice') }) });
-        case '/api/unbind':
-          return sendJson(res, 200, { changed: await hub.core.consoleUnbind({ gateway: str(body, 'gateway'), subdevice: str(body, 'subdevice') }) });
-        case '/api/data': {
-          const payload = body['payload'];
-          const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {});
-          const channel = typeof body['channel'] === 'string' ? body['channel'] : 'data';
-          await hub.core.sendData(str(body, 'device'), text, channel);
-          return sendJson(res, 200, { ok: true });
-        }
-        case '/api/firmware': {
-          const image = await hub.registerFirmware({ path: str(body, 'path'), version: str(body, 'version') });
-          const { path: _p, ...rest } = image;
-          return sendJson(res, 201, { firmware: rest });
-        }
-        case '/api/ota': {
-          const ttl = body['ttlSec'];
-          const job = await hub.core.pushFirmware({
-            subdevice: str(body, 'subdevice'),
-            firmwareId: str(body, 'firmwareId'),
-            ...(typeof ttl === 'number' ? { ttlSec: ttl } : {}),
-          });
-          return sendJson(res, 201, { job });
-        }
-        case '/api/faults': {
-          hub.firmwareFaults = faultsFrom(body);
-          return sendJson(res, 200, { faults: hub.firmwareFaults });
-        }
-      }
-    }
+    if (method === 'GET') return this.get(res, path);
+    if (method === 'PUT' && path === '/api/firmware') return this.upload(req, res, url);
+    if (method === 'POST') return this.post(res, path, await readJson(req));
     sendJson(res, 404, { error: `no route ${method} ${path}`, code: 'not_found' });
+  }
+
+  private get(res: ServerResponse, path: string): void {
+    const hub = this.hub;
+    switch (path) {
+      case '/api/events':
+        return this.streams.open(res);
+      case '/api/devices':
+        return sendJson(res, 200, { devices: this.devices() });
+      case '/api/bindings':
+        return sendJson(res, 200, { bindings: hub.registry.listBindings() });
+      case '/api/online':
+        return sendJson(res, 200, { online: hub.registry.listOnline() });
+      case '/api/firmware':
+        return sendJson(res, 200, { firmware: this.firmware() });
+      case '/api/ota':
+        return sendJson(res, 200, { jobs: hub.core.jobs });
+      case '/api/messages':
+        return sendJson(res, 200, { messages: hub.core.messages });
+      case '/api/stats':
+        return sendJson(res, 200, { stats: hub.stats, denials: hub.denials });
+      case '/api/refusals':
+        return sendJson(res, 200, { stats: hub.stats, refusals: hub.refusals() });
+      case '/api/state':
+        return sendJson(res, 200, this.state());
+    }
+    sendJson(res, 404, { error: `no route GET ${path}`, code: 'not_found' });
+  }
+
+  /** Upload: the raw body is the image (application/octet-stream), stored in the emulator's own temp dir. */
+  private async upload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    requireContentType(req, 'application/octet-stream', 'send the image bytes with "Content-Type: application/octet-stream"');
+    const image = await this.hub.uploadFirmware({ version: url.searchParams.get('version') ?? '', data: req });
+    this.logger.info('console: firmware uploaded', { firmware: image.id, version: image.version, bytes: image.size, md5: image.md5 });
+    const { path: _p, ...rest } = image;
+    sendJson(res, 201, { firmware: rest });
+  }
+
+  private async post(res: ServerResponse, path: string, body: Json): Promise<void> {
+    const hub = this.hub;
+    switch (path) {
+      case '/api/devices': {
+        const device = { productId: str(body, 'productId'), deviceName: str(body, 'deviceName'), gateway: body['gateway'] === true };
+        await hub.registry.addDevice({ ...device, deviceSecret: str(body, 'deviceSecret') });
+        this.logger.info('console: device added', { device: `${device.productId}/${device.deviceName}`, gateway: device.gateway });
+        return sendJson(res, 201, { ok: true });
+      }
+      case '/api/bind':
+      case '/api/unbind': {
+        const binding = { gateway: str(body, 'gateway'), subdevice: str(body, 'subdevice') };
+        const changed = path === '/api/bind' ? await hub.core.consoleBind(binding) : await hub.core.consoleUnbind(binding);
+        this.logger.info(`console: ${path.slice(5)}`, { ...binding, changed });
+        return sendJson(res, 200, { changed });
+      }
+      case '/api/data': {
+        const payload = body['payload'];
+        const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {});
+        const channel = typeof body['channel'] === 'string' ? body['channel'] : 'data';
+        const device = str(body, 'device');
+        await hub.core.sendData(device, text, channel);
+        this.logger.info('console: data sent', { device, channel, bytes: Buffer.byteLength(text) });
+        return sendJson(res, 200, { ok: true });
+      }
+      case '/api/firmware': {
+        const file = await resolveInFirmwareDir(hub.firmwareDir, str(body, 'path'));
+        const image = await hub.registerFirmware({ path: file, version: str(body, 'version') });
+        this.logger.info('console: firmware registered', { firmware: image.id, version: image.version, bytes: image.size, md5: image.md5 });
+        const { path: _p, ...rest } = image;
+        return sendJson(res, 201, { firmware: rest });
+      }
+      case '/api/ota': {
+        const ttl = body['ttlSec'];
+        if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1)) throw new RegistryError('"ttlSec" must be a positive integer of seconds');
+        const job = await hub.core.pushFirmware({ subdevice: str(body, 'subdevice'), firmwareId: str(body, 'firmwareId'), ...(typeof ttl === 'number' ? { ttlSec: ttl } : {}) });
+        return sendJson(res, 201, { job });
+      }
+      case '/api/faults': {
+        hub.firmwareFaults = faultsFrom(body);
+        this.logger.info('console: firmware faults set', { ...hub.firmwareFaults });
+        return sendJson(res, 200, { faults: hub.firmwareFaults });
+      }
+    }
+    sendJson(res, 404, { error: `no route POST ${path}`, code: 'not_found' });
+  }
+
+  private firmware(): Json[] {
+    return this.hub.catalog.list().map(({ path: _p, ...f }) => f);
   }
 
   private devices(): Json[] {
@@ -138,27 +186,10 @@ export class AdminApi {
     return {
       devices: this.devices(),
       bindings: this.hub.registry.listBindings(),
-      firmware: this.hub.catalog.list().map(({ path: _p, ...f }) => f),
+      firmware: this.firmware(),
       jobs: this.hub.core.jobs,
-      messages: this.hub.core.messages.slice(-20),
       stats: this.hub.stats,
     };
-  }
-
-  private openStream(res: ServerResponse): void {
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'text/event-stream');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Connection', 'keep-alive');
-    res.write(': connected\n\n');
-    this.streams.add(res);
-    res.on('close', () => this.streams.delete(res));
-  }
-
-  private broadcast(event: string, data: unknown): void {
-    if (this.streams.size === 0) return;
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const res of this.streams) res.write(frame);
   }
 }
 
@@ -179,7 +210,14 @@ function str(body: Json, field: string): string {
   return value;
 }
 
+/** Refuses (415) a body of another type: a form or text/plain post from a web page is never read. */
+function requireContentType(req: IncomingMessage, expected: string, fix: string): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== expected) throw new AdminRequestError(415, `request body must be ${expected}, got ${JSON.stringify(type || 'none')}: ${fix}`);
+}
+
 async function readJson(req: IncomingMessage): Promise<Json> {
+  requireContentType(req, 'application/json', 'send a JSON object with "Content-Type: application/json"');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

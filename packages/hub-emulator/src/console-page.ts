@@ -1,136 +1,102 @@
+import { CONSOLE_SCRIPT } from './console-script.js';
+import { CONSOLE_CHART_SCRIPT } from './console-chart.js';
+
+const STYLE = `
+  :root { --line: #d6dbe0; --muted: #6b7680; --ok: #1a7f37; --bad: #b42318; --accent: #1f5f8b; }
+  * { box-sizing: border-box; }
+  body { font: 14px system-ui, sans-serif; margin: 0; color: #1d2329; background: #f6f8fa; }
+  header { background: var(--accent); color: #fff; padding: 10px 20px; display: flex; align-items: center; gap: 14px; }
+  header h1 { font-size: 1.15em; margin: 0; } header img { width: 24px; height: 24px; } #summary { color: #cfe3f1; }
+  #status { margin-left: auto; font-size: 0.9em; padding: 2px 8px; border-radius: 10px; background: rgba(255,255,255,0.15); }
+  #status.live { background: #2f9e57; }
+  main { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 14px; padding: 14px 20px; }
+  section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 0; }
+  section.wide { grid-column: 1 / -1; }
+  h2 { font-size: 1em; margin: 0 0 8px; }
+  table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; font-size: 0.93em; }
+  th { color: var(--muted); font-weight: 600; }
+  .online { color: var(--ok); font-weight: 600; } .offline { color: var(--muted); }
+  .fail { color: var(--bad); } .done { color: var(--ok); }
+  form { margin: 8px 0 0; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+  input, select, button { font: inherit; padding: 3px 6px; }
+  progress { width: 110px; vertical-align: middle; }
+  .muted { color: var(--muted); }
+  #messages { height: 260px; overflow: auto; font: 12px ui-monospace, monospace; background: #fbfcfd; border: 1px solid var(--line); padding: 4px; }
+  .msg { white-space: pre-wrap; word-break: break-all; padding: 1px 0; }
+  .msg-time { color: var(--muted); } .msg-dir { font-weight: 700; } .msg.up .msg-dir { color: var(--accent); } .msg.down .msg-dir { color: #8250df; }
+  .msg-topic { color: #0b6e4f; }
+  #refusals-wrap { max-height: 240px; overflow: auto; }
+  .kind { font-size: 0.8em; padding: 1px 6px; border-radius: 8px; background: #fde8e7; color: var(--bad); }
+  #readings { display: flex; flex-wrap: wrap; gap: 10px; }
+  .reading-card { border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; }
+  .reading-card h3 { font-size: 0.9em; margin: 0 0 4px; }
+  .series { display: flex; align-items: center; gap: 8px; font-size: 0.85em; }
+  .series .field { min-width: 90px; } .series .latest { font-weight: 700; min-width: 60px; }
+  svg.chart { background: #fbfcfd; border: 1px solid var(--line); }
+  svg.chart polyline { fill: none; stroke: var(--accent); stroke-width: 1.6; }
+  #error { color: var(--bad); min-height: 1.2em; padding: 0 20px; }
+`;
+
 /**
- * The web console: one static page, plain HTML + JS, talking to the admin API and listening to
- * /api/events (server-sent events) for live OTA progress, online state and messages.
+ * The web console: one static page, plain HTML + JS (no network beyond this hub, no build step),
+ * talking only to the admin API with the token from its own URL, and kept live by /api/events.
  */
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
 <title>iotgw hub emulator</title>
-<style>
-  body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222; }
-  h1 { font-size: 1.3em; } h2 { font-size: 1.05em; margin-top: 1.5em; }
-  table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
-  .online { color: #080; font-weight: bold; } .offline { color: #999; }
-  progress { width: 160px; } .fail { color: #b00; } .done { color: #080; }
-  pre { background: #f5f5f5; padding: 6px; max-height: 220px; overflow: auto; font-size: 12px; }
-  form { margin: 0.4em 0; } input, select, button { font: inherit; }
-</style>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<style>${STYLE}</style>
 </head>
 <body>
-<h1>iotgw hub emulator</h1>
-<div id="status">connecting…</div>
-
+<header><img src="/favicon.svg" alt=""><h1>iotgw hub emulator</h1><span id="summary" class="muted"></span><span id="status">connecting…</span></header>
+<div id="error" role="alert"></div>
+<main>
+<section>
 <h2>Devices</h2>
 <table id="devices"><thead><tr><th>device</th><th>kind</th><th>state</th><th>bound to</th><th>version</th></tr></thead><tbody></tbody></table>
-
+<form id="add-device-form">add <input id="add-pid" size="11" placeholder="PRODUCT_ID" required> <input id="add-name" size="10" placeholder="device name" required>
+<input id="add-secret" size="20" placeholder="secret (base64)" required> <button id="add-random" type="button" title="fill a random secret">random</button>
+<label><input id="add-gateway" type="checkbox"> gateway</label> <button id="add-btn" type="submit">Add device</button></form>
+</section>
+<section>
 <h2>Bindings</h2>
 <table id="bindings"><thead><tr><th>gateway</th><th>subdevice</th><th></th></tr></thead><tbody></tbody></table>
 <form id="bind-form">bind <select id="bind-sub"></select> to <select id="bind-gw"></select> <button id="bind-btn" type="submit">Bind</button></form>
-
+</section>
+<section class="wide">
+<h2>Readings <span class="muted">(last numeric values each subdevice sent on its data topic)</span></h2>
+<div id="readings"><span class="muted" id="readings-empty">no readings yet</span></div>
+</section>
+<section>
 <h2>Send data</h2>
-<form id="data-form"><select id="data-device"></select> <input id="data-payload" size="40" value='{"led":"on"}'> <button id="data-btn" type="submit">Send</button></form>
-
+<form id="data-form"><select id="data-device"></select> channel <input id="data-channel" size="8" value="data">
+<input id="data-payload" size="28" value='{"led":"on"}'> <button id="data-btn" type="submit">Send</button></form>
+</section>
+<section>
 <h2>Firmware</h2>
-<form id="upload-form">upload <input id="upload-file" type="file"> version <input id="upload-version" size="10" placeholder="1.0.0"> <button id="upload-btn" type="submit">Upload</button></form>
+<form id="upload-form">upload <input id="upload-file" type="file"> version <input id="upload-version" size="8" placeholder="1.0.0"> <button id="upload-btn" type="submit">Upload</button></form>
 <form id="ota-form">push <select id="ota-fw"></select> to <select id="ota-sub"></select> <button id="ota-btn" type="submit">Push firmware</button></form>
-<table id="jobs"><thead><tr><th>job</th><th>subdevice</th><th>version</th><th>state</th><th>progress</th></tr></thead><tbody></tbody></table>
-
-<h2>Refusals</h2>
-<div id="stats"></div>
-
-<h2>Last messages</h2>
-<pre id="messages"></pre>
-<div id="error" class="fail"></div>
-
+</section>
+<section class="wide">
+<h2>Firmware jobs</h2>
+<table id="jobs"><thead><tr><th>job</th><th>subdevice</th><th>version</th><th>state</th><th>download</th><th>delivery</th></tr></thead><tbody></tbody></table>
+</section>
+<section class="wide">
+<h2>Messages <span id="msg-count" class="muted"></span></h2>
+<form id="msg-form" onsubmit="return false">filter <input id="msg-filter" size="30" placeholder="topic or payload text"></form>
+<div id="messages"></div>
+</section>
+<section class="wide">
+<h2>Refusals <span id="refusal-counts" class="muted"></span></h2>
+<div id="refusals-wrap"><table id="refusals"><thead><tr><th>time</th><th>kind</th><th>device</th><th>topic</th><th>reason</th></tr></thead><tbody></tbody></table></div>
+</section>
+</main>
 <script>
-const $ = (id) => document.getElementById(id);
-let state = { devices: [], bindings: [], firmware: [], jobs: [], messages: [] };
-
-async function api(method, path, body) {
-  const res = await fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-  const json = await res.json();
-  if (!res.ok) { $('error').textContent = json.error || res.statusText; throw new Error(json.error); }
-  $('error').textContent = '';
-  return json;
-}
-
-function key(d) { return d.productId + '/' + d.deviceName; }
-function options(select, values) {
-  const keep = select.value;
-  select.replaceChildren(...values.map((v) => { const o = document.createElement('option'); o.value = v; o.textContent = v; return o; }));
-  if (values.includes(keep)) select.value = keep;
-}
-function cell(tr, text, cls) { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.append(td); return td; }
-
-function render() {
-  const tbody = $('devices').tBodies[0];
-  tbody.replaceChildren(...state.devices.map((d) => {
-    const tr = document.createElement('tr'); tr.dataset.device = key(d);
-    cell(tr, key(d)); cell(tr, d.gateway ? 'gateway' : 'subdevice');
-    cell(tr, d.online ? 'online' : 'offline', d.online ? 'online' : 'offline');
-    cell(tr, d.boundTo || ''); cell(tr, d.version || '');
-    return tr;
-  }));
-  $('bindings').tBodies[0].replaceChildren(...state.bindings.map((b) => {
-    const tr = document.createElement('tr'); tr.dataset.binding = b.gateway + '|' + b.subdevice;
-    cell(tr, b.gateway); cell(tr, b.subdevice);
-    const btn = document.createElement('button'); btn.textContent = 'Unbind'; btn.className = 'unbind';
-    btn.onclick = () => api('POST', '/api/unbind', b).then(refresh);
-    cell(tr, '').append(btn);
-    return tr;
-  }));
-  const gateways = state.devices.filter((d) => d.gateway).map(key);
-  const subs = state.devices.filter((d) => !d.gateway).map(key);
-  options($('bind-gw'), gateways); options($('bind-sub'), subs);
-  options($('data-device'), state.devices.map(key)); options($('ota-sub'), subs);
-  options($('ota-fw'), state.firmware.map((f) => f.id));
-  for (const o of $('ota-fw').options) { const f = state.firmware.find((x) => x.id === o.value); if (f) o.textContent = f.id + ' (' + f.version + ', ' + f.size + ' B)'; }
-  $('jobs').tBodies[0].replaceChildren(...state.jobs.map(jobRow));
-  $('stats').textContent = 'ACL denials: ' + state.stats.aclDenials + ', auth failures: ' + state.stats.authFailures + ', malformed messages: ' + state.stats.protocolErrors;
-  $('messages').textContent = state.messages.slice(-20).map((m) => (m.direction === 'up' ? '→ ' : '← ') + m.topic + ' ' + m.payload).join('\\n');
-}
-
-function jobRow(j) {
-  const tr = document.createElement('tr'); tr.id = 'job-' + j.id;
-  cell(tr, j.id); cell(tr, j.subdevice); cell(tr, j.version);
-  cell(tr, j.state + (j.state === 'fail' ? ' (' + j.failCode + ': ' + (j.failMessage || '') + ')' : ''), j.state).className += ' job-state';
-  const bar = document.createElement('progress'); bar.max = 100; bar.value = j.percent;
-  const td = cell(tr, ''); td.append(bar, ' ' + j.percent + '%'); td.className = 'job-percent';
-  return tr;
-}
-
-async function refresh() { state = await api('GET', '/api/state'); render(); }
-
-$('bind-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/bind', { gateway: $('bind-gw').value, subdevice: $('bind-sub').value }).then(refresh); };
-$('data-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/data', { device: $('data-device').value, payload: $('data-payload').value }).then(refresh); };
-$('upload-form').onsubmit = async (e) => {
-  e.preventDefault();
-  const file = $('upload-file').files[0];
-  if (!file) { $('error').textContent = 'choose a firmware file first'; return; }
-  const res = await fetch('/api/firmware?version=' + encodeURIComponent($('upload-version').value), { method: 'PUT', body: file });
-  const json = await res.json();
-  if (!res.ok) { $('error').textContent = json.error; return; }
-  $('error').textContent = '';
-  await refresh();
-  $('ota-fw').value = json.firmware.id;
-};
-$('ota-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/ota', { subdevice: $('ota-sub').value, firmwareId: $('ota-fw').value }).then(refresh); };
-
-const events = new EventSource('/api/events');
-events.onopen = () => { $('status').textContent = 'live'; };
-events.onerror = () => { $('status').textContent = 'disconnected, retrying…'; };
-events.addEventListener('ota', (e) => {
-  const job = JSON.parse(e.data);
-  const i = state.jobs.findIndex((j) => j.id === job.id);
-  if (i >= 0) state.jobs[i] = job; else state.jobs.push(job);
-  const row = document.getElementById('job-' + job.id);
-  if (row) row.replaceWith(jobRow(job)); else $('jobs').tBodies[0].append(jobRow(job));
-});
-events.addEventListener('message', (e) => { state.messages.push(JSON.parse(e.data)); $('messages').textContent = state.messages.slice(-20).map((m) => (m.direction === 'up' ? '→ ' : '← ') + m.topic + ' ' + m.payload).join('\\n'); });
-events.addEventListener('online', () => { refresh(); });
-events.addEventListener('registry', () => { refresh(); });
-refresh();
+${CONSOLE_CHART_SCRIPT}
+${CONSOLE_SCRIPT}
 </script>
 </body>
 </html>

@@ -1,7 +1,7 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
-import { isValidDeviceName, isValidProductId } from '@iotgw/domain';
+import { describeJsonError, isValidDeviceName, isValidProductId } from '@iotgw/domain';
 import { isBase64Secret } from '@iotgw/protocol-tencent';
 import { writeFileAtomic } from './atomic-write.js';
 import { RegistryError } from './hub-emulator.errors.js';
@@ -223,7 +223,9 @@ export function parseRegistry(text: string, source = 'registry'): RegistryDocume
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new RegistryError(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    // V8's message quotes the text around the fault, which may be part of a secret: line and
+    // column only, and no cause kept (a printed cause would show the quote again).
+    throw new RegistryError(`${source} is not valid JSON (${describeJsonError(error instanceof Error ? error.message : '', text)})`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RegistryError(`${source} must be a JSON object ${REGISTRY_SHAPE}`);
   // The emulator rewrites the file on every change and keeps only devices and bindings: anything

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createHttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { TlsCredentials } from './self-signed-certificate.js';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -11,6 +12,7 @@ import { deviceKey } from './device-registry.js';
 import { checkTopicAcl, type AclAction } from './topic-acl.js';
 import type { HubBus, HubMessageHandler } from './hub-bus.js';
 import { listen } from './listen.js';
+import { DEFAULT_MAX_PACKET_BYTES, watchPacketSize } from './mqtt-packet-size.js';
 
 // MQTT 3.1.1 CONNACK return codes the hub uses to refuse a connection.
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -24,11 +26,22 @@ export interface AclDenial {
   reason: string;
 }
 
+/** A connection closed because it sent a packet over the size limit. */
+export interface OversizePacket {
+  at: number;
+  /** `PID/name` once the connection authenticated, else the client id it tried, else its address. */
+  device: string;
+  /** Size the packet announced (remaining length, bytes; a lower bound when it is huge). */
+  bytes: number;
+  limit: number;
+}
+
 export interface EmbeddedBrokerEvents {
-  onDeviceConnected(device: string): void;
-  onDeviceDisconnected(device: string): void;
+  onDeviceConnected(device: string, clientId: string): void;
+  onDeviceDisconnected(device: string, clientId: string): void;
   onDenied(denial: AclDenial): void;
   onAuthFailed(clientId: string, reason: string): void;
+  onOversize(packet: OversizePacket): void;
 }
 
 function authError(returnCode: number, message: string): AuthenticateError {
@@ -71,8 +84,11 @@ export class EmbeddedBroker implements HubBus {
     tls?: { port: number; credentials: TlsCredentials };
     /** Also listen for MQTT over websocket (`ws://host:port/mqtt`, as browsers and mqtt.js use) on this port. */
     ws?: { port: number };
+    /** Largest packet a connection may send (remaining length); a bigger one closes it. Default 1 MiB. */
+    maxPacketBytes?: number;
   }): Promise<EmbeddedBroker> {
     const { registry, logger, events } = options;
+    const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
     // The aedes hooks need the instance, which exists only once the server listens.
     const ref: { self?: EmbeddedBroker } = {};
     const broker = await Aedes.createBroker({
@@ -137,7 +153,7 @@ export class EmbeddedBroker implements HubBus {
     });
     broker.on('client', (client: Client) => {
       const device = ref.self?.clientDevice.get(client);
-      if (device) events.onDeviceConnected(device);
+      if (device) events.onDeviceConnected(device, client.id);
     });
     broker.on('clientDisconnect', (client: Client) => {
       const device = ref.self?.clientDevice.get(client);
@@ -145,7 +161,7 @@ export class EmbeddedBroker implements HubBus {
       ref.self?.clientDevice.delete(client);
       // Another live connection of the same device (a takeover) keeps it online.
       if ([...(ref.self?.clientDevice.values() ?? [])].includes(device)) return;
-      events.onDeviceDisconnected(device);
+      events.onDeviceDisconnected(device, client.id);
     });
     broker.on('publish', (packet, client) => {
       // Our own publishes (client null) and broker internals ($SYS) are not requests to the hub.
@@ -155,9 +171,24 @@ export class EmbeddedBroker implements HubBus {
     broker.on('clientError', (client: Client, error: Error) => {
       logger.debug('mqtt client error', { clientId: client.id, error: error.message });
     });
-    const server = createServer(broker.handle);
-    const tlsServer = options.tls ? createTlsServer({ cert: options.tls.credentials.cert, key: options.tls.credentials.key }, broker.handle) : undefined;
-    const wsListener = options.ws ? webSocketListener(broker) : undefined;
+    // Every connection, whatever carries it, is handed to aedes and then watched for packets over
+    // the limit: aedes itself would buffer a packet of any size (up to MQTT's 256 MB) in memory.
+    // Over websocket both our meter and ws itself may notice the same packet: count it once.
+    const reported = new WeakSet<Duplex>();
+    const oversize = (stream: Duplex, address: string | undefined, bytes: number): void => {
+      if (reported.has(stream)) return;
+      reported.add(stream);
+      const client = [...(ref.self?.clientDevice.keys() ?? [])].find((c) => c.conn === stream);
+      const device = (client && ref.self?.clientDevice.get(client)) ?? address ?? 'unknown';
+      events.onOversize({ at: Date.now(), device, bytes, limit: maxPacketBytes });
+    };
+    const handle = (stream: Duplex, address: string | undefined): void => {
+      broker.handle(stream);
+      watchPacketSize(stream, maxPacketBytes, (bytes) => oversize(stream, address, bytes));
+    };
+    const server = createServer((socket) => handle(socket, socket.remoteAddress));
+    const tlsServer = options.tls ? createTlsServer({ cert: options.tls.credentials.cert, key: options.tls.credentials.key }, (socket) => handle(socket, socket.remoteAddress)) : undefined;
+    const wsListener = options.ws ? webSocketListener(handle, oversize, maxPacketBytes) : undefined;
     try {
       await listen(server, options.port, options.host);
       if (tlsServer && options.tls) await listen(tlsServer, options.tls.port, options.host);
@@ -212,11 +243,25 @@ export class EmbeddedBroker implements HubBus {
 }
 
 /** MQTT over websocket: each connection on `/mqtt` becomes a stream aedes handles like a TCP socket. */
-function webSocketListener(broker: Aedes): { http: Server; wss: WebSocketServer } {
+function webSocketListener(
+  handle: (stream: Duplex, address: string | undefined) => void,
+  oversize: (stream: Duplex, address: string | undefined, bytes: number) => void,
+  maxPacketBytes: number,
+): { http: Server; wss: WebSocketServer } {
   const http = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over websocket: connect to /mqtt\n');
   });
-  const wss = new WebSocketServer({ server: http, path: '/mqtt' });
-  wss.on('connection', (socket) => broker.handle(createWebSocketStream(socket)));
+  // ws buffers a whole websocket message before handing it on (100 MiB by default): cap it at the
+  // largest MQTT packet plus its fixed header (1 + 4 bytes), so the limit holds here too.
+  const maxPayload = maxPacketBytes + 5;
+  const wss = new WebSocketServer({ server: http, path: '/mqtt', maxPayload });
+  wss.on('connection', (socket, req) => {
+    const stream = createWebSocketStream(socket);
+    // ws closes such a connection itself (1009) and says so here; the size is only known to be over.
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') oversize(stream, req.socket.remoteAddress, maxPayload + 1);
+    });
+    handle(stream, req.socket.remoteAddress);
+  });
   return { http, wss };
 }

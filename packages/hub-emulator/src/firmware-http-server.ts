@@ -1,54 +1,85 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { silentLogger, type Logger } from '@iotgw/domain';
 import { parseByteRange } from './byte-range.js';
 import type { FirmwareCatalog } from './firmware-catalog.js';
 import type { FirmwareFaults } from './firmware-faults.js';
+import { BoundedLog } from './bounded-log.js';
+import { FirmwareUrlSigner } from './firmware-url-signer.js';
 
 export interface FirmwareRequestLog {
+  at: number;
   id: string;
   range: string | undefined;
   status: number;
 }
 
 /**
- * Serves `GET /firmware/{id}?expires={unix s}`: streams the file, honours Range, refuses an expired
- * URL with 403 and an unknown id with 404, and applies the fault knobs.
+ * Serves `GET /firmware/{id}?expires={unix s}&sig={signature}`: streams the file, honours Range,
+ * refuses a link that is unsigned, tampered with or expired with 403 (the gateway's OTA code -3)
+ * and an unknown id with 404, and applies the fault knobs.
  */
 export class FirmwareHttpHandler {
   faults: FirmwareFaults = {};
-  readonly requests: FirmwareRequestLog[] = [];
+  /** The newest download requests (`items`) and how many there were (`total`). */
+  readonly requestLog = new BoundedLog<FirmwareRequestLog>(1000);
+
+  private readonly now: () => number;
+  private readonly signer: FirmwareUrlSigner;
+  private readonly logger: Logger;
 
   constructor(
     private readonly catalog: FirmwareCatalog,
-    private readonly now: () => number = () => Date.now(),
-  ) {}
+    options: { now?: () => number; signer?: FirmwareUrlSigner; logger?: Logger } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.signer = options.signer ?? new FirmwareUrlSigner(undefined, this.now);
+    this.logger = options.logger ?? silentLogger;
+  }
 
-  /** URL path + query for an image, valid for `ttlSec` seconds. */
+  /** The newest download requests, oldest first (no signature in them). */
+  get requests(): readonly FirmwareRequestLog[] {
+    return this.requestLog.items;
+  }
+
+  /** URL path + signed query for an image, valid for `ttlSec` seconds (negative: already expired). */
   pathFor(id: string, ttlSec: number): string {
-    const expires = Math.floor(this.now() / 1000) + ttlSec;
-    return `/firmware/${encodeURIComponent(id)}?expires=${expires}`;
+    return `/firmware/${encodeURIComponent(id)}?${this.signer.query(id, ttlSec)}`;
   }
 
   /** Returns true when it handled the request (path under /firmware/). */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
     const match = /^\/firmware\/([^/]+)$/.exec(url.pathname);
     if (!match) return false;
-    const id = decodeURIComponent(match[1] ?? '');
+    let id: string;
+    try {
+      id = decodeURIComponent(match[1] ?? '');
+    } catch {
+      end(res, 404, 'no such firmware');
+      return true;
+    }
     const status = this.serve(req, res, url, id);
-    this.requests.push({ id, range: req.headers.range, status });
+    this.requestLog.push({ at: this.now(), id, range: req.headers.range, status });
+    // The link's signature stays out of the log: the id, the range and the answer say enough.
+    const context = { firmware: id, range: req.headers.range, status };
+    if (status >= 500) this.logger.warn('firmware download failed (injected fault)', context);
+    else if (status >= 400) this.logger.warn('firmware download refused', context);
+    else this.logger.info('firmware download', context);
     return true;
   }
 
   private serve(req: IncomingMessage, res: ServerResponse, url: URL, id: string): number {
     if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405, 'method not allowed');
+    // The link is checked before anything else: a forged one learns nothing, not even whether
+    // the image exists, and does not use up an injected fault.
+    const verdict = this.signer.verify(id, url.searchParams.get('expires'), url.searchParams.get('sig'));
+    if (!verdict.ok) return end(res, 403, verdict.reason === 'expired' ? 'url expired' : 'url signature does not match');
     if (this.faults.fail500Count && this.faults.fail500Count > 0) {
       this.faults.fail500Count -= 1;
       return end(res, 500, 'injected failure');
     }
     const image = this.catalog.get(id);
     if (!image) return end(res, 404, 'no such firmware');
-    const expires = Number(url.searchParams.get('expires'));
-    if (!Number.isFinite(expires) || expires * 1000 < this.now()) return end(res, 403, 'url expired');
 
     const range = parseByteRange(req.headers.range, image.size);
     if (range === 'unsatisfiable') {

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { isGatewayError, type Logger, type LogLevel } from '@iotgw/domain';
 import { HubEmulator } from './hub-emulator.js';
 import { LOG_LEVELS, lineLogger } from './line-logger.js';
+import { checkAdminTokenShape } from './admin-token.js';
 
 export const HUB_CLI_HELP = `Usage: iotgw hub [options]
 
@@ -25,10 +26,24 @@ Options:
   --broker <url>      mqtt://host:port: run the hub logic as a client of that broker instead of
                       embedding one. Auth and ACL are then the broker's job (e.g. mosquitto's
                       password_file / acl_file); the emulator only answers operations and OTA.
-  --log-level <l>     debug, info, warn or error (default warn): log lines go to stderr; at warn
-                      they say every refused connection (bad credentials, unknown device) and
-                      every ACL denial, so a disconnected gateway shows why
+  --token <t>         admin API and console token (16..128 characters of A-Z a-z 0-9 . _ ~ -);
+                      default $IOTGW_HUB_TOKEN, else a random one made at start. The console URL
+                      printed at start carries it; API calls send "Authorization: Bearer <t>"
+  --firmware-dir <d>  the only directory the admin API may register firmware from by path
+                      (POST /api/firmware {"path":"app.bin","version":"1.0.0"}); without it
+                      firmware is registered by upload only (PUT /api/firmware?version=V)
+  --max-packet-bytes <n>
+                      largest MQTT packet a device may send (default 1048576); a bigger one
+                      closes that device's connection
+  --log-level <l>     debug, info, warn or error (default warn): log lines go to stderr. warn:
+                      every refused connection, ACL denial, oversize packet and malformed
+                      message; info: also connects, disconnects, gateway operations with their
+                      results, firmware jobs and their progress; debug: also every message
+                      (topic, size, the start of the payload). Never a secret or a signature
   --help              show this help
+
+Environment:
+  IOTGW_HUB_TOKEN     the admin token when --token is not given
 `;
 
 export interface HubCliIo {
@@ -40,6 +55,8 @@ export interface HubCliIo {
   untilStopped?: Promise<void>;
   /** Called once the emulator is listening (tests use it to find the URLs). */
   onReady?: (hub: HubEmulator) => void;
+  /** Where IOTGW_HUB_TOKEN is read; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -71,6 +88,9 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
     host?: string;
     registry?: string;
     broker?: string;
+    token?: string;
+    'firmware-dir'?: string;
+    'max-packet-bytes'?: string;
     'log-level'?: string;
     help?: boolean;
   };
@@ -85,6 +105,9 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
         host: { type: 'string' },
         registry: { type: 'string' },
         broker: { type: 'string' },
+        token: { type: 'string' },
+        'firmware-dir': { type: 'string' },
+        'max-packet-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -103,8 +126,16 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
   let ports: { mqttPort: number; httpPort: number; tlsPort?: number; wsPort?: number };
   const broker = values.broker;
   const logLevel = values['log-level'] ?? 'warn';
+  const token = values.token ?? (io.env ?? process.env)['IOTGW_HUB_TOKEN'];
+  let maxPacketBytes: number | undefined;
   try {
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+    // The token itself is never echoed: it is a password.
+    if (token !== undefined) checkAdminTokenShape(token);
+    if (values['max-packet-bytes'] !== undefined) {
+      maxPacketBytes = Number(values['max-packet-bytes']);
+      if (!Number.isSafeInteger(maxPacketBytes) || maxPacketBytes < 1) throw new Error(`--max-packet-bytes must be a positive integer of bytes, got ${JSON.stringify(values['max-packet-bytes'])}`);
+    }
     if (broker !== undefined && !/^mqtts?:\/\//.test(broker)) throw new Error(`--broker must be an mqtt:// URL, got ${JSON.stringify(broker)}`);
     ports = {
       mqttPort: port(values.port, '--port', 1883),
@@ -127,6 +158,9 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
       host: values.host ?? '127.0.0.1',
       ...(values.registry ? { registryPath: values.registry } : {}),
       ...(broker ? { brokerUrl: broker } : {}),
+      ...(token !== undefined ? { adminToken: token } : {}),
+      ...(values['firmware-dir'] !== undefined ? { firmwareDir: values['firmware-dir'] } : {}),
+      ...(maxPacketBytes !== undefined ? { maxPacketBytes } : {}),
       logger: io.logger ?? lineLogger(io.stderr, logLevel as LogLevel),
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -139,6 +173,8 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
       io.stdout(`MQTTS:   ${hub.urls.mqtts} (CA: ${caFile})`);
     }
     if (hub.urls.ws) io.stdout(`MQTT/WS: ${hub.urls.ws}`);
+    if (hub.firmwareDir !== undefined) io.stdout(`firmware: registered by path from ${hub.firmwareDir}`);
+    io.stdout(`token:   ${hub.adminToken} (admin API: "Authorization: Bearer <token>")`);
     io.stdout(`console: ${hub.urls.console}`);
     io.onReady?.(hub);
     await stopped;

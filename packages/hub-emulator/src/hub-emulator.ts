@@ -1,101 +1,86 @@
 import { createServer, type Server } from 'node:http';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { isValidFirmwareVersion, silentLogger, type Logger } from '@iotgw/domain';
+import { silentLogger } from '@iotgw/domain';
 import { DeviceRegistry, deviceKey } from './device-registry.js';
-import { EmbeddedBroker, type AclDenial } from './embedded-broker.js';
+import { EmbeddedBroker, type AclDenial, type OversizePacket } from './embedded-broker.js';
 import { FirmwareCatalog, type FirmwareImage } from './firmware-catalog.js';
 import type { FirmwareFaults } from './firmware-faults.js';
 import { FirmwareHttpHandler } from './firmware-http-server.js';
+import { FirmwareUploads } from './firmware-uploads.js';
 import { HubCore } from './hub-core.js';
 import type { HubBus } from './hub-bus.js';
 import { ExternalBrokerBus } from './external-broker-bus.js';
 import { AdminApi } from './admin-api.js';
-import { HubEmulatorStartError, RegistryError } from './hub-emulator.errors.js';
+import { checkAdminTokenShape, createAdminToken } from './admin-token.js';
+import { HubEmulatorStartError } from './hub-emulator.errors.js';
+import { RefusalLogs } from './refusal-logs.js';
+import { checkFirmwareDir } from './firmware-dir.js';
 import { createSelfSignedCertificate, type TlsCredentials } from './self-signed-certificate.js';
 import { listen } from './listen.js';
+import type { AuthFailure, HubEmulatorOptions, HubEmulatorStats, HubEmulatorUrls, HubRefusal } from './hub-emulator.types.js';
 
-export interface HubEmulatorOptions {
-  /** MQTT port of the embedded broker; 0 picks a free port. Default 1883. */
-  mqttPort?: number;
-  /** HTTP port (firmware, admin API, console); 0 picks a free port. Default 8080. */
-  httpPort?: number;
-  /** Interface to bind. Default 127.0.0.1. */
-  host?: string;
-  /** Registry JSON file: loaded at start, rewritten atomically on every change. In memory when omitted. */
-  registryPath?: string;
-  /** Also offer MQTT over TLS on this port (0 = free port) with a self-signed certificate made at start. */
-  tlsPort?: number;
-  /** Also offer MQTT over websocket on this port (0 = free port), at `ws://host:port/mqtt`. */
-  wsPort?: number;
-  /** `mqtt://host:port`: run the hub logic as a client of this broker instead of embedding one. */
-  brokerUrl?: string;
-  logger?: Logger;
-  /** Allowed distance of a bind timestamp from now, seconds. Default 600. */
-  bindTimestampWindowSec?: number;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
+export type { AuthFailure, HubEmulatorOptions, HubEmulatorStats, HubEmulatorUrls, HubRefusal } from './hub-emulator.types.js';
 
-export interface HubEmulatorUrls {
-  mqtt: string;
-  /** `mqtts://…` when `tlsPort` was given. */
-  mqtts?: string;
-  /** `ws://…/mqtt` when `wsPort` was given. */
-  ws?: string;
-  http: string;
-  console: string;
-}
-
-export interface HubEmulatorStats {
-  aclDenials: number;
-  authFailures: number;
-  protocolErrors: number;
+interface HubParts {
+  registry: DeviceRegistry;
+  catalog: FirmwareCatalog;
+  core: HubCore;
+  firmwareHttp: FirmwareHttpHandler;
+  urls: HubEmulatorUrls;
+  adminToken: string;
+  firmwareDir: string | undefined;
+  refusals: RefusalLogs;
+  uploads: FirmwareUploads;
+  bus: HubBus;
+  http: Server;
 }
 
 /**
  * A local stand-in for Tencent Cloud IoT Hub: broker with key auth and topic ACL, registry,
  * gateway operations, OTA pushes, firmware HTTP server with fault knobs, admin API and console.
  */
-export interface AuthFailure {
-  at: number;
-  clientId: string;
-  reason: string;
-}
-
 export class HubEmulator {
-  private constructor(
-    /** Every refused publish/subscribe, oldest first. */
-    readonly denials: AclDenial[],
-    /** Every refused CONNECT, oldest first. */
-    readonly authFailures: AuthFailure[],
-    readonly registry: DeviceRegistry,
-    readonly catalog: FirmwareCatalog,
-    readonly core: HubCore,
-    readonly firmwareHttp: FirmwareHttpHandler,
-    readonly urls: HubEmulatorUrls,
-    private readonly bus: HubBus,
-    private readonly http: Server,
-  ) {
-    this.api = new AdminApi(this);
-  }
-
-  private readonly api: AdminApi;
+  readonly registry: DeviceRegistry;
+  readonly catalog: FirmwareCatalog;
+  readonly core: HubCore;
+  readonly firmwareHttp: FirmwareHttpHandler;
+  readonly urls: HubEmulatorUrls;
+  /** The admin API's and console's token (also in `urls.console`); treat it as a password. */
+  readonly adminToken: string;
+  /** The directory the admin API may register firmware from by path; undefined: uploads only. */
+  readonly firmwareDir: string | undefined;
   /** PEM certificate of the TLS listener (trust it as `ca` in clients); undefined without TLS. */
   tlsCertificate: string | undefined;
+  private readonly refusalLogs: RefusalLogs;
+  private readonly uploads: FirmwareUploads;
+  private readonly bus: HubBus;
+  private readonly http: Server;
+  private readonly api: AdminApi;
+
+  private constructor(parts: HubParts, logger: HubEmulatorOptions['logger']) {
+    this.registry = parts.registry;
+    this.catalog = parts.catalog;
+    this.core = parts.core;
+    this.firmwareHttp = parts.firmwareHttp;
+    this.urls = parts.urls;
+    this.adminToken = parts.adminToken;
+    this.firmwareDir = parts.firmwareDir;
+    this.refusalLogs = parts.refusals;
+    this.uploads = parts.uploads;
+    this.bus = parts.bus;
+    this.http = parts.http;
+    this.api = new AdminApi(this, logger ?? silentLogger);
+  }
 
   static async start(options: HubEmulatorOptions = {}): Promise<HubEmulator> {
     const host = options.host ?? '127.0.0.1';
     const logger = options.logger ?? silentLogger;
+    const adminToken = options.adminToken === undefined ? createAdminToken() : checkAdminTokenShape(options.adminToken);
     const registry = await DeviceRegistry.open(options.registryPath);
+    if (options.firmwareDir !== undefined) await checkFirmwareDir(options.firmwareDir);
     const catalog = new FirmwareCatalog();
-    const firmwareHttp = new FirmwareHttpHandler(catalog);
-    const denials: AclDenial[] = [];
-    const authFailures: AuthFailure[] = [];
+    const firmwareHttp = new FirmwareHttpHandler(catalog, { logger });
+    const history = options.refusalHistory ?? 1000;
+    const refusals = new RefusalLogs(history, logger);
 
     const http = createServer();
     try {
@@ -125,17 +110,17 @@ export class HubEmulator {
           host,
           registry,
           logger,
+          ...(options.maxPacketBytes !== undefined ? { maxPacketBytes: options.maxPacketBytes } : {}),
           events: {
-            onDeviceConnected: (device) => registry.setOnline(device, true),
-            onDeviceDisconnected: (device) => late.core?.gatewayDisconnected(device),
-            onDenied: (denial) => {
-              denials.push(denial);
-              logger.warn('ACL denied', { device: denial.device, action: denial.action, topic: denial.topic, reason: denial.reason });
+            onDeviceConnected: (device, clientId) => {
+              logger.info('device connected', { device, clientId });
+              registry.setOnline(device, true);
             },
-            onAuthFailed: (clientId, reason) => {
-              authFailures.push({ at: Date.now(), clientId, reason });
-              logger.warn('MQTT auth refused', { clientId, reason });
+            onDeviceDisconnected: (device, clientId) => {
+              logger.info('device disconnected', { device, clientId });
+              late.core?.gatewayDisconnected(device);
             },
+            ...refusals.brokerEvents(),
           },
         });
         bus = broker;
@@ -154,12 +139,22 @@ export class HubEmulator {
       catalog,
       bus,
       logger,
+      refusalHistory: history,
       firmwareUrl: (firmwareId, ttlSec) => `${httpBase}${firmwareHttp.pathFor(firmwareId, ttlSec)}`,
       ...(options.bindTimestampWindowSec !== undefined ? { bindTimestampWindowSec: options.bindTimestampWindowSec } : {}),
     });
     late.core = core;
-    const urls: HubEmulatorUrls = { mqtt: mqttUrl, http: httpBase, console: `${httpBase}/`, ...(mqttsUrl ? { mqtts: mqttsUrl } : {}), ...(wsUrl ? { ws: wsUrl } : {}) };
-    const emulator = new HubEmulator(denials, authFailures, registry, catalog, core, firmwareHttp, urls, bus, http);
+    core.on('protocolError', (topic, reason) => refusals.malformed({ at: Date.now(), topic, reason }));
+    const urls: HubEmulatorUrls = {
+      mqtt: mqttUrl,
+      http: httpBase,
+      console: `${httpBase}/?token=${adminToken}`,
+      ...(mqttsUrl ? { mqtts: mqttsUrl } : {}),
+      ...(wsUrl ? { ws: wsUrl } : {}),
+    };
+    const uploads = new FirmwareUploads(catalog, options.maxFirmwareBytes);
+    const parts: HubParts = { registry, catalog, core, firmwareHttp, urls, adminToken, firmwareDir: options.firmwareDir, refusals, uploads, bus, http };
+    const emulator = new HubEmulator(parts, logger);
     emulator.tlsCertificate = tls?.cert;
     http.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', httpBase);
@@ -169,8 +164,33 @@ export class HubEmulator {
     return emulator;
   }
 
+  /** The newest refused publishes/subscribes, oldest first (`stats.aclDenials` counts them all). */
+  get denials(): readonly AclDenial[] {
+    return this.refusalLogs.denials.items;
+  }
+
+  /** The newest refused CONNECTs, oldest first (`stats.authFailures` counts them all). */
+  get authFailures(): readonly AuthFailure[] {
+    return this.refusalLogs.authFailures.items;
+  }
+
+  /** The newest connections closed for a packet over `maxPacketBytes`, oldest first. */
+  get oversizePackets(): readonly OversizePacket[] {
+    return this.refusalLogs.oversize.items;
+  }
+
+  /** Every kept refusal of every kind, oldest first, each with what was refused and why. */
+  refusals(): HubRefusal[] {
+    return this.refusalLogs.list(this.core.malformed.items);
+  }
+
+  /** Calls `listener` with each refusal as it happens. */
+  onRefusal(listener: (refusal: HubRefusal) => void): void {
+    this.refusalLogs.onRefusal(listener);
+  }
+
   get stats(): HubEmulatorStats {
-    return { aclDenials: this.denials.length, authFailures: this.authFailures.length, protocolErrors: this.core.protocolErrors };
+    return this.refusalLogs.stats(this.core.protocolErrors);
   }
 
   /** Fault knobs of the firmware server; replace or edit to inject failures. */
@@ -182,41 +202,39 @@ export class HubEmulator {
     this.firmwareHttp.faults = { ...faults };
   }
 
-  /** Registers a firmware file (md5 and size computed) and returns its catalog entry. */
+  /**
+   * Registers a firmware file of this machine (md5 and size computed). For in-process callers
+   * only: the admin API registers by path only inside `firmwareDir`.
+   */
   async registerFirmware(options: { path: string; version: string }): Promise<FirmwareImage> {
     return this.catalog.register(options);
   }
 
   /**
-   * Stores an uploaded image (a stream or bytes) in the emulator's temp dir and registers it.
-   * The dir is removed on close.
+   * Stores an uploaded image (a stream or bytes) in the emulator's private temp dir and registers
+   * it. The dir is removed on close; an upload over `maxFirmwareBytes` is refused.
    */
   async uploadFirmware(options: { version: string; data: AsyncIterable<Uint8Array | string> | Uint8Array }): Promise<FirmwareImage> {
-    if (!isValidFirmwareVersion(options.version)) {
-      throw new RegistryError(`firmware version ${JSON.stringify(options.version)} is not valid: use 1 to 32 characters`);
-    }
-    this.uploadDir ??= await mkdtemp(join(tmpdir(), 'iotgw-hub-fw-'));
-    this.uploads += 1;
-    const path = join(this.uploadDir, `upload-${this.uploads}.bin`);
-    const data = options.data;
-    await pipeline(data instanceof Uint8Array ? Readable.from([data]) : Readable.from(data), createWriteStream(path));
-    return this.catalog.register({ path, version: options.version });
+    return this.uploads.store(options);
   }
-
-  private uploadDir: string | undefined;
-  private uploads = 0;
 
   isOnline(productId: string, deviceName: string): boolean {
     return this.registry.isOnline(deviceKey(productId, deviceName));
   }
 
-  async close(): Promise<void> {
-    this.api.closeStreams();
-    this.http.closeAllConnections();
-    await Promise.all([this.bus.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
-    await this.registry.flush();
-    if (this.uploadDir) await rm(this.uploadDir, { recursive: true, force: true });
+  /** Stops everything and removes uploads; calling it again waits for the same close. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.api.closeStreams();
+      this.http.closeAllConnections();
+      await Promise.all([this.bus.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
+      await this.registry.flush();
+      await this.uploads.close();
+    })();
+    return this.closing;
   }
+
+  private closing: Promise<void> | undefined;
 }
 
 function portOf(server: Server): number {

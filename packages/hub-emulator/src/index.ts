@@ -1,12 +1,14 @@
-export { HubEmulator, type HubEmulatorOptions, type HubEmulatorUrls, type HubEmulatorStats, type AuthFailure } from './hub-emulator.js';
+export { HubEmulator, type HubEmulatorOptions, type HubEmulatorUrls, type HubEmulatorStats, type AuthFailure, type HubRefusal } from './hub-emulator.js';
 export { DeviceRegistry, deviceKey, parseRegistry, type RegisteredDevice, type Binding, type RegistryDocument } from './device-registry.js';
 export { FirmwareCatalog, type FirmwareImage } from './firmware-catalog.js';
 export type { FirmwareFaults } from './firmware-faults.js';
 export { parseByteRange } from './byte-range.js';
 export { checkTopicAcl, type AclDecision, type AclAction } from './topic-acl.js';
-export type { AclDenial } from './embedded-broker.js';
-export { HubCore, type HubMessageRecord } from './hub-core.js';
+export type { AclDenial, OversizePacket } from './embedded-broker.js';
+export { DEFAULT_MAX_PACKET_BYTES } from './mqtt-packet-size.js';
+export { DEFAULT_MAX_FIRMWARE_BYTES } from './firmware-uploads.js';
+export { HubCore, type HubMessageRecord, type MalformedMessage } from './hub-core.js';
 export type { OtaJobRecord, OtaJobState } from './ota-job.record.js';
 export { EMULATOR_RESULT } from './emulator-result-codes.js';
-export { RegistryError, HubEmulatorStartError } from './hub-emulator.errors.js';
+export { RegistryError, HubEmulatorStartError, AdminRequestError } from './hub-emulator.errors.js';
 export { runHubCli, HUB_CLI_HELP, type HubCliIo } from './hub-cli.js';

@@ -13,9 +13,14 @@ export interface OtaJobRecord {
   size: number;
   createdAt: number;
   state: OtaJobState;
+  /** Download leg: the last `downloading` percent (100 once delivery or burning started, or done). */
   percent: number;
+  /** Delivery leg (gateway → subdevice): the last `burning` percent, when the gateway reports one. */
+  deliveryPercent?: number;
   /** Set when state is fail: the device's result_code and message. */
   failCode?: number;
   failMessage?: string;
+  /** The first report and the newest ones (at most 100); `reportCount` counts them all. */
   reports: Array<{ at: number; report: OtaReport }>;
+  reportCount?: number;
 }

@@ -61,6 +61,26 @@ test('malformed registry files are refused with a message naming the problem', a
   await t.throwsAsync(HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath: path }), { code: 'validation.invalid' });
 });
 
+test('a registry with a bad JSON value says line and column, never the text around it (it may be a secret)', async (t) => {
+  const secret = 'U1VQRVJTRUNSRVRWQUxVRQ';
+  // A secret pasted without quotes, and one cut short by a missing quote: V8 quotes both.
+  const unquoted = `{"devices":[\n  {"productId":"SB00000001","deviceName":"x","deviceSecret":${secret}}\n]}`;
+  const error = t.throws(() => parseRegistry(unquoted, 'registry.json'));
+  t.regex(error?.message ?? '', /^registry\.json is not valid JSON \(Unexpected token at line 2, column \d+\)$/);
+  t.false((error?.message ?? '').includes('U1VQ'), error?.message);
+  t.is(error?.cause, undefined, 'no cause holding the quote');
+  const cut = `{"devices":[{"productId":"SB00000001","deviceName":"x","deviceSecret":"${secret}}]}`;
+  const second = t.throws(() => parseRegistry(cut, 'registry.json'));
+  t.false((second?.message ?? '').includes('U1VQ'), second?.message);
+  t.regex(second?.message ?? '', /line 1, column \d+/);
+  const dir = await tempDir(t);
+  const path = join(dir, 'registry.json');
+  await writeFile(path, unquoted);
+  const atStart = await t.throwsAsync(HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath: path }));
+  t.false((atStart?.message ?? '').includes('U1VQ'), atStart?.message);
+  t.regex(atStart?.message ?? '', /line 2, column/);
+});
+
 test('a file that is not a registry is refused, naming the file and the expected shape, and left as it was', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'device_info.json');

@@ -92,17 +92,59 @@ test('parseByteRange table', (t) => {
   t.is(parseByteRange('bytes=-0', 100), 'unsatisfiable');
 });
 
-test('an expired URL is 403 and an unknown firmware is 404', async (t) => {
-  const { fx, id } = await withImage(10);
+test('download links are signed with the expiry inside: expired, tampered, unsigned or forged links are 403; an unknown firmware is 404', async (t) => {
+  const { fx, id, url, image } = await withImage(10);
   try {
-    const expired = await get(`${fx.hub.urls.http}/firmware/${id}?expires=${Math.floor(Date.now() / 1000) - 1}`);
+    const base = fx.hub.urls.http;
+    t.regex(url, /\/firmware\/fw1\?expires=\d+&sig=[\w-]{43}$/);
+    t.true((await get(url)).body.equals(image));
+    const link = new URL(url);
+    const expires = Number(link.searchParams.get('expires'));
+    const sig = link.searchParams.get('sig') ?? '';
+    // Signed, but already expired.
+    const expired = await get(`${base}${fx.hub.firmwareHttp.pathFor(id, -1)}`);
     t.is(expired.status, 403);
-    const noExpiry = await get(`${fx.hub.urls.http}/firmware/${id}`);
-    t.is(noExpiry.status, 403);
-    const unknown = await get(`${fx.hub.urls.http}/firmware/nope?expires=9999999999`);
-    t.is(unknown.status, 404);
+    t.regex(expired.body.toString(), /expired/);
+    // The expiry stretched by a day: the signature no longer matches.
+    t.is((await get(`${base}/firmware/${id}?expires=${expires + 86_400}&sig=${sig}`)).status, 403);
+    // The signature changed by one character.
+    const flipped = sig.slice(0, -1) + (sig.endsWith('A') ? 'B' : 'A');
+    t.is((await get(`${base}/firmware/${id}?expires=${expires}&sig=${flipped}`)).status, 403);
+    // Another image's name on this link.
+    t.is((await get(`${base}/firmware/fw2?expires=${expires}&sig=${sig}`)).status, 403);
+    // The old, unsigned form and no query at all.
+    t.is((await get(`${base}/firmware/${id}?expires=9999999999`)).status, 403);
+    t.is((await get(`${base}/firmware/${id}`)).status, 403);
+    // Signed for an id nothing is registered under.
+    t.is((await get(`${base}${fx.hub.firmwareHttp.pathFor('nope', 600)}`)).status, 404);
+    // The request log keeps no signature.
+    t.false(JSON.stringify(fx.hub.firmwareHttp.requests).includes(sig));
   } finally {
     await fx.cleanup();
+  }
+});
+
+test('a forged link does not use up an injected 500', async (t) => {
+  const { fx, url, id } = await withImage(10);
+  try {
+    fx.hub.firmwareFaults = { fail500Count: 1 };
+    t.is((await get(`${fx.hub.urls.http}/firmware/${id}?expires=9999999999&sig=x`)).status, 403);
+    t.is((await get(url)).status, 500);
+    t.is((await get(url)).status, 200);
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('two emulators sign with different keys: a link from one is refused by the other', async (t) => {
+  const a = await withImage(10);
+  const b = await withImage(10);
+  try {
+    const path = new URL(a.url).pathname + new URL(a.url).search;
+    t.is((await get(`${b.fx.hub.urls.http}${path}`)).status, 403);
+  } finally {
+    await a.fx.cleanup();
+    await b.fx.cleanup();
   }
 });
 

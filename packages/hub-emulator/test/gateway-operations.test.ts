@@ -21,7 +21,7 @@ test('online and offline of a bound subdevice succeed with result 0 and payload.
   }
 });
 
-test('a batch gets one result per device: bound 0, not bound -1, unknown device -3', async (t) => {
+test('a batch gets one result per device: bound 0, not bound -1, unknown device -802', async (t) => {
   const fx = await startHub();
   try {
     const gw = await connectGateway(fx);
@@ -57,7 +57,7 @@ test('bind with a valid signature (sha1 and sha256) binds, persists, and a repea
   }
 });
 
-test('bind refusals: bad signature -4, stale timestamp -5, unknown device -3, per device in one batch', async (t) => {
+test("bind refusals with the platform's codes: bad signature -803, stale timestamp -805, unknown device -802, per device in one batch", async (t) => {
   const fx = await startHub();
   try {
     const gw = await connectGateway(fx);
@@ -74,6 +74,7 @@ test('bind refusals: bad signature -4, stale timestamp -5, unknown device -3, pe
       reply.payload.devices.map((d: any) => d.result),
       [EMULATOR_RESULT.badSignature, EMULATOR_RESULT.staleTimestamp, EMULATOR_RESULT.unknownDevice],
     );
+    t.deepEqual(reply.payload.devices.map((d: any) => d.result), [-803, -805, -802]);
     t.false(fx.hub.registry.isBound('GW00000001/gw1', 'SB00000001/test2'));
   } finally {
     await fx.cleanup();
@@ -110,12 +111,13 @@ test('describe_sub_devices lists the bound subdevices in payload.devices (empty 
   }
 });
 
-test('a malformed request of a known type is answered -2 (system error) and counted', async (t) => {
+test('a malformed request of a known type is answered -801 (request parameter error) and counted', async (t) => {
   const fx = await startHub();
   try {
     const gw = await connectGateway(fx);
     const reply = await gw.request('{"type":"bind","payload":{"devices":[{"product_id":"SB00000001","device_name":"test2"}]}}');
-    t.deepEqual(reply.payload.devices, [{ ...dev(SUB2), result: EMULATOR_RESULT.systemError }]);
+    t.deepEqual(reply.payload.devices, [{ ...dev(SUB2), result: EMULATOR_RESULT.parameterError }]);
+    t.is(EMULATOR_RESULT.parameterError, -801);
     t.is(fx.hub.stats.protocolErrors, 1);
   } finally {
     await fx.cleanup();

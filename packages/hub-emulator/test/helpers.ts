@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { buildKeyAuth, createBindEntry, encodeGatewayRequest, gatewayOperationResultTopic, gatewayOperationTopic, type GatewayRequest } from '@iotgw/protocol-tencent';
-import { HubEmulator, type RegistryDocument } from '../src/index.js';
+import { HubEmulator, type HubEmulatorOptions, type RegistryDocument } from '../src/index.js';
 
 export const GW = { productId: 'GW00000001', deviceName: 'gw1', deviceSecret: Buffer.from('gateway-secret-1').toString('base64') };
 export const SUB1 = { productId: 'SB00000001', deviceName: 'test1', deviceSecret: Buffer.from('sub-secret-1').toString('base64') };
@@ -25,11 +25,11 @@ export interface Fixture {
   cleanup(): Promise<void>;
 }
 
-export async function startHub(doc: RegistryDocument = sampleRegistry()): Promise<Fixture> {
+export async function startHub(doc: RegistryDocument = sampleRegistry(), options: Omit<HubEmulatorOptions, 'registryPath'> = {}): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'hub-emu-'));
   const registryPath = join(dir, 'registry.json');
   await writeFile(registryPath, JSON.stringify(doc));
-  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, host: '127.0.0.1', registryPath });
+  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, host: '127.0.0.1', ...options, registryPath });
   const clients: MqttClient[] = [];
   return {
     hub,

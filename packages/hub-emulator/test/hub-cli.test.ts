@@ -12,7 +12,9 @@ import { spawnHubCli } from './cli-process.js';
 test('--help documents every option and exits 0', async (t) => {
   const out: string[] = [];
   t.is(await runHubCli(['--help'], { stdout: (l) => out.push(l), stderr: () => undefined }), 0);
-  for (const option of ['--port', '--http-port', '--tls-port', '--ws-port', '--host', '--registry', '--broker', '--log-level', '--help']) t.true(out.join('\n').includes(option), option);
+  for (const option of ['--port', '--http-port', '--tls-port', '--ws-port', '--host', '--registry', '--broker', '--token', '--firmware-dir', '--max-packet-bytes', '--log-level', '--help', 'IOTGW_HUB_TOKEN']) {
+    t.true(out.join('\n').includes(option), option);
+  }
 });
 
 test('an unknown option or a bad port is a usage error', async (t) => {
@@ -46,8 +48,10 @@ test('prints the MQTT, HTTP and console URLs, serves, and stops cleanly when tol
     const text = out.join('\n');
     t.regex(text, /MQTT: +mqtt:\/\/127\.0\.0\.1:\d+/);
     t.regex(text, /HTTP: +http:\/\/127\.0\.0\.1:\d+/);
-    t.regex(text, /console: +http:\/\/127\.0\.0\.1:\d+\//);
-    const res = await fetch(`${hub!.urls.http}/api/devices`);
+    t.regex(text, /console: +http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/m);
+    t.true(text.includes(`console: ${hub!.urls.console}`));
+    t.is((await fetch(`${hub!.urls.http}/api/devices`)).status, 401, 'the API needs the token');
+    const res = await fetch(`${hub!.urls.http}/api/devices`, { headers: { authorization: `Bearer ${hub!.adminToken}` } });
     t.is(((await res.json()) as any).devices.length, 4);
     stop();
     t.is(await running, 0);
@@ -60,8 +64,8 @@ test('prints the MQTT, HTTP and console URLs, serves, and stops cleanly when tol
 test('in a real process: ready output, then SIGTERM and SIGINT each stop it cleanly with exit 0', async (t) => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const { child, output } = await spawnHubCli(['--port', '0', '--http-port', '0']);
-    const url = /HTTP: +(\S+)/.exec(output())![1]!;
-    t.is((await fetch(`${url}/api/devices`)).status, 200);
+    const consoleUrl = new URL(/console: +(\S+)/.exec(output())![1]!);
+    t.is((await fetch(new URL('/api/devices', consoleUrl), { headers: { authorization: `Bearer ${consoleUrl.searchParams.get('token')}` } })).status, 200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill(signal);
     t.is(await exited, 0, output());
@@ -142,7 +146,7 @@ test('refused connections and ACL denials are printed on stderr at warn by defau
   await writeFile(registry, JSON.stringify(sampleRegistry()));
   const { output, errors, hub, stop, running } = await runUntilReady(['--port', '0', '--http-port', '0', '--registry', registry]);
   t.is(errors(), '', 'nothing on stderr before anything is refused');
-  t.regex(output(), /^hub emulator ready in \d+ ms\nMQTT: +mqtt:\S+\nHTTP: +http:\S+\nconsole: +http:\S+$/);
+  t.regex(output(), /^hub emulator ready in \d+ ms\nMQTT: +mqtt:\S+\nHTTP: +http:\S+\ntoken: +[\w-]{32} \(admin API: "Authorization: Bearer <token>"\)\nconsole: +http:\S+\?token=[\w-]{32}$/);
   const url = hub().urls.mqtt;
   const options = { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 } as const;
   const wrong = buildKeyAuth({ ...GW, deviceSecret: Buffer.from('wrong').toString('base64') });
@@ -182,4 +186,47 @@ test('--log-level error keeps refusals off stderr; a bad --log-level is a usage 
   const err: string[] = [];
   t.is(await runHubCli(['--log-level', 'loud'], { stdout: () => undefined, stderr: (l) => err.push(l), untilStopped: Promise.resolve() }), 2);
   t.regex(err.join('\n'), /--log-level must be one of debug, info, warn, error, got "loud"/);
+});
+
+test('--token or IOTGW_HUB_TOKEN sets the admin token; a weak one exits 2 without echoing it', async (t) => {
+  const flag = await runUntilReady(['--port', '0', '--http-port', '0', '--token', 'flag-token-0123456789']);
+  t.is(flag.hub().adminToken, 'flag-token-0123456789');
+  t.regex(flag.output(), /console: +http:\S+\/\?token=flag-token-0123456789$/m);
+  flag.stop();
+  t.is(await flag.running, 0);
+  let stop!: () => void;
+  const untilStopped = new Promise<void>((resolve) => (stop = resolve));
+  let hub: HubEmulator | undefined;
+  const running = runHubCli(['--port', '0', '--http-port', '0'], {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    untilStopped,
+    env: { IOTGW_HUB_TOKEN: 'env-token-0123456789' },
+    onReady: (h) => {
+      hub = h;
+      stop();
+    },
+  });
+  t.is(await running, 0);
+  t.is(hub?.adminToken, 'env-token-0123456789');
+  const err: string[] = [];
+  t.is(await runHubCli(['--token', 'weak pass'], { stdout: () => undefined, stderr: (l) => err.push(l), untilStopped: Promise.resolve() }), 2);
+  t.regex(err.join('\n'), /^iotgw hub: the admin token must be 16 to 128 characters/);
+  t.false(err.join('\n').includes('weak pass'));
+});
+
+test('--firmware-dir and --max-packet-bytes reach the emulator; bad values exit 2', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hub-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const run = await runUntilReady(['--port', '0', '--http-port', '0', '--firmware-dir', dir, '--max-packet-bytes', '2048']);
+  t.is(run.hub().firmwareDir, dir);
+  t.regex(run.output(), /firmware: registered by path from /);
+  run.stop();
+  t.is(await run.running, 0);
+  const err: string[] = [];
+  const io = { stdout: () => undefined, stderr: (l: string) => err.push(l), untilStopped: Promise.resolve() };
+  t.is(await runHubCli(['--max-packet-bytes', '0'], io), 2);
+  t.is(await runHubCli(['--port', '0', '--http-port', '0', '--firmware-dir', join(dir, 'missing')], io), 2);
+  t.regex(err.join('\n'), /--max-packet-bytes must be a positive integer/);
+  t.regex(err.join('\n'), /firmware directory \S+missing does not exist/);
 });

@@ -45,7 +45,7 @@ test('full OTA: report_version → rsp, update_firmware, ranged download, progre
     t.is(command.version, '2.0.0');
     t.is(command.file_size, image.length);
     t.is(command.md5sum, createHash('md5').update(image).digest('hex'));
-    t.regex(command.url, /^http:\/\/127\.0\.0\.1:\d+\/firmware\/.+\?expires=\d+$/);
+    t.regex(command.url, /^http:\/\/127\.0\.0\.1:\d+\/firmware\/.+\?expires=\d+&sig=[\w-]+$/);
 
     // Download in two ranged halves like an SDK resuming, reporting progress as strings.
     await gw.client.publishAsync(REPORT, progress('downloading', { percent: '0' }, '2.0.0'), { qos: 0 });
@@ -120,6 +120,48 @@ test('pushFirmware refuses an unknown firmware id or device', async (t) => {
     await writeFile(path, 'x');
     const fw = await fx.hub.registerFirmware({ path, version: '1' });
     await t.throwsAsync(fx.hub.core.pushFirmware({ subdevice: 'SB00000001/ghost', firmwareId: fw.id }), { code: 'validation.invalid' });
+  } finally {
+    await fx.cleanup();
+  }
+});
+
+test('a gateway delivering to its subdevice: burning reports with a percent are the delivery leg, kept apart from the download percent', async (t) => {
+  const fx = await startHub();
+  try {
+    const path = join(fx.dir, 'fw.bin');
+    await writeFile(path, randomBytes(1000));
+    const fw = await fx.hub.registerFirmware({ path, version: '3.0.0' });
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const job = await fx.hub.core.pushFirmware({ subdevice: 'SB00000001/test1', firmwareId: fw.id });
+    const seen: Array<[string, number, number | undefined]> = [];
+    const reached = (state: string, delivery?: number) =>
+      new Promise<void>((resolve) => {
+        const check = (j: OtaJobRecord): void => {
+          if (j.id !== job.id || j.state !== state || j.deliveryPercent !== delivery) return;
+          fx.hub.core.off('ota', check);
+          resolve();
+        };
+        fx.hub.core.on('ota', check);
+      });
+    fx.hub.core.on('ota', (j) => j.id === job.id && seen.push([j.state, j.percent, j.deliveryPercent]));
+    // The download's 100 is QoS 0 and may be lost: delivery starting still means the download is complete.
+    await gw.client.publishAsync(REPORT, progress('downloading', { percent: '60' }, '3.0.0'), { qos: 1 });
+    let next = reached('burning', 25);
+    await gw.client.publishAsync(REPORT, progress('burning', { percent: '25' }, '3.0.0'), { qos: 1 });
+    await next;
+    next = reached('burning', 80);
+    await gw.client.publishAsync(REPORT, progress('burning', { percent: '80' }, '3.0.0'), { qos: 1 });
+    await next;
+    next = reached('done', 100);
+    await gw.client.publishAsync(REPORT, progress('done', {}, '3.0.0'), { qos: 1 });
+    await next;
+    t.deepEqual(seen, [
+      ['downloading', 60, undefined],
+      ['burning', 100, 25],
+      ['burning', 100, 80],
+      ['done', 100, 100],
+    ]);
   } finally {
     await fx.cleanup();
   }

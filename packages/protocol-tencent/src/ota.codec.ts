@@ -33,7 +33,7 @@ export function encodeReportVersion(version: string): string {
 }
 
 export function encodeReportProgress(report: OtaReport): string {
-  const percent = report.state === 'downloading' ? `"percent":"${report.percent}",` : '';
+  const percent = report.state === 'downloading' || (report.state === 'burning' && report.percent !== undefined) ? `"percent":"${report.percent}",` : '';
   const code = report.state === 'fail' ? String(report.code) : '0';
   const msg = report.state === 'fail' ? report.message : '';
   return (
@@ -78,7 +78,13 @@ function readProgress(report: JsonObject): DecodeResult<OtaReport> {
       }
       return decoded({ state, version: version.value, percent });
     }
-    case 'burning':
+    case 'burning': {
+      // The delivery leg's progress when a gateway reports it; the SDKs send burning without.
+      if (progress['percent'] === undefined) return decoded({ state, version: version.value });
+      const percent = looseInteger(progress['percent']);
+      if (percent === undefined || percent < 0 || percent > 100) return refused('report_progress: burning "percent" must be 0..100 when present');
+      return decoded({ state, version: version.value, percent });
+    }
     case 'done':
       return decoded({ state, version: version.value });
     case 'fail': {

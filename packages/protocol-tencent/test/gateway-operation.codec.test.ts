@@ -3,6 +3,8 @@ import {
   decodeGatewayReply,
   decodeGatewayRequest,
   describeGatewayResult,
+  GATEWAY_RESULT,
+  GATEWAY_RESULT_TABLE,
   encodeGatewayReply,
   encodeGatewayRequest,
   type GatewayReply,
@@ -137,4 +139,30 @@ test('result-code table names the documented codes', (t) => {
   t.regex(describeGatewayResult(-1), /not bound/);
   t.regex(describeGatewayResult(-2), /system error/);
   t.regex(describeGatewayResult(-99), /undocumented/);
+});
+
+test("result-code table names every platform bind code (-801..-810) with the platform's meaning", (t) => {
+  t.is(describeGatewayResult(GATEWAY_RESULT.bindSignatureMismatch), "bind refused: signature does not match — check the subdevice's secret");
+  t.is(GATEWAY_RESULT.bindSignatureMismatch, -803);
+  const expected: Array<[number, RegExp]> = [
+    [-801, /parameters/],
+    [-802, /does not exist/],
+    [-803, /signature does not match/],
+    [-804, /sign method not supported/],
+    [-805, /signature expired/],
+    [-806, /bound to another gateway/],
+    [-807, /cannot be bound/],
+    [-808, /not permitted/],
+    [-809, /already bound to this gateway/],
+    [-810, /not supported/],
+  ];
+  for (const [code, meaning] of expected) {
+    t.regex(describeGatewayResult(code), meaning, String(code));
+    t.notRegex(describeGatewayResult(code), /undocumented/, String(code));
+    t.true(GATEWAY_RESULT_TABLE.some(([c]) => c === code), `${code} in the table`);
+  }
+  // The AT command docs print them unsigned: the same meaning.
+  t.is(describeGatewayResult(803), describeGatewayResult(-803));
+  t.regex(describeGatewayResult(811), /undocumented/);
+  t.regex(describeGatewayResult(-4), /undocumented/);
 });

@@ -26,6 +26,11 @@ const progress: Array<[OtaReport, string]> = [
     '{"type":"report_progress","report":{"progress":{"state":"burning","result_code":"0","result_msg":""},"version":"1.0.0"}}',
   ],
   [
+    // A gateway's delivery leg (gateway → subdevice): burning with a percent string.
+    { state: 'burning', version: '1.0.0', percent: 42 },
+    '{"type":"report_progress","report":{"progress":{"state":"burning","percent":"42","result_code":"0","result_msg":""},"version":"1.0.0"}}',
+  ],
+  [
     { state: 'done', version: '1.0.0' },
     '{"type":"report_progress","report":{"progress":{"state":"done","result_code":"0","result_msg":""},"version":"1.0.0"}}',
   ],
@@ -36,7 +41,7 @@ const progress: Array<[OtaReport, string]> = [
 ];
 
 for (const [report, wire] of progress) {
-  test(`report_progress ${report.state} encodes byte-exact and round-trips`, (t) => {
+  test(`report_progress ${report.state}${'percent' in report && report.state === 'burning' ? ' with percent' : ''} encodes byte-exact and round-trips`, (t) => {
     t.is(encodeReportProgress(report), wire);
     t.deepEqual(decodeOtaDeviceMessage(wire), { ok: true, value: { type: 'report_progress', report } });
   });
@@ -100,3 +105,9 @@ for (const wire of badDevice) {
     t.false(decodeOtaDeviceMessage(wire).ok);
   });
 }
+
+test('a burning percent outside 0..100 is refused; a missing one is fine', (t) => {
+  const wire = (percent: string) => `{"type":"report_progress","report":{"progress":{"state":"burning","percent":${percent}},"version":"1"}}`;
+  for (const bad of ['"101"', '"-1"', '"x"', 'true']) t.false(decodeOtaDeviceMessage(wire(bad)).ok, bad);
+  t.deepEqual(decodeOtaDeviceMessage(wire('"100"')), { ok: true, value: { type: 'report_progress', report: { state: 'burning', version: '1', percent: 100 } } });
+});

@@ -7,7 +7,7 @@ import type { HubMessageRecord } from '@iotgw/hub-emulator';
  */
 export async function observeBrokerData(url: string, onMessage: (record: HubMessageRecord) => void): Promise<{ close(): Promise<void> }> {
   const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: `iotgw-demo-observer-${process.pid}`, reconnectPeriod: 500 });
-  client.on('message', (topic, payload) => onMessage({ at: Date.now(), direction: 'up', topic, payload: payload.toString('utf8') }));
+  client.on('message', (topic, payload) => onMessage({ at: Date.now(), direction: 'up', topic, payload: payload.toString('utf8'), size: payload.length }));
   await client.subscribeAsync('+/+/data', { qos: 1 });
   return { close: () => client.endAsync() };
 }
