@@ -174,3 +174,27 @@ test('firmware: with rebootAfterApplyMs the simulator says HELLO again running t
   gw.engine.stop();
   sim.stop();
 });
+
+for (const goodbye of [false, true]) {
+  test(`firmware: rebootAt${goodbye ? ' with goodbye' : ''} reboots mid-transfer and is back at once; the next delivery resumes`, async (t) => {
+    const scheduler = new ManualScheduler();
+    const pipe = createThrottledPipe({ latencyMs: 5, scheduler });
+    const gw = gatewayOn(pipe.a, scheduler);
+    const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'valve', firmwareVersion: '1.0.0', scheduler, firmware: { rebootAt: 20_000, goodbye } });
+    sim.start();
+    await runUntil(scheduler, () => sim.connected);
+    const bytes = image(40_000);
+    let first: unknown;
+    gw.engine.deliverFirmware(1, source(bytes)).then((o) => (first = o), (e: unknown) => (first = e));
+    await runUntil(scheduler, () => first !== undefined);
+    t.true(first instanceof Error);
+    t.true(await runUntil(scheduler, () => gw.attached.length === 2, 2_000), 'back well before a keepalive timeout');
+    let outcome: FirmwareOutcome | undefined;
+    void gw.engine.deliverFirmware(1, source(bytes)).then((o) => (outcome = o));
+    await runUntil(scheduler, () => outcome !== undefined);
+    t.deepEqual(outcome, { ok: true, version: '2.0.0' });
+    t.true(sim.offersFrom[1]! >= 20_000, `resumed from ${sim.offersFrom[1]}`);
+    gw.engine.stop();
+    sim.stop();
+  });
+}

@@ -18,6 +18,11 @@ export interface DemoSubdevice {
   offersFrom(): readonly number[];
   /** From now on, refuse to apply firmware with this (subdevice-side) code and message. */
   failFirmware(code: number, message: string): void;
+  /**
+   * During the next firmware transfer, reboot once `atBytes` arrived and say HELLO again at once
+   * (with `goodbye`, a BYE(reboot) first), keeping the bytes. Serial bench only.
+   */
+  rebootDuringFirmware?(atBytes: number, goodbye: boolean): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +70,9 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
         offersFrom: () => sim.offersFrom,
         failFirmware: (code, message) => {
           sim.firmwareBehaviour = { fail: code, message };
+        },
+        rebootDuringFirmware: (atBytes, goodbye) => {
+          sim.firmwareBehaviour = { rebootAt: atBytes, goodbye };
         },
         close: () => Promise.resolve(sim.stop(true)),
       });

@@ -6,7 +6,15 @@ export type SimulatedFirmwareBehaviour =
   | 'success'
   | { readonly fail: number; readonly message: string }
   /** Crash (go silent) once this many bytes arrived; keeps them, so the next delivery resumes. One-shot. */
-  | { readonly cutAt: number };
+  | { readonly cutAt: number }
+  /**
+   * Reboot once this many bytes arrived and say HELLO again at once, well before the gateway's
+   * keepalive timeout (with `goodbye`, a BYE(reboot) first); keeps the bytes. One-shot.
+   */
+  | { readonly rebootAt: number; readonly goodbye?: boolean };
+
+/** What a chunk written to flash sets off: nothing, a crash, or a quick reboot. */
+export type FlashFault = { readonly kind: 'crash'; readonly offset: number } | { readonly kind: 'reboot'; readonly offset: number; readonly goodbye: boolean };
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -36,8 +44,8 @@ export class SimulatedFlash {
     return this.#partial.received;
   }
 
-  /** Stores in-order bytes; returns the offset when the `cutAt` behaviour says to crash now. */
-  write(offset: number, bytes: Uint8Array): number | undefined {
+  /** Stores in-order bytes; says when the `cutAt` / `rebootAt` behaviour strikes (once). */
+  write(offset: number, bytes: Uint8Array): FlashFault | undefined {
     const partial = this.#partial;
     if (!partial) return undefined;
     partial.bytes.set(bytes, offset);
@@ -45,7 +53,11 @@ export class SimulatedFlash {
     const behaviour = this.behaviour;
     if (typeof behaviour === 'object' && 'cutAt' in behaviour && partial.received >= behaviour.cutAt) {
       this.behaviour = 'success';
-      return partial.received;
+      return { kind: 'crash', offset: partial.received };
+    }
+    if (typeof behaviour === 'object' && 'rebootAt' in behaviour && partial.received >= behaviour.rebootAt) {
+      this.behaviour = 'success';
+      return { kind: 'reboot', offset: partial.received, goodbye: behaviour.goodbye ?? false };
     }
     return undefined;
   }

@@ -233,11 +233,17 @@ export class SubdeviceSimulator {
   }
 
   #onChunk(offset: number, bytes: Uint8Array): void {
-    const crashAt = this.#flash.write(offset, bytes);
-    if (crashAt === undefined) return;
-    this.events.emit('crashed', { offset: crashAt });
-    // Die after this chunk is in "flash" but before acking it: nothing more is sent.
-    this.stop();
+    const fault = this.#flash.write(offset, bytes);
+    if (!fault) return;
+    this.events.emit('crashed', { offset: fault.offset });
+    if (fault.kind === 'crash') {
+      // Die after this chunk is in "flash" but before acking it: nothing more is sent.
+      this.stop();
+      return;
+    }
+    // The same, but back at once: the gateway hears a HELLO while it still holds the old session.
+    this.#halt(fault.goodbye ? ByeReason.REBOOT : undefined);
+    this.#later(0, () => this.restart());
   }
 
   #onCommit(engine: SubdeviceEngine, offer: FirmwareOffer): void {
