@@ -23,6 +23,8 @@ export interface DemoSubdevice {
    * (with `goodbye`, a BYE(reboot) first), keeping the bytes. Serial bench only.
    */
   rebootDuringFirmware?(atBytes: number, goodbye: boolean): void;
+  /** Versions whose transfer the gateway cancelled (FW_CANCEL), in order. */
+  cancelled(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
         firmwareVersion: version,
         applyMs: 300,
       });
+      const cancelled = versionsCancelled(sim);
       closers.push(() => Promise.resolve(sim.stop(true)));
       subdevices.push({
         id,
@@ -74,6 +77,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
         rebootDuringFirmware: (atBytes, goodbye) => {
           sim.firmwareBehaviour = { rebootAt: atBytes, goodbye };
         },
+        cancelled: () => cancelled,
         close: () => Promise.resolve(sim.stop(true)),
       });
       links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, crc: 'crc32c', subdevices: [subdeviceKey(id)] });
@@ -94,6 +98,7 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
     peripheral.advertising = false;
     central.addPeripheral(peripheral);
     const sim = new SimulatedBleSubdevice(peripheral, { subdevice: id, firmwareVersion: version, applyMs: 300 });
+    const cancelled = versionsCancelled(sim.simulator);
     return {
       id,
       powerOn: () => {
@@ -106,6 +111,7 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
       failFirmware: (code, message) => {
         sim.simulator.firmwareBehaviour = { fail: code, message };
       },
+      cancelled: () => cancelled,
       close: () => Promise.resolve(sim.dispose()),
     };
   });
@@ -127,4 +133,11 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
       for (const s of subdevices) await s.close();
     },
   };
+}
+
+/** Records the versions whose transfer the gateway cancelled. */
+function versionsCancelled(sim: SubdeviceSimulator): string[] {
+  const versions: string[] = [];
+  sim.events.on('cancelled', ({ version }) => versions.push(version));
+  return versions;
 }
