@@ -43,7 +43,12 @@ export function createPluginRegistry(extras: PluginExtras = {}): PluginRegistry 
   const registry = new PluginRegistry();
   registry.register('hub:mqtt', (options, context) => {
     const mqtt = options as unknown as MqttHubTransportOptions;
-    return new MqttHubTransport({ ...mqtt, logger: context.logger, outbox: { ...mqtt.outbox, store: context.stateStore } });
+    // The offline store lives in the data dir; its limits come from the config (hub.offlineStore).
+    return new MqttHubTransport({
+      ...mqtt,
+      logger: context.logger,
+      offlineStore: { ...mqtt.offlineStore, dir: join(context.dataDir, 'uplink'), configPath: 'hub.offlineStore' },
+    });
   });
   registry.register('firmware:http', (options, context) => {
     // The OTA use case checks each URL; the store also checks resolved addresses and redirects.
@@ -115,6 +120,8 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     operationTimeoutMs: config.hub.operationTimeoutMs,
     batchSize: config.hub.batchSize,
     dataChannels: config.dataChannels,
+    maxPacketBytes: config.hub.maxPacketBytes,
+    offlineStore: config.hub.offlineStore,
   };
 
   // Declared subdevices: the vendor list plus any a link names, once each, in that order.

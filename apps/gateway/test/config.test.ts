@@ -193,3 +193,22 @@ test('a secret written inline is refused: secrets are referenced', (t) => {
   t.regex(error?.message ?? '', /secrets\.SB00000001\/test1/);
   t.notRegex(error?.message ?? '', /c2VjcmV0/);
 });
+
+test('the offline store is configured under hub.offlineStore, the fields its warnings name', async (t) => {
+  const defaults = defaultGatewayConfig().hub.offlineStore;
+  t.deepEqual(defaults, { maxBytes: 256 * 1024 * 1024, maxAgeMs: 7 * 24 * 60 * 60 * 1000, overflow: 'drop-oldest', syncIntervalMs: 1000 });
+  const config = parseGatewayConfig(JSON.stringify({ hub: { offlineStore: { maxBytes: 64 * 1024 * 1024, overflow: 'drop-newest' }, maxPacketBytes: 65536 } }));
+  t.like(config.hub, { maxPacketBytes: 65536, offlineStore: { maxBytes: 64 * 1024 * 1024, overflow: 'drop-newest', syncIntervalMs: 1000 } });
+  t.throws(() => parseGatewayConfig(JSON.stringify({ hub: { offlineStore: { overflow: 'drop-all' } } })), { message: /hub\.offlineStore\.overflow/ });
+  // The store's own messages name these very fields (configPath given by the gateway's plugin).
+  const { OfflineStore, OfflineStoreFullError } = await import('@iotgw/offline-store');
+  const store = await OfflineStore.open({ maxBytes: 64 * 1024, overflow: 'reject', configPath: 'hub.offlineStore' });
+  const error = t.throws(() => {
+    for (let i = 0; i < 1000; i++) store.append('P/a', 'P/a/data', new Uint8Array(200));
+  }, { instanceOf: OfflineStoreFullError });
+  for (const field of error?.message.match(/hub\.offlineStore\.[a-zA-Z]+/g) ?? []) {
+    const name = field.split('.')[2]!;
+    t.true(name in defaults, `${field} is a config field`);
+  }
+  await store.close();
+});

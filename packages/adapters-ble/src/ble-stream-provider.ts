@@ -1,6 +1,8 @@
 import {
+  Backoff,
   TypedEmitter,
   toGatewayError,
+  type BackoffPolicyOptions,
   type ByteStreamProvider,
   type ByteStreamProviderEvents,
   type CallOptions,
@@ -8,7 +10,6 @@ import {
 } from '@iotgw/domain';
 import type { BleAdvertisement, BleCentral, BleConnection } from './ble-central.port.js';
 import { BleByteStream } from './ble-byte-stream.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
 import type { GattProfile } from './gatt-profile.js';
 import { type DeclaredBleSubdevice, matchesAdvertisement } from './subdevice-match.js';
 
@@ -21,7 +22,8 @@ export interface BleStreamProviderOptions {
   /** ATT MTU to ask for. Default 247. */
   readonly mtu?: number;
   readonly connectTimeoutMs?: number;
-  readonly backoff?: BackoffOptions;
+  /** Reconnect delays (the domain's one backoff policy). Default 200 ms doubling to 10 s, no jitter. */
+  readonly backoff?: BackoffPolicyOptions;
   readonly now?: () => number;
 }
 
@@ -50,7 +52,7 @@ export class BleStreamProvider implements ByteStreamProvider {
     this.#now = options.now ?? Date.now;
     for (const d of options.subdevices) {
       this.#slots.set(d, { state: 'idle', retryAt: 0 });
-      this.#backoffs.set(d, new Backoff(options.backoff));
+      this.#backoffs.set(d, new Backoff({ initialDelayMs: 200, maxDelayMs: 10_000, ...options.backoff }));
     }
   }
 

@@ -1,8 +1,7 @@
-import type { CallOptions } from '@iotgw/domain';
+import type { BackoffPolicyOptions, CallOptions } from '@iotgw/domain';
 import { LinkProtocolSubdeviceLink, type LinkProtocolSubdeviceLinkOptions } from '@iotgw/stream-link';
 import type { BleCentral } from './ble-central.port.js';
 import { BleStreamProvider } from './ble-stream-provider.js';
-import type { BackoffOptions } from './backoff.js';
 import { type GattProfile, IOTGW_GATT_PROFILE } from './gatt-profile.js';
 import { type DeclaredBleSubdevice, validateDeclared } from './subdevice-match.js';
 
@@ -16,7 +15,7 @@ export interface BleSubdeviceLinkOptions extends Omit<LinkProtocolSubdeviceLinkO
   /** ATT MTU to ask for. Default 247. */
   readonly mtu?: number;
   readonly scanServices?: readonly string[];
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicyOptions;
   readonly connectTimeoutMs?: number;
   /**
    * Close the central when the link stops (default true), so a real radio's bindings do not keep

@@ -43,7 +43,7 @@ export function makeBleHarness(mtu: number, latencyMs = 0, radio: 'simulated-cen
   const link = new BleSubdeviceLink({
     central: port,
     subdevices: [{ subdevice: SUB_A }, { subdevice: SUB_B }],
-    backoff: { initialMs: 20, maxMs: 200 },
+    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
     firmware: { chunkSize: 512, retransmitMs: 300 },
   });
   const sim = (s: SubdeviceId): SimulatedBleSubdevice => sims.get(subdeviceKey(s))!;

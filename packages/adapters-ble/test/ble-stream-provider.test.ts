@@ -31,7 +31,7 @@ test('provider connects the matching peripheral, ignores others, reconnects with
   const declared: DeclaredBleSubdevice = { subdevice: subdeviceId('ABCDEFGHIJ', 'sub1') };
   const ups: Array<{ stream: ByteStream; subdevice?: SubdeviceId }> = [];
   const downs: string[] = [];
-  const provider = new BleStreamProvider({ central, profile: IOTGW_GATT_PROFILE, subdevices: [declared], backoff: { initialMs: 50 } });
+  const provider = new BleStreamProvider({ central, profile: IOTGW_GATT_PROFILE, subdevices: [declared], backoff: { initialDelayMs: 50 } });
   provider.on('stream', (provided) => {
     ups.push(provided);
     provided.stream.on('closed', ({ reason }) => downs.push(reason));

@@ -16,4 +16,6 @@ export * from './ports/clock.port.js';
 export * from './ports/logger.port.js';
 export * from './tokens.js';
 export * from './system-clock.js';
+export * from './backoff-policy.js';
+export * from './throttled-log.js';
 export * from './json-error.js';

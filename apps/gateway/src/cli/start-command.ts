@@ -55,8 +55,9 @@ export async function startCommand(args: readonly string[], ctx: CommandContext)
   const info = parseDeviceInfo(await readText(infoFile, '--device-info'), infoFile);
   const config = values.config ? parseGatewayConfig(await readText(values.config, '--config'), values.config) : defaultGatewayConfig();
   const { config: app, overrides, logger } = await toAppConfig(info, config);
-  const tightened = await checkDataDir(app.dataDir ?? config.dataDir, values.config);
-  if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
+  const dataDir = await checkDataDir(app.dataDir ?? config.dataDir, values.config);
+  if (dataDir.warning) ctx.io.err(`iotgw: WARNING: ${dataDir.warning}`);
+  if (dataDir.tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${dataDir.tightened} entries were readable by other users; now owner-only (0700/0600)`);
 
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
   const stopped = new Promise<void>((resolve) => {

@@ -70,10 +70,19 @@ export async function subdevicesCommand(args: readonly string[], ctx: CommandCon
   if (op === 'list') {
     const status = await call<GatewayStatus>(`${base}/subdevices`, {}, ctx.signal);
     ctx.io.out(`hub: ${status.hub}`);
+    const u = status.uplink;
+    if (u) {
+      const dropped = Object.entries(u.dropped).filter(([, n]) => n > 0).map(([reason, n]) => `${n} ${reason}`).join(', ');
+      ctx.io.out(
+        `held for the hub: ${u.depth} reading(s), ${(u.bytes / 1024 / 1024).toFixed(1)} MiB, oldest ${Math.round(u.oldestAgeMs / 1000)} s` +
+          (dropped ? `; dropped: ${dropped}` : '') +
+          (u.degraded ? `; STORE CANNOT WRITE (${u.degraded.code})` : ''),
+      );
+    }
     ctx.io.out(
       table(
-        ['subdevice', 'session', 'link', 'version', 'ota'],
-        status.subdevices.map((s) => [s.id, s.session, s.link ?? '-', s.firmwareVersion ?? '-', s.ota ? `${s.ota.phase} ${s.ota.percent}%` : '-']),
+        ['subdevice', 'session', 'link', 'version', 'ota', 'held'],
+        status.subdevices.map((s) => [s.id, s.session, s.link ?? '-', s.firmwareVersion ?? '-', s.ota ? `${s.ota.phase} ${s.ota.percent}%` : '-', s.held === undefined ? '-' : String(s.held)]),
       ),
     );
     return EXIT.ok;

@@ -76,6 +76,24 @@ const linkSchema = z.discriminatedUnion(
   { message: 'adapter must be "serial" or "ble"' },
 );
 
+const OFFLINE_STORE_DEFAULTS = {
+  maxBytes: 256 * 1024 * 1024,
+  maxAgeMs: 7 * 24 * 60 * 60 * 1000,
+  overflow: 'drop-oldest',
+  syncIntervalMs: 1000,
+} as const;
+
+/** Where QoS 1 readings wait while the hub is away: `<dataDir>/uplink`, bounded by bytes and age. */
+const offlineStoreSchema = z
+  .object({
+    maxBytes: z.number().int().min(1024 * 1024, 'must be at least 1 MiB (1048576)').default(OFFLINE_STORE_DEFAULTS.maxBytes),
+    maxAgeMs: z.number().int().positive().default(OFFLINE_STORE_DEFAULTS.maxAgeMs),
+    overflow: z.enum(['drop-oldest', 'drop-newest', 'reject']).default(OFFLINE_STORE_DEFAULTS.overflow),
+    syncIntervalMs: z.number().int().min(10).max(60_000).default(OFFLINE_STORE_DEFAULTS.syncIntervalMs),
+  })
+  .strict()
+  .default(OFFLINE_STORE_DEFAULTS);
+
 const gatewayConfigSchema = z
   .object({
     hub: z
@@ -88,9 +106,20 @@ const gatewayConfigSchema = z
         insecureSkipVerify: z.boolean().default(false),
         operationTimeoutMs: z.number().int().positive().default(10_000),
         batchSize: z.number().int().min(1).max(1000).default(50),
+        /** Largest MQTT packet taken from the hub (and largest reading sent). */
+        maxPacketBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
+        offlineStore: offlineStoreSchema,
       })
       .strict()
-      .default({ adapter: 'mqtt', tls: true, insecureSkipVerify: false, operationTimeoutMs: 10_000, batchSize: 50 }),
+      .default({
+        adapter: 'mqtt',
+        tls: true,
+        insecureSkipVerify: false,
+        operationTimeoutMs: 10_000,
+        batchSize: 50,
+        maxPacketBytes: 1024 * 1024,
+        offlineStore: OFFLINE_STORE_DEFAULTS,
+      }),
     links: z
       .array(linkSchema)
       .default([])

@@ -44,8 +44,25 @@ export class SimulatedBleSubdevice {
     return this.simulator.received;
   }
 
-  sendData(payload: Uint8Array): Promise<void> {
-    return this.simulator.sendData(payload);
+  /**
+   * Sends DATA up. The gateway reports 'attached' on HELLO, a moment before the connection and
+   * HELLO_ACK reach the subdevice, so this waits up to `waitMs` for its session first.
+   */
+  async sendData(payload: Uint8Array, waitMs = 5_000): Promise<void> {
+    if (!this.simulator.connected) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          sub.close();
+          resolve();
+        }, waitMs);
+        const sub = this.simulator.events.on('connected', () => {
+          clearTimeout(timer);
+          sub.close();
+          resolve();
+        });
+      });
+    }
+    return this.simulator.sendData(payload, waitMs);
   }
 
   /** Power cut / out of range: stop advertising and drop the connection without a goodbye. */
