@@ -134,6 +134,50 @@ test('links declare their subdevices; serial defaults to 115200 baud', (t) => {
   t.deepEqual(linkSubdevices(ble!).map((s) => s.deviceName), ['test2']);
 });
 
+test('serial links take the CRC kind and bus addresses; crc32c is the default', (t) => {
+  const config = parseGatewayConfig(
+    JSON.stringify({
+      links: [{ adapter: 'serial', path: '/dev/ttyUSB0', crc: 'crc16', subdevices: [{ id: 'SB00000001/a', address: 3 }, 'SB00000001/b'] }],
+    }),
+  );
+  const [serial] = config.links;
+  t.like(serial, { crc: 'crc16', subdevices: [{ id: 'SB00000001/a', address: 3 }, 'SB00000001/b'] });
+  t.is(parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'serial', path: 'p' }] })).links[0]?.crc, 'crc32c');
+  const crc = t.throws(() => parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'serial', path: 'p', crc: 'crc8' }] })), { instanceOf: ConfigError });
+  t.regex(crc?.message ?? '', /links\.0\.crc: must be "crc32c" \(the default\) or "crc16"/);
+  const range = t.throws(
+    () => parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'serial', path: 'p', subdevices: [{ id: 'SB00000001/a', address: 255 }] }] })),
+    { instanceOf: ConfigError },
+  );
+  t.regex(range?.message ?? '', /links\.0\.subdevices\.0/);
+});
+
+test('two subdevices at one address on a bus, or one subdevice on two links, is an error naming both', (t) => {
+  const clash = t.throws(
+    () =>
+      parseGatewayConfig(
+        JSON.stringify({
+          links: [{ adapter: 'serial', path: 'p', subdevices: [{ id: 'SB00000001/a', address: 4 }, { id: 'SB00000001/b', address: 4 }] }],
+        }),
+      ),
+    { instanceOf: ConfigError },
+  );
+  t.regex(clash?.message ?? '', /links\.0\.subdevices\.1\.address: address 4 is already used by SB00000001\/a on this bus/);
+  const twice = t.throws(
+    () =>
+      parseGatewayConfig(
+        JSON.stringify({
+          links: [
+            { adapter: 'serial', path: 'p', subdevices: ['SB00000001/a'] },
+            { adapter: 'serial', path: 'q', subdevices: [{ id: 'SB00000001/a', address: 2 }] },
+          ],
+        }),
+      ),
+    { instanceOf: ConfigError },
+  );
+  t.regex(twice?.message ?? '', /links\.1\.subdevices\.0: SB00000001\/a is already listed by links\[0\]/);
+});
+
 test('an unknown field or adapter is an error naming it, not a silent default', (t) => {
   const unknown = t.throws(() => parseGatewayConfig(JSON.stringify({ hub: { hots: 'x' } })), { instanceOf: ConfigError });
   t.regex(unknown?.message ?? '', /hub/);

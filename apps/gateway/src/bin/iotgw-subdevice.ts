@@ -3,9 +3,8 @@
 //   socat -d -d pty,raw,echo=0,link=/tmp/gw pty,raw,echo=0,link=/tmp/sub &
 //   iotgw-subdevice --port /tmp/sub --product-id ABCDEFGHIJ --device-name sensor1 --firmware-version 1.0.0
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/testkit';
-import { SerialPort } from 'serialport';
-import { serialByteStream } from '@iotgw/adapters-serial';
+import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/simulators';
+import { SerialPortStream } from '@iotgw/adapters-serial';
 import { applyConventions } from '../cli/conventions.js';
 import { processOutput } from '../cli/output.js';
 import { packageVersion } from '../cli/version.js';
@@ -91,13 +90,13 @@ let firmware: SimulatedFirmwareBehaviour = 'success';
 if (flags.failCode !== undefined) firmware = { fail: flags.failCode, message: flags.failMessage };
 else if (flags.crashAt !== undefined) firmware = { cutAt: flags.crashAt };
 
-const port = new SerialPort({ path, baudRate: flags.baud, autoOpen: false });
-port.on('error', (error) => console.error(`port error: ${error.message}`));
-port.open((error) => {
-  if (error) {
-    console.error(`iotgw-subdevice: cannot open ${path}: ${error.message}`);
-    process.exit(1);
-  }
+SerialPortStream.open(path, flags.baud).then(run, (error: Error) => {
+  console.error(`iotgw-subdevice: ${error.message}`);
+  process.exit(1);
+});
+
+function run(port: SerialPortStream): void {
+  port.on('error', (error) => console.error(`port error: ${error.message}`));
   const sim = simulatorOn(port);
   sim.events.on('connected', ({ version }) => console.log(`connected to the gateway, running ${version}`));
   sim.events.on('disconnected', () => console.log('gateway lost, saying HELLO again'));
@@ -107,15 +106,15 @@ port.open((error) => {
   sim.start();
   const shutdown = (): void => {
     sim.stop(true);
-    setTimeout(() => port.close(() => process.exit(0)), 50);
+    setTimeout(() => void port.close().then(() => process.exit(0)), 50);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-});
+}
 
-function simulatorOn(port: SerialPort): SubdeviceSimulator {
+function simulatorOn(port: SerialPortStream): SubdeviceSimulator {
   try {
-    return new SubdeviceSimulator(serialByteStream(port), {
+    return new SubdeviceSimulator(port, {
       productId,
       deviceName,
       firmwareVersion: flags.firmwareVersion,
@@ -128,7 +127,7 @@ function simulatorOn(port: SerialPort): SubdeviceSimulator {
     });
   } catch (e) {
     // A bad identity or option is the user's mistake: say so, no stack trace.
-    port.close();
+    void port.close();
     try {
       program.error((e as Error).message, { exitCode: 2 });
     } catch {

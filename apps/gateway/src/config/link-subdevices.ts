@@ -11,9 +11,9 @@ export function checkLinkSubdevices(info: DeviceInfo, config: GatewayConfig, dev
   const declared = new Set(info.subdevices.map(subdeviceKey));
   const strays: Array<{ field: string; id: string }> = [];
   config.links.forEach((link, i) => {
-    const ids = link.adapter === 'ble' ? link.subdevices.map((s) => s.id) : link.subdevices;
-    ids.forEach((id, j) => {
-      if (!declared.has(id)) strays.push({ field: `links.${i}.subdevices.${j}${link.adapter === 'ble' ? '.id' : ''}`, id });
+    link.subdevices.forEach((s: string | { readonly id: string }, j) => {
+      const id = typeof s === 'string' ? s : s.id;
+      if (!declared.has(id)) strays.push({ field: `links.${i}.subdevices.${j}${typeof s === 'string' ? '' : '.id'}`, id });
     });
   });
   const [first] = strays;
