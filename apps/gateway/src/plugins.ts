@@ -45,7 +45,11 @@ export function createPluginRegistry(extras: PluginExtras = {}): PluginRegistry 
     const mqtt = options as unknown as MqttHubTransportOptions;
     return new MqttHubTransport({ ...mqtt, logger: context.logger, outbox: { ...mqtt.outbox, store: context.stateStore } });
   });
-  registry.register('firmware:http', (_options, context) => new HttpFirmwareStore({ dataDir: context.dataDir, logger: context.logger }));
+  registry.register('firmware:http', (options, context) => {
+    // The OTA use case checks each URL; the store also checks resolved addresses and redirects.
+    const sourceGuard = { allowLoopback: options.allowLoopback === true, allowLinkLocal: options.allowLinkLocal === true };
+    return new HttpFirmwareStore({ dataDir: context.dataDir, logger: context.logger, sourceGuard });
+  });
   registry.register('link:serial', (options, context) => {
     const link = options as unknown as Extract<LinkConfig, { adapter: 'serial' }>;
     return new SerialSubdeviceLink({
@@ -136,12 +140,18 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     config: {
       dataDir,
       hub: { kind: `hub:${config.hub.adapter}`, options: hubOptions },
-      firmware: { kind: 'firmware:http' },
+      firmware: { kind: 'firmware:http', options: { allowLoopback: config.ota.allowLoopback, allowLinkLocal: config.ota.allowLinkLocal } },
       links,
       subdevices: [...subdevices.values()],
       batchSize: config.hub.batchSize,
       hubTimeoutMs: config.hub.operationTimeoutMs,
-      ota: { concurrencyPerLink: config.ota.concurrencyPerLink },
+      ota: {
+        concurrencyPerLink: config.ota.concurrencyPerLink,
+        allowedHosts: config.ota.allowedHosts,
+        allowLoopback: config.ota.allowLoopback,
+        allowLinkLocal: config.ota.allowLinkLocal,
+        maxImageBytes: config.ota.maxImageBytes,
+      },
       secrets,
     },
     overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env },

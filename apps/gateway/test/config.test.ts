@@ -102,6 +102,21 @@ test('the iotgw config has sensible defaults', (t) => {
   t.is(config.dataDir, './.iotgw');
   t.deepEqual(config.dataChannels, ['data']);
   t.is(config.ota.concurrencyPerLink, 1);
+  t.false(config.ota.allowLoopback, 'firmware from this machine only when asked for');
+  t.false(config.ota.allowLinkLocal);
+  t.deepEqual(config.ota.allowedHosts, []);
+  t.is(config.ota.maxImageBytes, 512 * 1024 * 1024);
+});
+
+test('the OTA source settings: an allow-list of hosts, loopback, size; a bad host pattern is named', (t) => {
+  const config = parseGatewayConfig(JSON.stringify({ ota: { allowedHosts: ['*.cos.example.com', 'fw.example.com'], allowLoopback: true, maxImageBytes: 1024 } }));
+  t.deepEqual(config.ota.allowedHosts, ['*.cos.example.com', 'fw.example.com']);
+  t.true(config.ota.allowLoopback);
+  t.is(config.ota.maxImageBytes, 1024);
+  const error = t.throws(() => parseGatewayConfig(JSON.stringify({ ota: { allowedHosts: ['https://fw.example.com/'] } })));
+  t.regex(error?.message ?? '', /ota\.allowedHosts\.0/);
+  t.regex(error?.message ?? '', /host name like/);
+  t.throws(() => parseGatewayConfig(JSON.stringify({ ota: { maxImageBytes: 0 } })), { message: /ota\.maxImageBytes/ });
 });
 
 test('links declare their subdevices; serial defaults to 115200 baud', (t) => {

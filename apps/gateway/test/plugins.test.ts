@@ -35,7 +35,7 @@ test('toAppConfig maps hub, links, subdevices, OTA and resolves secret reference
       ],
       secrets: { 'SB00000001/sensor1': { env: 'S1_SECRET' }, 'SB00000001/sensor2': { file: 's2.secret' } },
       dataDir: 'data',
-      ota: { concurrencyPerLink: 2 },
+      ota: { concurrencyPerLink: 2, allowedHosts: ['*.cos.example.com'], allowLoopback: true, maxImageBytes: 4096 },
     }),
   );
   const { config: app, overrides } = await toAppConfig(deviceInfo, config, { baseDir: dir, env: { S1_SECRET: 'czFzZWNyZXQ=' }, logger: new CapturingLogger() });
@@ -52,7 +52,9 @@ test('toAppConfig maps hub, links, subdevices, OTA and resolves secret reference
     (app.subdevices ?? []).map((s) => (typeof s === 'string' ? s : `${s.productId}/${s.deviceName}`)),
     ['SB00000001/sensor1', 'SB00000001/sensor2', 'SB00000002/tag1'],
   );
-  t.deepEqual(app.ota, { concurrencyPerLink: 2 });
+  t.deepEqual(app.ota, { concurrencyPerLink: 2, allowedHosts: ['*.cos.example.com'], allowLoopback: true, allowLinkLocal: false, maxImageBytes: 4096 });
+  // The store checks resolved addresses and redirects with the same permissions.
+  t.deepEqual(app.firmware.options, { allowLoopback: true, allowLinkLocal: false });
   t.deepEqual(app.secrets, { 'SB00000001/sensor1': 'czFzZWNyZXQ=', 'SB00000001/sensor2': 'c2Vuc29yMnNlY3JldA==' });
   t.truthy(overrides.stateStore);
 });

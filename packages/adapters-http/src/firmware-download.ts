@@ -11,6 +11,7 @@ import {
 } from '@iotgw/domain';
 import { PartialImage, type PartialImagePaths } from './partial-image.js';
 import { parseContentRange, safeUrl } from './http-headers.js';
+import { guardedRequestOptions, type FirmwareSourceGuard } from './source-guard.js';
 
 export interface DownloadSettings {
   /** Failed attempts in a row (without a new byte) before giving up with -1. */
@@ -21,6 +22,8 @@ export interface DownloadSettings {
   readonly stallTimeoutMs: number;
   /** fsync + progress-file write every this many bytes: the most a crash can cost. */
   readonly checkpointBytes: number;
+  /** Which local addresses the download may reach (resolved names and redirects included). */
+  readonly sourceGuard: FirmwareSourceGuard;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -117,6 +120,7 @@ async function fetchOnce(
     retry: { limit: 0 },
     throwHttpErrors: false,
     decompress: false,
+    ...guardedRequestOptions(settings.sourceGuard),
   });
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
@@ -168,6 +172,8 @@ async function fetchOnce(
     }
   } catch (e) {
     if (e instanceof TransientFailure || isGatewayError(e)) throw e;
+    // got wraps what its hooks and lookup threw (a refused address): that is the answer, not the network.
+    if (e instanceof Error && isGatewayError(e.cause)) throw e.cause;
     // Everything else on this path is the network (got's RequestError, premature close, reset).
     const reason = e instanceof Error ? e.message : String(e);
     throw new TransientFailure(reason, { cause: e });

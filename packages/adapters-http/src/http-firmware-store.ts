@@ -2,6 +2,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   FirmwareError,
+  PRIVATE_DIR_MODE,
   TimeoutError,
   firmwareJob,
   percentOf,
@@ -20,6 +21,7 @@ import { FirmwareCache } from './firmware-cache.js';
 import { downloadImage, type DownloadSettings } from './firmware-download.js';
 import { removeProgressFile, syncDirectory } from './progress-file.js';
 import { onDisk } from './storage-errors.js';
+import { refusedHost, type FirmwareSourceGuard } from './source-guard.js';
 import { systemClock } from '@iotgw/domain';
 
 export interface HttpFirmwareStoreOptions {
@@ -38,6 +40,12 @@ export interface HttpFirmwareStoreOptions {
   readonly cacheLimitBytes?: number;
   /** Progress is made durable every this many bytes: the most a crash re-downloads (default 4 MiB). */
   readonly checkpointBytes?: number;
+  /**
+   * Which local addresses downloads may reach: by default neither this machine (loopback) nor
+   * link-local addresses, whether the URL names them, a host name resolves to them or a redirect
+   * leads there (FirmwareError -3). Allow loopback for a firmware server on this machine.
+   */
+  readonly sourceGuard?: Partial<FirmwareSourceGuard>;
   readonly logger?: Logger;
   readonly clock?: Clock;
 }
@@ -77,6 +85,7 @@ export class HttpFirmwareStore implements FirmwareStore {
       maxBackoffMs: options.retry?.maxBackoffMs ?? 60_000,
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
       checkpointBytes: options.checkpointBytes ?? 4 * 1024 * 1024,
+      sourceGuard: { allowLoopback: options.sourceGuard?.allowLoopback ?? false, allowLinkLocal: options.sourceGuard?.allowLinkLocal ?? false },
       clock,
       logger,
     };
@@ -86,6 +95,8 @@ export class HttpFirmwareStore implements FirmwareStore {
   /** `timeoutMs` bounds the whole wait (default: none; stalls and the retry budget bound it anyway). */
   async obtain(input: FirmwareJob, options: ObtainOptions = {}): Promise<FirmwareImage> {
     const job = firmwareJob(input);
+    const refused = refusedHost(job.url, this.settings.sourceGuard);
+    if (refused) throw new FirmwareError(-3, `firmware download refused: ${refused}; the gateway's OTA settings do not allow it`);
     try {
       return await withDeadline(`obtain firmware ${job.version}`, options, 0, async (signal) => {
         await this.prepare();
@@ -212,7 +223,7 @@ export class HttpFirmwareStore implements FirmwareStore {
 
   private prepare(): Promise<void> {
     this.ready ??= onDisk('create the firmware dir', this.dir, async () => {
-      await mkdir(this.dir, { recursive: true });
+      await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     }).catch((e: unknown) => {
       this.ready = undefined; // try again next time: the operator may fix the permissions
       throw e;

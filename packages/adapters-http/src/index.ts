@@ -2,3 +2,4 @@ export { HttpFirmwareStore, type HttpFirmwareStoreOptions } from './http-firmwar
 export { FileFirmwareImage } from './file-firmware-image.js';
 export { readProgressFile, type DownloadProgressRecord } from './progress-file.js';
 export { systemClock } from '@iotgw/domain';
+export type { FirmwareSourceGuard } from './source-guard.js';

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import type { FirmwareJob, GatewayError } from '@iotgw/domain';
+import { PRIVATE_FILE_MODE, type FirmwareJob, type GatewayError } from '@iotgw/domain';
 import { progressMatches, readProgressFile, removeProgressFile, writeProgressFile } from './progress-file.js';
 import { onDisk, storageError } from './storage-errors.js';
 
@@ -47,7 +47,7 @@ export class PartialImage {
     // 'r+' keeps positional writes positional (O_APPEND would ignore the offset); 'w+' creates.
     const handle = await onDisk('open the partial firmware file', paths.part, () =>
       open(paths.part, 'r+').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return open(paths.part, 'w+');
+        if (e.code === 'ENOENT') return open(paths.part, 'w+', PRIVATE_FILE_MODE);
         throw e;
       }),
     );

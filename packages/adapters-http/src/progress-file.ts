@@ -1,6 +1,6 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { FirmwareJob } from '@iotgw/domain';
+import { PRIVATE_FILE_MODE, type FirmwareJob } from '@iotgw/domain';
 import { onDisk } from './storage-errors.js';
 
 /**
@@ -50,7 +50,7 @@ export function progressMatches(record: DownloadProgressRecord, job: FirmwareJob
 export async function writeProgressFile(path: string, record: DownloadProgressRecord): Promise<void> {
   const temp = `${path}.tmp`;
   await onDisk('write the download progress file', path, async () => {
-    const handle = await open(temp, 'w');
+    const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(JSON.stringify(record));
       await handle.sync();

@@ -1,11 +1,12 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CancelledError,
   FirmwareError,
   FirmwareStorageError,
+  ValidationError,
   type FirmwareJob,
   type TransferProgress,
 } from '@iotgw/domain';
@@ -25,6 +26,8 @@ function storeIn(dataDir: string, options: Partial<HttpFirmwareStoreOptions> = {
     retry: { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 },
     stallTimeoutMs: 500,
     checkpointBytes: 64 * 1024,
+    // The test's firmware server runs on this machine.
+    sourceGuard: { allowLoopback: true },
     ...options,
   });
 }
@@ -86,6 +89,22 @@ test('a failed download keeps a vendor-compatible progress file and the next obt
     t.is(image.md5, server.md5);
     t.is(progress[0]?.bytes, record!.downloaded_size, 'first report carries the resumed amount');
     t.is(server.requests.at(-1)!.range, `bytes=${record!.downloaded_size}-${SIZE}`);
+  });
+});
+
+test('the firmware dir, partial, progress file (it holds the signed URL) and cached image are owner-only', async (t) => {
+  await withServer(SIZE, async (server, dir) => {
+    server.plan = (n) => (n === 0 ? { cutAfter: 200_000 } : { status: 503 });
+    await t.throwsAsync(storeIn(dir, { retry: { attempts: 1 } }).obtain(jobFor(server)));
+    const modeOf = async (name: string): Promise<number> => (await stat(join(dir, 'firmware', name))).mode & 0o777;
+    t.is((await stat(join(dir, 'firmware'))).mode & 0o777, 0o700);
+    t.is(await modeOf(`${server.md5}.part`), 0o600);
+    t.is(await modeOf(`${server.md5}.progress.json`), 0o600);
+    server.plan = () => ({});
+    await storeIn(dir).obtain(jobFor(server));
+    const names = await readdir(join(dir, 'firmware'));
+    t.true(names.length > 0);
+    for (const name of names) t.is(await modeOf(name), 0o600, name);
   });
 });
 
@@ -301,10 +320,9 @@ test('a data dir that cannot be created gives FirmwareStorageError with a clear 
   });
 });
 
-test('an empty image needs no request', async (t) => {
+test('an empty image (file_size 0, the empty file\'s MD5) is refused before any request', async (t) => {
   await withServer(0, async (server, dir) => {
-    const image = await storeIn(dir).obtain(jobFor(server, { md5: imageMd5(0) }));
-    t.is(image.size, 0);
+    await t.throwsAsync(storeIn(dir).obtain(jobFor(server, { md5: imageMd5(0) })), { instanceOf: ValidationError, message: /firmware size 0/ });
     t.is(server.requests.length, 0);
   });
 });

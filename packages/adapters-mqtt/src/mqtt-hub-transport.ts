@@ -765,6 +765,10 @@ export class MqttHubTransport implements HubTransport {
       if (!message.ok) return this.#emitError(message.error);
       if (message.value.type === 'update_firmware') {
         this.#events.emit('firmwareUpdate', { subdevice: parsed.device, job: message.value.job });
+      } else if (message.value.type === 'update_firmware_refused') {
+        // The OTA use case reports it to the hub and logs it once.
+        const { version, reason } = message.value;
+        this.#events.emit('firmwareUpdateRefused', { subdevice: parsed.device, version, reason });
       } else {
         this.#log.debug('version report acknowledged', {
           subdevice: subdeviceKey(parsed.device),

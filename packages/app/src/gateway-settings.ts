@@ -1,4 +1,4 @@
-import type { SubdeviceId } from '@iotgw/domain';
+import { DEFAULT_FIRMWARE_SOURCE_POLICY, type SubdeviceId } from '@iotgw/domain';
 
 /** When declared subdevices are brought online: all at start, or each when its link announces it. */
 export type OnlinePolicy = 'at_start' | 'on_attach';
@@ -14,6 +14,13 @@ export interface OtaSettings {
   readonly verdictTimeoutMs: number;
   /** Minimum time between two downloading reports (100% is always reported at once). */
   readonly progressIntervalMs: number;
+  /** Hosts firmware may come from (`name` or `*.domain`); empty: any host but loopback/link-local. */
+  readonly allowedHosts: readonly string[];
+  /** Fetch firmware from this machine (the hub emulator); the control endpoint stays refused. */
+  readonly allowLoopback: boolean;
+  readonly allowLinkLocal: boolean;
+  /** Largest firmware image accepted (bytes). */
+  readonly maxImageBytes: number;
 }
 
 /** The use cases' settings, bound to GATEWAY_SETTINGS in each gateway's container. */
@@ -35,6 +42,10 @@ export const DEFAULT_OTA_SETTINGS: OtaSettings = {
   attachTimeoutMs: 5 * 60_000,
   verdictTimeoutMs: 5 * 60_000,
   progressIntervalMs: 1000,
+  allowedHosts: DEFAULT_FIRMWARE_SOURCE_POLICY.allowedHosts,
+  allowLoopback: DEFAULT_FIRMWARE_SOURCE_POLICY.allowLoopback,
+  allowLinkLocal: DEFAULT_FIRMWARE_SOURCE_POLICY.allowLinkLocal,
+  maxImageBytes: DEFAULT_FIRMWARE_SOURCE_POLICY.maxImageBytes,
 };
 
 export function gatewaySettings(input: Partial<Omit<GatewaySettings, 'ota'>> & { ota?: Partial<OtaSettings> } = {}): GatewaySettings {

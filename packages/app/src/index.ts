@@ -11,7 +11,7 @@ export {
 } from './plugins/assemble-gateway.js';
 export { gatewaySettings, DEFAULT_OTA_SETTINGS, type GatewaySettings, type OnlinePolicy, type OtaSettings } from './gateway-settings.js';
 export { FileStateStore } from './infra/file-state-store.js';
-export { ensureDir, probeWritableDir } from './infra/ensure-dir.js';
+export { ensureDir, probeWritableDir, tightenPrivateTree } from './infra/ensure-dir.js';
 export { SystemClock } from '@iotgw/domain';
 export { WinstonLogger, type WinstonLoggerOptions } from './infra/winston-logger.js';
 export { redact, redactText, isSecretKey, REDACTED } from './infra/redact.js';
@@ -23,3 +23,4 @@ export { Binding } from './use-cases/binding.js';
 export { DataForwarding } from './use-cases/data-forwarding.js';
 export { OtaCoordinator, otaStateKey } from './use-cases/ota-coordinator.js';
 export { GatewayService } from './use-cases/gateway-service.js';
+export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';

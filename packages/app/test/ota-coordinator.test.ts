@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { LinkError, OTA_FAIL, type FirmwareDeliveryResult } from '@iotgw/domain';
+import { LinkError, OTA_FAIL, otaLegProgress, type FirmwareDeliveryResult } from '@iotgw/domain';
 import { FakeFirmwareStore } from '@iotgw/testkit';
 import { otaStateKey } from '../src/index.js';
 import { harness, progressStates, SUB_A, SUB_B, until } from './support/harness.js';
-import { IMAGE, PhaseRecordingStore, URL_V2 } from './support/ota.js';
+import { IMAGE, PhaseRecordingStore, seedJob, URL_V2 } from './support/ota.js';
 
 test('the version a subdevice runs is reported when it goes online', async (t) => {
   const h = await harness();
@@ -15,7 +15,7 @@ test('the version a subdevice runs is reported when it goes online', async (t) =
   await h.gateway.dispose();
 });
 
-test('an update end to end: 0%, 100%, burning, done, new version; every transition persisted; state removed at the end', async (t) => {
+test('an update end to end: downloading 0% and 100%, burning 0% and 100% (the delivery), done, new version; every transition persisted; state removed at the end', async (t) => {
   const store = new PhaseRecordingStore();
   const h = await harness({ store });
   await h.gateway.start();
@@ -30,7 +30,8 @@ test('an update end to end: 0%, 100%, burning, done, new version; every transiti
     'version 1.0.0',
     'downloading 0',
     'downloading 100',
-    'burning',
+    'burning 0',
+    'burning 100',
     'done',
     'version 2.0.0',
   ]);
@@ -151,7 +152,7 @@ test('the subdevice refusing to apply the image is reported as fail -5 with its 
   await until(() => progressStates(h.hub, SUB_A).includes('fail -5'), 'fail -5');
   const fail = h.hub.reports.find((r) => r.kind === 'progress' && r.report.state === 'fail');
   t.regex(fail?.kind === 'progress' && fail.report.state === 'fail' ? fail.report.message : '', /code 7.*flash write error/);
-  t.deepEqual(progressStates(h.hub, SUB_A).slice(-2), ['burning', 'fail -5']);
+  t.deepEqual(progressStates(h.hub, SUB_A).slice(-2), ['burning 100', 'fail -5']);
   await h.gateway.dispose();
 });
 
@@ -166,6 +167,43 @@ test('a link cut during delivery resumes from the acknowledged offset when the s
   h.link.attach(SUB_A, '1.0.0');
   await until(() => progressStates(h.hub, SUB_A).includes('done'), 'done');
   t.deepEqual(h.link.subdevice(SUB_A)?.deliveredFrom, [0, 200]);
+  await h.gateway.dispose();
+});
+
+for (const [how, goodbye] of [
+  ['re-HELLO (killed and back before the keepalive lapsed)', false],
+  ['BYE(reboot) then HELLO', true],
+] as const) {
+  test(`a subdevice rebooting mid-transfer by ${how} gets a new offer at once and resumes at the held offset`, async (t) => {
+    // The detach and the attach reach the gateway in the same tick, before the failed transfer
+    // settles: a wait for "a fresh attach" that subscribes only after it would miss it and stall
+    // until attachTimeoutMs (set far beyond this test's own deadline).
+    const h = await harness({ ota: { attachTimeoutMs: 600_000 } });
+    await h.gateway.start();
+    h.link.attach(SUB_A, '1.0.0');
+    h.link.setFirmwareBehaviour(SUB_A, { rebootAt: 200, goodbye });
+    const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+    h.hub.pushFirmwareUpdate(SUB_A, job);
+    await until(() => progressStates(h.hub, SUB_A).includes('done'), 'done after the reboot', 10_000);
+    t.deepEqual(h.link.subdevice(SUB_A)?.deliveredFrom, [0, 200], 'resumed at the held offset');
+    t.is(new TextDecoder().decode(h.link.subdevice(SUB_A)?.lastImage), IMAGE);
+    t.true(h.logger.lines.some((l) => l.message.includes('resuming once the subdevice reattaches')));
+    await h.gateway.dispose();
+  });
+}
+
+test('the directory: a wait for an attach after epoch N resolves for an attach that happened before the wait began', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  const { directory } = h.gateway.service;
+  h.link.attach(SUB_A, '1.0.0');
+  const first = directory.find(SUB_A);
+  if (!first) return t.fail('not attached');
+  h.link.detach(SUB_A);
+  h.link.attach(SUB_A, '1.0.0');
+  const again = await directory.waitForAttach(SUB_A, () => true, { timeoutMs: 1000, after: first.epoch });
+  t.true(again.epoch > first.epoch);
+  await t.throwsAsync(directory.waitForAttach(SUB_A, () => true, { timeoutMs: 50, after: again.epoch }), { message: /timed out/ });
   await h.gateway.dispose();
 });
 
@@ -221,10 +259,8 @@ test('the hub refusing the final report: kept, and sent after the connection com
   h.link.attach(SUB_A, '1.0.0');
   await h.idle();
   const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
-  // downloading 0, downloading 100, burning go through; the done report is never answered.
-  h.hub.delayNext('report', 0);
-  h.hub.delayNext('report', 0);
-  h.hub.delayNext('report', 0);
+  // downloading 0 and 100, burning 0 and 100 go through; the done report is never answered.
+  for (let i = 0; i < 4; i++) h.hub.delayNext('report', 0);
   h.hub.dropNext('report');
   h.hub.pushFirmwareUpdate(SUB_A, job);
   await until(() => h.logger.lines.some((l) => l.message.includes('will retry after reconnect')), 'verdict not delivered');
@@ -310,7 +346,7 @@ test('dispose cancels a delivery in progress and a job waiting for the link slot
   h.hub.pushFirmwareUpdate(SUB_B, job);
   await until(() => {
     const phases = [SUB_A, SUB_B].map((s) => (store.job(s) as { phase?: string } | undefined)?.phase);
-    return phases.every((p) => p === 'downloaded');
+    return phases[0] === 'delivering' && phases[1] === 'downloaded';
   }, 'both downloaded: one delivering, one waiting for the slot');
   await h.gateway.dispose();
   t.is(cancelled, 1, 'the running delivery saw the abort');
@@ -342,5 +378,48 @@ test('the OTA bound is per link: subdevices on two links are updated at the same
   await until(() => progressStates(h.hub, SUB_A).includes('done') && progressStates(h.hub, SUB_B).includes('done'), 'both done');
   t.is(most, 2);
   t.is(h.firmware.downloads.get(URL_V2), 1);
+  await h.gateway.dispose();
+});
+
+test('stop cancels at once a job waiting for its subdevice to attach and one waiting for its verdict; both are kept for the next start', async (t) => {
+  const store = new PhaseRecordingStore();
+  // Waits far longer than the test's own timeout: a stop that waited for them would fail the test.
+  const h = await harness({ store, ota: { attachTimeoutMs: 600_000, verdictTimeoutMs: 600_000 } });
+  await seedJob(store, SUB_B, h.firmware.addImage(URL_V2, IMAGE, '2.0.0'), { phase: 'burning', percent: 100 });
+  await h.gateway.start();
+  h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage(URL_V2, IMAGE, '2.0.0')); // SUB_A never attaches
+  await until(() => (store.job(SUB_A) as { phase?: string } | undefined)?.phase === 'downloaded', 'A waits for an attach');
+  await h.gateway.dispose();
+  t.is((store.job(SUB_A) as { phase?: string }).phase, 'downloaded');
+  t.is((store.job(SUB_B) as { phase?: string }).phase, 'burning');
+  t.false([SUB_A, SUB_B].some((s) => progressStates(h.hub, s).some((r) => r.startsWith('fail'))), 'a stop is not a verdict');
+});
+
+test('delivery progress reaches the hub as burning with a percent: 0 at the start, at most one per interval (by the Clock), 100 at once when written', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  const job = h.firmware.addImage(URL_V2, IMAGE, '2.0.0');
+  const seen: Array<number | undefined> = [];
+  h.link.deliverFirmware = async (_sub, img, options): Promise<FirmwareDeliveryResult> => {
+    const progress = (percent: number, phase: 'transferring' | 'applying' = 'transferring'): void => {
+      options?.onProgress?.({ phase, bytes: Math.floor((img.size * percent) / 100), total: img.size, percent });
+      seen.push(otaLegProgress(h.gateway.service.ota.jobOf(SUB_A)!).delivery);
+    };
+    progress(0);
+    progress(10);
+    progress(20); // within the second: not reported
+    await h.clock.advance(1000);
+    progress(30);
+    progress(40); // right after: not reported
+    progress(100); // every byte acknowledged: at once
+    progress(100, 'applying');
+    return { ok: true, version: '2.0.0' };
+  };
+  h.hub.pushFirmwareUpdate(SUB_A, job);
+  await until(() => progressStates(h.hub, SUB_A).includes('version 2.0.0'), 'done');
+  await h.idle();
+  t.deepEqual(progressStates(h.hub, SUB_A).filter((s) => s.startsWith('burning') || s === 'done'), ['burning 0', 'burning 30', 'burning 100', 'done']);
+  t.deepEqual(seen, [0, 10, 20, 30, 40, 100, 100], 'the status follows every step, reported or not');
   await h.gateway.dispose();
 });

@@ -13,24 +13,54 @@ export interface FirmwareJob {
 
 const MD5 = /^[0-9a-f]{32}$/;
 
-/** Hub rule: a firmware version is 1 to 32 characters. */
+/** The hub's rule for any version it accepts or reports: 1 to 32 characters. */
 export function isValidFirmwareVersion(version: string): boolean {
   return typeof version === 'string' && version.length >= 1 && version.length <= 32;
 }
 
+/**
+ * Why a version the hub pushed is not one the gateway runs, or undefined when it is fine: beyond
+ * the hub's 1..32 characters, printable ASCII only (no control characters, no leading or trailing
+ * space) and nothing that reads as a path (`/`, `\`, `..`): versions end up in file names, logs and
+ * the subdevice's own flash, where such characters do harm.
+ */
+export function firmwareVersionProblem(version: unknown): string | undefined {
+  if (typeof version !== 'string') return 'the firmware version must be a string';
+  const shown = JSON.stringify(version.slice(0, 40));
+  if (!isValidFirmwareVersion(version)) return `firmware version ${shown} must be 1 to 32 characters`;
+  if (!/^[\x20-\x7e]+$/.test(version)) return `firmware version ${shown} must be printable ASCII (no control characters)`;
+  if (version.trim() !== version) return `firmware version ${shown} must not start or end with a space`;
+  if (/[/\\]/.test(version) || version.includes('..')) return `firmware version ${shown} must not contain "/", "\\" or ".."`;
+  return undefined;
+}
+
+/** Why `url` is not a firmware URL (http or https, a host, no user:password in it), or undefined. */
+export function firmwareUrlProblem(url: unknown): string | undefined {
+  if (typeof url !== 'string') return 'the firmware url must be a string';
+  if (url.length > 4096) return 'the firmware url must be at most 4096 characters';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'the firmware url is not a valid URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `the firmware url must be http or https, not ${parsed.protocol.slice(0, -1)}`;
+  if (parsed.hostname === '') return 'the firmware url has no host';
+  if (parsed.username !== '' || parsed.password !== '') return 'the firmware url must not carry a user name or password';
+  return undefined;
+}
+
 export function firmwareJob(input: FirmwareJob): FirmwareJob {
-  if (!isValidFirmwareVersion(input.version)) {
-    throw new ValidationError(`firmware version ${JSON.stringify(input.version)} must be 1 to 32 characters`);
-  }
-  if (typeof input.url !== 'string' || !/^https?:\/\//i.test(input.url)) {
-    throw new ValidationError(`firmware url must be http(s), got ${JSON.stringify(input.url)}`);
-  }
+  const versionProblem = firmwareVersionProblem(input.version);
+  if (versionProblem) throw new ValidationError(versionProblem);
+  const urlProblem = firmwareUrlProblem(input.url);
+  if (urlProblem) throw new ValidationError(urlProblem);
   const md5 = typeof input.md5 === 'string' ? input.md5.toLowerCase() : '';
   if (!MD5.test(md5)) {
     throw new ValidationError(`firmware md5 ${JSON.stringify(input.md5)} must be 32 hex digits`);
   }
-  if (!Number.isSafeInteger(input.size) || input.size < 0) {
-    throw new ValidationError(`firmware size ${String(input.size)} must be a non-negative integer of bytes`);
+  if (!Number.isSafeInteger(input.size) || input.size < 1) {
+    throw new ValidationError(`firmware size ${String(input.size)} must be a positive integer of bytes`);
   }
   return Object.freeze({ version: input.version, url: input.url, md5, size: input.size });
 }
@@ -39,9 +69,10 @@ export function firmwareJob(input: FirmwareJob): FirmwareJob {
 export type OtaReport =
   | { readonly state: 'downloading'; readonly version: string; readonly percent: number }
   /**
-   * The image is being delivered to / applied on the device. A gateway reports its delivery leg
-   * (gateway → subdevice over the link) here with `percent` 0..100, at most once per second; the
-   * SDKs' own devices send it without.
+   * The delivery leg: the image goes to the subdevice over its link, then is applied. A gateway
+   * reports the delivery's progress here with `percent` 0..100 (iotgw's mapping, see the app
+   * README; the platform ignores it), 100 once the subdevice confirmed the write; the SDKs' own
+   * devices send it without.
    */
   | { readonly state: 'burning'; readonly version: string; readonly percent?: number }
   | { readonly state: 'done'; readonly version: string }

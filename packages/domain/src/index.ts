@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './subdevice-id.js';
 export * from './firmware.js';
+export * from './firmware-source.js';
 export * from './events.js';
 export * from './call-options.js';
 export * from './subdevice-session.machine.js';

@@ -84,6 +84,31 @@ export function nextOtaState(state: OtaJobState, event: OtaEvent, now: number): 
   }
 }
 
+/** Progress of the two legs of a job (0..100), or undefined for a leg not reached (or unknown after a failure). */
+export interface OtaLegProgress {
+  readonly download: number | undefined;
+  readonly delivery: number | undefined;
+}
+
+/** What a job's phase and percent say about each leg, for status and metrics. */
+export function otaLegProgress(state: OtaJobState): OtaLegProgress {
+  switch (state.phase) {
+    case 'update_received':
+      return { download: 0, delivery: undefined };
+    case 'downloading':
+      return { download: state.percent, delivery: undefined };
+    case 'downloaded':
+      return { download: 100, delivery: undefined };
+    case 'delivering':
+      return { download: 100, delivery: state.percent };
+    case 'burning':
+    case 'done':
+      return { download: 100, delivery: 100 };
+    case 'failed':
+      return { download: undefined, delivery: undefined };
+  }
+}
+
 export function isOtaFinished(state: OtaJobState): boolean {
   return state.phase === 'done' || state.phase === 'failed';
 }
@@ -132,6 +157,22 @@ export function otaReportFor(state: OtaJobState): OtaReport | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * What the hub hears about a job a newer push replaced: its own verdict when it had one that the
+ * hub has not heard yet, otherwise `fail` -5 saying which version superseded it (the hub's codes
+ * have none for "cancelled"; -5 is its generic failure and the message says why). Undefined when
+ * the hub already knows how the job ended.
+ */
+export function otaSupersededReport(state: OtaJobState, byVersion: string): OtaReport | undefined {
+  if (isOtaFinished(state)) return state.finalReported ? undefined : otaReportFor(state);
+  return {
+    state: 'fail',
+    version: state.job.version,
+    code: OTA_FAIL.upgradeFailed,
+    message: `superseded: a newer update (to ${byVersion}) was pushed for this subdevice; this one was cancelled in phase ${state.phase}`,
+  };
 }
 
 /** A new push for the same subdevice: replace the job unless it is the same image still running. */

@@ -7,7 +7,7 @@ test('firmwareJob validates, lower-cases the md5 and freezes', (t) => {
   const job = firmwareJob(GOOD);
   t.is(job.md5, 'ad4615b866c13afb8b293a679bfa5dc4');
   t.true(Object.isFrozen(job));
-  t.is(firmwareJob({ ...GOOD, url: 'http://local/x', size: 0 }).size, 0);
+  t.is(firmwareJob({ ...GOOD, url: 'http://local/x', size: 1 }).size, 1);
 });
 
 test('firmwareJob refuses each bad field with a message naming it', (t) => {
@@ -19,6 +19,10 @@ test('firmwareJob refuses each bad field with a message naming it', (t) => {
     [{ md5: 'abc' }, /firmware md5/],
     [{ md5: 7 as unknown as string }, /firmware md5/],
     [{ size: -1 }, /firmware size/],
+    [{ size: 0 }, /firmware size 0 must be a positive/],
+    [{ version: '../../etc/passwd' }, /firmware version/],
+    [{ version: '1.0\u0007' }, /firmware version/],
+    [{ url: 'https://u:p@fw.test/a.bin' }, /firmware url/],
     [{ size: 1.5 }, /firmware size/],
   ];
   for (const [patch, message] of cases) {

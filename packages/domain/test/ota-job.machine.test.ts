@@ -4,8 +4,10 @@ import {
   isOtaFinished,
   nextOtaState,
   OTA_TRANSITIONS,
+  otaLegProgress,
   otaNextStep,
   otaReportFor,
+  otaSupersededReport,
   parseOtaJob,
   serializeOtaJob,
   shouldReplaceOtaJob,
@@ -156,6 +158,27 @@ test('ota: shouldReplaceOtaJob keeps a running job for the same image and replac
   t.true(shouldReplaceOtaJob(at('downloading'), { ...JOB, md5: 'ffffffffffffffffffffffffffffffff' }));
   t.true(shouldReplaceOtaJob(at('done'), JOB));
   t.true(shouldReplaceOtaJob(at('failed'), JOB));
+});
+
+test('ota: a superseded job reports fail -5 naming the newer version, or its own unreported verdict', (t) => {
+  for (const phase of ['update_received', 'downloading', 'downloaded', 'delivering', 'burning'] as const) {
+    const report = otaSupersededReport(at(phase), '2.0.0');
+    t.like(report, { state: 'fail', version: '1.3.0', code: -5 }, phase);
+    t.regex(report?.state === 'fail' ? report.message : '', /superseded.*2\.0\.0.*phase/, phase);
+  }
+  t.deepEqual(otaSupersededReport(at('done'), '2.0.0'), { state: 'done', version: '1.3.0' });
+  t.like(otaSupersededReport(at('failed', { failure: { code: -2, message: 'HTTP 404' } }), '2.0.0'), { state: 'fail', code: -2 });
+  t.is(otaSupersededReport(at('done', { finalReported: true }), '2.0.0'), undefined, 'the hub already knows');
+});
+
+test('ota: the two legs of a job as its phase tells them', (t) => {
+  t.deepEqual(otaLegProgress(at('update_received')), { download: 0, delivery: undefined });
+  t.deepEqual(otaLegProgress(at('downloading', { percent: 37 })), { download: 37, delivery: undefined });
+  t.deepEqual(otaLegProgress(at('downloaded')), { download: 100, delivery: undefined });
+  t.deepEqual(otaLegProgress(at('delivering', { percent: 22 })), { download: 100, delivery: 22 });
+  t.deepEqual(otaLegProgress(at('burning')), { download: 100, delivery: 100 });
+  t.deepEqual(otaLegProgress(at('done')), { download: 100, delivery: 100 });
+  t.deepEqual(otaLegProgress(at('failed')), { download: undefined, delivery: undefined });
 });
 
 test('ota: serialize then parse gives the same state back, for every phase', (t) => {

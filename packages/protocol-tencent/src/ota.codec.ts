@@ -1,4 +1,6 @@
 import {
+  firmwareUrlProblem,
+  firmwareVersionProblem,
   isValidFirmwareVersion,
   OTA_FAIL,
   type FirmwareJob,
@@ -19,9 +21,21 @@ export interface ReportVersionReply {
   readonly version: string;
 }
 
+/**
+ * An `update_firmware` the gateway must not run: a version with control or path characters, no
+ * or a non-positive size, a bad MD5, a URL that is not http(s). `version` is set when the hub can
+ * still be told (`fail` for it): a string of 1 to 32 characters, whatever else is wrong with it.
+ */
+export interface RefusedFirmwareUpdate {
+  readonly type: 'update_firmware_refused';
+  readonly version: string | undefined;
+  readonly reason: string;
+}
+
 /** Hub → device on `$ota/update/{pid}/{dev}`. */
 export type OtaHubMessage =
   | { readonly type: 'update_firmware'; readonly job: FirmwareJob }
+  | RefusedFirmwareUpdate
   | ({ readonly type: 'report_version_rsp' } & ReportVersionReply);
 
 const q = (s: string): string => JSON.stringify(s);
@@ -127,19 +141,7 @@ export function decodeOtaHubMessage(payload: string | Uint8Array, options?: Deco
   if (!parsed.ok) return parsed;
   const m = parsed.value;
   const type = m['type'];
-  if (type === 'update_firmware') {
-    const version = readVersion(m['version'], type);
-    if (!version.ok) return version;
-    const url = m['url'];
-    if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url) || url.length > 4096) {
-      return refused('update_firmware: "url" must be an http(s) URL');
-    }
-    const md5 = m['md5sum'];
-    if (typeof md5 !== 'string' || !MD5.test(md5)) return refused('update_firmware: "md5sum" must be 32 hex digits');
-    const size = looseInteger(m['file_size']);
-    if (size === undefined || size < 0) return refused('update_firmware: "file_size" must be a non-negative integer');
-    return decoded({ type, job: { version: version.value, url, md5: md5.toLowerCase(), size } });
-  }
+  if (type === 'update_firmware') return decoded(readUpdateFirmware(m));
   if (type === 'report_version_rsp') {
     const resultCode = looseInteger(m['result_code']);
     if (resultCode === undefined) return refused('report_version_rsp: "result_code" must be an integer');
@@ -153,4 +155,21 @@ export function decodeOtaHubMessage(payload: string | Uint8Array, options?: Deco
     });
   }
   return refused(`unknown OTA message type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 64) : type ?? null)}`);
+}
+
+/** A job the gateway can run, or the reason it must not (kept with the version to report it under). */
+function readUpdateFirmware(m: JsonObject): OtaHubMessage {
+  const version = m['version'];
+  const reportable = typeof version === 'string' && isValidFirmwareVersion(version) ? version : undefined;
+  const refuse = (reason: string): RefusedFirmwareUpdate => ({ type: 'update_firmware_refused', version: reportable, reason: `update_firmware: ${reason}` });
+  const versionProblem = firmwareVersionProblem(version);
+  if (versionProblem) return refuse(versionProblem);
+  const url = m['url'];
+  const urlProblem = firmwareUrlProblem(url);
+  if (urlProblem || typeof url !== 'string' || !/^\S+$/.test(url)) return refuse(urlProblem ?? 'the firmware url must not contain spaces');
+  const md5 = m['md5sum'];
+  if (typeof md5 !== 'string' || !MD5.test(md5)) return refuse('"md5sum" must be 32 hex digits');
+  const size = looseInteger(m['file_size']);
+  if (size === undefined || size < 1) return refuse('"file_size" must be a positive integer of bytes');
+  return { type: 'update_firmware', job: { version: version as string, url, md5: md5.toLowerCase(), size } };
 }

@@ -74,11 +74,39 @@ test('update_firmware and report_version_rsp encode byte-exact and decode', (t) 
   });
 });
 
+const MD5 = 'ad4615b866c13afb8b293a679bfa5dc4';
+const update = (patch: Record<string, unknown>): string =>
+  JSON.stringify({ type: 'update_firmware', url: 'https://fw.example/a.bin', md5sum: MD5, file_size: 1, version: '1', ...patch });
+
+// Understood, but never to be run: decoded as a refusal, with the version the hub can be told.
+const refusedUpdates: Array<[Record<string, unknown>, string | undefined, RegExp]> = [
+  [{ url: 'ftp://x' }, '1', /http or https/],
+  [{ url: 'file:///etc/shadow' }, '1', /http or https/],
+  [{ url: 'https://u:p@fw.example/a' }, '1', /user name or password/],
+  [{ url: 'https://fw.example/a b' }, '1', /spaces/],
+  [{ url: 42 }, '1', /url must be a string/],
+  [{ md5sum: 'zz' }, '1', /md5sum/],
+  [{ file_size: -1 }, '1', /file_size/],
+  [{ file_size: 0, md5sum: 'd41d8cd98f00b204e9800998ecf8427e' }, '1', /file_size/],
+  [{ file_size: 'lots' }, '1', /file_size/],
+  [{ version: '../../etc/passwd' }, '../../etc/passwd', /must not contain/],
+  [{ version: '1.0\u001b[2J' }, '1.0\u001b[2J', /printable ASCII/],
+  [{ version: '1.0\n' }, '1.0\n', /printable ASCII/],
+  [{ version: '' }, undefined, /1 to 32/],
+  [{ version: 'x'.repeat(33) }, undefined, /1 to 32/],
+  [{ version: 7 }, undefined, /string/],
+];
+for (const [patch, version, why] of refusedUpdates) {
+  test(`hub OTA decoder decodes update_firmware with ${JSON.stringify(patch)} as refused`, (t) => {
+    const r = decodeOtaHubMessage(update(patch));
+    if (!r.ok || r.value.type !== 'update_firmware_refused') return t.fail(JSON.stringify(r));
+    t.is(r.value.version, version);
+    t.regex(r.value.reason, why);
+    t.regex(r.value.reason, /^update_firmware: /);
+  });
+}
+
 const badHub = [
-  '{"type":"update_firmware","url":"ftp://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":1,"version":"1"}',
-  '{"type":"update_firmware","url":"https://x","md5sum":"zz","file_size":1,"version":"1"}',
-  '{"type":"update_firmware","url":"https://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":-1,"version":"1"}',
-  '{"type":"update_firmware","url":"https://x","md5sum":"ad4615b866c13afb8b293a679bfa5dc4","file_size":1,"version":""}',
   '{"type":"report_version_rsp","result_code":"x"}',
   '{"type":"whatever"}',
   'null',

@@ -1,8 +1,8 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { createHash } from 'node:crypto';
-import { GatewayEngine, ManualScheduler, type FirmwareOutcome, type FirmwareProgress, type PeerInfo } from '@iotgw/link-protocol';
+import { GatewayEngine, ManualScheduler, type FirmwareProgress, type PeerInfo } from '@iotgw/link-protocol';
 import type { ByteStream } from '@iotgw/domain';
-import { SubdeviceSimulator, createMemoryPipe, createThrottledPipe } from '../src/index.js';
+import { SubdeviceSimulator, createMemoryPipe, createThrottledPipe, type SubdeviceSimulatorOptions } from '../src/index.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -85,116 +85,73 @@ test('throttled pipe corrupts and loses bytes at the configured rates', (t) => {
   t.true(pipe.stats.bytesLost > 800 && pipe.stats.bytesLost < 1200);
 });
 
-test('firmware over a throttled line: success, new version, image intact', async (t) => {
+/** A gateway engine and a powered, connected simulator on a throttled line, in virtual time. */
+async function onVirtualLine(t: ExecutionContext, options: Partial<SubdeviceSimulatorOptions> = {}, line: { latencyMs?: number } = {}) {
   const scheduler = new ManualScheduler();
-  const pipe = createThrottledPipe({ latencyMs: 5, scheduler });
+  const pipe = createThrottledPipe({ ...line, scheduler });
   const gw = gatewayOn(pipe.a, scheduler);
-  const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'valve', firmwareVersion: '1.0.0', scheduler });
+  const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'valve', firmwareVersion: '1.0.0', scheduler, ...options });
+  t.teardown(() => {
+    gw.engine.stop();
+    sim.stop();
+  });
   sim.start();
   await runUntil(scheduler, () => sim.connected);
+  /** Runs one delivery to its end: the verdict, or the error it failed with. */
+  const deliver = async (bytes: Uint8Array, version = '2.0.0', progress?: (p: FirmwareProgress) => void): Promise<unknown> => {
+    let result: { value: unknown } | undefined;
+    gw.engine.deliverFirmware(1, source(bytes, version), progress).then(
+      (value) => (result = { value }),
+      (error: unknown) => (result = { value: error }),
+    );
+    await runUntil(scheduler, () => result !== undefined);
+    return result?.value;
+  };
+  return { scheduler, gw, sim, deliver };
+}
+
+test('firmware over a throttled line: success, new version, image intact', async (t) => {
+  const { sim, deliver } = await onVirtualLine(t, {}, { latencyMs: 5 });
   const bytes = image(40_000);
   const progress: FirmwareProgress[] = [];
-  let outcome: FirmwareOutcome | undefined;
-  void gw.engine.deliverFirmware(1, source(bytes), (p) => progress.push(p)).then((o) => (outcome = o));
-  t.true(await runUntil(scheduler, () => outcome !== undefined));
-  t.deepEqual(outcome, { ok: true, version: '2.0.0' });
+  t.deepEqual(await deliver(bytes, '2.0.0', (p) => progress.push(p)), { ok: true, version: '2.0.0' });
   t.deepEqual(Buffer.from(sim.lastImage!), Buffer.from(bytes));
   t.deepEqual([...new Set(progress.map((p) => p.phase))], ['transferring', 'applying']);
   t.is(sim.version, '2.0.0');
-  gw.engine.stop();
-  sim.stop();
 });
 
 test('firmware: the simulator crashes mid-transfer, restarts, and the next delivery resumes', async (t) => {
-  const scheduler = new ManualScheduler();
-  const pipe = createThrottledPipe({ latencyMs: 5, scheduler });
-  const gw = gatewayOn(pipe.a, scheduler);
-  const sim = new SubdeviceSimulator(pipe.b, {
-    productId: 'ABCDEFGHIJ',
-    deviceName: 'valve',
-    firmwareVersion: '1.0.0',
-    scheduler,
-    firmware: { cutAt: 20_000 },
-  });
-  sim.start();
-  await runUntil(scheduler, () => sim.connected);
+  const { scheduler, gw, sim, deliver } = await onVirtualLine(t, { firmware: { cutAt: 20_000 } }, { latencyMs: 5 });
   const bytes = image(40_000);
-  let first: unknown;
-  gw.engine.deliverFirmware(1, source(bytes)).then((o) => (first = o), (e: unknown) => (first = e));
-  await runUntil(scheduler, () => first !== undefined);
-  t.true(first instanceof Error);
+  t.true((await deliver(bytes)) instanceof Error);
   sim.start();
   await runUntil(scheduler, () => sim.connected && gw.engine.peers().length === 1);
-  let outcome: FirmwareOutcome | undefined;
-  void gw.engine.deliverFirmware(1, source(bytes)).then((o) => (outcome = o));
-  await runUntil(scheduler, () => outcome !== undefined);
-  t.deepEqual(outcome, { ok: true, version: '2.0.0' });
+  t.deepEqual(await deliver(bytes), { ok: true, version: '2.0.0' });
   t.is(sim.offersFrom[0], 0);
   t.true(sim.offersFrom[1]! >= 20_000, `resumed from ${sim.offersFrom[1]}`);
   t.deepEqual(Buffer.from(sim.lastImage!), Buffer.from(bytes));
-  gw.engine.stop();
-  sim.stop();
 });
 
 test('firmware: a failing apply reports the configured code and message', async (t) => {
-  const scheduler = new ManualScheduler();
-  const pipe = createThrottledPipe({ scheduler });
-  const gw = gatewayOn(pipe.a, scheduler);
-  const sim = new SubdeviceSimulator(pipe.b, {
-    productId: 'ABCDEFGHIJ',
-    deviceName: 'valve',
-    firmwareVersion: '1.0.0',
-    scheduler,
-    firmware: { fail: -5, message: 'flash erase failed' },
-  });
-  sim.start();
-  await runUntil(scheduler, () => sim.connected);
-  let outcome: FirmwareOutcome | undefined;
-  void gw.engine.deliverFirmware(1, source(image(3000))).then((o) => (outcome = o));
-  await runUntil(scheduler, () => outcome !== undefined);
-  t.deepEqual(outcome, { ok: false, code: -5, message: 'flash erase failed' });
+  const { sim, deliver } = await onVirtualLine(t, { firmware: { fail: -5, message: 'flash erase failed' } });
+  t.deepEqual(await deliver(image(3000)), { ok: false, code: -5, message: 'flash erase failed' });
   t.is(sim.version, '1.0.0');
-  gw.engine.stop();
-  sim.stop();
 });
 
 test('firmware: with rebootAfterApplyMs the simulator says HELLO again running the new version', async (t) => {
-  const scheduler = new ManualScheduler();
-  const pipe = createThrottledPipe({ scheduler });
-  const gw = gatewayOn(pipe.a, scheduler);
-  const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'lamp', firmwareVersion: '1.0.0', scheduler, rebootAfterApplyMs: 100 });
-  sim.start();
-  await runUntil(scheduler, () => sim.connected);
-  let outcome: FirmwareOutcome | undefined;
-  void gw.engine.deliverFirmware(1, source(image(2000), '1.1.0')).then((o) => (outcome = o));
-  await runUntil(scheduler, () => outcome !== undefined);
-  t.deepEqual(outcome, { ok: true, version: '1.1.0' });
+  const { scheduler, gw, deliver } = await onVirtualLine(t, { deviceName: 'lamp', rebootAfterApplyMs: 100 });
+  t.deepEqual(await deliver(image(2000), '1.1.0'), { ok: true, version: '1.1.0' });
   t.true(await runUntil(scheduler, () => gw.attached.length === 2));
   t.is(gw.attached[1]!.firmwareVersion, '1.1.0');
-  gw.engine.stop();
-  sim.stop();
 });
 
 for (const goodbye of [false, true]) {
   test(`firmware: rebootAt${goodbye ? ' with goodbye' : ''} reboots mid-transfer and is back at once; the next delivery resumes`, async (t) => {
-    const scheduler = new ManualScheduler();
-    const pipe = createThrottledPipe({ latencyMs: 5, scheduler });
-    const gw = gatewayOn(pipe.a, scheduler);
-    const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'valve', firmwareVersion: '1.0.0', scheduler, firmware: { rebootAt: 20_000, goodbye } });
-    sim.start();
-    await runUntil(scheduler, () => sim.connected);
+    const { scheduler, gw, sim, deliver } = await onVirtualLine(t, { firmware: { rebootAt: 20_000, goodbye } }, { latencyMs: 5 });
     const bytes = image(40_000);
-    let first: unknown;
-    gw.engine.deliverFirmware(1, source(bytes)).then((o) => (first = o), (e: unknown) => (first = e));
-    await runUntil(scheduler, () => first !== undefined);
-    t.true(first instanceof Error);
+    t.true((await deliver(bytes)) instanceof Error);
     t.true(await runUntil(scheduler, () => gw.attached.length === 2, 2_000), 'back well before a keepalive timeout');
-    let outcome: FirmwareOutcome | undefined;
-    void gw.engine.deliverFirmware(1, source(bytes)).then((o) => (outcome = o));
-    await runUntil(scheduler, () => outcome !== undefined);
-    t.deepEqual(outcome, { ok: true, version: '2.0.0' });
+    t.deepEqual(await deliver(bytes), { ok: true, version: '2.0.0' });
     t.true(sim.offersFrom[1]! >= 20_000, `resumed from ${sim.offersFrom[1]}`);
-    gw.engine.stop();
-    sim.stop();
   });
 }

@@ -112,6 +112,12 @@ export async function otaCommand(args: readonly string[], ctx: CommandContext): 
     ctx.io.out('no firmware job in progress');
     return EXIT.ok;
   }
-  ctx.io.out(table(['subdevice', 'to version', 'phase', 'percent'], jobs.map((s) => [s.id, s.ota?.version ?? '', s.ota?.phase ?? '', `${s.ota?.percent ?? 0}%`])));
+  const pct = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : `${n}%`);
+  ctx.io.out(
+    table(
+      ['subdevice', 'to version', 'phase', 'download', 'delivery'],
+      jobs.map((s) => [s.id, s.ota?.version ?? '', s.ota?.phase ?? '', pct(s.ota?.download), pct(s.ota?.delivery)]),
+    ),
+  );
   return EXIT.ok;
 }

@@ -110,9 +110,17 @@ const gatewayConfigSchema = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     dataChannels: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a topic word like "data" or "event"')).default(['data']),
     ota: z
-      .object({ concurrencyPerLink: z.number().int().min(1).max(16).default(1) })
+      .object({
+        concurrencyPerLink: z.number().int().min(1).max(16).default(1),
+        allowedHosts: z
+          .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name like "fw.example.com", "*.example.com" or an IP address'))
+          .default([]),
+        allowLoopback: z.boolean().default(false),
+        allowLinkLocal: z.boolean().default(false),
+        maxImageBytes: z.number().int().min(1).default(512 * 1024 * 1024),
+      })
       .strict()
-      .default({ concurrencyPerLink: 1 }),
+      .default({ concurrencyPerLink: 1, allowedHosts: [], allowLoopback: false, allowLinkLocal: false, maxImageBytes: 512 * 1024 * 1024 }),
     control: z
       .object({ port: z.number().int().min(0).max(65535).default(7380) })
       .strict()

@@ -55,6 +55,25 @@ export class GatewayMetrics {
         for (const s of status().subdevices) if (s.ota) this.inc({ phase: s.ota.phase });
       },
     });
+    // Both legs of each job in progress, by subdevice (a leg not reached is absent).
+    for (const leg of ['download', 'delivery'] as const) {
+      new Gauge({
+        name: `iotgw_ota_${leg}_percent`,
+        help:
+          leg === 'download'
+            ? 'Firmware download progress (image to the gateway) of each job in progress, 0..100'
+            : 'Firmware delivery progress (image to the subdevice over its link) of each job in progress, 0..100',
+        labelNames: ['subdevice'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const s of status().subdevices) {
+            const percent = s.ota?.[leg];
+            if (percent !== undefined && percent !== null) this.set({ subdevice: s.id }, percent);
+          }
+        },
+      });
+    }
     const linkErrors = new Counter({
       name: 'iotgw_link_errors_total',
       help: 'Subdevices lost by a link (link lost or keepalive timeout), by link',

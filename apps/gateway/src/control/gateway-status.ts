@@ -1,6 +1,6 @@
 import type { Gateway } from '@iotgw/app';
 import { SubdeviceSessions } from '@iotgw/app';
-import { subdeviceKey, type HubConnectionState } from '@iotgw/domain';
+import { otaLegProgress, subdeviceKey, type HubConnectionState, type OtaJobState } from '@iotgw/domain';
 
 export interface SubdeviceStatus {
   readonly id: string;
@@ -8,8 +8,18 @@ export interface SubdeviceStatus {
   readonly attached: boolean;
   readonly link?: string;
   readonly firmwareVersion?: string;
-  /** Phase and percent of a firmware job in progress. */
-  readonly ota?: { readonly phase: string; readonly percent: number; readonly version: string };
+  /**
+   * A firmware job in progress: its phase and the percent of that phase, and each leg's percent
+   * (`download`: the image to the gateway; `delivery`: the image to the subdevice), null for a
+   * leg not reached.
+   */
+  readonly ota?: {
+    readonly phase: string;
+    readonly percent: number;
+    readonly version: string;
+    readonly download: number | null;
+    readonly delivery: number | null;
+  };
 }
 
 export interface GatewayStatus {
@@ -37,8 +47,13 @@ export function gatewayStatus(gateway: Gateway): GatewayStatus {
       session: sessions.stateOf(s),
       attached: entry !== undefined,
       ...(entry ? { link: entry.link.name, firmwareVersion: entry.firmwareVersion } : {}),
-      ...(job ? { ota: { phase: job.phase, percent: job.percent, version: job.job.version } } : {}),
+      ...(job ? { ota: otaStatus(job) } : {}),
     };
   });
   return { hub: gateway.hub.state, subdevices, outboxDepth: outboxDepthOf(gateway.hub) };
+}
+
+function otaStatus(job: OtaJobState): NonNullable<SubdeviceStatus['ota']> {
+  const legs = otaLegProgress(job);
+  return { phase: job.phase, percent: job.percent, version: job.job.version, download: legs.download ?? null, delivery: legs.delivery ?? null };
 }

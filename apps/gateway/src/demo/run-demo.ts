@@ -310,6 +310,8 @@ async function startGateway(hub: HubEmulator, bench: DemoBench, dir: string, log
     secrets,
     dataDir: join(dir, 'gateway-data'),
     logLevel: 'warn',
+    // The emulator serves firmware from this machine: allowed here, refused by default.
+    ota: { ...base.ota, allowLoopback: true },
   };
   const { config: app, overrides } = await toAppConfig(info, config, { env, logger });
   const registry = createPluginRegistry(bench.bleCentral ? { bleCentral: bench.bleCentral } : {});

@@ -32,6 +32,8 @@ export interface RigOptions {
   readonly bindings?: readonly SubdeviceId[];
   /** Secrets the gateway holds, when they should differ from the hub's. */
   readonly gatewaySecrets?: Partial<Record<string, string>>;
+  /** OTA settings of the gateway's config (default: loopback allowed, for the emulator's firmware server). */
+  readonly ota?: Partial<GatewayConfig['ota']>;
 }
 
 /** The emulator, two simulated subdevices and a way to start gateways, all cleaned up by teardown. */
@@ -73,6 +75,8 @@ export async function startRig(t: ExecutionContext, options: RigOptions = {}): P
     links: bench.links,
     secrets,
     dataDir: join(dir, 'gateway-data'),
+    // The emulator serves firmware from this machine: allowed explicitly, as the demo does.
+    ota: { ...base.ota, allowLoopback: true, ...options.ota },
   };
   const info: DeviceInfo = { gateway: GATEWAY, auth: { mode: 'key', deviceSecret: secretOf(GATEWAY) }, region: 'china', subdevices: [SENSOR1, SENSOR2] };
   return {

@@ -4,6 +4,7 @@ import {
   StateCorruptError,
   ValidationError,
   isValidStateKey,
+  PRIVATE_FILE_MODE,
   throwIfAborted,
   type CallOptions,
   type JsonValue,
@@ -12,7 +13,7 @@ import {
 import { ensureDir } from './ensure-dir.js';
 
 /**
- * StateStore on disk: one JSON file per key under `<dir>`. A put writes a temp file, fsyncs it,
+ * StateStore on disk: one JSON file per key under `<dir>`, owner-only (dirs 0700, files 0600). A put writes a temp file, fsyncs it,
  * renames it over the old one and fsyncs the directory, so a crash leaves the old or the new
  * document, never a torn one.
  */
@@ -45,7 +46,8 @@ export class FileStateStore implements StateStore {
     const file = this.#path(key);
     await ensureDir(dirname(file));
     const temp = `${file}.${process.pid}.${++this.#counter}.tmp`;
-    const handle = await open(temp, 'w');
+    // Owner-only from its first byte; the rename keeps the mode.
+    const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(JSON.stringify(value));
       await handle.sync();

@@ -2,142 +2,87 @@ import { inject, injectable } from 'tsyringe';
 import {
   CLOCK,
   FIRMWARE_STORE,
-  FirmwareError,
-  FirmwareStorageError,
   GATEWAY_SETTINGS,
   HUB_TRANSPORT,
   LOGGER,
-  LinkError,
-  OTA_FAIL,
   STATE_STORE,
   TimeoutError,
-  nextOtaState,
+  OTA_FAIL,
   otaNextStep,
   otaReportFor,
+  otaSupersededReport,
   parseOtaJob,
-  serializeOtaJob,
   shouldReplaceOtaJob,
   startOtaJob,
   subdeviceKey,
   toGatewayError,
   type CallOptions,
   type Clock,
-  type FirmwareImage,
   type FirmwareJob,
   type FirmwareStore,
   type HubTransport,
   type Logger,
-  type OtaEvent,
-  type OtaFailCode,
   type OtaJobState,
-  type OtaReport,
   type StateStore,
   type SubdeviceId,
-  type SubdeviceLink,
   type Subscription,
 } from '@iotgw/domain';
 import type { GatewaySettings } from '../gateway-settings.js';
-import { Semaphore } from '../semaphore.js';
 import { TaskTracker } from '../task-tracker.js';
+import { LatestStateWriter } from './ota/latest-state-writer.js';
+import { OtaDeliveryLeg } from './ota/ota-delivery-leg.js';
+import { OtaDownloadLeg } from './ota/ota-download-leg.js';
+import { OtaIntake } from './ota/ota-intake.js';
+import { OtaRun, otaStateKey } from './ota/ota-run.js';
+import { OtaVerdictQueue } from './ota/ota-verdict-queue.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
 
-/** Where a subdevice's job lives in the StateStore (hex keeps any device name a valid key). */
-export function otaStateKey(subdevice: SubdeviceId): string {
-  return `ota/${Buffer.from(subdeviceKey(subdevice), 'utf8').toString('hex')}`;
-}
-
-const DELIVERY_ATTEMPTS = 3;
-
-/** One job being driven: its state, persisted after every transition, and its hub reports, in order. */
-class OtaRun {
-  state: OtaJobState;
-  image: FirmwareImage | undefined;
-  readonly controller = new AbortController();
-  done: Promise<void> = Promise.resolve();
-  lastReportAt = Number.NEGATIVE_INFINITY;
-  lastReportedPercent = -1;
-  #writes: Promise<void> = Promise.resolve();
-  #reports: Promise<void> = Promise.resolve();
-
-  constructor(
-    state: OtaJobState,
-    private readonly store: StateStore,
-    private readonly hub: HubTransport,
-    private readonly clock: Clock,
-    readonly logger: Logger,
-    private readonly hubTimeoutMs: number,
-  ) {
-    this.state = state;
-  }
-
-  get key(): string {
-    return otaStateKey(this.state.subdevice);
-  }
-
-  /** Applies `event` through the domain table and queues the new state for the StateStore. */
-  transition(event: OtaEvent): boolean {
-    const t = nextOtaState(this.state, event, this.clock.now());
-    if (!t.accepted) return false;
-    this.state = t.state;
-    this.persist();
-    return true;
-  }
-
-  persist(): void {
-    const doc = serializeOtaJob(this.state);
-    const key = this.key;
-    this.#writes = this.#writes.then(() =>
-      this.store.put(key, doc).catch((error: unknown) => {
-        this.logger.error(`could not persist the OTA job: ${toGatewayError(error).message}`);
-      }),
-    );
-  }
-
-  fail(code: OtaFailCode, message: string): void {
-    this.transition({ type: 'failed', code, message });
-    this.logger.warn(`update failed (${code}): ${message}`);
-  }
-
-  /** Queues a report to the hub; reports of one job leave in order and never throw here. */
-  report(report: OtaReport): void {
-    const subdevice = this.state.subdevice;
-    if (report.state === 'downloading') {
-      this.lastReportAt = this.clock.now();
-      this.lastReportedPercent = report.percent;
-    }
-    this.#reports = this.#reports.then(() =>
-      this.hub.reportFirmwareProgress(subdevice, report, { timeoutMs: this.hubTimeoutMs }).catch((error: unknown) => {
-        this.logger.warn(`could not report ${report.state} to the hub: ${toGatewayError(error).message}`);
-      }),
-    );
-  }
-
-  async flush(): Promise<void> {
-    await this.#reports;
-    await this.#writes;
-  }
-}
+export { otaStateKey } from './ota/ota-run.js';
 
 /**
- * Subdevice firmware updates, end to end, on the subdevices' behalf:
- * report the version each subdevice runs when it goes online; accept the hub's `firmwareUpdate`;
- * download the image (the FirmwareStore shares one download among subdevices needing the same
- * image), reporting 0% at once, then at most one report per `progressIntervalMs`, and 100% at
- * once; deliver it over the subdevice's link (at most `concurrencyPerLink` at a time per link);
- * report burning, then done (and the new version) or fail with the hub's code (-1..-4 from the
- * download, -5 for anything the subdevice or its link did wrong).
+ * One subdevice's jobs: at most one driven at a time (`current`), and the latest push waiting for
+ * it to stop (`next`). Both write the subdevice's one state document, through one writer.
+ */
+interface OtaSlot {
+  readonly subdevice: SubdeviceId;
+  readonly writer: LatestStateWriter;
+  current: OtaRun | undefined;
+  next: OtaRun | undefined;
+  driving: boolean;
+}
+
+function runsOf(slot: OtaSlot): OtaRun[] {
+  return [slot.current, slot.next].filter((r): r is OtaRun => r !== undefined);
+}
+
+
+/**
+ * Subdevice firmware updates, end to end, on the subdevices' behalf: report the version each
+ * subdevice runs when it goes online; accept the hub's `firmwareUpdate`; download the image, then
+ * deliver it over the subdevice's link; report burning, then done (and the new version) or fail
+ * with the hub's code (-1..-4 from the download, -5 for anything the subdevice or its link did
+ * wrong).
  *
- * The job is persisted after every transition; `start` resumes persisted jobs in the phase they
- * reached, never redoing a finished phase: a downloaded job goes straight to delivery, a burning
- * job waits for the subdevice to come back with the new version (fail -5 after
- * `verdictTimeoutMs`), a finished job whose verdict did not reach the hub reports it.
+ * **The last push wins.** Per subdevice at most one job downloads or delivers at a time. A push
+ * for another image while a job runs cancels it (its download is abandoned unless another job
+ * shares it, its delivery aborted through the delivery's signal), and the replaced job ends with
+ * `fail` -5 "superseded ..." for its own version. A push that arrives while an older one still
+ * waits for the running job to stop replaces it without it ever starting. A repeated push of the
+ * job in progress is ignored. A flood of pushes therefore keeps at most two jobs per subdevice
+ * and one pending state document; the superseded verdicts go out one at a time, once per version.
+ *
+ * The latest job is persisted after every transition; `start` resumes it in the phase it reached,
+ * never redoing a finished phase. `stop` cancels every wait at once and keeps the state.
  */
 @injectable()
 export class OtaCoordinator {
-  readonly #runs = new Map<string, OtaRun>();
-  readonly #semaphores = new Map<SubdeviceLink, Semaphore>();
+  readonly #slots = new Map<string, OtaSlot>();
   readonly #tasks: TaskTracker;
+  readonly #verdicts: OtaVerdictQueue;
+  readonly #download: OtaDownloadLeg;
+  readonly #delivery: OtaDeliveryLeg;
+  readonly #intake: OtaIntake;
   #subscriptions: Subscription[] = [];
 
   constructor(
@@ -151,15 +96,18 @@ export class OtaCoordinator {
     private readonly presence: SubdevicePresence,
   ) {
     this.#tasks = new TaskTracker(logger);
+    this.#verdicts = new OtaVerdictQueue(hub, logger, settings.hubTimeoutMs, this.#tasks.signal);
+    this.#download = new OtaDownloadLeg(firmware, clock, settings.ota);
+    this.#delivery = new OtaDeliveryLeg(firmware, directory, clock, settings.ota);
+    this.#intake = new OtaIntake(settings.ota, this.#verdicts, logger);
   }
 
   /** Subscribes to the hub and the presence, then resumes every persisted job. */
   async start(options: CallOptions = {}): Promise<void> {
     this.directory.open();
     this.#subscriptions.push(
-      this.hub.on('firmwareUpdate', ({ subdevice, job }) => {
-        this.#tasks.run(`accepting an update for ${subdeviceKey(subdevice)}`, (signal) => this.accept(subdevice, job, { signal }));
-      }),
+      this.hub.on('firmwareUpdate', ({ subdevice, job }) => this.accept(subdevice, job)),
+      this.hub.on('firmwareUpdateRefused', ({ subdevice, version, reason }) => this.refuse(subdevice, version, reason)),
       this.presence.on('online', (subdevice) => {
         const entry = this.directory.find(subdevice);
         if (!entry) return;
@@ -169,37 +117,60 @@ export class OtaCoordinator {
       }),
       // Verdicts that could not reach the hub while it was away are sent now.
       this.hub.on('reconnected', () => {
-        for (const run of this.#runs.values()) {
-          if (otaNextStep(run.state) === 'report_final') this.#launch(run);
+        for (const slot of this.#slots.values()) {
+          if (slot.current && otaNextStep(slot.current.state) === 'report_final') this.#drive(slot);
         }
       }),
     );
     await this.resume(options);
   }
 
+  /**
+   * Cancels every job where it stands (downloads, deliveries, waits for an attach, a slot or a
+   * verdict) and waits only for that to settle; their state stays persisted for the next start.
+   */
   async stop(): Promise<void> {
     for (const s of this.#subscriptions) s.close();
     this.#subscriptions = [];
-    for (const run of this.#runs.values()) run.controller.abort();
     await this.#tasks.abort();
-    await Promise.allSettled([...this.#runs.values()].map((r) => r.flush()));
+    // Reports still queued were cancelled with the tasks; only the state writes are waited for.
+    await Promise.allSettled([...this.#slots.values()].flatMap((slot) => [...runsOf(slot).map((r) => r.reportsSent()), slot.writer.flush()]));
+    await this.#verdicts.close();
   }
 
   /** Resolves when no job is running and every state and report left. */
   async idle(): Promise<void> {
     await this.#tasks.idle();
-    await Promise.all([...this.#runs.values()].map((r) => r.flush()));
+    await Promise.all([...this.#slots.values()].flatMap((slot) => [...runsOf(slot).map((r) => r.flush()), slot.writer.flush()]));
+    await this.#verdicts.idle();
   }
 
-  /** The job of `subdevice` as this coordinator knows it (undefined once finished and reported). */
+  /**
+   * The latest job of `subdevice` as this coordinator knows it (undefined once finished and
+   * reported); `otaLegProgress` of the domain turns it into download and delivery percents.
+   */
   jobOf(subdevice: SubdeviceId): OtaJobState | undefined {
-    return this.#runs.get(otaStateKey(subdevice))?.state;
+    const slot = this.#slots.get(otaStateKey(subdevice));
+    const run = slot?.next ?? slot?.current;
+    return run && !run.ended ? run.state : undefined;
+  }
+
+  /** Jobs held in memory (running, parked or waiting to start), over every subdevice. */
+  get jobCount(): number {
+    let n = 0;
+    for (const slot of this.#slots.values()) n += (slot.current ? 1 : 0) + (slot.next ? 1 : 0);
+    return n;
+  }
+
+  /** Verdicts of superseded or refused pushes not yet sent to the hub. */
+  get queuedVerdicts(): number {
+    return this.#verdicts.size;
   }
 
   /** Loads persisted jobs and drives each on from its phase. Corrupt documents are logged and skipped. */
   async resume(options: CallOptions = {}): Promise<void> {
     for (const key of await this.store.list('ota/', options)) {
-      if (this.#runs.has(key)) continue;
+      if (this.#slots.has(key)) continue;
       let state: OtaJobState;
       try {
         state = parseOtaJob(key, await this.store.get(key, options));
@@ -207,65 +178,134 @@ export class OtaCoordinator {
         this.logger.error(`skipping a persisted OTA job: ${toGatewayError(error).message}`, { key });
         continue;
       }
-      const run = this.#newRun(state);
-      run.logger.info(`resuming the update to ${state.job.version} in phase ${state.phase}`);
-      this.#launch(run);
+      const slot = this.#slotOf(state.subdevice);
+      if (slot.current || slot.next) continue; // a push got there first while we read the disk
+      slot.current = this.#newRun(slot, state);
+      slot.current.logger.info(`resuming the update to ${state.job.version} in phase ${state.phase}`);
+      this.#drive(slot);
     }
   }
 
-  /** Starts an update the hub asked for, replacing a different job still running for the subdevice. */
-  async accept(subdevice: SubdeviceId, job: FirmwareJob, options: CallOptions = {}): Promise<void> {
-    const key = otaStateKey(subdevice);
-    const current = this.#runs.get(key);
-    if (!shouldReplaceOtaJob(current?.state, job)) {
-      current?.logger.info(`update to ${job.version} already in progress; ignoring the repeated push`);
+  /**
+   * Takes the hub's push for `subdevice`: the new latest job (persisted at once), replacing the
+   * one waiting to start and cancelling the running one, unless it repeats the job in progress.
+   */
+  accept(subdevice: SubdeviceId, job: FirmwareJob): void {
+    if (this.#tasks.signal.aborted) return;
+    if (!this.#intake.admits(subdevice, job)) return;
+    const slot = this.#slotOf(subdevice);
+    const latest = slot.next ?? slot.current;
+    if (latest && !latest.ended && !shouldReplaceOtaJob(latest.state, job)) {
+      latest.logger.info(`update to ${job.version} already in progress; ignoring the repeated push`);
       return;
     }
-    if (current) {
-      current.controller.abort();
-      await current.done;
-      // Its last writes must land before the new job's, or a restart would resume the old one.
-      await current.flush();
-    }
     const fromVersion = this.directory.find(subdevice)?.firmwareVersion ?? '';
-    const run = this.#newRun(startOtaJob(subdevice, job, fromVersion, this.clock.now()));
+    const run = this.#newRun(slot, startOtaJob(subdevice, job, fromVersion, this.clock.now()));
+    const waiting = slot.next;
+    slot.next = run;
+    if (waiting) {
+      // It never started: nothing to cancel, only the hub to tell.
+      this.#markSuperseded(waiting, job.version);
+      this.#concludeSuperseded(waiting);
+    }
+    if (slot.current && !slot.current.ended && slot.current.supersededBy === undefined) {
+      this.#markSuperseded(slot.current, job.version);
+      // A job parked with an unreported verdict has no driver to conclude it.
+      if (!slot.driving) {
+        this.#concludeSuperseded(slot.current);
+        slot.current = undefined;
+      }
+    }
     run.persist();
     run.logger.info(`update from ${fromVersion || '(unknown)'} to ${job.version} accepted`);
-    this.#launch(run);
-    await run.flush();
-    if (options.signal?.aborted) run.controller.abort();
+    this.#drive(slot);
   }
 
-  #newRun(state: OtaJobState): OtaRun {
+  /** A push the gateway will not run (see OtaIntake.refuse): the job in progress is untouched. */
+  refuse(subdevice: SubdeviceId, version: string | undefined, reason: string): void {
+    if (!this.#tasks.signal.aborted) this.#intake.refuse(subdevice, version, reason);
+  }
+
+  /** Never fetch firmware from this port of this machine (the gateway's own control endpoint). */
+  refuseLocalPort(port: number): void {
+    this.#intake.refuseLocalPort(port);
+  }
+
+  #slotOf(subdevice: SubdeviceId): OtaSlot {
+    const key = otaStateKey(subdevice);
+    let slot = this.#slots.get(key);
+    if (!slot) {
+      slot = { subdevice, writer: new LatestStateWriter(this.store, key, this.logger), current: undefined, next: undefined, driving: false };
+      this.#slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  #newRun(slot: OtaSlot, state: OtaJobState): OtaRun {
     const logger = this.logger.child({ subdevice: subdeviceKey(state.subdevice), version: state.job.version });
-    const run = new OtaRun(state, this.store, this.hub, this.clock, logger, this.settings.hubTimeoutMs);
-    this.#runs.set(run.key, run);
-    return run;
+    return new OtaRun(state, slot.writer, this.hub, this.clock, logger, this.settings.hubTimeoutMs, this.#tasks.signal);
   }
 
-  #launch(run: OtaRun): void {
-    const previous = run.done;
-    let finish!: () => void;
-    run.done = new Promise((resolve) => (finish = resolve));
-    this.#tasks.run(`updating ${subdeviceKey(run.state.subdevice)}`, async (stopSignal) => {
+  #markSuperseded(run: OtaRun, byVersion: string): void {
+    run.supersededBy = byVersion;
+    run.controller.abort();
+  }
+
+  /** A replaced job's verdict goes to the hub after the reports it already queued. */
+  #concludeSuperseded(run: OtaRun): void {
+    run.ended = true;
+    const by = run.supersededBy ?? '';
+    const verdict = otaSupersededReport(run.state, by);
+    const started = run.hasReported || run.image !== undefined;
+    // A job that never started is one line of a possible flood: debug; a cancelled one is news.
+    run.logger[started ? 'info' : 'debug'](`superseded by the update to ${by} (was in phase ${run.state.phase})`);
+    if (!started && verdict) {
+      this.#verdicts.add(run.state.subdevice, verdict);
+      return;
+    }
+    this.#tasks.run(`ending the superseded update ${run.state.job.version}`, async () => {
+      await this.#releaseImage(run);
+      await run.reportsSent();
+      if (verdict) this.#verdicts.add(run.state.subdevice, verdict);
+    });
+  }
+
+  /** Drives the subdevice's jobs one after the other until none is left or one waits for the hub. */
+  #drive(slot: OtaSlot): void {
+    if (slot.driving) return;
+    slot.driving = true;
+    this.#tasks.run(`updating ${subdeviceKey(slot.subdevice)}`, async (stopSignal) => {
       try {
-        await previous;
-        await this.#drive(run, AbortSignal.any([stopSignal, run.controller.signal]));
+        for (;;) {
+          if (stopSignal.aborted) return;
+          const run = slot.current ?? slot.next;
+          if (!run) return;
+          if (run === slot.next) {
+            slot.current = run;
+            slot.next = undefined;
+          }
+          if (run.supersededBy === undefined) await this.#driveRun(run, AbortSignal.any([stopSignal, run.controller.signal]));
+          if (stopSignal.aborted) return;
+          if (run.supersededBy !== undefined) this.#concludeSuperseded(run);
+          else if (!run.ended) return; // its verdict waits for the hub to come back
+          slot.current = undefined;
+        }
       } finally {
-        finish();
+        slot.driving = false;
+        if (!slot.current && !slot.next) this.#slots.delete(otaStateKey(slot.subdevice));
       }
     });
   }
 
-  async #drive(run: OtaRun, signal: AbortSignal): Promise<void> {
+  async #driveRun(run: OtaRun, signal: AbortSignal): Promise<void> {
     for (;;) {
       if (signal.aborted) return;
       switch (otaNextStep(run.state)) {
         case 'download':
-          await this.#download(run, signal);
+          await this.#download.run(run, signal);
           break;
         case 'deliver':
-          await this.#deliver(run, signal);
+          await this.#delivery.run(run, signal);
           break;
         case 'await_verdict':
           await this.#awaitVerdict(run, signal);
@@ -277,115 +317,6 @@ export class OtaCoordinator {
           await this.#finish(run);
           return;
       }
-    }
-  }
-
-  async #download(run: OtaRun, signal: AbortSignal): Promise<void> {
-    const interval = this.settings.ota.progressIntervalMs;
-    const first = otaReportFor(run.state);
-    if (first) run.report(first);
-    const onPercent = (percent: number): void => {
-      if (percent > run.state.percent || run.state.phase === 'update_received') {
-        run.transition({ type: 'download_progress', percent });
-      }
-      if (percent <= run.lastReportedPercent) return;
-      // 100% goes at once; anything else at most once per interval.
-      if (percent >= 100 || this.clock.now() - run.lastReportAt >= interval) {
-        run.report({ state: 'downloading', version: run.state.job.version, percent });
-      }
-    };
-    try {
-      run.image = await this.firmware.obtain(run.state.job, {
-        signal,
-        timeoutMs: this.settings.ota.downloadTimeoutMs,
-        onProgress: (p) => onPercent(p.percent),
-      });
-    } catch (error) {
-      if (signal.aborted) return;
-      run.fail(downloadFailCode(error), toGatewayError(error, 'download').message);
-      return;
-    }
-    onPercent(100);
-    run.transition({ type: 'downloaded' });
-    run.logger.info('firmware downloaded');
-  }
-
-  async #deliver(run: OtaRun, signal: AbortSignal): Promise<void> {
-    const { subdevice, job } = run.state;
-    const ota = this.settings.ota;
-    try {
-      // After a restart the verified image is still in the store: obtaining it does not download again.
-      run.image ??= await this.firmware.obtain(job, { signal, timeoutMs: ota.downloadTimeoutMs });
-    } catch (error) {
-      if (signal.aborted) return;
-      run.fail(downloadFailCode(error), toGatewayError(error, 'reopening the downloaded image').message);
-      return;
-    }
-    let lostLink = false;
-    for (let attempt = 1; ; attempt++) {
-      let entry;
-      try {
-        entry = await this.directory.waitForAttach(subdevice, () => true, {
-          signal,
-          timeoutMs: ota.attachTimeoutMs,
-          fresh: lostLink,
-        });
-      } catch (error) {
-        if (signal.aborted) return;
-        run.fail(OTA_FAIL.upgradeFailed, `the subdevice was not attached to any link: ${toGatewayError(error).message}`);
-        return;
-      }
-      let releaseSlot: (() => void) | undefined;
-      try {
-        releaseSlot = await this.#semaphoreOf(entry.link).acquire(signal);
-        run.logger.info(`delivering firmware over link ${entry.link.name} (attempt ${attempt})`);
-        const image = run.image;
-        const result = await entry.link.deliverFirmware(subdevice, image, {
-          signal,
-          timeoutMs: ota.deliveryTimeoutMs,
-          onProgress: (p) => {
-            if (p.phase === 'transferring') {
-              if (run.state.phase !== 'delivering' || p.percent > run.state.percent) {
-                run.transition({ type: 'delivery_progress', percent: p.percent });
-              }
-            } else {
-              this.#burning(run);
-            }
-          },
-        });
-        if (!result.ok) {
-          run.fail(OTA_FAIL.upgradeFailed, `the subdevice could not apply the image (code ${result.code}): ${result.message}`);
-        } else if (result.version !== job.version) {
-          run.fail(OTA_FAIL.upgradeFailed, `the subdevice runs ${result.version} after the update, expected ${job.version}`);
-        } else {
-          this.#burning(run);
-          run.transition({ type: 'succeeded' });
-          run.logger.info('update applied');
-        }
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        // A cut link, or a link that already forgot the subdevice it just lost: wait for it to come back.
-        const lost = error instanceof LinkError && (error.code === 'link.disconnected' || error.code === 'link.unknown_subdevice');
-        if (lost && attempt < DELIVERY_ATTEMPTS) {
-          lostLink = true;
-          run.logger.warn('the link was cut during delivery; resuming once the subdevice reattaches');
-          continue;
-        }
-        run.fail(OTA_FAIL.upgradeFailed, `delivery over the link failed: ${toGatewayError(error).message}`);
-        return;
-      } finally {
-        releaseSlot?.();
-      }
-    }
-  }
-
-  /** The subdevice is applying the image: the hub hears `burning` once. */
-  #burning(run: OtaRun): void {
-    if (run.state.phase === 'burning') return;
-    if (run.transition({ type: 'applying' })) {
-      const report = otaReportFor(run.state);
-      if (report) run.report(report);
     }
   }
 
@@ -405,7 +336,7 @@ export class OtaCoordinator {
 
   /** Sends done/fail (and the new version after done); false when the hub could not be told. */
   async #reportFinal(run: OtaRun, signal: AbortSignal): Promise<boolean> {
-    await run.flush();
+    await run.reportsSent();
     const report = otaReportFor(run.state);
     const options = { signal, timeoutMs: this.settings.hubTimeoutMs };
     try {
@@ -418,36 +349,22 @@ export class OtaCoordinator {
       return false;
     }
     run.transition({ type: 'final_reported' });
-    await run.flush();
     return true;
   }
 
   async #finish(run: OtaRun): Promise<void> {
-    if (run.image) {
-      const image = run.image;
-      run.image = undefined;
-      await this.firmware.release(image).catch((error: unknown) => {
-        run.logger.warn(`could not release the image: ${toGatewayError(error).message}`);
-      });
-    }
+    await this.#releaseImage(run);
+    run.forget();
+    run.ended = true;
     await run.flush();
-    await this.store.delete(run.key);
-    this.#runs.delete(run.key);
   }
 
-  #semaphoreOf(link: SubdeviceLink): Semaphore {
-    let s = this.#semaphores.get(link);
-    if (!s) {
-      s = new Semaphore(this.settings.ota.concurrencyPerLink);
-      this.#semaphores.set(link, s);
-    }
-    return s;
+  async #releaseImage(run: OtaRun): Promise<void> {
+    const image = run.image;
+    if (!image) return;
+    run.image = undefined;
+    await this.firmware.release(image).catch((error: unknown) => {
+      run.logger.warn(`could not release the image: ${toGatewayError(error).message}`);
+    });
   }
-}
-
-/** The hub's code for a failed download: the store's own code, else -1 (timeout/network/disk). */
-function downloadFailCode(error: unknown): OtaFailCode {
-  if (error instanceof FirmwareError) return error.otaCode;
-  if (error instanceof FirmwareStorageError) return OTA_FAIL.downloadTimeout;
-  return OTA_FAIL.downloadTimeout;
 }

@@ -14,6 +14,13 @@ import {
 
 export interface AttachedSubdevice extends SubdeviceAttachment {
   readonly link: SubdeviceLink;
+  /**
+   * Which attach this is: every announcement the directory hears gets a larger number than any
+   * before it. A caller that saw epoch N and needs the subdevice back asks for one after N, so an
+   * attach that lands before it starts waiting still counts (a re-HELLO detaches and attaches in
+   * the same tick, before the caller's failed transfer even settles).
+   */
+  readonly epoch: number;
 }
 
 export interface DirectoryEvents {
@@ -32,6 +39,7 @@ export class SubdeviceDirectory {
   readonly #attached = new Map<string, AttachedSubdevice>();
   readonly #events = new TypedEmitter<DirectoryEvents>();
   #subscriptions: Subscription[] = [];
+  #epoch = 0;
 
   constructor(@inject(SUBDEVICE_LINKS) links: SubdeviceLink[]) {
     this.#links = links;
@@ -51,7 +59,7 @@ export class SubdeviceDirectory {
     for (const link of this.#links) {
       this.#subscriptions.push(
         link.on('attached', (attachment) => {
-          const entry = { ...attachment, link };
+          const entry = { ...attachment, link, epoch: ++this.#epoch };
           this.#attached.set(subdeviceKey(attachment.subdevice), entry);
           this.#events.emit('attached', entry);
         }),
@@ -63,7 +71,7 @@ export class SubdeviceDirectory {
         }),
       );
       for (const attachment of link.attachedSubdevices()) {
-        this.#attached.set(subdeviceKey(attachment.subdevice), { ...attachment, link });
+        this.#attached.set(subdeviceKey(attachment.subdevice), { ...attachment, link, epoch: ++this.#epoch });
       }
     }
   }
@@ -83,24 +91,28 @@ export class SubdeviceDirectory {
   }
 
   /**
-   * Resolves with the subdevice's attachment once it is attached and `accept` agrees
-   * (at once when it already is, unless `fresh`). Rejects with TimeoutError or CancelledError.
+   * Resolves with the subdevice's attachment once it is attached and `accept` agrees (at once when
+   * it already is). With `after`, only an attach with a larger epoch counts: the one a caller saw
+   * before losing the subdevice does not (a cut link's detach may not have arrived yet), but one
+   * that happened since does, even if it happened before this call. Rejects with TimeoutError or
+   * CancelledError.
    */
   async waitForAttach(
     subdevice: SubdeviceId,
     accept: (entry: AttachedSubdevice) => boolean,
-    options: CallOptions & { readonly timeoutMs: number; readonly fresh?: boolean },
+    options: CallOptions & { readonly timeoutMs: number; readonly after?: number },
   ): Promise<AttachedSubdevice> {
     const key = subdeviceKey(subdevice);
+    const after = options.after ?? Number.NEGATIVE_INFINITY;
+    const wanted = (entry: AttachedSubdevice): boolean => entry.epoch > after && accept(entry);
     const current = this.#attached.get(key);
-    // `fresh`: only a new announcement counts (after a cut link the old entry may not be gone yet).
-    if (!options.fresh && current && accept(current)) return current;
+    if (current && wanted(current)) return current;
     let subscription: Subscription | undefined;
     try {
       return await withDeadline(`waiting for ${key} to attach`, options, options.timeoutMs, () =>
         new Promise<AttachedSubdevice>((resolve) => {
           subscription = this.#events.on('attached', (entry) => {
-            if (subdeviceKey(entry.subdevice) === key && accept(entry)) resolve(entry);
+            if (subdeviceKey(entry.subdevice) === key && wanted(entry)) resolve(entry);
           });
         }),
       );

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { subdeviceId, type SubdeviceId } from '@iotgw/domain';
+import { subdeviceId, type OtaReport, type SubdeviceId } from '@iotgw/domain';
 import {
   CapturingLogger,
   FakeFirmwareStore,
@@ -125,6 +125,15 @@ export function progressStates(hub: FakeHub, sub: SubdeviceId): string[] {
           ? `downloading ${r.report.percent}`
           : r.report.state === 'fail'
             ? `fail ${r.report.code}`
-            : r.report.state,
+            : r.report.state === 'burning' && r.report.percent !== undefined
+              ? `burning ${r.report.percent}`
+              : r.report.state,
     );
+}
+
+/** The `fail` reports the hub received for `sub`, in order. */
+export function failReports(hub: FakeHub, sub: SubdeviceId): Array<Extract<OtaReport, { state: 'fail' }>> {
+  return hub.reports.flatMap((r) =>
+    r.kind === 'progress' && r.report.state === 'fail' && r.subdevice.deviceName === sub.deviceName ? [r.report] : [],
+  );
 }

@@ -49,6 +49,12 @@ export interface HubTransportEvents {
   /** The console bound or unbound subdevices of this gateway. */
   bindingChanged: (change: BindingChange) => void;
   firmwareUpdate: (command: { readonly subdevice: SubdeviceId; readonly job: FirmwareJob }) => void;
+  /**
+   * The hub pushed an update the gateway must not run (a version with path or control characters,
+   * no size, a URL that is not http(s)). `version` is set when the hub can be told (`fail` under
+   * it); `reason` says what is wrong, for the report and the log. Emitted instead of `error`.
+   */
+  firmwareUpdateRefused: (refusal: { readonly subdevice: SubdeviceId; readonly version: string | undefined; readonly reason: string }) => void;
   /** A problem that no caller is waiting for (malformed message, outbox overflow). */
   error: (error: GatewayError) => void;
 }

@@ -16,6 +16,13 @@ export interface StateStore {
   list(prefix: string, options?: CallOptions): Promise<string[]>;
 }
 
+/**
+ * Modes of everything a gateway keeps in its data dir (state, outbox, firmware, partial images,
+ * progress files with signed URLs): owner only. Adapters that write there use these.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
 const STATE_KEY = /^[a-z0-9._/-]+$/;
 export function isValidStateKey(key: string): boolean {
   return STATE_KEY.test(key) && !key.includes('..');

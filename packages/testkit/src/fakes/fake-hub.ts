@@ -253,6 +253,11 @@ export class FakeHub implements HubTransport {
     this.#pushEvent('firmwareUpdate', { subdevice, job });
   }
 
+  /** An update the transport's codec refused to run, as the transport would report it. */
+  pushRefusedFirmwareUpdate(subdevice: SubdeviceId, version: string | undefined, reason: string): void {
+    this.#pushEvent('firmwareUpdateRefused', { subdevice, version, reason });
+  }
+
   /** A problem no caller waits for, as the transport would report it. */
   pushError(error: GatewayError): void {
     this.#pushEvent('error', error);
@@ -379,7 +384,7 @@ export class FakeHub implements HubTransport {
     this.#controls.set(op, list);
   }
 
-  #pushEvent<K extends 'downlink' | 'bindingChanged' | 'firmwareUpdate' | 'error'>(
+  #pushEvent<K extends 'downlink' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
     event: K,
     payload: Parameters<HubTransportEvents[K]>[0],
   ): void {

@@ -19,17 +19,26 @@ import {
 } from '@iotgw/domain';
 
 /**
- * What a scripted subdevice does with a firmware image:
+ * What a scripted subdevice does with a firmware image (every link's contract harness offers these):
  * - 'success': takes it and runs the new version;
  * - `{ fail, message }`: takes it, then refuses to apply it with its own code;
  * - `{ cutAt }`: the link dies once `cutAt` bytes were acknowledged (once; then back to 'success').
  */
 export type FirmwareBehaviour = 'success' | { readonly fail: number; readonly message: string } | { readonly cutAt: number };
 
+/**
+ * The memory link's behaviours: every FirmwareBehaviour, and `{ rebootAt, goodbye? }`: the
+ * subdevice reboots once `rebootAt` bytes were acknowledged and is back at once (`detached` then
+ * `attached` in the same tick, as a re-HELLO before the keepalive lapses, or with `goodbye` a
+ * BYE(reboot) then HELLO, looks from the gateway). It keeps the bytes, like flash, so the next
+ * delivery resumes; once, then back to 'success'.
+ */
+export type MemoryFirmwareBehaviour = FirmwareBehaviour | { readonly rebootAt: number; readonly goodbye?: boolean };
+
 /** A subdevice on the far end of a MemorySubdeviceLink, with everything the test may inspect. */
 export class ScriptedSubdevice {
   version: string;
-  firmwareBehaviour: FirmwareBehaviour = 'success';
+  firmwareBehaviour: MemoryFirmwareBehaviour = 'success';
   attached = false;
   /** Payloads the gateway sent to this subdevice. */
   readonly received: Uint8Array[] = [];
@@ -153,15 +162,20 @@ export class MemorySubdeviceLink implements SubdeviceLink {
       if (sub.ackedOffset > 0) parts.push(await image.read(0, sub.ackedOffset, { signal }));
       while (sub.ackedOffset < total) {
         const behaviour = sub.firmwareBehaviour;
+        if (typeof behaviour === 'object' && 'rebootAt' in behaviour && sub.ackedOffset >= behaviour.rebootAt) {
+          sub.firmwareBehaviour = 'success';
+          this.detach(subdevice, behaviour.goodbye ? 'goodbye' : 'link_lost');
+          this.attach(subdevice, sub.version);
+          throw new LinkError('link.disconnected', `${subdeviceKey(subdevice)} rebooted at byte ${sub.ackedOffset} of ${total}`);
+        }
         if (typeof behaviour === 'object' && 'cutAt' in behaviour && sub.ackedOffset >= behaviour.cutAt) {
           sub.firmwareBehaviour = 'success';
           this.detach(subdevice, 'link_lost');
           throw new LinkError('link.disconnected', `${subdeviceKey(subdevice)} went away at byte ${sub.ackedOffset} of ${total}`);
         }
         let length = Math.min(chunk, total - sub.ackedOffset);
-        if (typeof behaviour === 'object' && 'cutAt' in behaviour && behaviour.cutAt > sub.ackedOffset) {
-          length = Math.min(length, behaviour.cutAt - sub.ackedOffset);
-        }
+        const stopAt = typeof behaviour === 'object' ? ('cutAt' in behaviour ? behaviour.cutAt : 'rebootAt' in behaviour ? behaviour.rebootAt : undefined) : undefined;
+        if (stopAt !== undefined && stopAt > sub.ackedOffset) length = Math.min(length, stopAt - sub.ackedOffset);
         const bytes = await image.read(sub.ackedOffset, length, { signal });
         await turn();
         if (!sub.attached || !this.#started) {
@@ -217,7 +231,7 @@ export class MemorySubdeviceLink implements SubdeviceLink {
     return this.#subdevices.get(subdeviceKey(subdevice));
   }
 
-  setFirmwareBehaviour(subdevice: SubdeviceId, behaviour: FirmwareBehaviour): void {
+  setFirmwareBehaviour(subdevice: SubdeviceId, behaviour: MemoryFirmwareBehaviour): void {
     const sub = this.#subdevices.get(subdeviceKey(subdevice));
     if (!sub) throw new ValidationError(`no scripted subdevice ${subdeviceKey(subdevice)}: attach it first`);
     sub.firmwareBehaviour = behaviour;
