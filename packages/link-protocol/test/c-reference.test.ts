@@ -18,7 +18,7 @@ function compiler(): string | undefined {
   return undefined;
 }
 
-test('the C subdevice passes every vector (make test: -Werror build, ASan + UBSan run)', (t) => {
+test('the C subdevice passes every vector and its engine tests (make test: -Werror build, ASan + UBSan run)', (t) => {
   const cc = compiler();
   if (!cc || spawnSync('sh', ['-c', 'command -v make']).status !== 0) {
     if (process.env.CI === 'true') return t.fail('CI needs a C compiler and make for the C reference implementation');
@@ -37,6 +37,10 @@ test('the C subdevice passes every vector (make test: -Werror build, ASan + UBSa
   t.log(`C reference: ${passed}/${checks} vector checks passed`);
   t.is(failed, 0, out);
   t.is(passed, checks);
+  const engine = /(\d+) engine checks, (\d+) passed, (\d+) failed/.exec(made.stdout);
+  t.truthy(engine, out);
+  t.is(engine?.[3], '0', out);
+  t.log(`C engine tests (beyond the vectors): ${engine?.[2]}/${engine?.[1]} checks passed`);
   // Every scenario was played and every frame checked: the runner cannot silently skip a section.
   const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as { scenarios: unknown[]; frames: unknown[] };
   t.regex(made.stdout, new RegExp(`scenarios: ${vectors.scenarios.length} played`));

@@ -66,7 +66,6 @@ static void on_offer(lp_sub_t *s, const lp_msg_t *m) {
     }
   }
   s->fw.offer_valid = 0; /* an offer always replaces the transfer in progress */
-  s->fw.sack = 0;
   if (vlen == 0u || vlen > LP_MAX_VERSION || m->u.fw_offer.size == 0u || m->u.fw_offer.chunk_size == 0u) {
     lp__send_result(s, 0, LP_FW_REFUSED, "offer not acceptable");
     return;
@@ -93,7 +92,11 @@ static void on_offer(lp_sub_t *s, const lp_msg_t *m) {
       return;
     }
     s->fw.slot = fresh;
+    s->fw.sack = 0;
   }
+  /* The chunks held beyond a gap stay valid on the same grid (same image, same chunk size): kept,
+   * so they are never written twice (flash that cannot be rewritten without an erase). */
+  if (offer.chunk_size != s->fw.chunk_size) s->fw.sack = 0;
   s->fw.offer_valid = 1;
   s->fw.offer_session = s->session;
   s->fw.chunk_size = offer.chunk_size;
@@ -205,6 +208,7 @@ static void on_commit(lp_sub_t *s) {
   if (!image_verified(s)) {
     /* Forget the bytes: a resume of a corrupt image would fail the same way forever. */
     fw->slot.held = 0;
+    fw->sack = 0;
     (void)s->hooks.flash_commit(s->hooks.ctx, &fw->slot);
     hold_verdict(s, 0, LP_FW_MD5_MISMATCH, "md5 mismatch");
     send_verdict(s);
@@ -227,8 +231,7 @@ static void on_cancel(lp_sub_t *s, uint8_t reason) {
   } else if (s->fw.verdict) {
     send_verdict(s);
   } else if (offer_current(s)) {
-    s->fw.offer_valid = 0; /* the bytes stay: the next offer of this image resumes */
-    s->fw.sack = 0;
+    s->fw.offer_valid = 0; /* the bytes stay (held and beyond a gap): the next offer of this image resumes */
     lp__send_result(s, 0, LP_FW_CANCELLED, "transfer cancelled");
     if (s->hooks.cancelled) s->hooks.cancelled(s->hooks.ctx, reason);
   } else {
