@@ -9,6 +9,7 @@
 
 #include "../src/lp_subdevice.h"
 #include "../src/lp_md5.h"
+#include "sim.h"
 
 static unsigned checks, failures;
 static const char *current;
@@ -21,41 +22,13 @@ static const char *current;
     }                                                                                \
   } while (0)
 
-/* ---- a virtual gateway and flash ---- */
+/* ---- the virtual device, the image and the gateway's seq ---- */
 #define IMAGE 1000u
-static struct {
-  uint32_t now;
-  uint8_t out[8192];
-  size_t out_len;
-  uint8_t flash[4096];
-  unsigned writes_at[4096]; /* how often each byte was written */
-  lp_slot_t slot;
-  int has_slot, applied, reboots, cancels, given_up, delivered;
-  uint8_t image[IMAGE], md5[16];
-  uint16_t gw_seq;
-} g;
+static sim_t g;
+static uint8_t image_bytes[IMAGE], image_md5[16];
+static uint16_t gw_seq;
 
-static void w(void *c, const uint8_t *b, size_t n) {
-  (void)c;
-  memcpy(g.out + g.out_len, b, n);
-  g.out_len += n;
-}
-static uint32_t now(void *c) { return (void)c, g.now; }
-static int load(void *c, lp_slot_t *s) { return (void)c, (g.has_slot ? (*s = g.slot, 1) : 0); }
-static int fwrite_(void *c, uint32_t o, const uint8_t *b, size_t n) {
-  size_t i;
-  (void)c;
-  for (i = 0; i < n; i++) g.writes_at[o + i]++;
-  memcpy(g.flash + o, b, n);
-  return 1;
-}
-static int fread_(void *c, uint32_t o, uint8_t *b, size_t n) { return (void)c, memcpy(b, g.flash + o, n), 1; }
-static int commit(void *c, const lp_slot_t *s) { return (void)c, g.slot = *s, g.has_slot = 1; }
-static void apply(void *c, const lp_offer_t *o) { (void)c, (void)o, g.applied++; }
-static void reboot(void *c) { (void)c, g.reboots++; }
-static void cancelled(void *c, uint8_t r) { (void)c, (void)r, g.cancels++; }
-static void data_sent(void *c, uint16_t seq, int acked) { (void)c, (void)seq, g.given_up += !acked; }
-static void data(void *c, const uint8_t *p, size_t n) { (void)c, (void)p, (void)n, g.delivered++; }
+static void count_reboot(void *ctx) { ((sim_t *)ctx)->reboots++; }
 
 static lp_sub_t sub;
 static lp_sub_config_t cfg;
@@ -66,10 +39,11 @@ static void setup(const char *name, uint16_t max_frame) {
   lp_md5_t m;
   current = name;
   memset(&g, 0, sizeof g);
-  for (i = 0; i < IMAGE; i++) g.image[i] = (uint8_t)(i * 7u + 3u);
+  gw_seq = 0;
+  for (i = 0; i < IMAGE; i++) image_bytes[i] = (uint8_t)(i * 7u + 3u);
   lp_md5_init(&m);
-  lp_md5_update(&m, g.image, IMAGE);
-  lp_md5_final(&m, g.md5);
+  lp_md5_update(&m, image_bytes, IMAGE);
+  lp_md5_final(&m, image_md5);
   memset(&cfg, 0, sizeof cfg);
   cfg.address = 1;
   cfg.product_id = "ABCDEFGHIJ";
@@ -82,17 +56,7 @@ static void setup(const char *name, uint16_t max_frame) {
   cfg.firmware = 1;
   cfg.reorder_chunks = 8;
   cfg.hello_backoff = 1;
-  memset(&hooks, 0, sizeof hooks);
-  hooks.write = w;
-  hooks.now_ms = now;
-  hooks.flash_load = load;
-  hooks.flash_write = fwrite_;
-  hooks.flash_read = fread_;
-  hooks.flash_commit = commit;
-  hooks.apply = apply;
-  hooks.cancelled = cancelled;
-  hooks.data_sent = data_sent;
-  hooks.data = data;
+  sim_hooks(&g, &hooks);
 }
 
 static void start(void) {
@@ -125,7 +89,7 @@ static void send(const lp_msg_t *m) {
   uint8_t wire[2500];
   size_t n = 0, len;
   long p = lp_msg_encode(m, raw + 5, sizeof raw - 9);
-  len = lp_frame_seal(raw, (size_t)p, cfg.crc, 1, m->type, ++g.gw_seq);
+  len = lp_frame_seal(raw, (size_t)p, cfg.crc, 1, m->type, ++gw_seq);
   wire[n++] = 0;
   n += lp_cobs_encode(raw, len, wire + n);
   wire[n++] = 0;
@@ -156,7 +120,7 @@ static void offer(uint16_t chunk) {
   m.u.fw_offer.version.ptr = (const uint8_t *)"2.0.0";
   m.u.fw_offer.version.len = 5;
   m.u.fw_offer.size = IMAGE;
-  memcpy(m.u.fw_offer.md5, g.md5, 16);
+  memcpy(m.u.fw_offer.md5, image_md5, 16);
   m.u.fw_offer.chunk_size = chunk;
   send(&m);
 }
@@ -166,7 +130,7 @@ static void chunk(uint32_t off, uint32_t len) {
   memset(&m, 0, sizeof m);
   m.type = LP_FW_CHUNK;
   m.u.fw_chunk.offset = off;
-  m.u.fw_chunk.bytes.ptr = g.image + off;
+  m.u.fw_chunk.bytes.ptr = image_bytes + off;
   m.u.fw_chunk.bytes.len = len;
   send(&m);
 }
@@ -212,10 +176,10 @@ static void md5_mismatch_discards(void) {
   setup("an MD5 mismatch answers -4 and forgets the bytes: the next offer starts at 0", 1100);
   connected(1100);
   offer(512);
-  g.image[10] ^= 0xFF; /* corrupted on the way */
+  image_bytes[10] ^= 0xFF; /* corrupted on the way */
   chunk(0, 512);
   chunk(512, IMAGE - 512);
-  g.image[10] ^= 0xFF;
+  image_bytes[10] ^= 0xFF;
   send_simple(LP_FW_COMMIT);
   n = take();
   CHECK(n == 4 && msgs[3].type == LP_FW_RESULT && !msgs[3].u.fw_result.ok && msgs[3].u.fw_result.code == LP_FW_MD5_MISMATCH);
@@ -231,7 +195,7 @@ static void md5_mismatch_discards(void) {
 static void verdict_settled_reboots(void) {
   size_t n;
   setup("an ok verdict, settled by FW_RESULT_ACK, sends BYE(reboot) and calls the reboot hook", 1100);
-  hooks.reboot = reboot;
+  hooks.reboot = count_reboot;
   connected(1100);
   offer(1000);
   chunk(0, IMAGE);

@@ -16,6 +16,7 @@
 #include "../src/lp_msg.h"
 #include "../src/lp_subdevice.h"
 #include "json.h"
+#include "sim.h"
 
 static unsigned checks, failures;
 static char where[256];
@@ -39,16 +40,6 @@ static size_t hex_decode(const char *hex, uint8_t *out, size_t cap) {
     hex += 2;
   }
   return n;
-}
-
-static char *hex_encode(const uint8_t *p, size_t n) {
-  static char buf[2][8192];
-  static int which;
-  char *out = buf[which ^= 1];
-  size_t i;
-  for (i = 0; i < n && i * 2 + 2 < sizeof buf[0]; i++) sprintf(out + i * 2, "%02x", p[i]);
-  out[i * 2] = '\0';
-  return out;
 }
 
 /* ---- messages from their JSON form ---- */
@@ -311,55 +302,6 @@ static void test_malformed_and_accepted(const json_t *v) {
 }
 
 /* ---- scenarios ---- */
-typedef struct {
-  uint32_t now;
-  uint8_t out[16384];
-  size_t out_len;
-  uint8_t flash[65536];
-  lp_slot_t slot;
-  int has_slot;
-  char delivered[32][256];
-  size_t delivered_count;
-} sim_t;
-
-static void sim_write(void *ctx, const uint8_t *b, size_t n) {
-  sim_t *s = (sim_t *)ctx;
-  if (s->out_len + n <= sizeof s->out) memcpy(s->out + s->out_len, b, n);
-  s->out_len += n;
-}
-static uint32_t sim_now(void *ctx) { return ((sim_t *)ctx)->now; }
-static void sim_data(void *ctx, const uint8_t *p, size_t n) {
-  sim_t *s = (sim_t *)ctx;
-  if (s->delivered_count < 32) snprintf(s->delivered[s->delivered_count++], 256, "%s", hex_encode(p, n));
-}
-static int sim_load(void *ctx, lp_slot_t *slot) {
-  sim_t *s = (sim_t *)ctx;
-  if (s->has_slot) *slot = s->slot;
-  return s->has_slot;
-}
-static int sim_write_flash(void *ctx, uint32_t off, const uint8_t *b, size_t n) {
-  sim_t *s = (sim_t *)ctx;
-  if (off + n > sizeof s->flash) return 0;
-  memcpy(s->flash + off, b, n);
-  return 1;
-}
-static int sim_read_flash(void *ctx, uint32_t off, uint8_t *b, size_t n) {
-  sim_t *s = (sim_t *)ctx;
-  if (off + n > sizeof s->flash) return 0;
-  memcpy(b, s->flash + off, n);
-  return 1;
-}
-static int sim_commit(void *ctx, const lp_slot_t *slot) {
-  sim_t *s = (sim_t *)ctx;
-  s->slot = *slot;
-  s->has_slot = 1;
-  return 1;
-}
-static void sim_apply(void *ctx, const lp_offer_t *image) {
-  (void)ctx;
-  (void)image; /* the scenario's app steps report progress and the verdict */
-}
-
 static int ignores_message(const json_t *frame) {
   const json_t *ig = json_get(frame, "ignore");
   size_t i;
@@ -429,7 +371,6 @@ static void play(const json_t *sc) {
   size_t i;
   memset(&sim, 0, sizeof sim);
   memset(&cfg, 0, sizeof cfg);
-  memset(&hooks, 0, sizeof hooks);
   cfg.address = (uint8_t)json_num(cfgj, "address", 1);
   cfg.product_id = json_str(cfgj, "productId", "");
   cfg.device_name = json_str(cfgj, "deviceName", "");
@@ -447,15 +388,7 @@ static void play(const json_t *sc) {
     sim.slot.size = (uint32_t)json_num(flash, "size", 0);
     sim.slot.held = (uint32_t)json_num(flash, "held", 0);
   }
-  hooks.ctx = &sim;
-  hooks.write = sim_write;
-  hooks.now_ms = sim_now;
-  hooks.data = sim_data;
-  hooks.flash_load = sim_load;
-  hooks.flash_write = sim_write_flash;
-  hooks.flash_read = sim_read_flash;
-  hooks.flash_commit = sim_commit;
-  hooks.apply = sim_apply;
+  sim_hooks(&sim, &hooks);
   snprintf(where, sizeof where, "scenario \"%s\" init", json_str(sc, "name", "?"));
   if (!lp_sub_init(&sub, &cfg, &hooks)) {
     check(0, "%s", "lp_sub_init refused the config");
