@@ -50,6 +50,9 @@
 #if LP_MAX_DATA > LP_MAX_FRAME - 7u
 #error "LP_MAX_DATA must fit a frame: at most LP_MAX_FRAME - 5 - 2"
 #endif
+#if LP_DATA_HISTORY < 1u || LP_DATA_HISTORY > 255u
+#error "LP_DATA_HISTORY must be 1..255"
+#endif
 #if LP_DATA_SLOTS < 1u
 #error "LP_DATA_SLOTS must be at least 1"
 #endif

@@ -128,8 +128,10 @@ void lp_sub_start(lp_sub_t *s) {
 
 static void start_session(lp_sub_t *s, const lp_msg_t *ack) {
   s->revision = ack->u.hello_ack.revision < s->cfg.revision ? ack->u.hello_ack.revision : s->cfg.revision;
-  /* A keepalive interval of 0 would flood the line: take the spec's default instead. */
+  /* A keepalive interval of 0 would flood the line: take the spec's default instead. Intervals
+   * are capped so that 3 of them stay within the wrap-safe half of the 32-bit clock. */
   s->keepalive_ms = ack->u.hello_ack.keepalive_ms != 0u ? ack->u.hello_ack.keepalive_ms : 1000u;
+  if (s->keepalive_ms > LP_MAX_TIMER_MS / LP_KEEPALIVE_MISSES) s->keepalive_ms = LP_MAX_TIMER_MS / LP_KEEPALIVE_MISSES;
   s->peer_max_frame = ack->u.hello_ack.max_frame < 32u ? 32u : ack->u.hello_ack.max_frame;
   s->session = (uint16_t)(s->session + 1u == 0u ? 1u : s->session + 1u);
   s->last_heard = s->now;
@@ -197,7 +199,8 @@ static void on_frame(lp_sub_t *s, const lp_frame_t *f) {
     if (m.type == LP_HELLO_ACK) {
       start_session(s, &m);
     } else if (m.type == LP_HELLO_REFUSED) {
-      s->refused_until = s->now + m.u.hello_refused.retry_after_ms;
+      /* Beyond the wrap-safe range a deadline would look past at once: cap it (24.8 days). */
+      s->refused_until = s->now + (m.u.hello_refused.retry_after_ms > LP_MAX_TIMER_MS ? LP_MAX_TIMER_MS : m.u.hello_refused.retry_after_ms);
       set_state(s, LP_STATE_REFUSED);
       if (s->hooks.refused)
         s->hooks.refused(s->hooks.ctx, m.u.hello_refused.reason, m.u.hello_refused.retry_after_ms, m.u.hello_refused.message.ptr,

@@ -28,6 +28,7 @@
 #define LP_DATA_ATTEMPTS 5u
 #define LP_RESULT_HOLD_MS 3000u
 #define LP_MAX_REORDER 32u
+#define LP_MAX_TIMER_MS 0x7FFFFFFFu /* the longest wait the wrap-safe 32-bit clock can express */
 
 typedef enum {
   LP_STATE_IDLE = 0,   /* not started, or stopped by lp_sub_bye() / the reboot hook */

@@ -333,6 +333,27 @@ static void keepalive_zero_and_tiny_offers(void) {
   CHECK(n == 1 && msgs[0].type == LP_FW_RESULT && msgs[0].u.fw_result.code == LP_FW_REFUSED);
 }
 
+static void long_waits_stay_long(void) {
+  lp_msg_t m;
+  setup("a HELLO_REFUSED retryAfterMs beyond 2^31 ms stays a long silence (no wrap), keepalive likewise", 1100);
+  start();
+  take();
+  memset(&m, 0, sizeof m);
+  m.type = LP_HELLO_REFUSED;
+  m.u.hello_refused.reason = LP_REFUSED_NOT_DECLARED;
+  m.u.hello_refused.retry_after_ms = 0xFFFFFFFFu;
+  send(&m);
+  CHECK(lp_sub_state(&sub) == LP_STATE_REFUSED);
+  advance(60000);
+  CHECK(take() == 0 && lp_sub_state(&sub) == LP_STATE_REFUSED);
+  setup("a HELLO_REFUSED retryAfterMs beyond 2^31 ms stays a long silence (no wrap), keepalive likewise", 1100);
+  start();
+  hello_ack(1100, 0xFFFFFFFFu);
+  take();
+  advance(60000);
+  CHECK(take() == 0 && lp_sub_state(&sub) == LP_STATE_CONNECTED);
+}
+
 static void bad_configs_refused(void) {
   setup("lp_sub_init refuses a bad config", 1100);
   cfg.address = 0;
@@ -361,6 +382,7 @@ int main(void) {
   decoder_robustness();
   seq_wraps_and_hello_backs_off();
   keepalive_zero_and_tiny_offers();
+  long_waits_stay_long();
   bad_configs_refused();
   printf("%u engine checks, %u passed, %u failed\n", checks, checks - failures, failures);
   return failures == 0 ? 0 : 1;
