@@ -289,6 +289,22 @@ test.serial('a second push supersedes the first: FW_CANCEL on the wire, the newe
   t.false(dev.has(/^applying version=6\.0\.0/), 'the superseded image was never applied');
 });
 
+test.serial('a revision-1 subdevice (HELLO without the extension) attaches as revision 1 and takes an update; with no FW_RESULT_ACK its verdict settles by resultHold', async (t) => {
+  const b = benchOf(t);
+  if (!b) return t.pass();
+  const dev = await powerOn(t, b, ['--revision', '1']);
+  t.regex(b.gatewayOut(), /"subdevice attached","revision":1,"subdevice":"SB00000001\/csub1"/);
+  const job = await push(b, '8.0.0');
+  await timed(t, 'revision-1 update, push to done', () => jobEnds(job));
+  t.is(job().state, 'done', JSON.stringify(job().reports.slice(-3)));
+  await dev.line(/^boot version=8\.0\.0/);
+  const result = dev.timeOf(/^result ok version=8\.0\.0$/) ?? 0;
+  const reboot = dev.timeOf(/^reboot version=8\.0\.0$/) ?? 0;
+  t.log(`verdict to reboot: ${reboot - result} ms (resultHold 3000 ms: a revision-1 session has no FW_RESULT_ACK)`);
+  t.true(reboot - result >= 2_900, `rebooted ${reboot - result} ms after the verdict`);
+  await gatewaySays(b, 'csub1 attached on 8.0.0', (v) => v?.attached === true && v.firmwareVersion === '8.0.0');
+});
+
 // Known gateway deviation (reported, not ours to fix): the spec's Cancel chart (§10) and §5 say a
 // delivery superseded by a newer update is cancelled with reason 1 (superseded); the gateway sends
 // 0 (unspecified). ava reports this test as passing while the deviation lasts and fails it once

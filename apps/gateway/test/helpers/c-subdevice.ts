@@ -21,20 +21,27 @@ export function buildDemo(dir: string): string {
 /** One run of lp-demo (one "power-on" until it exits): its event lines, waited on by pattern. */
 export class CSubdevice {
   readonly lines: string[] = [];
+  /** When each line arrived (Date.now()), index for index with lines. */
+  readonly times: number[] = [];
   readonly exited: Promise<number | null>;
   #child: ChildProcess;
-  #partial = '';
 
   constructor(bin: string, args: readonly string[]) {
     this.#child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
-    const take = (chunk: string): void => {
-      const parts = (this.#partial + chunk).split('\n');
-      this.#partial = parts.pop() ?? '';
-      this.lines.push(...parts);
+    // One partial line per stream: stdout and stderr chunks never splice into one line.
+    const reader = (prefix: string): ((chunk: string) => void) => {
+      let partial = '';
+      return (chunk) => {
+        const parts = (partial + chunk).split('\n');
+        partial = parts.pop() ?? '';
+        const now = Date.now();
+        this.lines.push(...parts.map((l) => prefix + l));
+        this.times.push(...parts.map(() => now));
+      };
     };
-    this.#child.stdout?.setEncoding('utf8').on('data', take);
-    this.#child.stderr?.setEncoding('utf8').on('data', (d: string) => take(d.replace(/^/gm, 'stderr: ')));
+    this.#child.stdout?.setEncoding('utf8').on('data', reader(''));
+    this.#child.stderr?.setEncoding('utf8').on('data', reader('stderr: '));
   }
 
   get exitCode(): number | null {
@@ -52,6 +59,12 @@ export class CSubdevice {
     });
     if (!found) throw new Error(`lp-demo exited (${this.#child.exitCode}) before printing ${pattern}:\n${this.lines.slice(-30).join('\n')}`);
     return found;
+  }
+
+  /** When the first line matching pattern arrived (Date.now()), or undefined. */
+  timeOf(pattern: RegExp): number | undefined {
+    const i = this.lines.findIndex((l) => pattern.test(l));
+    return i < 0 ? undefined : this.times[i];
   }
 
   has(pattern: RegExp): boolean {
