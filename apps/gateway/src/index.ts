@@ -5,3 +5,4 @@ export * from './cli/output.js';
 export { createPluginRegistry, toAppConfig, type PluginExtras, type AppAssembly, type ToAppConfigOptions } from './plugins.js';
 export { runDemo, type DemoOptions, type DemoReport } from './demo/run-demo.js';
 export type { StepResult } from './demo/summary-table.js';
+export { SocatPair, findSocat } from './demo/socat-pair.js';

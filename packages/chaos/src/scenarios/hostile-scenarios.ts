@@ -1,0 +1,108 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FloodRequest, FloodStats } from '../rig/flood-process.js';
+import { IpcClient } from '../rig/ipc.js';
+import { MOSQUITTO_BIN, MosquittoBroker } from '../rig/mosquitto-broker.js';
+import { sleep, terminate } from '../rig/processes.js';
+import { GATEWAY_KEY, SUBDEVICE_PRODUCT } from '../rig/rig.js';
+import type { Scenario } from './scenario.js';
+
+const floodEntry = fileURLToPath(new URL('../rig/flood-process.js', import.meta.url));
+
+/** What the gateway may spend on a flood of garbage, whatever its size. */
+export const HOSTILE_BOUNDS = {
+  /** Peak RSS above the RSS before the flood. */
+  rssGrowthMb: 100,
+  /** Log lines written while the flood lasts (a summary of repeated warnings, not a line per message). */
+  logLines: 1_000,
+  logBytes: 1024 * 1024,
+  /** Longest silence in a subdevice's readings at the hub while the flood lasts. */
+  readingGapMs: 2_000,
+  /** 99th percentile of measured-to-hub latency of readings made during the flood. */
+  readingP99Ms: 2_000,
+} as const;
+
+const FLOOD_COUNT = Number(process.env['IOTGW_CHAOS_FLOOD'] ?? 100_000);
+const SEED = 0x11;
+
+let broker: MosquittoBroker | undefined;
+
+export const hostileScenarios: readonly Scenario[] = [
+  {
+    name: 'hostile-hub',
+    profiles: ['short', 'full'],
+    description: `the hub publishes ${FLOOD_COUNT.toLocaleString('en')} generated payloads (invalid JSON, wrong types, huge up to 100 MB, empty, binary) on every topic the gateway subscribes: no crash, RSS +${HOSTILE_BOUNDS.rssGrowthMb} MB at most, at most ${HOSTILE_BOUNDS.logLines} log lines, readings keep flowing (gaps < ${HOSTILE_BOUNDS.readingGapMs / 1000} s)`,
+    async setup(dir) {
+      if (!MOSQUITTO_BIN) return { skip: 'mosquitto is not installed (apt-get install mosquitto): the hostile hub publishes through it' };
+      broker = await MosquittoBroker.start(dir);
+      const url = broker.url;
+      return {
+        rig: { brokerUrl: url },
+        teardown: async () => {
+          await broker?.close();
+          broker = undefined;
+        },
+      };
+    },
+    afterMs: 5_000,
+    async run({ rig, check, note }) {
+      if (!broker) throw new Error('hostile-hub: no broker');
+      const gw = rig.gateway;
+      const samples: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        samples.push(gw.rss() ?? 0);
+        await sleep(200);
+      }
+      const rssBefore = Math.max(...samples);
+      const linesBefore = gw.logLines;
+      const bytesBefore = gw.logBytes;
+      const levelsBefore = gw.logLevels;
+      const child = fork(floodEntry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const floodStart = Date.now();
+      let stats: FloodStats;
+      try {
+        const names = rig.subdevices.map((s) => s.deviceName);
+        const request: FloodRequest = {
+          url: broker.url,
+          count: FLOOD_COUNT,
+          seed: SEED,
+          topics: {
+            'operation-result': [`$gateway/operation/result/${GATEWAY_KEY}`],
+            'ota-update': names.map((n) => `$ota/update/${SUBDEVICE_PRODUCT}/${n}`),
+            data: names.map((n) => `${SUBDEVICE_PRODUCT}/${n}/data`),
+          },
+        };
+        stats = await new IpcClient(child, 'flood').request<FloodStats>('flood', request, 600_000);
+      } finally {
+        await terminate(child, 'SIGTERM', 2_000);
+      }
+      const floodEnd = Date.now();
+      await sleep(3_000);
+      const window = rig.flowDuring(floodStart, floodEnd + 3_000);
+      const rssPeak = gw.peakRss;
+      const lines = gw.logLines - linesBefore;
+      const bytes = gw.logBytes - bytesBefore;
+      const levels = Object.fromEntries(Object.entries(gw.logLevels).map(([k, v]) => [k, v - (levelsBefore[k] ?? 0)]));
+      const mb = (n: number): number => Math.round(n / 1048576);
+      note('flood', { ...stats, ratePerSec: Math.round(stats.sent / (stats.durationMs / 1000)), mb: mb(stats.bytes) });
+      note('rss MB', { before: mb(rssBefore), peak: mb(rssPeak), after: mb(gw.rss() ?? 0) });
+      note('log during flood', { lines, bytes, levels });
+      note('readings during flood', window);
+      check('crash', gw.running && gw.unexpectedExits.length === 0, gw.running ? 'the gateway kept running' : 'the gateway is not running after the flood');
+      check('rss', rssPeak - rssBefore <= HOSTILE_BOUNDS.rssGrowthMb * 1048576, `RSS ${mb(rssBefore)} MB before, peak ${mb(rssPeak)} MB during the flood (bound: +${HOSTILE_BOUNDS.rssGrowthMb} MB)`);
+      check(
+        'log-lines',
+        lines <= HOSTILE_BOUNDS.logLines && bytes <= HOSTILE_BOUNDS.logBytes,
+        `${lines} log lines (${mb(bytes)} MB; ${JSON.stringify(levels)}) for ${stats.sent} hostile messages (bound: ${HOSTILE_BOUNDS.logLines} lines, ${mb(HOSTILE_BOUNDS.logBytes)} MB)`,
+      );
+      const slow = Object.entries(window).filter(([, w]) => w.longestGapMs > HOSTILE_BOUNDS.readingGapMs || w.latencyMs.p99 > HOSTILE_BOUNDS.readingP99Ms || w.readings === 0);
+      check(
+        'readings-flowing',
+        slow.length === 0,
+        Object.entries(window)
+          .map(([name, w]) => `${name}: ${w.readings} readings, longest gap ${w.longestGapMs} ms, latency p99 ${w.latencyMs.p99} ms`)
+          .join('; ') + ` over ${((floodEnd - floodStart) / 1000).toFixed(1)} s of flood (bounds: gap ${HOSTILE_BOUNDS.readingGapMs} ms, p99 ${HOSTILE_BOUNDS.readingP99Ms} ms)`,
+      );
+    },
+  },
+];
