@@ -1,3 +1,4 @@
+import type { HubLogLevel } from '@iotgw/domain';
 import { decoded, refused, type DecodeOptions, type DecodeResult } from './decode-result.js';
 import { isObject, looseInteger, parseJsonObject, type JsonObject } from './json-payload.js';
 
@@ -80,9 +81,8 @@ export function decodeConfigRequest(payload: string | Uint8Array, options: Decod
 
 // ---------- log level ----------
 
-/** The hub's log levels: 0 none, 1 error, 2 warn, 3 info, 4 debug. */
-export const HUB_LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug'] as const;
-export type HubLogLevel = (typeof HUB_LOG_LEVELS)[number];
+/** The hub's log levels by their number on the wire: 0 none, 1 error, 2 warn, 3 info, 4 debug. */
+export const HUB_LOG_LEVELS: readonly HubLogLevel[] = ['none', 'error', 'warn', 'info', 'debug'];
 
 export interface LogLevelMessage {
   readonly level: HubLogLevel;
