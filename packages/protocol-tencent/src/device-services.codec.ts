@@ -1,4 +1,4 @@
-import type { HubLogLevel } from '@iotgw/domain';
+import type { HubLogLevel, UploadLogLine } from '@iotgw/domain';
 import { decoded, refused, type DecodeOptions, type DecodeResult } from './decode-result.js';
 import { isObject, looseInteger, parseJsonObject, type JsonObject } from './json-payload.js';
 
@@ -31,9 +31,6 @@ export function logOperationResultTopic(device: { productId: string; deviceName:
 }
 
 // ---------- remote configuration ----------
-
-/** `result` 1001: remote configuration is disabled for the product in the console. */
-export const REMOTE_CONFIG_DISABLED = 1001;
 
 export interface RemoteConfigMessage {
   /** `reply` answers our `get`; `push` is the console sending a config on its own. */
@@ -131,14 +128,6 @@ export const LOG_UPLOAD_PATH = '/device/reportlog';
 
 const LINE_LEVEL: Record<Exclude<HubLogLevel, 'none'>, string> = { error: 'ERR', warn: 'WRN', info: 'INF', debug: 'DBG' };
 
-export interface UploadLogLine {
-  readonly level: Exclude<HubLogLevel, 'none'>;
-  /** Epoch ms. */
-  readonly time: number;
-  /** Where the line comes from (the Java SDK's TAG): a component name. */
-  readonly tag: string;
-  readonly text: string;
-}
 
 function two(n: number): string {
   return String(n).padStart(2, '0');

@@ -66,6 +66,9 @@ export interface HubTransportEvents {
 /** The hub's log levels for a device (what it wants uploaded): `none` uploads nothing. */
 export type HubLogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug';
 
+/** The hub's `result` when remote configuration is disabled for the product in the console. */
+export const REMOTE_CONFIG_DISABLED_RESULT = 1001;
+
 export interface RemoteConfigMessage {
   /** `reply` answers `requestRemoteConfig`; `push` is the console sending a config unasked. */
   readonly type: 'reply' | 'push';

@@ -215,16 +215,17 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
   requestRemoteConfig(options: CallOptions = {}): Promise<void> {
     return this.#send('report', 0, options, () => {
       this.requests.remoteConfig += 1;
-      const answer = this.remoteConfigEnabled ? { type: 'reply' as const, result: 0, config: this.remoteConfig } : { type: 'reply' as const, result: 1001, config: undefined };
-      queueMicrotask(() => this.#answer('remoteConfig', answer));
+      queueMicrotask(() =>
+        this.#answer('remoteConfig', this.remoteConfigEnabled ? { type: 'reply', result: 0, config: this.remoteConfig } : { type: 'reply', result: 1001, config: undefined }),
+      );
     });
   }
 
   requestLogLevel(options: CallOptions = {}): Promise<void> {
     return this.#send('report', 0, options, () => {
       this.requests.logLevel += 1;
-      const level = this.logLevel;
-      queueMicrotask(() => this.#answer('logLevel', level));
+      // The hub answers with what it holds when it answers.
+      queueMicrotask(() => this.#answer('logLevel', this.logLevel));
     });
   }
 
