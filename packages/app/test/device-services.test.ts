@@ -144,3 +144,22 @@ test('remote config: asked at connect; a valid document applied once and reporte
   t.is(logger.text().match(/disabled for this product/g)?.length, 1);
   await remote.stop();
 });
+
+test('setLevel changes what the console prints at runtime; the capture keeps its own level', (t) => {
+  const printed: string[] = [];
+  const seen = new winston.transports.Console();
+  seen.log = (info: { message: string }, next: () => void) => {
+    printed.push(info.message);
+    next();
+  };
+  const capture = new LogCapture();
+  const logger = new WinstonLogger({ level: 'warn', capture, transports: [seen], pretty: false });
+  logger.setCaptureLevel('error');
+  logger.info('quiet');
+  logger.setLevel('debug');
+  logger.debug('now printed');
+  logger.setLevel('error');
+  logger.warn('quiet again');
+  t.deepEqual(printed, ['now printed']);
+  t.is(capture.take('debug', 10).length, 0, 'the capture stayed at error');
+});

@@ -25,7 +25,8 @@ const redactSecrets = winston.format((info) => {
 /** The Logger port on winston, with redaction of secret-looking keys and values. */
 export class WinstonLogger implements Logger {
   readonly #winston: winston.Logger;
-  readonly #level: LogLevel;
+  #level: LogLevel;
+  #captureLevel: HubLogLevel = 'none';
   readonly #capture: LogCapture | undefined;
 
   constructor(options: WinstonLoggerOptions | winston.Logger = {}) {
@@ -65,10 +66,22 @@ export class WinstonLogger implements Logger {
    */
   setCaptureLevel(level: HubLogLevel): void {
     if (!this.#capture) return;
+    this.#captureLevel = level;
     this.#capture.silent = level === 'none';
     if (level !== 'none') this.#capture.level = level;
-    const console = hubLevelRank(this.#level);
-    this.#winston.level = level !== 'none' && hubLevelRank(level) > console ? level : this.#level;
+    this.#fitLevel();
+  }
+
+  /** The level of every output but the capture (a configuration change at runtime). */
+  setLevel(level: LogLevel): void {
+    this.#level = level;
+    for (const t of this.#winston.transports) if (t !== this.#capture) t.level = level;
+    this.#fitLevel();
+  }
+
+  #fitLevel(): void {
+    const capture = this.#capture && this.#captureLevel !== 'none' ? this.#captureLevel : undefined;
+    this.#winston.level = capture && hubLevelRank(capture) > hubLevelRank(this.#level) ? capture : this.#level;
   }
 
   debug(message: string, context?: LogContext): void {
