@@ -54,7 +54,7 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
       config: document as { readonly [key: string]: JsonValue },
     });
     if (next.logLevel !== current.logLevel) options.logger.setLevel(next.logLevel);
-    current = { ...next, ...Object.fromEntries(later.map((k) => [k, current[k as keyof GatewayConfig]])) } as GatewayConfig;
+    current = { ...next, ...Object.fromEntries(later.map((k) => [k, current[k as keyof GatewayConfig]])) };
     const now = changed.filter((k) => LIVE_FIELDS.has(k));
     const parts = [
       now.length > 0 ? `${now.join(', ')} applied now` : '',

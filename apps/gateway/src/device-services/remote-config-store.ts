@@ -43,7 +43,7 @@ export async function rejectedRemoteConfig(store: StateStore): Promise<(StoredRe
 
 /** Moves the pushed config aside (kept for a look, never used again) so the file config applies. */
 export async function rejectRemoteConfig(store: StateStore, stored: StoredRemoteConfig, reason: string): Promise<void> {
-  await store.put(REJECTED_KEY, { ...stored, rejectedAt: new Date().toISOString(), reason } as unknown as JsonValue);
+  await store.put(REJECTED_KEY, { ...stored, rejectedAt: new Date().toISOString(), reason });
   await store.delete(KEY);
 }
 
