@@ -5,6 +5,7 @@ export * from './fakes/capturing-logger.js';
 export * from './fakes/fake-hub.js';
 export * from './fakes/fake-firmware-store.js';
 export * from './fakes/memory-subdevice-link.js';
+export * from './fakes/fake-adapter.js';
 export * from './contracts/eventually.js';
 export * from './contracts/memory-firmware-image.js';
 export * from './contracts/clock.contract.js';

@@ -3,7 +3,6 @@ import { assembleGateway } from '@iotgw/app';
 import { subdeviceKey, toGatewayError } from '@iotgw/domain';
 import { loadStartConfig } from '../config/preflight.js';
 import { ControlServer } from '../control/control-server.js';
-import { createPluginRegistry } from '../plugins.js';
 import { EXIT, type ExitCode } from './output.js';
 import type { CommandContext, CommandDefinition } from './main.js';
 
@@ -26,11 +25,11 @@ export const startCommand: CommandDefinition = {
 };
 
 async function runStart(options: { deviceInfo: string; config?: string }, ctx: CommandContext): Promise<ExitCode> {
-  const { info, config, assembly, tightened, dataDirWarning } = await loadStartConfig({ deviceInfo: options.deviceInfo, config: options.config });
+  const { info, config, registry, assembly, tightened, dataDirWarning } = await loadStartConfig({ deviceInfo: options.deviceInfo, config: options.config });
   const { config: app, overrides, logger } = assembly;
   if (dataDirWarning) ctx.io.err(`iotgw: WARNING: ${dataDirWarning}`);
   if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
-  const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
+  const gateway = await assembleGateway(app, registry, { ...overrides, signal: ctx.signal });
   const stopped = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
