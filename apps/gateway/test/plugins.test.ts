@@ -97,14 +97,18 @@ test('the mapped config assembles a real gateway that starts and stops (adapters
 test('a serial link is built from its validated options, at the addresses it lists, for the subdevices it serves', async (t) => {
   const config = parseGatewayConfig(
     JSON.stringify({
-      links: [{ adapter: 'serial', path: '/dev/ttyS1', crc: 'crc16', subdevices: [{ id: 'SB00000001/valve1', address: 7 }, 'SB00000001/valve2'] }],
+      links: [
+        { adapter: 'serial', path: '/dev/ttyS1', crc: 'crc16', subdevices: [{ id: 'SB00000001/sensor2', address: 7 }, 'SB00000002/tag1'] },
+        { adapter: 'serial', path: '/dev/ttyS2' },
+      ],
     }),
   );
   const { config: app } = await toAppConfig(deviceInfo, config, { logger: new CapturingLogger() });
-  t.like(app.links[0]?.options, { crc: 'crc16', baudRate: 115200, subdevices: [{ id: 'SB00000001/valve1', address: 7 }, 'SB00000001/valve2'] });
+  t.like(app.links[0]?.options, { crc: 'crc16', baudRate: 115200, subdevices: [{ id: 'SB00000001/sensor2', address: 7 }, 'SB00000002/tag1'] });
+  t.like(app.links[1]?.options, { path: '/dev/ttyS2', subdevices: [] });
   const registry = createAdapterRegistry();
   const { descriptor, options } = registry.check('link', app.links[0]!, 'links.0');
-  t.deepEqual(descriptor.subdevicesOf?.(options), [subdeviceId('SB00000001', 'valve1'), subdeviceId('SB00000001', 'valve2')]);
+  t.deepEqual(descriptor.subdevicesOf?.(options), [subdeviceId('SB00000001', 'sensor2'), subdeviceId('SB00000002', 'tag1')]);
   const link = (await descriptor.create(options, {
     logger: new CapturingLogger(),
     clock: systemClock,
@@ -113,7 +117,7 @@ test('a serial link is built from its validated options, at the addresses it lis
     secrets: new MemorySecretStore({}),
     signal: new AbortController().signal,
     baseDir: '/',
-    subdevices: [subdeviceId('SB00000001', 'valve1'), subdeviceId('SB00000001', 'valve2')],
+    subdevices: [subdeviceId('SB00000001', 'sensor2'), subdeviceId('SB00000002', 'tag1')],
   })) as SubdeviceLink;
   t.is(link.name, 'serial:/dev/ttyS1');
   t.is(link.capabilities.maxPayloadSize, 1100 - 5 - 2, 'crc16 frames carry a 2-byte checksum');
