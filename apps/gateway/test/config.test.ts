@@ -175,7 +175,7 @@ test('two subdevices at one address on a bus, or one subdevice on two links, is 
       ),
     { instanceOf: ConfigError },
   );
-  t.regex(twice?.message ?? '', /links\.1\.subdevices\.0: SB00000001\/a is already listed by links\[0\]/);
+  t.regex(twice?.message ?? '', /links\.1\.subdevices\.0\.id: SB00000001\/a is already listed by links\[0\]/);
 });
 
 test('an unknown field or adapter is an error naming it, not a silent default', (t) => {
