@@ -23,11 +23,11 @@ export function parseLine(line: string): SubdeviceMessage | undefined {
   }
   if (typeof message !== 'object' || message === null) return undefined;
   if ('hello' in message) {
-    const hello = (message as { hello: unknown }).hello as Partial<Hello> | null;
+    const hello = message.hello as Partial<Hello> | null;
     const ok = typeof hello?.productId === 'string' && typeof hello.deviceName === 'string' && typeof hello.version === 'string';
     return ok ? { hello: hello as Hello } : undefined;
   }
-  return 'data' in message ? { data: (message as { data: unknown }).data } : undefined;
+  return 'data' in message ? { data: message.data } : undefined;
 }
 
 /** A downlink line: the hub's payload as JSON when it is JSON, else as a string. */
