@@ -56,7 +56,7 @@ export async function loadPlugins(
 function exportedAdapters(module: Record<string, unknown>): unknown[] | undefined {
   const fallback = module['default'];
   // A CommonJS module's exports arrive as the default export.
-  const fromDefault = typeof fallback === 'object' && fallback !== null && 'adapters' in fallback ? (fallback).adapters : fallback;
+  const fromDefault = typeof fallback === 'object' && fallback !== null && 'adapters' in fallback ? fallback.adapters : fallback;
   const found = module['adapters'] ?? fromDefault;
   if (found === undefined || found === null) return undefined;
   return Array.isArray(found) ? (found as unknown[]) : [found];
