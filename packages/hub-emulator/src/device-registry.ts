@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import { describeJsonError, isValidDeviceName, isValidProductId } from '@iotgw/domain';
 import { isBase64Secret } from '@iotgw/protocol-tencent';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@iotgw/durable-file';
 import { RegistryError } from './hub-emulator.errors.js';
 
 /** One device the hub knows: a gateway or a subdevice, with its key-auth secret (base64). */
