@@ -3,6 +3,7 @@ export * from './fakes/memory-state-store.js';
 export * from './fakes/memory-secret-store.js';
 export * from './fakes/capturing-logger.js';
 export * from './fakes/fake-hub.js';
+export * from './fakes/fake-hub-results.js';
 export * from './fakes/fake-firmware-store.js';
 export * from './fakes/memory-subdevice-link.js';
 export * from './fakes/fake-adapter.js';

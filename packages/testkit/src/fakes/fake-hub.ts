@@ -21,9 +21,8 @@ import {
   type SubdeviceResult,
   type Subscription,
 } from '@iotgw/domain';
+import { HUB_RESULT, hubResultMessage } from './fake-hub-results.js';
 
-/** The hub's `result` codes (protocol.md §3). */
-export const HUB_RESULT = { ok: 0, notBound: -1, systemError: -2 } as const;
 
 export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
 export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report';
@@ -315,7 +314,7 @@ export class FakeHub implements HubTransport {
       this.operations.push({ op, subdevices: list.map(subdeviceKey) });
       return list.map((sub) => {
         const hubCode = control?.kind === 'fail' ? control.hubCode : decide(sub, subdeviceKey(sub));
-        return { subdevice: sub, ok: hubCode === 0, hubCode, message: messageFor(hubCode) };
+        return { subdevice: sub, ok: hubCode === 0, hubCode, message: hubResultMessage(hubCode) };
       });
     });
   }
@@ -399,11 +398,4 @@ export class FakeHub implements HubTransport {
     this.#state = state;
     this.#events.emit('state', state);
   }
-}
-
-function messageFor(hubCode: number): string {
-  if (hubCode === HUB_RESULT.ok) return 'success';
-  if (hubCode === HUB_RESULT.notBound) return 'gateway not bound to this subdevice';
-  if (hubCode === HUB_RESULT.systemError) return 'system error';
-  return `hub result ${hubCode}`;
 }
