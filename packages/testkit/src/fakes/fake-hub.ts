@@ -23,7 +23,6 @@ import {
 } from '@iotgw/domain';
 import { HUB_RESULT, hubResultMessage } from './fake-hub-results.js';
 
-
 export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
 export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report';
 
