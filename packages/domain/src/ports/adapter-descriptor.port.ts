@@ -71,7 +71,7 @@ export interface AdapterContext {
   readonly secrets: SecretStore;
   /** Aborted when the gateway stops building (a stop during start-up). */
   readonly signal: AbortSignal;
-  /** Directory relative paths in the options are resolved against (the config file's). */
+  /** Directory relative paths in the options are resolved against (`iotgw start`: its working directory, as for every path in the config). */
   readonly baseDir: string;
   /**
    * The subdevices this adapter deals with. For a link: the ones it serves (those its options name,
