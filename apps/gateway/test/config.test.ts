@@ -175,7 +175,7 @@ test('two subdevices at one address on a bus, or one subdevice on two links, is 
       ),
     { instanceOf: ConfigError },
   );
-  t.regex(twice?.message ?? '', /links\.1\.subdevices\.0: SB00000001\/a is already listed by links\[0\]/);
+  t.regex(twice?.message ?? '', /links\.1\.subdevices\.0\.id: SB00000001\/a is already listed by links\[0\]/);
 });
 
 test('an unknown field or adapter is an error naming it, not a silent default', (t) => {
@@ -195,7 +195,7 @@ test('a secret written inline is refused: secrets are referenced', (t) => {
 });
 
 test('the offline store is configured under hub.offlineStore, the fields its warnings name', async (t) => {
-  const defaults = defaultGatewayConfig().hub.offlineStore;
+  const defaults = defaultGatewayConfig().hub['offlineStore'] as Record<string, unknown>;
   t.deepEqual(defaults, { maxBytes: 256 * 1024 * 1024, maxAgeMs: 7 * 24 * 60 * 60 * 1000, overflow: 'drop-oldest', syncIntervalMs: 1000 });
   const config = parseGatewayConfig(JSON.stringify({ hub: { offlineStore: { maxBytes: 64 * 1024 * 1024, overflow: 'drop-newest' }, maxPacketBytes: 65536 } }));
   t.like(config.hub, { maxPacketBytes: 65536, offlineStore: { maxBytes: 64 * 1024 * 1024, overflow: 'drop-newest', syncIntervalMs: 1000 } });

@@ -4,9 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleGateway } from '@iotgw/app';
-import { CapturingLogger, FakeFirmwareStore, FakeHub, MemorySubdeviceLink } from '@iotgw/testkit';
-import { parseDeviceInfo, parseGatewayConfig } from '../src/index.js';
-import { createPluginRegistry, toAppConfig } from '../src/plugins.js';
+import { subdeviceId, systemClock, type SubdeviceLink } from '@iotgw/domain';
+import { CapturingLogger, FakeFirmwareStore, FakeHub, MemorySecretStore, MemoryStateStore, MemorySubdeviceLink, fakeAdapter } from '@iotgw/testkit';
+import { createAdapterRegistry, parseDeviceInfo, parseGatewayConfig } from '../src/index.js';
+import { toAppConfig } from '../src/plugins.js';
 
 const deviceInfo = parseDeviceInfo(
   JSON.stringify({
@@ -25,7 +26,10 @@ const deviceInfo = parseDeviceInfo(
 );
 
 test('the registry knows every shipped adapter by name, and no test double', (t) => {
-  t.deepEqual(createPluginRegistry().kinds(), ['firmware:http', 'hub:mqtt', 'link:ble', 'link:serial']);
+  const registry = createAdapterRegistry();
+  t.deepEqual(registry.names('hub'), ['mqtt']);
+  t.deepEqual(registry.names('firmware'), ['http']);
+  t.deepEqual(registry.names('link'), ['ble', 'serial']);
 });
 
 test('toAppConfig maps hub, links, subdevices, OTA and resolves secret references', async (t) => {
@@ -46,21 +50,21 @@ test('toAppConfig maps hub, links, subdevices, OTA and resolves secret reference
   );
   const { config: app, overrides } = await toAppConfig(deviceInfo, config, { baseDir: dir, env: { S1_SECRET: 'czFzZWNyZXQ=' }, logger: new CapturingLogger() });
   t.is(app.dataDir, join(dir, 'data'));
-  t.is(app.hub.kind, 'hub:mqtt');
-  t.like(app.hub.options, { host: '127.0.0.1', port: 1883, tls: false, gateway: { productId: 'GW00000001', deviceName: 'gw1' } });
-  t.deepEqual((app.hub.options as { auth: unknown }).auth, { mode: 'KEY', deviceSecret: 'c2VjcmV0S2V5MTIzNDU2Nw==' });
-  t.is(app.firmware.kind, 'firmware:http');
-  t.deepEqual(app.links.map((l) => l.kind), ['link:serial', 'link:ble']);
-  t.is((app.links[0]?.options as { path: string }).path, join(dir, 'tty0'));
-  t.deepEqual((app.links[0]?.options as { serves: unknown }).serves, [{ id: 'SB00000001/sensor1' }, { id: 'SB00000001/sensor2' }]);
-  t.deepEqual((app.links[1]?.options as { serves: unknown }).serves, [{ id: 'SB00000002/tag1' }]);
+  t.is(app.hub.adapter, 'mqtt');
+  t.like(app.hub.options, { host: '127.0.0.1', port: 1883, tls: false });
+  t.like(app.gateway, { identity: { productId: 'GW00000001', deviceName: 'gw1' }, region: 'china', dataChannels: ['data'] });
+  t.deepEqual(app.gateway?.credentials, { mode: 'key', deviceSecret: 'c2VjcmV0S2V5MTIzNDU2Nw==' });
+  t.is(app.baseDir, dir, 'adapters resolve relative option paths (a serial path) against it');
+  t.is(app.firmware.adapter, 'http');
+  t.deepEqual(app.links.map((l) => l.adapter), ['serial', 'ble']);
+  t.like(app.links[0]?.options, { path: 'tty0', subdevices: ['SB00000001/sensor1', 'SB00000001/sensor2'] });
   t.deepEqual(
     (app.subdevices ?? []).map((s) => (typeof s === 'string' ? s : `${s.productId}/${s.deviceName}`)),
     ['SB00000001/sensor1', 'SB00000001/sensor2', 'SB00000002/tag1'],
   );
   t.deepEqual(app.ota, { concurrencyPerLink: 2, allowedHosts: ['*.cos.example.com'], allowLoopback: true, allowLinkLocal: false, maxImageBytes: 4096 });
   // The store checks resolved addresses and redirects with the same permissions.
-  t.deepEqual(app.firmware.options, { allowLoopback: true, allowLinkLocal: false });
+  t.deepEqual(app.gateway?.firmwareSources, { allowLoopback: true, allowLinkLocal: false });
   t.deepEqual(app.secrets, { 'SB00000001/sensor1': 'czFzZWNyZXQ=', 'SB00000001/sensor2': 'c2Vuc29yMnNlY3JldA==' });
   t.truthy(overrides.stateStore);
 });
@@ -77,12 +81,12 @@ test('the mapped config assembles a real gateway that starts and stops (adapters
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const config = parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'serial', path: 'tty0', subdevices: ['SB00000001/sensor1'] }], dataDir: dir }));
   const { config: app, overrides } = await toAppConfig(deviceInfo, config, { logger: new CapturingLogger() });
-  t.is(app.firmware.kind, 'firmware:http');
-  // A product (or a test) replaces any shipped adapter by registering its kind again.
-  const registry = createPluginRegistry()
-    .register('hub:mqtt', () => new FakeHub())
-    .register('firmware:http', () => new FakeFirmwareStore())
-    .register('link:serial', () => new MemorySubdeviceLink({ name: 'bench' }));
+  t.is(app.firmware.adapter, 'http');
+  // A product (or a test) replaces any shipped adapter with a descriptor of the same kind and name.
+  const registry = createAdapterRegistry()
+    .replace(fakeAdapter('hub', 'mqtt', () => new FakeHub()))
+    .replace(fakeAdapter('firmware', 'http', () => new FakeFirmwareStore()))
+    .replace(fakeAdapter('link', 'serial', () => new MemorySubdeviceLink({ name: 'bench' })));
   const gateway = await assembleGateway(app, registry, overrides);
   await gateway.start({ timeoutMs: 10_000 });
   t.is(gateway.links.length, 1);
@@ -90,7 +94,7 @@ test('the mapped config assembles a real gateway that starts and stops (adapters
   await gateway.dispose({ timeoutMs: 10_000 });
 });
 
-test('a serial link serves the subdevices it lists at their addresses; one listing none serves the declared ones no other link lists', async (t) => {
+test('a serial link is built from its validated options, at the addresses it lists, for the subdevices it serves', async (t) => {
   const config = parseGatewayConfig(
     JSON.stringify({
       links: [
@@ -100,15 +104,21 @@ test('a serial link serves the subdevices it lists at their addresses; one listi
     }),
   );
   const { config: app } = await toAppConfig(deviceInfo, config, { logger: new CapturingLogger() });
-  t.like(app.links[0]?.options, { crc: 'crc16', serves: [{ id: 'SB00000001/sensor2', address: 7 }, { id: 'SB00000002/tag1' }] });
-  // sensor1 comes from the device info's subdevice list and is listed by no link.
-  t.deepEqual((app.links[1]?.options as { serves: unknown }).serves, [{ id: 'SB00000001/sensor1' }]);
-  const link = await createPluginRegistry().create('link:serial', app.links[0]!.options!, {
+  t.like(app.links[0]?.options, { crc: 'crc16', baudRate: 115200, subdevices: [{ id: 'SB00000001/sensor2', address: 7 }, 'SB00000002/tag1'] });
+  t.like(app.links[1]?.options, { path: '/dev/ttyS2', subdevices: [] });
+  const registry = createAdapterRegistry();
+  const { descriptor, options } = registry.check('link', app.links[0]!, 'links.0');
+  t.deepEqual(descriptor.subdevicesOf?.(options), [subdeviceId('SB00000001', 'sensor2'), subdeviceId('SB00000002', 'tag1')]);
+  const link = (await descriptor.create(options, {
     logger: new CapturingLogger(),
-    clock: { now: () => 0, sleep: () => Promise.resolve() },
-    stateStore: undefined as never,
+    clock: systemClock,
+    stateStore: new MemoryStateStore(),
     dataDir: '.',
-  });
+    secrets: new MemorySecretStore({}),
+    signal: new AbortController().signal,
+    baseDir: '/',
+    subdevices: [subdeviceId('SB00000001', 'sensor2'), subdeviceId('SB00000002', 'tag1')],
+  })) as SubdeviceLink;
   t.is(link.name, 'serial:/dev/ttyS1');
   t.is(link.capabilities.maxPayloadSize, 1100 - 5 - 2, 'crc16 frames carry a 2-byte checksum');
 });

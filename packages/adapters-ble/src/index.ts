@@ -6,3 +6,4 @@ export * from './noble-ble-central.js';
 export * from './subdevice-match.js';
 export * from './ble-stream-provider.js';
 export * from './ble-subdevice-link.js';
+export * from './descriptor.js';

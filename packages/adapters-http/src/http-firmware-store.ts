@@ -19,7 +19,8 @@ import {
 import { FileFirmwareImage } from './file-firmware-image.js';
 import { FirmwareCache } from './firmware-cache.js';
 import { downloadImage, type DownloadSettings } from './firmware-download.js';
-import { removeProgressFile, syncDirectory } from './progress-file.js';
+import { syncDirectory } from '@iotgw/durable-file';
+import { removeProgressFile } from './progress-file.js';
 import { onDisk } from './storage-errors.js';
 import { refusedHost, type FirmwareSourceGuard } from './source-guard.js';
 import { systemClock } from '@iotgw/domain';

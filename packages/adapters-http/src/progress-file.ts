@@ -1,6 +1,6 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, unlink } from 'node:fs/promises';
 import { PRIVATE_FILE_MODE, type FirmwareJob } from '@iotgw/domain';
+import { writeFileAtomic } from '@iotgw/durable-file';
 import { onDisk } from './storage-errors.js';
 
 /**
@@ -48,31 +48,9 @@ export function progressMatches(record: DownloadProgressRecord, job: FirmwareJob
 
 /** Atomic write: temp file, fsync, rename. A crash leaves the old or the new record, never half. */
 export async function writeProgressFile(path: string, record: DownloadProgressRecord): Promise<void> {
-  const temp = `${path}.tmp`;
-  await onDisk('write the download progress file', path, async () => {
-    const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
-    try {
-      await handle.writeFile(JSON.stringify(record));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    await syncDirectory(dirname(path));
-  });
+  await onDisk('write the download progress file', path, () => writeFileAtomic(path, JSON.stringify(record), { mode: PRIVATE_FILE_MODE }));
 }
 
 export async function removeProgressFile(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
-}
-
-/** Makes a rename durable (the directory entry); best effort where directories cannot be opened. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r').catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.sync().catch(() => undefined);
-  } finally {
-    await handle.close();
-  }
 }

@@ -2,3 +2,4 @@ export * from './serial-port-stream.js';
 export * from './serial-stream-provider.js';
 export * from './serial-subdevice-link.options.js';
 export * from './serial-subdevice-link.js';
+export * from './descriptor.js';

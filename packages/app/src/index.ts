@@ -1,14 +1,8 @@
 // tsyringe needs the Reflect polyfill before any decorated class loads; apps should still import it first.
 import 'reflect-metadata';
-export { PluginRegistry, type PluginContext, type PluginFactory, type PluginOptions, type PortForKind } from './plugins/plugin-registry.js';
-export {
-  assembleGateway,
-  resolveService,
-  type Gateway,
-  type GatewayConfig,
-  type GatewayOverrides,
-  type PluginChoice,
-} from './plugins/assemble-gateway.js';
+export { AdapterRegistry, type AdapterChoice, type CheckedChoice } from './plugins/adapter-registry.js';
+export { checkAdapterOptions, issuePath, type CheckedOptions, type OptionsProblem } from './plugins/adapter-options.js';
+export { assembleGateway, resolveService, type Gateway, type GatewayConfig, type GatewayOverrides } from './plugins/assemble-gateway.js';
 export { gatewaySettings, DEFAULT_OTA_SETTINGS, type GatewaySettings, type OnlinePolicy, type OtaSettings } from './gateway-settings.js';
 export { FileStateStore } from './infra/file-state-store.js';
 export { ensureDir, probeWritableDir, tightenPrivateTree } from './infra/ensure-dir.js';

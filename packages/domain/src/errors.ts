@@ -1,7 +1,7 @@
 /**
  * One error root for everything iotgw reports. Errors are values with stable, namespaced codes so
  * callers branch on `code`, never on message text. The hub's or the link's own status is kept as
- * data (`hubCode`, `otaCode`, `linkCode`) so nothing the wire said is lost in translation.
+ * data (`otaCode`, `linkCode`; a hub result's `hubCode`) so nothing the wire said is lost in translation.
  */
 export type ErrorCode =
   | 'validation.invalid'
@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'operation.cancelled'
   | 'operation.timed_out'
   | 'hub.disconnected'
-  | 'hub.refused'
   | 'hub.protocol'
   | 'hub.auth_failed'
   | 'firmware.download_failed'
@@ -26,7 +25,6 @@ export type ErrorCode =
   | 'store.full'
   | 'store.io'
   | 'secret.missing'
-  | 'plugin.unknown'
   | 'internal';
 
 export interface GatewayErrorOptions {
@@ -92,14 +90,6 @@ export class HubAuthError extends GatewayError {
 }
 
 /** The hub answered but refused; `hubCode` is its `result` value (-1 not bound, -2 system error, ...). */
-export class HubRefusedError extends GatewayError {
-  readonly hubCode: number;
-  constructor(message: string, hubCode: number, options?: GatewayErrorOptions) {
-    super('hub.refused', message, options);
-    this.hubCode = hubCode;
-  }
-}
-
 /** The hub (or a peer posing as it) sent something that does not follow the protocol. */
 export class HubProtocolError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {
@@ -167,12 +157,6 @@ export class SecretMissingError extends GatewayError {
       `no secret for subdevice ${subdevice}: add it to the secret store (config "secrets") to bind it`,
       options,
     );
-  }
-}
-
-export class UnknownPluginError extends GatewayError {
-  constructor(kind: string, known: readonly string[]) {
-    super('plugin.unknown', `no adapter registered as "${kind}"; known: ${known.join(', ') || '(none)'}`);
   }
 }
 

@@ -53,3 +53,6 @@ export function sameSubdevice(a: SubdeviceId, b: SubdeviceId): boolean {
 
 /** The gateway itself is a device with the same kind of id. */
 export type GatewayIdentity = SubdeviceId;
+
+/** What a `PRODUCTID/deviceName` key looks like, for config schemas outside the domain. */
+export const SUBDEVICE_KEY_PATTERN = /^[A-Z0-9]{10}\/[A-Za-z0-9_\-.:@]{1,48}$/;

@@ -8,7 +8,6 @@ import {
   HubAuthError,
   HubDisconnectedError,
   HubProtocolError,
-  HubRefusedError,
   isGatewayError,
   LinkError,
   OTA_FAIL,
@@ -16,7 +15,6 @@ import {
   StateCorruptError,
   TimeoutError,
   toGatewayError,
-  UnknownPluginError,
   ValidationError,
   type ErrorCode,
 } from '../src/index.js';
@@ -29,13 +27,11 @@ test('every error is a GatewayError with a stable code and its class name', (t) 
     [new TimeoutError('bind', 10), 'operation.timed_out', 'TimeoutError'],
     [new HubDisconnectedError(), 'hub.disconnected', 'HubDisconnectedError'],
     [new HubAuthError('refused'), 'hub.auth_failed', 'HubAuthError'],
-    [new HubRefusedError('no', -1), 'hub.refused', 'HubRefusedError'],
     [new HubProtocolError('junk'), 'hub.protocol', 'HubProtocolError'],
     [new FirmwareStorageError('disk full'), 'firmware.storage', 'FirmwareStorageError'],
     [new LinkError('link.protocol', 'bad frame'), 'link.protocol', 'LinkError'],
     [new StateCorruptError('ota/x', 'bad'), 'state.corrupt', 'StateCorruptError'],
     [new SecretMissingError('ABCDEFGHIJ/sub1'), 'secret.missing', 'SecretMissingError'],
-    [new UnknownPluginError('zigbee', ['serial']), 'plugin.unknown', 'UnknownPluginError'],
   ];
   for (const [error, code, name] of table) {
     t.true(error instanceof GatewayError, name);
@@ -56,8 +52,6 @@ test('messages name the value and what to do', (t) => {
   t.is(new HubDisconnectedError().message, 'not connected to the hub');
   t.is(new StateCorruptError('ota/x', 'bad phase').message, 'state "ota/x": bad phase');
   t.regex(new SecretMissingError('ABCDEFGHIJ/sub1').message, /ABCDEFGHIJ\/sub1.*secret store/);
-  t.is(new UnknownPluginError('zigbee', ['serial', 'ble']).message, 'no adapter registered as "zigbee"; known: serial, ble');
-  t.regex(new UnknownPluginError('zigbee', []).message, /\(none\)/);
 });
 
 test('cancelled, timed out and disconnected are three different kinds', (t) => {
@@ -67,8 +61,7 @@ test('cancelled, timed out and disconnected are three different kinds', (t) => {
   t.false(new TimeoutError('x', 1) instanceof CancelledError);
 });
 
-test('the wire status is kept as data: hubCode, otaCode, linkCode', (t) => {
-  t.is(new HubRefusedError('not bound', -1).hubCode, -1);
+test('the wire status is kept as data: otaCode, linkCode', (t) => {
   t.is(new LinkError('link.protocol', 'nak', { linkCode: 3 }).linkCode, 3);
   t.is(new LinkError('link.disconnected', 'gone').linkCode, undefined);
 });

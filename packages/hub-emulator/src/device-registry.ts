@@ -1,9 +1,9 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
-import { describeJsonError, isValidDeviceName, isValidProductId } from '@iotgw/domain';
+import { describeJsonError, isValidDeviceName, isValidProductId, subdeviceKey } from '@iotgw/domain';
 import { isBase64Secret } from '@iotgw/protocol-tencent';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@iotgw/durable-file';
 import { RegistryError } from './hub-emulator.errors.js';
 
 /** One device the hub knows: a gateway or a subdevice, with its key-auth secret (base64). */
@@ -31,10 +31,6 @@ export interface RegistryEvents {
   bound: [binding: Binding];
   unbound: [binding: Binding];
   online: [device: string, online: boolean];
-}
-
-export function deviceKey(productId: string, deviceName: string): string {
-  return `${productId}/${deviceName}`;
 }
 
 /**
@@ -76,7 +72,7 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
 
   load(doc: RegistryDocument): void {
     this.devices.clear();
-    for (const device of doc.devices) this.devices.set(deviceKey(device.productId, device.deviceName), { ...device });
+    for (const device of doc.devices) this.devices.set(subdeviceKey(device), { ...device });
     this.bindings = doc.bindings.map((b) => ({ ...b }));
   }
 
@@ -85,7 +81,7 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
   }
 
   get(productId: string, deviceName: string): RegisteredDevice | undefined {
-    return this.devices.get(deviceKey(productId, deviceName));
+    return this.devices.get(subdeviceKey({ productId, deviceName }));
   }
 
   getByKey(key: string): RegisteredDevice | undefined {
@@ -105,7 +101,7 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
     if (problem) throw new RegistryError(problem);
     const entry: RegisteredDevice = { productId: device.productId, deviceName: device.deviceName, deviceSecret: device.deviceSecret };
     if (device.gateway) entry.gateway = true;
-    this.devices.set(deviceKey(device.productId, device.deviceName), entry);
+    this.devices.set(subdeviceKey(device), entry);
     await this.persist();
   }
 

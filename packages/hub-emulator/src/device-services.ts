@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { REMOTE_CONFIG_DISABLED_RESULT, type HubLogLevel, type Logger } from '@iotgw/domain';
+import { parseSubdeviceKey, REMOTE_CONFIG_DISABLED_RESULT, type HubLogLevel, type Logger } from '@iotgw/domain';
 import {
   configOperationResultTopic,
   decodeConfigRequest,
@@ -12,7 +12,7 @@ import {
 } from '@iotgw/protocol-tencent';
 import { BoundedLog } from './bounded-log.js';
 import type { DeviceRegistry } from './device-registry.js';
-import { parseKey } from './gateway-operations.js';
+
 
 export interface UploadedLogLine {
   readonly at: number;
@@ -64,18 +64,18 @@ export class DeviceServices {
 
   async handleConfigRequest(device: string, topic: string, payload: Buffer): Promise<void> {
     if (!decodeConfigRequest(payload).ok) return this.options.protocolError(topic, 'config request: not {"type":"get"}');
-    const disabled = this.#configDisabled.has(parseKey(device).productId);
+    const disabled = this.#configDisabled.has(parseSubdeviceKey(device).productId);
     const config = this.#configs.get(device);
     this.options.logger.info('configuration asked', { device, answer: disabled ? 'disabled (1001)' : config ? 'sent' : 'none held' });
     const reply = disabled ? { type: 'reply' as const, result: REMOTE_CONFIG_DISABLED_RESULT, payload: undefined } : { type: 'reply' as const, result: 0, payload: config };
-    await this.options.send(configOperationResultTopic(parseKey(device)), encodeConfigMessage(reply), 1);
+    await this.options.send(configOperationResultTopic(parseSubdeviceKey(device)), encodeConfigMessage(reply), 1);
   }
 
   /** The console pushes a configuration to a device (and holds it for its next `get`). */
   async pushConfig(device: string, config: Readonly<Record<string, unknown>>): Promise<void> {
     this.#configs.set(device, config);
     this.options.logger.info('configuration pushed', { device });
-    await this.options.send(configOperationResultTopic(parseKey(device)), encodeConfigMessage({ type: 'push', result: 0, payload: config }), 1);
+    await this.options.send(configOperationResultTopic(parseSubdeviceKey(device)), encodeConfigMessage({ type: 'push', result: 0, payload: config }), 1);
   }
 
   async handleLogLevelRequest(device: string, topic: string, payload: Buffer): Promise<void> {
@@ -127,6 +127,6 @@ export class DeviceServices {
 
   async #sendLevel(device: string, clientToken: string | undefined): Promise<void> {
     const message = encodeLogLevelMessage({ level: this.logLevelOf(device), result: 0, clientToken, timestamp: Math.floor(this.options.now() / 1000) });
-    await this.options.send(logOperationResultTopic(parseKey(device)), message, 1);
+    await this.options.send(logOperationResultTopic(parseSubdeviceKey(device)), message, 1);
   }
 }

@@ -6,9 +6,8 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { TlsCredentials } from './self-signed-certificate.js';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyKeyAuth } from '@iotgw/protocol-tencent';
-import type { Logger } from '@iotgw/domain';
+import { subdeviceKey, type Logger } from '@iotgw/domain';
 import type { DeviceRegistry, RegisteredDevice } from './device-registry.js';
-import { deviceKey } from './device-registry.js';
 import { checkTopicAcl, type AclAction } from './topic-acl.js';
 import type { HubBus, HubMessageHandler } from './hub-bus.js';
 import { listen } from './listen.js';
@@ -112,7 +111,7 @@ export class EmbeddedBroker implements HubBus {
           done(authError(BAD_USERNAME_OR_PASSWORD, verdict.reason), false);
           return;
         }
-        ref.self?.clientDevice.set(client, deviceKey(device.productId, device.deviceName));
+        ref.self?.clientDevice.set(client, subdeviceKey(device));
         done(null, true);
       },
       authorizePublish(client, packet, callback) {

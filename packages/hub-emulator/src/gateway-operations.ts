@@ -1,4 +1,4 @@
-import type { Logger, SubdeviceId } from '@iotgw/domain';
+import { parseSubdeviceKey, subdeviceKey, type Logger, type SubdeviceId } from '@iotgw/domain';
 import {
   decodeGatewayRequest,
   describeGatewayResult,
@@ -9,7 +9,7 @@ import {
   type DeviceResult,
   type GatewayRequest,
 } from '@iotgw/protocol-tencent';
-import { deviceKey, type DeviceRegistry } from './device-registry.js';
+import type { DeviceRegistry } from './device-registry.js';
 import { EMULATOR_RESULT } from './emulator-result-codes.js';
 
 export interface GatewayOperationsDeps {
@@ -24,7 +24,7 @@ export interface GatewayOperationsDeps {
   pushChange(gateway: string, subdevice: string, status: 0 | 1): Promise<void>;
 }
 
-const id = (d: SubdeviceId): string => deviceKey(d.productId, d.deviceName);
+const id = (d: SubdeviceId): string => subdeviceKey(d);
 
 /**
  * Answers a gateway's requests on `$gateway/operation/{gw}` with the platform's per-device result
@@ -58,7 +58,7 @@ export class GatewayOperations {
       case 'describe_sub_devices': {
         const devices = registry.subdevicesOf(gateway);
         this.deps.logger.info('gateway operation describe_sub_devices', { gateway, subdevices: devices.length });
-        return encodeGatewayReply({ type: 'describe_sub_devices', devices: devices.map(parseKey) });
+        return encodeGatewayReply({ type: 'describe_sub_devices', devices: devices.map((key) => parseSubdeviceKey(key)) });
       }
       case 'bind': {
         const devices: DeviceResult[] = [];
@@ -117,7 +117,6 @@ export class GatewayOperations {
   }
 }
 
-export const parseKey = (key: string): SubdeviceId => ({ productId: key.slice(0, key.indexOf('/')), deviceName: key.slice(key.indexOf('/') + 1) });
 
 function typeOf(payload: Buffer): string | undefined {
   try {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '@iotgw/domain';
+import { parseSubdeviceKey, subdeviceKey, type Logger } from '@iotgw/domain';
 import { dataTopic, encodeGatewayReply, gatewayOperationResultTopic, parseTopic } from '@iotgw/protocol-tencent';
 import type { DeviceRegistry, Binding } from './device-registry.js';
 import type { FirmwareCatalog } from './firmware-catalog.js';
@@ -8,7 +8,7 @@ import type { OtaJobRecord } from './ota-job.record.js';
 import { RegistryError } from './hub-emulator.errors.js';
 import { BoundedLog } from './bounded-log.js';
 import { DeviceServices } from './device-services.js';
-import { GatewayOperations, parseKey } from './gateway-operations.js';
+import { GatewayOperations } from './gateway-operations.js';
 import { OtaJobs } from './ota-jobs.js';
 import { loggablePayload } from './loggable-payload.js';
 
@@ -136,10 +136,10 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       this.record('up', topic, payload);
     } else if (parsed.kind === 'config-operation') {
       this.record('up', topic, payload);
-      await this.services.handleConfigRequest(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
+      await this.services.handleConfigRequest(subdeviceKey(parsed.device), topic, payload);
     } else if (parsed.kind === 'log-operation') {
       this.record('up', topic, payload);
-      await this.services.handleLogLevelRequest(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
+      await this.services.handleLogLevelRequest(subdeviceKey(parsed.device), topic, payload);
     }
   }
 
@@ -171,7 +171,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   /** Downlink data to a device's `{pid}/{dev}/{channel}` topic, as the console's "send data". */
   async sendData(device: string, payload: string, channel = 'data'): Promise<void> {
     if (!this.options.registry.getByKey(device)) throw new RegistryError(`device ${device} is not in the registry`);
-    await this.send(dataTopic(parseKey(device), channel), payload, 1);
+    await this.send(dataTopic(parseSubdeviceKey(device), channel), payload, 1);
   }
 
   /** Pushes `update_firmware` for a registered image to a device; returns the job record. */
@@ -181,7 +181,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
 
   private async pushChange(gateway: string, subdevice: string, status: 0 | 1): Promise<void> {
     this.options.logger.info('change pushed', { gateway, subdevice, status: status === 1 ? 'bound' : 'unbound' });
-    await this.send(gatewayOperationResultTopic(parseKey(gateway)), encodeGatewayReply({ type: 'change', status, devices: [parseKey(subdevice)] }), 0);
+    await this.send(gatewayOperationResultTopic(parseSubdeviceKey(gateway)), encodeGatewayReply({ type: 'change', status, devices: [parseSubdeviceKey(subdevice)] }), 0);
   }
 
   private record(direction: 'up' | 'down', topic: string, payload: Buffer | string): void {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { handleDeviceHttp } from './device-http.js';
-import { silentLogger } from '@iotgw/domain';
-import { DeviceRegistry, deviceKey } from './device-registry.js';
+import { silentLogger, subdeviceKey } from '@iotgw/domain';
+import { DeviceRegistry } from './device-registry.js';
 import { EmbeddedBroker, type AclDenial, type OversizePacket } from './embedded-broker.js';
 import { FirmwareCatalog, type FirmwareImage } from './firmware-catalog.js';
 import type { FirmwareFaults } from './firmware-faults.js';
@@ -221,7 +221,7 @@ export class HubEmulator {
   }
 
   isOnline(productId: string, deviceName: string): boolean {
-    return this.registry.isOnline(deviceKey(productId, deviceName));
+    return this.registry.isOnline(subdeviceKey({ productId, deviceName }));
   }
 
   /** Stops everything and removes uploads; calling it again waits for the same close. */

@@ -1,5 +1,5 @@
 export { HubEmulator, type HubEmulatorOptions, type HubEmulatorUrls, type HubEmulatorStats, type AuthFailure, type HubRefusal } from './hub-emulator.js';
-export { DeviceRegistry, deviceKey, parseRegistry, type RegisteredDevice, type Binding, type RegistryDocument } from './device-registry.js';
+export { DeviceRegistry, parseRegistry, type RegisteredDevice, type Binding, type RegistryDocument } from './device-registry.js';
 export { FirmwareCatalog, type FirmwareImage } from './firmware-catalog.js';
 export type { FirmwareFaults } from './firmware-faults.js';
 export { parseByteRange } from './byte-range.js';

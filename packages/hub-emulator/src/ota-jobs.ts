@@ -1,8 +1,7 @@
-import type { Logger, OtaReport, SubdeviceId } from '@iotgw/domain';
+import { parseSubdeviceKey, subdeviceKey, type Logger, type OtaReport, type SubdeviceId } from '@iotgw/domain';
 import { decodeOtaDeviceMessage, describeOtaResult, encodeReportVersionReply, encodeUpdateFirmware, otaUpdateTopic } from '@iotgw/protocol-tencent';
-import { deviceKey, type DeviceRegistry } from './device-registry.js';
+import type { DeviceRegistry } from './device-registry.js';
 import type { FirmwareCatalog } from './firmware-catalog.js';
-import { parseKey } from './gateway-operations.js';
 import { RegistryError } from './hub-emulator.errors.js';
 import type { OtaJobRecord } from './ota-job.record.js';
 
@@ -25,7 +24,7 @@ export interface OtaJobsDeps {
   versionReported(device: string, version: string): void;
 }
 
-const id = (d: SubdeviceId): string => deviceKey(d.productId, d.deviceName);
+const id = (d: SubdeviceId): string => subdeviceKey(d);
 
 /**
  * The hub's side of firmware updates: pushes `update_firmware`, answers `report_version`, and
@@ -65,7 +64,7 @@ export class OtaJobs {
     this.forgetOldJobs();
     this.deps.logger.info('firmware pushed', { job: job.id, subdevice: job.subdevice, firmware: image.id, version: image.version, bytes: image.size, md5: image.md5, ttlSec });
     this.deps.changed(job);
-    await this.deps.send(otaUpdateTopic(parseKey(options.subdevice)), encodeUpdateFirmware({ version: image.version, url, md5: image.md5, size: image.size }), 1);
+    await this.deps.send(otaUpdateTopic(parseSubdeviceKey(options.subdevice)), encodeUpdateFirmware({ version: image.version, url, md5: image.md5, size: image.size }), 1);
     return job;
   }
 

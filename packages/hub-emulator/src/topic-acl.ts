@@ -1,5 +1,6 @@
 import { parseTopic } from '@iotgw/protocol-tencent';
-import { deviceKey, type DeviceRegistry } from './device-registry.js';
+import { subdeviceKey } from '@iotgw/domain';
+import type { DeviceRegistry } from './device-registry.js';
 
 export type AclAction = 'publish' | 'subscribe';
 
@@ -20,7 +21,7 @@ const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'sh
 export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, action: AclAction, topic: string): AclDecision {
   const parsed = parseTopic(topic);
   if (!parsed) return { allowed: false, reason: 'not a hub topic (or uses a wildcard)' };
-  const target = deviceKey(parsed.device.productId, parsed.device.deviceName);
+  const target = subdeviceKey(parsed.device);
   if (parsed.kind !== 'data') {
     const allowedDirection = action === 'publish' ? DEVICE_PUBLISHES : DEVICE_SUBSCRIBES;
     if (!allowedDirection.has(parsed.kind)) return { allowed: false, reason: `${parsed.kind} topics cannot be used for ${action}` };

@@ -70,6 +70,3 @@ export function describeGatewayResult(code: number): string {
 export function describeOtaResult(code: number): string {
   return OTA_RESULT_MEANINGS.get(code) ?? `OTA result code ${code} (undocumented)`;
 }
-
-export const GATEWAY_RESULT_TABLE: ReadonlyArray<readonly [number, string]> = [...GATEWAY_RESULT_MEANINGS];
-export const OTA_RESULT_TABLE: ReadonlyArray<readonly [number, string]> = [...OTA_RESULT_MEANINGS];

@@ -4,7 +4,6 @@ import {
   decodeGatewayRequest,
   describeGatewayResult,
   GATEWAY_RESULT,
-  GATEWAY_RESULT_TABLE,
   encodeGatewayReply,
   encodeGatewayRequest,
   type GatewayReply,
@@ -159,7 +158,6 @@ test("result-code table names every platform bind code (-801..-810) with the pla
   for (const [code, meaning] of expected) {
     t.regex(describeGatewayResult(code), meaning, String(code));
     t.notRegex(describeGatewayResult(code), /undocumented/, String(code));
-    t.true(GATEWAY_RESULT_TABLE.some(([c]) => c === code), `${code} in the table`);
   }
   // The AT command docs print them unsigned: the same meaning.
   t.is(describeGatewayResult(803), describeGatewayResult(-803));

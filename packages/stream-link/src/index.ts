@@ -2,3 +2,4 @@ export * from './link-errors.js';
 export * from './served-subdevices.js';
 export * from './link-protocol-subdevice-link.options.js';
 export * from './link-protocol-subdevice-link.js';
+export * from './link-options.js';

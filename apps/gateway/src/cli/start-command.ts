@@ -5,7 +5,6 @@ import { startDeviceServices } from '../device-services/gateway-device-services.
 import { subdeviceKey, toGatewayError } from '@iotgw/domain';
 import { loadStartConfig } from '../config/preflight.js';
 import { ControlServer } from '../control/control-server.js';
-import { createPluginRegistry } from '../plugins.js';
 import { EXIT, type ExitCode } from './output.js';
 import type { CommandContext, CommandDefinition } from './main.js';
 
@@ -31,7 +30,7 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   // One logger from the start: it keeps recent lines for the hub's log upload too.
   const capture = new LogCapture();
   const winston = new WinstonLogger({ level: 'info', capture });
-  const { info, config, assembly, tightened, dataDirWarning, remote, warnings } = await loadStartConfig(
+  const { info, config, registry, assembly, tightened, dataDirWarning, remote, warnings } = await loadStartConfig(
     { deviceInfo: options.deviceInfo, config: options.config },
     { logger: winston },
   );
@@ -41,7 +40,7 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   for (const warning of warnings) ctx.io.err(`iotgw: WARNING: ${warning}`);
   if (remote) ctx.io.out(`iotgw: running on the configuration the hub pushed (received ${remote.receivedAt}${remote.confirmed ? '' : ', on probation'}), not the config file`);
   if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
-  const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
+  const gateway = await assembleGateway(app, registry, { ...overrides, signal: ctx.signal });
   let restartReason: string | undefined;
   let restartNow: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -64,6 +63,7 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
     services = startDeviceServices({
       gateway,
       config,
+      registry,
       info,
       deviceInfoFile: options.deviceInfo,
       baseDir: process.cwd(),

@@ -3,7 +3,10 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { isGatewayError } from '@iotgw/domain';
 import { parseDeviceInfo, type DeviceInfo } from '../config/device-info.js';
-import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
+import type { AdapterRegistry } from '@iotgw/app';
+import { namedSubdevices } from '../config/adapter-sections.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { loadGatewayConfig } from '../config/load-config.js';
 import { checkConfigEnvironment } from '../config/preflight.js';
 import { EXIT, type CliOutput, type ExitCode } from './output.js';
 import type { CommandDefinition } from './main.js';
@@ -13,7 +16,7 @@ interface ValidateOptions {
   config?: string;
 }
 
-const DESCRIPTION = `Checks the vendor's device_info.json and iotgw config files the way "iotgw start" does before it connects: both files parse, every link names a subdevice listed in the device file, every secret reference resolves (environment variable set, file readable), each serial path exists, and the data dir can be created and written (nothing is left behind). Prints one line per file; exits 2 if anything would stop "iotgw start".
+const DESCRIPTION = `Checks the vendor's device_info.json and iotgw config files the way "iotgw start" does before it connects: both files parse (with the adapters the config's "plugins" bring), every link names a subdevice listed in the device file, every secret reference resolves (environment variable set, file readable), each adapter's own checks pass (e.g. each serial path exists), and the data dir can be created and written (nothing is left behind). Prints one line per file; exits 2 if anything would stop "iotgw start".
 
 Files given without a flag are recognised by their content (the vendor file has "auth_mode", "productId"...).`;
 
@@ -31,7 +34,7 @@ export const validateCommand: CommandDefinition = {
   },
 };
 
-type Parsed = { kind: 'info'; file: string; info: DeviceInfo } | { kind: 'config'; file: string; config: GatewayConfig };
+type Parsed = { kind: 'info'; file: string; info: DeviceInfo } | { kind: 'config'; file: string; config: GatewayConfig; registry: AdapterRegistry };
 
 async function validate(files: readonly string[], options: ValidateOptions, command: Command, io: CliOutput): Promise<ExitCode> {
   const named: Array<{ file: string; kind?: 'info' | 'config' }> = [
@@ -49,7 +52,7 @@ async function validate(files: readonly string[], options: ValidateOptions, comm
       if (kind === 'info' || (kind === undefined && /"(auth_mode|productId|deviceName|key_deviceinfo|subDev)"\s*:/.test(text))) {
         parsed.push({ kind: 'info', file, info: parseDeviceInfo(text, file) });
       } else {
-        parsed.push({ kind: 'config', file, config: parseGatewayConfig(text, file) });
+        parsed.push({ kind: 'config', file, ...(await loadGatewayConfig(text, file)) });
       }
     } catch (error) {
       worst = EXIT.usage;
@@ -66,13 +69,13 @@ async function validate(files: readonly string[], options: ValidateOptions, comm
       io.out(`${p.file}: ok — gateway ${p.info.gateway.productId}/${p.info.gateway.deviceName}, ${p.info.auth.mode} auth, ${p.info.subdevices.length} subdevice(s)`);
       continue;
     }
-    const problems = await checkConfigEnvironment(p.config, p.file, only ? { info: { info: only.info, file: only.file } } : {});
+    const problems = await checkConfigEnvironment(p.config, p.file, { registry: p.registry, ...(only ? { info: { info: only.info, file: only.file } } : {}) });
     for (const problem of problems) io.err(`${p.file}: ${problem.message}`);
     if (problems.length > 0) {
       worst = EXIT.usage;
       continue;
     }
-    const unchecked = !only && p.config.links.some((l) => l.subdevices.length > 0) ? ' (links not checked against a device file: name it too)' : '';
+    const unchecked = !only && p.config.links.some((l) => namedSubdevices(p.registry, l).length > 0) ? ' (links not checked against a device file: name it too)' : '';
     io.out(`${p.file}: ok — hub ${p.config.hub.adapter}, ${p.config.links.length} link(s), data dir ${p.config.dataDir}${unchecked}`);
   }
   return worst;

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError, toGatewayError, type GatewayError } from '@iotgw/domain';
+import { ConfigError, toGatewayError, type AdapterKind, type GatewayError } from '@iotgw/domain';
+import { issuePath, type AdapterRegistry } from '@iotgw/app';
 import { resolveSecret, toAppConfig, type AppAssembly, type ToAppConfigOptions } from '../plugins.js';
+import { optionsOf, type AdapterSection } from './adapter-sections.js';
 import { checkDataDir } from './data-dir.js';
 import { parseDeviceInfo, type DeviceInfo } from './device-info.js';
-import { defaultGatewayConfig, parseGatewayConfig, type GatewayConfig } from './gateway-config.js';
+import { bundledRegistry, defaultGatewayConfig, type GatewayConfig } from './gateway-config.js';
 import { checkLinkSubdevices } from './link-subdevices.js';
-import { checkSerialPaths } from './serial-paths.js';
+import { loadGatewayConfig } from './load-config.js';
 import { effectiveConfig, type StoredRemoteConfig } from '../device-services/remote-config-store.js';
 
 /** A config file's text; a missing or unreadable file is a ConfigError naming the flag. */
@@ -26,6 +28,8 @@ export interface StartFiles {
 export interface StartConfig {
   readonly info: DeviceInfo;
   readonly config: GatewayConfig;
+  /** The adapters the config was checked against: bundled ones and its plugins'. */
+  readonly registry: AdapterRegistry;
   readonly assembly: AppAssembly;
   /** Data dir entries that were readable by others and are now owner-only. */
   readonly tightened: number;
@@ -43,27 +47,36 @@ export interface StartConfig {
  */
 export async function loadStartConfig(files: StartFiles, options: ToAppConfigOptions & { readonly remoteConfig?: boolean } = {}): Promise<StartConfig> {
   const info = parseDeviceInfo(await readConfigText(files.deviceInfo, '--device-info'), files.deviceInfo);
-  const fileConfig = files.config ? parseGatewayConfig(await readConfigText(files.config, '--config'), files.config) : defaultGatewayConfig();
+  const { config: fileConfig, registry } = files.config
+    ? await loadGatewayConfig(await readConfigText(files.config, '--config'), files.config)
+    : { config: defaultGatewayConfig(), registry: bundledRegistry() };
   const warnings: string[] = [];
   // A configuration the hub pushed (kept in the data dir) takes the file's place until rolled back.
-  const { config, remote } = options.remoteConfig === false
-    ? { config: fileConfig, remote: undefined }
-    : await effectiveConfig(fileConfig, resolve(options.baseDir ?? process.cwd(), fileConfig.dataDir), (w) => warnings.push(w));
-  const assembly = await toAppConfig(info, config, { ...options, deviceInfoFile: files.deviceInfo });
+  const { config, remote } =
+    options.remoteConfig === false
+      ? { config: fileConfig, remote: undefined }
+      : await effectiveConfig(fileConfig, resolve(options.baseDir ?? process.cwd(), fileConfig.dataDir), (w) => warnings.push(w), registry);
+  const assembly = await toAppConfig(info, config, { ...options, deviceInfoFile: files.deviceInfo, registry });
   const dataDir = await checkDataDir(assembly.config.dataDir ?? config.dataDir, files.config);
-  return { info, config, assembly, tightened: dataDir.tightened, dataDirWarning: dataDir.warning, remote, warnings };
+  return { info, config, registry, assembly, tightened: dataDir.tightened, dataDirWarning: dataDir.warning, remote, warnings };
 }
 
 /**
  * What `iotgw validate` checks in a parsed iotgw config beyond its shape, with the same functions
- * `start` uses (secrets, data dir) and without leaving anything behind; plus each serial path,
- * which `start` would wait for and then refuse. Returns every problem, not just the first.
+ * `start` uses (secrets, data dir) and without leaving anything behind; plus each adapter's own
+ * preflight (e.g. a serial path `start` would wait for and then refuse). Returns every problem.
  */
 export async function checkConfigEnvironment(
   config: GatewayConfig,
   configFile: string,
-  options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly baseDir?: string; readonly info?: { readonly info: DeviceInfo; readonly file: string } } = {},
+  options: {
+    readonly env?: Readonly<Record<string, string | undefined>>;
+    readonly baseDir?: string;
+    readonly info?: { readonly info: DeviceInfo; readonly file: string };
+    readonly registry?: AdapterRegistry;
+  } = {},
 ): Promise<GatewayError[]> {
+  const registry = options.registry ?? bundledRegistry();
   const baseDir = options.baseDir ?? process.cwd();
   const env = options.env ?? process.env;
   const problems: GatewayError[] = [];
@@ -76,10 +89,18 @@ export async function checkConfigEnvironment(
   };
   if (options.info) {
     const { info, file } = options.info;
-    await attempt(() => checkLinkSubdevices(info, config, file));
+    await attempt(() => checkLinkSubdevices(info, config, file, registry));
   }
   for (const [key, ref] of Object.entries(config.secrets)) await attempt(() => resolveSecret(key, ref, baseDir, env));
-  problems.push(...(await checkSerialPaths(config, baseDir)));
+  const sections: Array<[AdapterKind, string, AdapterSection]> = [
+    ['hub', 'hub', config.hub],
+    ['firmware', 'firmware', config.firmware],
+    ...config.links.map((link, i): [AdapterKind, string, AdapterSection] => ['link', `links.${i}`, link]),
+  ];
+  for (const [kind, field, section] of sections) {
+    const issues = (await registry.get(kind, section.adapter)?.preflight?.(optionsOf(section), { baseDir })) ?? [];
+    for (const issue of issues) problems.push(new ConfigError(issuePath(issue) ? `${field}.${issuePath(issue)}` : field, issue.message));
+  }
   await attempt(() => checkDataDir(resolve(baseDir, config.dataDir), configFile, { dryRun: true }));
   return problems;
 }

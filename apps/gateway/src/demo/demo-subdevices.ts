@@ -1,6 +1,9 @@
 import { SerialPortStream } from '@iotgw/adapters-serial';
+import { createBleLinkAdapter } from '@iotgw/adapters-ble';
+import type { AdapterRegistry } from '@iotgw/app';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
 import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice, SubdeviceSimulator } from '@iotgw/simulators';
+import { createAdapterRegistry } from '../bundled-adapters.js';
 import type { LinkConfig } from '../config/gateway-config.js';
 import { SocatPair } from './socat-pair.js';
 
@@ -145,4 +148,11 @@ function versionsCancelled(sim: SubdeviceSimulator): string[] {
   const versions: string[] = [];
   sim.events.on('cancelled', ({ version }) => versions.push(version));
   return versions;
+}
+
+/** The bundled adapters, with the BLE link on the bench's own central (its peripherals advertise there). */
+export function demoRegistry(bench: Pick<DemoBench, 'bleCentral'>): AdapterRegistry {
+  const registry = createAdapterRegistry();
+  const central = bench.bleCentral;
+  return central ? registry.replace(createBleLinkAdapter({ simulated: () => central })) : registry;
 }

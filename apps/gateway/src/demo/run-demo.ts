@@ -8,7 +8,8 @@ import { HubEmulator, type HubMessageRecord, type RegistryDocument } from '@iotg
 import type { DeviceInfo } from '../config/device-info.js';
 import { defaultGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { EXIT, type CliOutput, type ExitCode } from '../cli/output.js';
-import { createPluginRegistry, toAppConfig } from '../plugins.js';
+import { toAppConfig } from '../plugins.js';
+import { demoRegistry } from './demo-subdevices.js';
 import { observeBrokerData } from './broker-data-observer.js';
 import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
 import { tearDownDemo } from './demo-teardown.js';
@@ -311,7 +312,7 @@ async function startGateway(hub: HubEmulator, bench: DemoBench, dir: string, log
     ota: { ...base.ota, allowLoopback: true },
   };
   const { config: app, overrides } = await toAppConfig(info, config, { env, logger });
-  const registry = createPluginRegistry(bench.bleCentral ? { bleCentral: bench.bleCentral } : {});
+  const registry = demoRegistry(bench);
   const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 200 } }, registry, overrides);
   try {
     await gateway.start({ signal, timeoutMs: STEP_TIMEOUT_MS });

@@ -1,4 +1,4 @@
-import { HubLogUpload, RemoteConfiguration, type Gateway, type LogCapture, type WinstonLogger } from '@iotgw/app';
+import { HubLogUpload, RemoteConfiguration, type AdapterRegistry, type Gateway, type LogCapture, type WinstonLogger } from '@iotgw/app';
 import { HubLogUploader } from '@iotgw/adapters-http';
 import { offersDeviceServices, SystemClock, toGatewayError } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
@@ -9,6 +9,7 @@ import { rejectRemoteConfig, saveRemoteConfig, stateStoreOf, type StoredRemoteCo
 export interface DeviceServicesContext {
   readonly gateway: Gateway;
   readonly config: GatewayConfig;
+  readonly registry: AdapterRegistry;
   readonly info: DeviceInfo;
   readonly deviceInfoFile: string;
   readonly baseDir: string;
@@ -59,7 +60,7 @@ export function startDeviceServices(c: DeviceServicesContext): { stop(): Promise
     const remote = new RemoteConfiguration({
       hub,
       logger: c.logger.child({ component: 'remote config' }),
-      apply: remoteConfigApplier({ running: c.config, info: c.info, deviceInfoFile: c.deviceInfoFile, baseDir: c.baseDir, store, logger: c.logger, restart: c.restart }),
+      apply: remoteConfigApplier({ running: c.config, registry: c.registry, info: c.info, deviceInfoFile: c.deviceInfoFile, baseDir: c.baseDir, store, logger: c.logger, restart: c.restart }),
     });
     remote.start();
     stops.push(() => remote.stop());

@@ -1,14 +1,14 @@
-import type { RemoteConfigApplier, WinstonLogger } from '@iotgw/app';
+import type { AdapterRegistry, RemoteConfigApplier, WinstonLogger } from '@iotgw/app';
 import { toGatewayError, type JsonValue, type StateStore } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { checkConfigEnvironment } from '../config/preflight.js';
-import { rejectedRemoteConfig, saveRemoteConfig } from './remote-config-store.js';
+import { fileOwned, rejectedRemoteConfig, saveRemoteConfig } from './remote-config-store.js';
 
 /** Fields a running gateway takes at once; every other change waits for a restart. */
 const LIVE_FIELDS = new Set(['logLevel']);
-/** Fields a pushed config cannot change (where it is itself kept). */
-const FIXED_FIELDS = new Set(['dataDir']);
+/** Fields a pushed config cannot change (see fileOwned). */
+const FIXED_FIELDS = new Set(['dataDir', 'plugins']);
 
 export interface RemoteConfigApplierOptions {
   /** The configuration the gateway runs on now. */
@@ -17,6 +17,8 @@ export interface RemoteConfigApplierOptions {
   readonly deviceInfoFile: string;
   readonly baseDir: string;
   readonly store: StateStore;
+  /** The adapters the running config was checked against (bundled + the file's plugins). */
+  readonly registry: AdapterRegistry;
   readonly logger: WinstonLogger;
   /** Called when the document needs a restart to take effect (after it is saved). */
   readonly restart: (reason: string) => void;
@@ -33,7 +35,7 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
   return async (document, source) => {
     let next: GatewayConfig;
     try {
-      next = { ...parseGatewayConfig(JSON.stringify(document), 'the configuration from the hub'), dataDir: current.dataDir };
+      next = { ...parseGatewayConfig(JSON.stringify(document), 'the configuration from the hub', options.registry), ...fileOwned(current) };
     } catch (error) {
       return { ok: false, message: toGatewayError(error).message };
     }
@@ -42,7 +44,11 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     if (rejected && JSON.stringify(rejected.config) === JSON.stringify(document)) {
       return { ok: false, message: `this configuration was rolled back at ${rejected.rejectedAt} (${rejected.reason}): push a corrected one` };
     }
-    const problems = await checkConfigEnvironment(next, 'the configuration from the hub', { baseDir: options.baseDir, info: { info: options.info, file: options.deviceInfoFile } });
+    const problems = await checkConfigEnvironment(next, 'the configuration from the hub', {
+      baseDir: options.baseDir,
+      info: { info: options.info, file: options.deviceInfoFile },
+      registry: options.registry,
+    });
     if (problems.length > 0) return { ok: false, message: problems.map((p) => p.message).join('; ') };
 
     const changed = Object.keys(next).filter((k) => !FIXED_FIELDS.has(k) && JSON.stringify(next[k as keyof GatewayConfig]) !== JSON.stringify(current[k as keyof GatewayConfig]));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FileStateStore } from '@iotgw/app';
+import { FileStateStore, type AdapterRegistry } from '@iotgw/app';
 import { toGatewayError, type JsonValue, type StateStore } from '@iotgw/domain';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 
@@ -48,6 +48,14 @@ export async function rejectRemoteConfig(store: StateStore, stored: StoredRemote
 }
 
 /**
+ * What a pushed configuration cannot change: where it is itself kept (`dataDir`), and which code
+ * the gateway loads (`plugins`: adapters come from the file's list, never from the network).
+ */
+export function fileOwned(fileConfig: GatewayConfig): Pick<GatewayConfig, 'dataDir' | 'plugins'> {
+  return { dataDir: fileConfig.dataDir, plugins: fileConfig.plugins };
+}
+
+/**
  * The configuration `iotgw start` runs on: the one the hub pushed when the data dir holds one,
  * else the file's. The data dir always comes from the file (a pushed config cannot move where it
  * is itself kept). A stored config that no longer validates is rejected, with a warning.
@@ -56,6 +64,7 @@ export async function effectiveConfig(
   fileConfig: GatewayConfig,
   dataDir: string,
   warn: (line: string) => void,
+  registry: AdapterRegistry,
 ): Promise<{ readonly config: GatewayConfig; readonly remote: StoredRemoteConfig | undefined }> {
   if (!fileConfig.deviceServices.remoteConfig.enabled) return { config: fileConfig, remote: undefined };
   const store = stateStoreOf(dataDir);
@@ -67,8 +76,8 @@ export async function effectiveConfig(
   }
   if (!stored) return { config: fileConfig, remote: undefined };
   try {
-    const config = parseGatewayConfig(JSON.stringify(stored.config), 'the configuration from the hub');
-    return { config: { ...config, dataDir: fileConfig.dataDir }, remote: stored };
+    const config = parseGatewayConfig(JSON.stringify(stored.config), 'the configuration from the hub', registry);
+    return { config: { ...config, ...fileOwned(fileConfig) }, remote: stored };
   } catch (error) {
     const reason = toGatewayError(error).message;
     await rejectRemoteConfig(store, stored, reason).catch(() => undefined);

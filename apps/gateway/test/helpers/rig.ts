@@ -10,7 +10,8 @@ import type { DeviceInfo } from '../../src/config/device-info.js';
 import { defaultGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.js';
 import { memoryBench, serialBench, type DemoBench } from '../../src/demo/demo-subdevices.js';
 import { findSocat } from '../../src/demo/socat-pair.js';
-import { createPluginRegistry, toAppConfig } from '../../src/plugins.js';
+import { toAppConfig } from '../../src/plugins.js';
+import { demoRegistry } from '../../src/demo/demo-subdevices.js';
 
 export const GATEWAY = subdeviceId('GW00000001', 'gw1');
 export const SENSOR1 = subdeviceId('SB00000001', 'sensor1');
@@ -87,7 +88,7 @@ export async function startRig(t: ExecutionContext, options: RigOptions = {}): P
     bench,
     startGateway: async (start = {}) => {
       const { config: app, overrides } = await toAppConfig(info, config, { env, logger: new CapturingLogger() });
-      const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 100 } }, createPluginRegistry(bench.bleCentral ? { bleCentral: bench.bleCentral } : {}), overrides);
+      const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 100 } }, demoRegistry(bench), overrides);
       gateways.push(gateway);
       await gateway.start({ timeoutMs: start.timeoutMs ?? 15_000 });
       return gateway;

@@ -1,15 +1,15 @@
-import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import {
   StateCorruptError,
   ValidationError,
   isValidStateKey,
-  PRIVATE_FILE_MODE,
   throwIfAborted,
   type CallOptions,
   type JsonValue,
   type StateStore,
 } from '@iotgw/domain';
+import { writeFileAtomic } from '@iotgw/durable-file';
 import { ensureDir } from './ensure-dir.js';
 
 /**
@@ -19,7 +19,6 @@ import { ensureDir } from './ensure-dir.js';
  */
 export class FileStateStore implements StateStore {
   readonly #dir: string;
-  #counter = 0;
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -45,23 +44,8 @@ export class FileStateStore implements StateStore {
     throwIfAborted(options.signal, `writing state ${key}`);
     const file = this.#path(key);
     await ensureDir(dirname(file));
-    const temp = `${file}.${process.pid}.${++this.#counter}.tmp`;
-    // Owner-only from its first byte; the rename keeps the mode.
-    const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
-    try {
-      try {
-        await handle.writeFile(JSON.stringify(value));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-    } catch (error) {
-      // A failed write (a full disk) must not leave its temporary file behind, each time it fails.
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await syncDir(dirname(file));
+    // Owner-only from its first byte; a crash leaves the old or the new document, never a torn one.
+    await writeFileAtomic(file, JSON.stringify(value));
   }
 
   async delete(key: string, options: CallOptions = {}): Promise<void> {
@@ -96,20 +80,6 @@ export class FileStateStore implements StateStore {
       throw new ValidationError(`state key ${JSON.stringify(key)} is not valid: use [a-z0-9._/-] without ".."`);
     }
     return join(this.#dir, `${key}.json`);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes the rename itself durable; some filesystems refuse to open a directory, which is harmless.
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* best effort */
   }
 }
 

@@ -11,10 +11,15 @@ import {
   SUBDEVICE_LINKS,
   parseSubdeviceKey,
   silentLogger,
+  subdeviceKey,
   toGatewayError,
+  type AdapterContext,
+  type AdapterKind,
+  type AdapterPorts,
   type CallOptions,
   type Clock,
   type FirmwareStore,
+  type GatewayProfile,
   type HubTransport,
   type Logger,
   type SecretStore,
@@ -34,21 +39,19 @@ import { OtaCoordinator } from '../use-cases/ota-coordinator.js';
 import { SubdeviceDirectory } from '../use-cases/subdevice-directory.js';
 import { SubdevicePresence } from '../use-cases/subdevice-presence.js';
 import { SubdeviceSessions } from '../use-cases/subdevice-sessions.js';
-import type { PluginContext, PluginOptions, PluginRegistry } from './plugin-registry.js';
-
-/** An adapter chosen by kind name, with its own options. */
-export interface PluginChoice {
-  readonly kind: string;
-  readonly options?: PluginOptions;
-}
+import type { AdapterChoice, AdapterRegistry, CheckedChoice } from './adapter-registry.js';
 
 /** What a gateway is made of. Adapters are named, never imported. */
 export interface GatewayConfig {
   /** Where state and adapters' files live. Default `./.iotgw`. */
   readonly dataDir?: string;
-  readonly hub: PluginChoice;
-  readonly firmware: PluginChoice;
-  readonly links: readonly PluginChoice[];
+  /** Where relative paths in adapter options point. Default the working directory. */
+  readonly baseDir?: string;
+  /** The gateway device (identity, credentials...), handed to adapters that connect as it. */
+  readonly gateway?: GatewayProfile;
+  readonly hub: AdapterChoice;
+  readonly firmware: AdapterChoice;
+  readonly links: readonly AdapterChoice[];
   /** Declared subdevices as `PRODUCTID/deviceName` or ids. */
   readonly subdevices?: ReadonlyArray<string | SubdeviceId>;
   readonly onlinePolicy?: OnlinePolicy;
@@ -68,6 +71,8 @@ export interface GatewayOverrides {
   readonly stateStore?: StateStore;
   readonly secretStore?: SecretStore;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Aborts adapter creation (a stop during start-up); handed to every adapter factory. */
+  readonly signal?: AbortSignal;
   /** Parent container; default tsyringe's root. */
   readonly container?: DependencyContainer;
 }
@@ -85,23 +90,28 @@ export interface Gateway {
 }
 
 /**
- * Builds a gateway from a config naming its adapters: creates them through the registry, binds
- * them to the domain's tokens in a child container of its own (so two gateways in one process
- * share nothing) and resolves the use cases from it.
+ * Builds a gateway from a config naming its adapters: checks each choice's options with its
+ * descriptor, creates the adapters, binds them to the domain's tokens in a child container of its
+ * own (so two gateways in one process share nothing) and resolves the use cases from it.
  */
 export async function assembleGateway(
   config: GatewayConfig,
-  registry: PluginRegistry,
+  registry: AdapterRegistry,
   overrides: GatewayOverrides = {},
 ): Promise<Gateway> {
   const dataDir = config.dataDir ?? '.iotgw';
   const logger = overrides.logger ?? silentLogger;
-  const context: PluginContext = {
-    logger,
-    clock: overrides.clock ?? new SystemClock(),
-    stateStore: overrides.stateStore ?? new FileStateStore(join(dataDir, 'state')),
-    dataDir,
-  };
+  // Every choice is checked before anything is built: a config mistake builds nothing.
+  const hubChoice = registry.check('hub', config.hub, 'hub');
+  const firmwareChoice = registry.check('firmware', config.firmware, 'firmware');
+  const linkChoices = config.links.map((choice, i) => registry.check('link', choice, `links.${i}`));
+  const secretStore =
+    overrides.secretStore ??
+    new EnvOrFileSecretStore({
+      ...(config.secrets ? { secrets: config.secrets } : {}),
+      env: overrides.env ?? process.env,
+      ...(config.secretsFile ? { file: config.secretsFile } : {}),
+    });
   const settings = gatewaySettings({
     subdevices: (config.subdevices ?? []).map((s, i) => {
       try {
@@ -115,6 +125,18 @@ export async function assembleGateway(
     ...(config.hubTimeoutMs ? { hubTimeoutMs: config.hubTimeoutMs } : {}),
     ...(config.ota ? { ota: config.ota } : {}),
   });
+  const context: AdapterContext = {
+    logger,
+    clock: overrides.clock ?? new SystemClock(),
+    stateStore: overrides.stateStore ?? new FileStateStore(join(dataDir, 'state')),
+    dataDir,
+    secrets: secretStore,
+    signal: overrides.signal ?? new AbortController().signal,
+    baseDir: config.baseDir ?? process.cwd(),
+    subdevices: settings.subdevices,
+    ...(config.gateway ? { gateway: config.gateway } : {}),
+  };
+  const served = servedByLink(linkChoices, settings.subdevices);
 
   // Created in order; on a failure the ones already built are closed again.
   const built: Array<() => Promise<void>> = [];
@@ -125,16 +147,12 @@ export async function assembleGateway(
   let firmware: FirmwareStore;
   const links: SubdeviceLink[] = [];
   try {
-    hub = await registry.create(asKind(config.hub.kind, 'hub', 'hub'), config.hub.options ?? {}, childContext(context, 'hub'));
+    hub = await create('hub', hubChoice, { ...context, logger: logger.child({ component: 'hub' }) });
     const builtHub = hub;
     built.push(() => builtHub.close());
-    firmware = await registry.create(
-      asKind(config.firmware.kind, 'firmware', 'firmware'),
-      config.firmware.options ?? {},
-      childContext(context, 'firmware'),
-    );
-    for (const [i, choice] of config.links.entries()) {
-      const link = await registry.create(asKind(choice.kind, 'link', `links[${i}]`), choice.options ?? {}, childContext(context, `link ${i}`));
+    firmware = await create('firmware', firmwareChoice, { ...context, logger: logger.child({ component: 'firmware' }) });
+    for (const [i, choice] of linkChoices.entries()) {
+      const link = await create('link', choice, { ...context, logger: logger.child({ component: `link ${i}` }), subdevices: served[i] ?? [] });
       links.push(link);
       built.push(() => link.stop());
     }
@@ -151,15 +169,7 @@ export async function assembleGateway(
   child.registerInstance(CLOCK, context.clock);
   child.registerInstance(LOGGER, logger);
   child.registerInstance(GATEWAY_SETTINGS, settings);
-  child.registerInstance(
-    SECRET_STORE,
-    overrides.secretStore ??
-      new EnvOrFileSecretStore({
-        ...(config.secrets ? { secrets: config.secrets } : {}),
-        env: overrides.env ?? process.env,
-        ...(config.secretsFile ? { file: config.secretsFile } : {}),
-      }),
-  );
+  child.registerInstance(SECRET_STORE, secretStore);
   const service = resolveService(child);
 
   let disposed: Promise<void> | undefined;
@@ -192,13 +202,18 @@ export function resolveService(child: DependencyContainer): GatewayService {
   return child.resolve(GatewayService);
 }
 
-function asKind<P extends 'hub' | 'firmware' | 'link'>(kind: string, prefix: P, field: string): `${P}:${string}` {
-  if (!kind.startsWith(`${prefix}:`)) {
-    throw new ConfigError(field, `adapter kind ${JSON.stringify(kind)} must start with "${prefix}:" (e.g. "${prefix}:memory")`);
-  }
-  return kind as `${P}:${string}`;
+/** Builds one adapter; the descriptor only ever gets the options its own schema returned. */
+async function create<K extends AdapterKind>(kind: K, choice: CheckedChoice, context: AdapterContext): Promise<AdapterPorts[K]> {
+  // The registry keys descriptors by kind, so a descriptor checked for `kind` builds that port.
+  return (await choice.descriptor.create(choice.options, context)) as AdapterPorts[K];
 }
 
-function childContext(context: PluginContext, name: string): PluginContext {
-  return { ...context, logger: context.logger.child({ component: name }) };
+/**
+ * The subdevices each link serves: those its options name; a link naming none serves every
+ * declared subdevice no other link names. Anyone else saying hello on it is refused by the link.
+ */
+function servedByLink(links: readonly CheckedChoice[], declared: readonly SubdeviceId[]): SubdeviceId[][] {
+  const named = links.map((l) => [...(l.descriptor.subdevicesOf?.(l.options) ?? [])]);
+  const elsewhere = new Set(named.flat().map(subdeviceKey));
+  return named.map((own) => (own.length > 0 ? own : declared.filter((s) => !elsewhere.has(subdeviceKey(s)))));
 }

@@ -8,8 +8,9 @@ import {
   MemorySecretStore,
   MemoryStateStore,
   MemorySubdeviceLink,
+  fakeAdapter,
 } from '@iotgw/testkit';
-import { assembleGateway, PluginRegistry, type Gateway, type GatewayConfig } from '../../src/index.js';
+import { assembleGateway, AdapterRegistry, type Gateway, type GatewayConfig } from '../../src/index.js';
 
 export const SUB_A = subdeviceId('PRODUCTAAA', 'sensor-a');
 export const SUB_B = subdeviceId('PRODUCTAAA', 'sensor-b');
@@ -61,19 +62,20 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new ManualClock();
   const logger = new CapturingLogger();
   const secrets = options.secrets ?? new MemorySecretStore(SECRETS);
-  const registry = new PluginRegistry()
-    .register('hub:memory', () => hub)
-    .register('firmware:memory', () => firmware)
-    .register('link:memory', (o) => {
+  const registry = new AdapterRegistry([
+    fakeAdapter('hub', 'memory', () => hub),
+    fakeAdapter('firmware', 'memory', () => firmware),
+    fakeAdapter('link', 'memory', (o) => {
       const link = links[Number(o['index'])];
       if (!link) throw new Error(`no link ${String(o['index'])}`);
       return link;
-    });
+    }),
+  ]);
   const gateway = await assembleGateway(
     {
-      hub: { kind: 'hub:memory' },
-      firmware: { kind: 'firmware:memory' },
-      links: links.map((_, index) => ({ kind: 'link:memory', options: { index } })),
+      hub: { adapter: 'memory' },
+      firmware: { adapter: 'memory' },
+      links: links.map((_, index) => ({ adapter: 'memory', options: { index } })),
       subdevices: [...subdevices],
       ...(options.onlinePolicy ? { onlinePolicy: options.onlinePolicy } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),

@@ -5,7 +5,7 @@ import type { Logger } from './logger.port.js';
 import type { SecretStore } from './secret-store.port.js';
 import type { StateStore } from './state-store.port.js';
 import type { SubdeviceLink } from './subdevice-link.port.js';
-import type { SubdeviceId } from '../subdevice-id.js';
+import type { GatewayIdentity, SubdeviceId } from '../subdevice-id.js';
 
 /**
  * The shape of a Standard Schema v1 validator (https://standardschema.dev), which zod 4, valibot
@@ -39,6 +39,27 @@ export interface AdapterPorts {
 
 export type AdapterKind = keyof AdapterPorts;
 
+/** How the gateway proves who it is to the hub, as the vendor's device file says (paths resolved). */
+export type GatewayCredentials =
+  | { readonly mode: 'key'; readonly deviceSecret: string }
+  | { readonly mode: 'cert'; readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
+
+/**
+ * The gateway itself, as the vendor's device file and the gateway-wide settings describe it: what a
+ * hub adapter needs to connect, and the firmware source policy a firmware store enforces. Never
+ * logged (it holds the device secret).
+ */
+export interface GatewayProfile {
+  readonly identity: GatewayIdentity;
+  /** Hub region (`china`, `ap-guangzhou`, ...). */
+  readonly region: string;
+  readonly credentials: GatewayCredentials;
+  /** Topic words subdevice data travels on (`data`, `event`, ...). */
+  readonly dataChannels: readonly string[];
+  /** Firmware URLs may resolve to loopback / link-local addresses (emulator, lab only). */
+  readonly firmwareSources: { readonly allowLoopback: boolean; readonly allowLinkLocal: boolean };
+}
+
 /** What the app hands every adapter factory: the gateway's shared infrastructure. */
 export interface AdapterContext {
   readonly logger: Logger;
@@ -50,7 +71,19 @@ export interface AdapterContext {
   readonly secrets: SecretStore;
   /** Aborted when the gateway stops building (a stop during start-up). */
   readonly signal: AbortSignal;
-  /** Directory relative paths in the options are resolved against (the config file's). */
+  /** Directory relative paths in the options are resolved against (`iotgw start`: its working directory, as for every path in the config). */
+  readonly baseDir: string;
+  /**
+   * The subdevices this adapter deals with. For a link: the ones it serves (those its options name,
+   * or, when they name none, every declared subdevice no other link names). Otherwise: all declared.
+   */
+  readonly subdevices: readonly SubdeviceId[];
+  /** The gateway device; absent only where no device file exists (tests of links and fakes). */
+  readonly gateway?: GatewayProfile;
+}
+
+/** What `preflight` may use: where relative paths in the options point. */
+export interface PreflightContext {
   readonly baseDir: string;
 }
 
@@ -70,6 +103,11 @@ export interface AdapterDescriptor<K extends AdapterKind = AdapterKind, Options 
   create(options: Options, context: AdapterContext): AdapterPorts[K] | Promise<AdapterPorts[K]>;
   /** Links only: the subdevices these options name (checked against the device file before start). */
   subdevicesOf?(options: Options): readonly SubdeviceId[];
+  /**
+   * Checks of the world beyond the options' shape that `iotgw validate` reports before a start
+   * would stumble on them (e.g. a serial path that does not exist). Issue paths are option keys.
+   */
+  preflight?(options: Options, context: PreflightContext): Promise<readonly OptionsIssue[]>;
 }
 
 /**

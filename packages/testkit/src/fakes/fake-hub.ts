@@ -23,9 +23,7 @@ import {
   type SubdeviceResult,
   type Subscription,
 } from '@iotgw/domain';
-
-/** The hub's `result` codes (protocol.md §3). */
-export const HUB_RESULT = { ok: 0, notBound: -1, systemError: -2 } as const;
+import { HUB_RESULT, hubResultMessage } from './fake-hub-results.js';
 
 export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
 export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report';
@@ -361,7 +359,7 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
       this.operations.push({ op, subdevices: list.map(subdeviceKey) });
       return list.map((sub) => {
         const hubCode = control?.kind === 'fail' ? control.hubCode : decide(sub, subdeviceKey(sub));
-        return { subdevice: sub, ok: hubCode === 0, hubCode, message: messageFor(hubCode) };
+        return { subdevice: sub, ok: hubCode === 0, hubCode, message: hubResultMessage(hubCode) };
       });
     });
   }
@@ -450,11 +448,4 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
     this.#state = state;
     this.#events.emit('state', state);
   }
-}
-
-function messageFor(hubCode: number): string {
-  if (hubCode === HUB_RESULT.ok) return 'success';
-  if (hubCode === HUB_RESULT.notBound) return 'gateway not bound to this subdevice';
-  if (hubCode === HUB_RESULT.systemError) return 'system error';
-  return `hub result ${hubCode}`;
 }

@@ -1,0 +1,1 @@
+export { writeFileAtomic, syncDirectory, type WriteFileAtomicOptions } from './write-file-atomic.js';
