@@ -216,7 +216,9 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     }
     // The hot path: no timer, no extra promise per message unless the caller asked for a deadline.
     const sender = this.#sender;
-    const send = (s: UplinkSender): Promise<void> => (qos === 0 ? s.publishQos0(key, topic, bytes) : s.publish(key, topic, bytes));
+    // Data resolves once durable (its source may then forget it); firmware reports on their PUBACK when sent at once (ordered before the reports after them).
+    const until = key.startsWith(UNGATED) ? 'acknowledged' : 'durable';
+    const send = (s: UplinkSender): Promise<void> => (qos === 0 ? s.publishQos0(key, topic, bytes) : s.publish(key, topic, bytes, until));
     if (options.timeoutMs === undefined) {
       // Before the store is open (the first moments of a start) readings wait for it, cheaply:
       // no timer or abort signal per reading (thousands may arrive while its first fsync runs).

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'state.corrupt'
   | 'store.full'
   | 'store.io'
+  | 'store.dropped'
   | 'secret.missing'
   | 'plugin.unknown'
   | 'internal';
