@@ -9,7 +9,7 @@ export {
   type GatewayOverrides,
   type PluginChoice,
 } from './plugins/assemble-gateway.js';
-export { gatewaySettings, DEFAULT_OTA_SETTINGS, type GatewaySettings, type OnlinePolicy, type OtaSettings } from './gateway-settings.js';
+export { gatewaySettings, DEFAULT_OTA_SETTINGS, DEFAULT_DOWNLINK_QUEUE_LENGTH, type GatewaySettings, type OnlinePolicy, type OtaSettings } from './gateway-settings.js';
 export { FileStateStore } from './infra/file-state-store.js';
 export { ensureDir, probeWritableDir, tightenPrivateTree } from './infra/ensure-dir.js';
 export { SystemClock } from '@iotgw/domain';
@@ -21,6 +21,7 @@ export { SubdeviceSessions } from './use-cases/subdevice-sessions.js';
 export { SubdevicePresence } from './use-cases/subdevice-presence.js';
 export { Binding } from './use-cases/binding.js';
 export { DataForwarding } from './use-cases/data-forwarding.js';
+export { DOWNLINK_DROP_REASONS, type DownlinkDropReason } from './use-cases/downlink-queues.js';
 export { OtaCoordinator, otaStateKey } from './use-cases/ota-coordinator.js';
 export { GatewayService } from './use-cases/gateway-service.js';
 export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';
