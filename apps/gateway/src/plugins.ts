@@ -49,6 +49,8 @@ export function createPluginRegistry(extras: PluginExtras = {}): PluginRegistry 
       ...mqtt,
       logger: context.logger,
       offlineStore: { ...mqtt.offlineStore, dir: join(context.dataDir, 'uplink'), configPath: 'hub.offlineStore' },
+      // What a version before the offline store left in its outbox (state dir) is moved in at the first start.
+      legacyOutbox: { store: context.stateStore },
     });
   });
   registry.register('firmware:http', (options, context) => {
@@ -153,6 +155,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
       subdevices: [...subdevices.values()],
       batchSize: config.hub.batchSize,
       hubTimeoutMs: config.hub.operationTimeoutMs,
+      downlinkQueueLength: config.downlink.queueLength,
       ota: {
         concurrencyPerLink: config.ota.concurrencyPerLink,
         allowedHosts: config.ota.allowedHosts,

@@ -34,6 +34,7 @@ import { EchoFilter } from './echo-filter.js';
 import { GatewayOperations } from './gateway-operations.js';
 import { HubConnection } from './hub-connection.js';
 import { resolveEndpoint, type MqttHubTransportOptions } from './mqtt-hub-transport.options.js';
+import { migrateLegacyOutbox } from './legacy-outbox.js';
 import { OnlineGate } from './online-gate.js';
 import { UNGATED, UplinkSender } from './uplink-sender.js';
 import { untilAborted } from './until-aborted.js';
@@ -242,7 +243,9 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
       logger: this.#log,
       configPath: this.#options.offlineStore?.configPath ?? 'offlineStore',
     }).then(
-      (store) => {
+      async (store) => {
+        // Never rejects: what it cannot move stays where it was, with a warning.
+        if (this.#options.legacyOutbox) await migrateLegacyOutbox(this.#options.legacyOutbox, this.gateway, store, this.#log);
         this.#store = store;
         this.#sender = new UplinkSender(store, this.#gate, this.#echoes, this.#log);
         return this.#sender;

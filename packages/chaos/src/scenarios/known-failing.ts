@@ -15,18 +15,7 @@ export interface KnownFailure {
   readonly why: string;
 }
 
-export const KNOWN_FAILING: readonly KnownFailure[] = [
-  {
-    scenario: ['gateway-kill-hub-up', 'gateway-kill-hub-down', 'gateway-start-without-hub', 'ota-kill-download', 'ota-kill-delivery'],
-    check: 'lost',
-    why: 'the link acknowledges a DATA frame before the offline store has fsynced it (fsync every 1 s): a kill -9 loses readings acknowledged in the last interval (7 of 401 in gateway-kill-hub-down, 2 of 1644 in gateway-start-without-hub, 2026-11-30)',
-  },
-  {
-    scenario: 'hostile-hub',
-    check: ['rss', 'log-lines', 'readings-flowing'],
-    why: 'issue 11 item 9: packet-size limit and log throttling are in; the 30k data-topic downlinks still queue for the serial links without bound, so readings stall (longest gap 7.9 s, 2026-11-30)',
-  },
-];
+export const KNOWN_FAILING: readonly KnownFailure[] = [];
 
 /** The known failure of this check in this scenario, if listed. */
 export function knownFailure(scenario: string, check: string): KnownFailure | undefined {
