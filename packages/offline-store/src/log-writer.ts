@@ -279,9 +279,12 @@ export class LogWriter {
     if (active) {
       this.#active = undefined;
       // Sealed with an fsync: a later fsync of the next segment then covers everything before it.
-      const sealed = active.broken ? undefined : await active.writer.sync().then(() => undefined, (error: unknown) => error);
-      await active.writer.close().catch(() => undefined);
-      if (sealed) throw sealed; // the write fails and is retried: degraded, as for any write error
+      try {
+        if (!active.broken) await active.writer.sync();
+      } finally {
+        // A failed fsync fails this write (retried: degraded, as for any write error); the file still closes.
+        await active.writer.close().catch(() => undefined);
+      }
       if (active.info.live <= 0) this.retire(active.info);
     }
     const number = this.#nextSegment++;
