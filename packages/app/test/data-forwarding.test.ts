@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { HubProtocolError, subdeviceKey } from '@iotgw/domain';
+import { HubProtocolError, LinkError, subdeviceKey } from '@iotgw/domain';
 import { harness, SUB_A, SUB_B, until } from './support/harness.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -62,9 +62,24 @@ test('a link send failure is logged, not thrown', async (t) => {
   await h.gateway.start();
   h.link.attach(SUB_A, '1.0.0');
   await h.idle();
+  h.link.send = () => Promise.reject(new LinkError('link.disconnected', 'the subdevice stopped acknowledging'));
+  h.hub.pushDownlink(SUB_A, 'control', 'x');
+  await h.idle();
+  t.truthy(h.logger.at('warn').find((l) => l.message.includes('forwarding downlink') && l.message.includes('stopped acknowledging')));
+  t.is(h.gateway.service.forwarding.downlinkDropped.send_failed, 1);
+  await h.gateway.dispose();
+});
+
+test('a downlink larger than the link carries is dropped at once (counted as too_large), taking no place in the queue', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await h.idle();
   h.hub.pushDownlink(SUB_A, 'control', new Uint8Array(4096));
   await h.idle();
-  t.truthy(h.logger.at('warn').find((l) => l.message.includes('forwarding downlink')));
+  t.is(h.link.sent.length, 0);
+  t.is(h.gateway.service.forwarding.downlinkDropped.too_large, 1);
+  t.truthy(h.logger.at('warn').find((l) => l.message.includes("larger than link link0's maxPayloadSize 1024")));
   await h.gateway.dispose();
 });
 

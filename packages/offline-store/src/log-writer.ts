@@ -166,9 +166,16 @@ export class LogWriter {
     void this.write(false).finally(() => (this.#earlyQueued = false)); // write() never rejects
   }
 
-  /** Writes every live unwritten record and pending acknowledgement; `sync` also fsyncs. Never rejects. */
-  write(sync: boolean): Promise<void> {
-    const run = this.#chain.then(() => this.#writeNow(sync));
+  /**
+   * Writes every live unwritten record and pending acknowledgement; `sync` also fsyncs. Never
+   * rejects. Writes run one at a time; `starting` is called when this one begins (after those
+   * queued before it), i.e. when it takes the records held by then.
+   */
+  write(sync: boolean, starting?: () => void): Promise<void> {
+    const run = this.#chain.then(() => {
+      starting?.();
+      return this.#writeNow(sync);
+    });
     this.#chain = run;
     return run;
   }

@@ -58,7 +58,7 @@ export const DEFAULTS = {
   memoryMaxBytes: 16 * 1024 * 1024,
   maxAgeMs: 7 * 24 * 60 * 60 * 1000,
   syncIntervalMs: 1000,
-  groupCommitMs: 20,
+  groupCommitMs: 0,
   segmentBytes: 8 * 1024 * 1024,
   maxUnwrittenBytes: 32 * 1024 * 1024,
 } as const;

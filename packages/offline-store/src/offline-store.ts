@@ -288,18 +288,33 @@ export class OfflineStore {
     }
   }
 
-  /** Group commit: one write + fsync shortly after the first waiter, for every waiter by then. */
+  /**
+   * Group commit: one write + fsync for every reading waiting by the time it starts. With
+   * `groupCommitMs` 0 it is queued at once (it starts as soon as the running write ends, so
+   * readings that wait meanwhile share the next one); otherwise it waits that long first.
+   */
   #commitSoon(): void {
     // A refusing disk is retried at the sync interval, not every few ms.
     if (this.#commitQueued || this.#closed || this.#writer.degraded) return;
     this.#commitQueued = true;
+    const commit = (): Promise<void> =>
+      this.#writer.write(true, () => {
+        // From here on this write has taken what is held: later waiters need the next one.
+        this.#commitQueued = false;
+      });
+    if (this.#groupCommitMs === 0) {
+      void commit(); // never rejects
+      return;
+    }
     this.#clock.sleep(this.#groupCommitMs, this.#loop.signal).then(
       async () => {
-        this.#commitQueued = false;
         // Everyone may have been settled by the hub's acknowledgements meanwhile: no fsync then.
-        if (this.#durableWaiters.size > 0) await this.#writer.write(true);
+        if (this.#durableWaiters.size > 0) await commit();
+        else this.#commitQueued = false;
       },
-      () => (this.#commitQueued = false), // closed: close() writes and settles what is left
+      () => {
+        this.#commitQueued = false; // closed: close() writes and settles what is left
+      },
     ).catch(() => undefined); // write() never rejects
   }
 

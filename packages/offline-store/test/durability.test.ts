@@ -89,3 +89,24 @@ test('closing with the disk refusing the reading rejects its waiter (it is lost 
   await store.close();
   await t.throwsAsync(durable, { code: 'store.dropped' });
 });
+
+test('groupCommitMs 0: the first waiting reading is fsynced at once; those arriving during that fsync share the next one', async (t) => {
+  const files = new GatedSegmentFiles();
+  const store = await openStore(t, { files, syncIntervalMs: 3_600_000, groupCommitMs: 0 });
+  const syncsAtOpen = files.syncs;
+  files.holdSync = true;
+  const started = files.nextSync();
+  const first = store.whenDurable('P/a', store.append('P/a', 'P/a/data', enc('first'))!);
+  await started;
+  const later = [];
+  for (let i = 0; i < 10; i++) later.push(store.whenDurable('P/b', store.append('P/b', 'P/b/data', enc(`r${i}`))!));
+  const secondStarted = files.nextSync();
+  files.releaseSyncs();
+  await first;
+  files.holdSync = true;
+  await secondStarted;
+  t.is(await stateOf(Promise.all(later)), 'pending', 'the second fsync is still running');
+  files.releaseSyncs();
+  await Promise.all(later);
+  t.is(files.syncs, syncsAtOpen + 2);
+});

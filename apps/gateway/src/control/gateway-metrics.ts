@@ -121,7 +121,7 @@ export class GatewayMetrics {
     }
     new Counter({
       name: 'iotgw_downlink_dropped_total',
-      help: 'Downlink messages from the hub not delivered to their subdevice, by reason (queue_full: the per-subdevice queue was full and the oldest went; not_attached; send_failed)',
+      help: 'Downlink messages from the hub not delivered to their subdevice, by reason (queue_full: the per-subdevice queue was full and the oldest went; too_large: over the link maxPayloadSize; not_attached; send_failed)',
       labelNames: ['reason'],
       registers: [this.registry],
       collect() {

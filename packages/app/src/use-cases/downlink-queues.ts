@@ -1,9 +1,9 @@
 import { subdeviceKey, toGatewayError, type CallOptions, type SubdeviceId, type SubdeviceLink, type ThrottledLog } from '@iotgw/domain';
 
 /** Why a downlink message was not delivered to its subdevice. */
-export type DownlinkDropReason = 'queue_full' | 'not_attached' | 'send_failed';
+export type DownlinkDropReason = 'queue_full' | 'too_large' | 'not_attached' | 'send_failed';
 
-export const DOWNLINK_DROP_REASONS: readonly DownlinkDropReason[] = ['queue_full', 'not_attached', 'send_failed'];
+export const DOWNLINK_DROP_REASONS: readonly DownlinkDropReason[] = ['queue_full', 'too_large', 'not_attached', 'send_failed'];
 
 interface Queue {
   readonly subdevice: SubdeviceId;
@@ -22,7 +22,7 @@ interface Queue {
  */
 export class DownlinkQueues {
   readonly #queues = new Map<string, Queue>();
-  readonly #dropped: Record<DownlinkDropReason, number> = { queue_full: 0, not_attached: 0, send_failed: 0 };
+  readonly #dropped: Record<DownlinkDropReason, number> = { queue_full: 0, too_large: 0, not_attached: 0, send_failed: 0 };
   readonly #running = new Set<Promise<void>>();
 
   constructor(
@@ -49,6 +49,12 @@ export class DownlinkQueues {
   push(subdevice: SubdeviceId, link: SubdeviceLink, payload: Uint8Array): void {
     if (this.signal.aborted) return;
     const key = subdeviceKey(subdevice);
+    const max = link.capabilities.maxPayloadSize;
+    if (payload.byteLength > max) {
+      // It can never go (a link does not split messages): it takes no place in the queue.
+      this.drop('too_large', subdevice, `downlink to ${key} dropped: ${payload.byteLength} bytes, larger than link ${link.name}'s maxPayloadSize ${max}: the hub application must send smaller messages`);
+      return;
+    }
     let queue = this.#queues.get(key);
     if (!queue) this.#queues.set(key, (queue = { subdevice, items: [], running: false }));
     if (queue.items.length >= Math.max(1, this.limit)) {
