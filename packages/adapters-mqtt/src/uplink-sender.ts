@@ -28,7 +28,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
  *   (fair: a small backlog is not stuck behind a big one), in order per subdevice, at most
  *   DRAIN_WINDOW in flight.
  * Either way the caller's promise resolves once the reading is durable — the hub acknowledged it
- * or the store fsynced it (group commit, within tens of ms), whichever comes first — so a caller
+ * or the store fsynced it (group commit: at once, or right after the running fsync), whichever comes first — so a caller
  * that acknowledges the reading to its source (a link's DATA_ACK) never acknowledges what a kill -9
  * could still lose. It rejects (store.dropped, store.full) when the store could not hold it.
  * After a loss everything unacknowledged is unsent again and goes first on the next connection.

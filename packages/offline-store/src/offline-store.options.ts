@@ -25,8 +25,10 @@ export interface OfflineStoreOptions {
   readonly syncIntervalMs?: number;
   /**
    * Group commit: while someone waits for a reading to be durable (`whenDurable`), what was
-   * appended is written and fsynced this soon after the first waiting append (one fsync for all
-   * readings waiting by then) instead of at the next sync interval; default 20 ms.
+   * appended is written and fsynced this soon after the first waiting append instead of at the
+   * next sync interval, one fsync for every reading waiting by then. Default 0: at once when no
+   * write runs, else right after the running one (readings arriving meanwhile share it). A delay
+   * (e.g. 20) caps the fsync rate on flash that wears, at the cost of that much ack latency.
    */
   readonly groupCommitMs?: number;
   /** A segment is sealed past this size; default 8 MiB (at most 1/8 of `maxBytes`). */

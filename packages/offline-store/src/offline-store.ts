@@ -133,8 +133,8 @@ export class OfflineStore {
   /**
    * Resolves once reading `seq` (just returned by `append` for `key`) is safe from a crash: written
    * and fsynced, or acknowledged by the hub (`ack`), whichever comes first. While anyone waits, the
-   * store fsyncs within `groupCommitMs` (one fsync for every reading waiting by then) instead of at
-   * the next sync interval; while the disk refuses writes it keeps retrying at the sync interval and
+   * store fsyncs at once, or `groupCommitMs` later (one fsync for every reading waiting by then),
+   * instead of at the next sync interval; while the disk refuses writes it keeps retrying at the sync interval and
    * only the hub's acknowledgement makes a reading safe. Rejects with OfflineStoreDroppedError when
    * the reading is dropped first (a bound, or the disk refused it and the memory reserve ran out, or
    * the store closed with the disk refusing it).
