@@ -156,7 +156,8 @@ test('a subdevice that reboots into the new version before its FW_RESULT arrives
 });
 
 test('a listener that calls acknowledgeWhen holds the DATA_ACK until its promise resolves; without one the ack goes at once', async (t) => {
-  const b = memoryBus({ subdevices: [{ subdevice: A }] });
+  // Keepalives far apart: a loaded machine must not end the session while the test holds the ack.
+  const b = memoryBus({ subdevices: [{ subdevice: A }], keepaliveIntervalMs: 2_000, keepaliveTimeoutMs: 10_000 });
   t.teardown(() => b.dispose());
   const seen = spy(b);
   const sim = await attachedSim(b, { subdevice: A });
@@ -168,8 +169,8 @@ test('a listener that calls acknowledgeWhen holds the DATA_ACK until its promise
   let acked = false;
   const sent = sim.sendData(Uint8Array.of(7)).then(() => (acked = true));
   await eventually(() => makeDurable, (f) => f !== undefined, { what: 'the reading at the listener' });
-  // Past one ack timeout (300 ms): the subdevice resends, and still gets no ack.
-  await new Promise((r) => setTimeout(r, 400));
+  // The subdevice resends (no ack after its ack timeout), and still gets no ack.
+  await eventually(() => seen.fromSubdevice.filter((m) => m === 'data').length, (n) => n >= 2, { what: 'a retransmission' });
   t.false(acked, 'acknowledged before the reading was durable');
   t.is(seen.fromGateway.filter((m) => m === 'data_ack').length, 0);
   makeDurable();
