@@ -6,7 +6,8 @@ interface Waiter {
 /**
  * Who waits for which reading to be durable (the store's `whenDurable`), by the store's seq. A
  * reading is settled once: resolved when fsynced or acknowledged by the hub, rejected when
- * dropped first. Map order is append order, so settling "everything up to seq" walks the front.
+ * dropped first. Map order is append order (`whenDurable` is called right after `append`), so
+ * settling "everything up to seq" walks the front only.
  */
 export class DurableWaiters {
   readonly #bySeq = new Map<number, Waiter>();
@@ -38,9 +39,13 @@ export class DurableWaiters {
     else waiter.resolve();
   }
 
-  /** Resolves everyone waiting for a seq up to `seq`. */
+  /** Resolves everyone waiting for a seq up to `seq` (they come first: waits are made in append order). */
   settleUpTo(seq: number): void {
-    for (const waiting of [...this.#bySeq.keys()]) if (waiting <= seq) this.settle(waiting);
+    for (const [waiting, waiter] of this.#bySeq) {
+      if (waiting > seq) break;
+      this.#bySeq.delete(waiting); // deleting the entry just visited is safe while iterating a Map
+      waiter.resolve();
+    }
   }
 
   /** Rejects everyone still waiting. */

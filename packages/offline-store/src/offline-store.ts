@@ -290,8 +290,9 @@ export class OfflineStore {
 
   /**
    * Group commit: one write + fsync for every reading waiting by the time it starts. With
-   * `groupCommitMs` 0 it is queued at once (it starts as soon as the running write ends, so
-   * readings that wait meanwhile share the next one); otherwise it waits that long first.
+   * `groupCommitMs` 0 it is queued after the current turn of the event loop (it starts as soon as
+   * the running write ends, so readings that wait meanwhile share the next one); otherwise it
+   * waits that long first.
    */
   #commitSoon(): void {
     // A refusing disk is retried at the sync interval, not every few ms.
@@ -303,7 +304,8 @@ export class OfflineStore {
         this.#commitQueued = false;
       });
     if (this.#groupCommitMs === 0) {
-      void commit(); // never rejects
+      // After this turn of the event loop: a burst of readings in one turn shares one fsync.
+      setImmediate(() => void commit()); // never rejects
       return;
     }
     this.#clock.sleep(this.#groupCommitMs, this.#loop.signal).then(
