@@ -72,6 +72,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
       // The use cases batch and time hub calls as the hub adapter does, when it says how.
       ...numberOption(hubOptions, 'batchSize', 'batchSize'),
       ...numberOption(hubOptions, 'operationTimeoutMs', 'hubTimeoutMs'),
+      downlinkQueueLength: config.downlink.queueLength,
       ota: {
         concurrencyPerLink: config.ota.concurrencyPerLink,
         allowedHosts: config.ota.allowedHosts,

@@ -66,6 +66,8 @@ export const mqttHubAdapter = defineAdapter({
       logger: context.logger,
       // The outbox lives in the data dir; its limits come from the config (hub.offlineStore).
       offlineStore: { ...options.offlineStore, dir: join(context.dataDir, 'uplink'), configPath: 'hub.offlineStore' },
+      // What a version before the offline store left in its outbox (state dir) is moved in at the first start.
+      legacyOutbox: { store: context.stateStore },
     });
   },
 });

@@ -2,3 +2,4 @@ export { MqttHubTransport } from './mqtt-hub-transport.js';
 export { resolveEndpoint, type MqttHubTransportOptions, type HubAuth, type ResolvedEndpoint } from './mqtt-hub-transport.options.js';
 export { PacketSizeGuard } from './packet-size-guard.js';
 export * from './descriptor.js';
+export type { LegacyOutboxOptions } from './legacy-outbox.js';

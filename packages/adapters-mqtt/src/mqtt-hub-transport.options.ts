@@ -1,5 +1,6 @@
 import { ConfigError, type BackoffPolicyOptions, type Clock, type GatewayIdentity, type Logger } from '@iotgw/domain';
 import type { OfflineStoreOptions } from '@iotgw/offline-store';
+import type { LegacyOutboxOptions } from './legacy-outbox.js';
 import type { SignMethod } from '@iotgw/protocol-tencent';
 
 export type HubAuth =
@@ -40,6 +41,12 @@ export interface MqttHubTransportOptions {
    * `@iotgw/offline-store`). With `dir` it survives restarts; without, it is in memory only.
    */
   readonly offlineStore?: Omit<OfflineStoreOptions, 'clock' | 'logger'>;
+  /**
+   * The StateStore where a version before the offline store kept its QoS 1 outbox: what it holds
+   * is moved into the offline store at the first open (then deleted there), so an upgrade loses
+   * nothing that was waiting for the hub.
+   */
+  readonly legacyOutbox?: LegacyOutboxOptions;
   /** Largest MQTT packet accepted from the hub, and largest uplink message; default 1 MiB. */
   readonly maxPacketBytes?: number;
   /** Time for timeouts, backoff and the store; default the system clock. */

@@ -46,6 +46,7 @@ import { EchoFilter } from './echo-filter.js';
 import { GatewayOperations } from './gateway-operations.js';
 import { HubConnection } from './hub-connection.js';
 import { resolveEndpoint, type MqttHubTransportOptions } from './mqtt-hub-transport.options.js';
+import { migrateLegacyOutbox } from './legacy-outbox.js';
 import { OnlineGate } from './online-gate.js';
 import { UNGATED, UplinkSender } from './uplink-sender.js';
 import { untilAborted } from './until-aborted.js';
@@ -246,7 +247,9 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
     }
     // The hot path: no timer, no extra promise per message unless the caller asked for a deadline.
     const sender = this.#sender;
-    const send = (s: UplinkSender): Promise<void> => (qos === 0 ? s.publishQos0(key, topic, bytes) : s.publish(key, topic, bytes));
+    // Data resolves once durable (its source may then forget it); firmware reports on their PUBACK when sent at once (ordered before the reports after them).
+    const until = key.startsWith(UNGATED) ? 'acknowledged' : 'durable';
+    const send = (s: UplinkSender): Promise<void> => (qos === 0 ? s.publishQos0(key, topic, bytes) : s.publish(key, topic, bytes, until));
     if (options.timeoutMs === undefined) {
       // Before the store is open (the first moments of a start) readings wait for it, cheaply:
       // no timer or abort signal per reading (thousands may arrive while its first fsync runs).
@@ -270,7 +273,9 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
       logger: this.#log,
       configPath: this.#options.offlineStore?.configPath ?? 'offlineStore',
     }).then(
-      (store) => {
+      async (store) => {
+        // Never rejects: what it cannot move stays where it was, with a warning.
+        if (this.#options.legacyOutbox) await migrateLegacyOutbox(this.#options.legacyOutbox, this.gateway, store, this.#log);
         this.#store = store;
         this.#sender = new UplinkSender(store, this.#gate, this.#echoes, this.#log);
         return this.#sender;

@@ -11,8 +11,6 @@ const DRAIN_BATCH = 256;
 /** Readings taken from one subdevice per turn of the round robin. */
 const QUANTUM = 8;
 
-const RESOLVED = Promise.resolve();
-
 /** Keys of uplink that does not wait for a subdevice's online (firmware reports) start with this. */
 export const UNGATED = '$';
 
@@ -22,13 +20,17 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 /**
  * QoS 1 uplink through the offline store. Every reading is appended to the store first (a cheap
- * in-memory append, written to disk each sync interval) so a crash or a lost connection never
- * loses it. Then:
+ * in-memory append, written to disk in batches) so a crash or a lost connection never loses it.
+ * Then:
  * - fast path: connected, the subdevice's gate open and nothing of it still waiting → published
- *   at once; the caller's promise resolves on PUBACK, which removes it from the store.
- * - otherwise it waits in the store (the caller's promise resolves at once: the store writes it
- *   within its sync interval, the bound a crash can lose) and the drain sends it later: round robin over subdevices (fair: a small backlog is not stuck behind
- *   a big one), in order per subdevice, at most DRAIN_WINDOW in flight.
+ *   at once; the PUBACK removes it from the store.
+ * - otherwise it waits in the store and the drain sends it later: round robin over subdevices
+ *   (fair: a small backlog is not stuck behind a big one), in order per subdevice, at most
+ *   DRAIN_WINDOW in flight.
+ * Either way the caller's promise resolves once the reading is durable — the hub acknowledged it
+ * or the store fsynced it (group commit: at once, or right after the running fsync), whichever comes first — so a caller
+ * that acknowledges the reading to its source (a link's DATA_ACK) never acknowledges what a kill -9
+ * could still lose. It rejects (store.dropped, store.full) when the store could not hold it.
  * After a loss everything unacknowledged is unsent again and goes first on the next connection.
  */
 export class UplinkSender {
@@ -70,8 +72,12 @@ export class UplinkSender {
     for (const check of this.#settled) check();
   }
 
-  /** Holds one QoS 1 reading; see the class comment for when the promise resolves. */
-  publish(key: string, topic: string, payload: Uint8Array): Promise<void> {
+  /**
+   * Holds one QoS 1 reading; resolves once it is durable (see the class comment). `until`
+   * 'acknowledged' (firmware reports, whose order against the QoS 0 progress that follows matters
+   * more than speed): sent at once, it resolves on its PUBACK only; held, once durable.
+   */
+  publish(key: string, topic: string, payload: Uint8Array, until: 'durable' | 'acknowledged' = 'durable'): Promise<void> {
     const client = this.#client;
     const sendNow = client !== undefined && this.#mayUse(key) && this.store.unsentOf(key) === 0 && !this.#loading.has(key);
     let seq: number | undefined;
@@ -80,17 +86,20 @@ export class UplinkSender {
     } catch (error) {
       return Promise.reject(toGatewayError(error)); // full under the `reject` policy
     }
-    if (seq === undefined) return Promise.resolve(); // dropped (counted by the store, summarised in the log)
-    if (sendNow) {
-      const sent = seq;
-      return new Promise<void>((resolve) => this.#write(client, key, sent, topic, payload, resolve));
+    // Dropped (counted by the store, summarised in the log): the caller must not take it as held.
+    if (seq === undefined) return Promise.reject(this.store.refusal());
+    const held = seq;
+    if (sendNow && until === 'acknowledged') {
+      // Lost before its PUBACK: the store holds it again, and it resolves once durable there.
+      return new Promise<boolean>((resolve) => this.#write(client, key, held, topic, payload, resolve)).then((acked) => (acked ? undefined : this.store.whenDurable(key, held)));
     }
-    if (client) {
+    if (sendNow) this.#write(client, key, held, topic, payload);
+    else if (client) {
       if (!this.#mayUse(key)) this.#noteHolding(key);
       this.kick();
     }
-    // Held: accepted now, on disk within the sync interval (the bound a crash can lose).
-    return RESOLVED;
+    // The PUBACK (fast path or drain) or the store's group commit, whichever comes first.
+    return this.store.whenDurable(key, held);
   }
 
   /** Starts the drain unless it runs or nothing waits. */
@@ -123,19 +132,20 @@ export class UplinkSender {
     return key.startsWith(UNGATED) || this.gate.isOpen(key);
   }
 
-  #write(client: MqttClient, key: string, seq: number, topic: string, payload: Uint8Array, done?: () => void): void {
+  /** `done(acked)`: the PUBACK came (true), or the connection went away first (false). */
+  #write(client: MqttClient, key: string, seq: number, topic: string, payload: Uint8Array, done?: (acked: boolean) => void): void {
     this.#inFlight++;
     // Remembered when written, not when published: held data is subscribed only by the time it goes out.
     if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload, 1);
     client.publish(topic, toBuffer(payload), { qos: 1 }, (error) => {
       if (client !== this.#client) {
         // The connection went away first: the reading is unsent again and held by the store.
-        done?.();
+        done?.(false);
         return;
       }
       this.#inFlight--;
       if (!error) this.store.ack(key, seq);
-      done?.();
+      done?.(!error);
       if (this.#settled.size > 0) for (const check of this.#settled) check();
       // Refill as soon as a whole batch fits (not only at half the window): the drain keeps pace.
       if (DRAIN_WINDOW - this.#inFlight >= DRAIN_BATCH || this.#drainAgain) this.kick();

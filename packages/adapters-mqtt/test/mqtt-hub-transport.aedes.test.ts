@@ -186,6 +186,9 @@ test('data, version and progress reports reach the hub with exact bytes', async 
   hub.bound.add('SUBPRODAAA/sub-a');
   await transport.online([SUB_A]);
   await transport.publishData(SUB_A, 'data', enc('{"t":21.5}'));
+  // A QoS 1 publish resolves once durable, maybe before its PUBACK; the broker may then deliver
+  // the QoS 0 one after it first: wait for the first at the hub so the order below is the one sent.
+  await until(() => hub.data.length === 1, 5000, 'the QoS 1 reading at the hub');
   await transport.publishData(SUB_A, 'event', enc('e'), { qos: 0 });
   await transport.reportVersion(SUB_A, '1.0.0');
   await transport.reportFirmwareProgress(SUB_A, { state: 'downloading', version: '1.1.0', percent: 42 });

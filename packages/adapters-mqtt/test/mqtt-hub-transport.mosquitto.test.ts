@@ -62,13 +62,16 @@ run('mosquitto: restart mid-stream of QoS1 data, every message arrives in order 
   const total = 150;
   for (let i = 0; i < total; i++) {
     if (i === 50) {
+      // A publish resolves once durable (fsynced or acknowledged): let the hub acknowledge 0..49
+      // first, so exactly 50..99 are held while mosquitto is down.
+      await until(() => transport.uplinkBacklog()?.depth === 0, 5000, 'the first 50 acknowledged');
       await mosquitto.stop();
       await until(() => transport.state === 'reconnecting');
     }
     if (i === 100) {
       await mosquitto.start();
     }
-    // While mosquitto is down publishes are queued (and resolve once queued).
+    // While mosquitto is down publishes are queued (and resolve once held durably).
     await transport.publishData(SUB_A, 'data', enc(String(i)), { timeoutMs: 10_000 });
     if (i === 99) t.is(transport.uplinkBacklog()?.depth, 50);
   }

@@ -32,8 +32,12 @@ export interface GatewaySettings {
   readonly batchSize: number;
   /** Timeout of each hub operation. */
   readonly hubTimeoutMs: number;
+  /** Downlink messages that may wait per subdevice; beyond it the oldest is dropped (counted). */
+  readonly downlinkQueueLength: number;
   readonly ota: OtaSettings;
 }
+
+export const DEFAULT_DOWNLINK_QUEUE_LENGTH = 64;
 
 export const DEFAULT_OTA_SETTINGS: OtaSettings = {
   concurrencyPerLink: 1,
@@ -55,6 +59,7 @@ export function gatewaySettings(input: Partial<Omit<GatewaySettings, 'ota'>> & {
     // The hub accepts many devices per message; 50 keeps each message small.
     batchSize: input.batchSize ?? 50,
     hubTimeoutMs: input.hubTimeoutMs ?? 10_000,
+    downlinkQueueLength: input.downlinkQueueLength ?? DEFAULT_DOWNLINK_QUEUE_LENGTH,
     ota: { ...DEFAULT_OTA_SETTINGS, ...input.ota },
   };
 }

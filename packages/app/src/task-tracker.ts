@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { toGatewayError, type Logger } from '@iotgw/domain';
+import { CancelledError, toGatewayError, type GatewayError, type Logger } from '@iotgw/domain';
 
 /**
  * Background work started from event listeners (which cannot await). Every task is tracked so
@@ -22,15 +22,31 @@ export class TaskTracker {
   }
 
   run(what: string, work: (signal: AbortSignal) => Promise<void>): void {
-    if (this.#controller.signal.aborted) return;
-    const task = work(this.#controller.signal)
+    void this.track(what, work); // its failure is logged by track
+  }
+
+  /**
+   * Like `run`, and returns the work's own promise for a caller that acts on its outcome (a link
+   * acknowledging a reading once it is durable). A failure is logged (or given to `onError`)
+   * either way; the returned promise then rejects too, already handled, so ignoring it is safe.
+   */
+  track(what: string, work: (signal: AbortSignal) => Promise<void>, onError?: (error: GatewayError) => void): Promise<void> {
+    if (this.#controller.signal.aborted) {
+      const stopped = Promise.reject(new CancelledError(what));
+      stopped.catch(() => undefined); // handled: a caller that ignores it must not crash the process
+      return stopped;
+    }
+    const outcome = work(this.#controller.signal);
+    const task = outcome
       .catch((error: unknown) => {
         if (this.#controller.signal.aborted) return;
         const e = toGatewayError(error, what);
-        this.#logger.warn(`${what} failed: ${e.message}`, { code: e.code });
+        if (onError) onError(e);
+        else this.#logger.warn(`${what} failed: ${e.message}`, { code: e.code });
       })
       .finally(() => this.#tasks.delete(task));
     this.#tasks.add(task);
+    return outcome;
   }
 
   /** Resolves when no task is running (including tasks started meanwhile). */

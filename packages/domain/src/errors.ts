@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'state.corrupt'
   | 'store.full'
   | 'store.io'
+  | 'store.dropped'
   | 'secret.missing'
   | 'internal';
 

@@ -42,6 +42,7 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
   private readonly devices = new Map<string, RegisteredDevice>();
   private bindings: Binding[] = [];
   private readonly onlineSet = new Set<string>();
+  private readonly connectedSet = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly path?: string) {
@@ -142,20 +143,40 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
     return true;
   }
 
+  /** Online either way: through its gateway, or on its own connection. */
   isOnline(key: string): boolean {
+    return this.onlineSet.has(key) || this.connectedSet.has(key);
+  }
+
+  /** Brought online by its gateway (`online` operation): what the gateway's use of its data topics needs. */
+  isOnlineViaGateway(key: string): boolean {
     return this.onlineSet.has(key);
   }
 
+  /** Online through its gateway (`online`/`offline` operations, the gateway's disconnect, an unbind). */
   setOnline(key: string, online: boolean): void {
-    const was = this.onlineSet.has(key);
-    if (was === online) return;
-    if (online) this.onlineSet.add(key);
-    else this.onlineSet.delete(key);
-    this.emit('online', key, online);
+    this.#change(key, () => (online ? this.onlineSet.add(key) : this.onlineSet.delete(key)));
+  }
+
+  /**
+   * Connected on its own MQTT connection (a gateway; or a subdevice using its own secret). Kept
+   * apart from being online through a gateway: a subdevice that connects directly and leaves again
+   * does not end the session its gateway holds for it.
+   */
+  setConnected(key: string, connected: boolean): void {
+    this.#change(key, () => (connected ? this.connectedSet.add(key) : this.connectedSet.delete(key)));
   }
 
   listOnline(): string[] {
-    return [...this.onlineSet];
+    return [...new Set([...this.onlineSet, ...this.connectedSet])];
+  }
+
+  /** Applies a presence change; `online` is emitted only when the combined state changed. */
+  #change(key: string, apply: () => unknown): void {
+    const was = this.isOnline(key);
+    apply();
+    const now = this.isOnline(key);
+    if (was !== now) this.emit('online', key, now);
   }
 
   /** Resolves once every change so far is on disk. */

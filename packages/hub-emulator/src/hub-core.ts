@@ -143,10 +143,9 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     }
   }
 
-  /** When a gateway's connection drops the hub takes its subdevices offline too. */
+  /** When a gateway's connection drops the hub takes the subdevices online through it offline too. */
   gatewayDisconnected(gateway: string): void {
     const registry = this.options.registry;
-    registry.setOnline(gateway, false);
     for (const sub of registry.subdevicesOf(gateway)) registry.setOnline(sub, false);
   }
 

@@ -115,10 +115,11 @@ export class HubEmulator {
           events: {
             onDeviceConnected: (device, clientId) => {
               logger.info('device connected', { device, clientId });
-              registry.setOnline(device, true);
+              registry.setConnected(device, true);
             },
             onDeviceDisconnected: (device, clientId) => {
               logger.info('device disconnected', { device, clientId });
+              registry.setConnected(device, false);
               late.core?.gatewayDisconnected(device);
             },
             ...refusals.brokerEvents(),

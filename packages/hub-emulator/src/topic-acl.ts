@@ -15,7 +15,8 @@ const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'sh
 
 /**
  * The hub's topic ACL: a device may use only its own topics; a gateway also those of subdevices
- * bound to it, and their data topics only while the subdevice is online. Gateway operation
+ * bound to it, and their data topics only while the subdevice is online through it (its own
+ * direct connection, if it has one, does not count). Gateway operation
  * topics belong to the gateway alone. Wildcards are refused (the hub grants exact topics only).
  */
 export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, action: AclAction, topic: string): AclDecision {
@@ -33,6 +34,6 @@ export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, ac
   }
   if (target === clientDevice) return { allowed: true, reason: 'own topic' };
   if (!registry.isBound(clientDevice, target)) return { allowed: false, reason: `${target} is not bound to ${clientDevice}` };
-  if (parsed.kind === 'data' && !registry.isOnline(target)) return { allowed: false, reason: `${target} is not online` };
+  if (parsed.kind === 'data' && !registry.isOnlineViaGateway(target)) return { allowed: false, reason: `${target} is not online through ${clientDevice}` };
   return { allowed: true, reason: 'bound subdevice' };
 }

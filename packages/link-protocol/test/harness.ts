@@ -82,7 +82,14 @@ export function sourceOf(image: Uint8Array, version = '2.0.0'): FirmwareSource &
 }
 
 export function makeRig(
-  options: { addresses?: number[]; gateway?: GatewayEngineOptions; subdevice?: Partial<SubdeviceEngineOptions>; applyResult?: 'ok' | 'fail' } = {},
+  options: {
+    addresses?: number[];
+    gateway?: GatewayEngineOptions;
+    subdevice?: Partial<SubdeviceEngineOptions>;
+    applyResult?: 'ok' | 'fail';
+    /** What the gateway's application answers a DATA with (a promise delays its DATA_ACK). */
+    hold?: (peer: PeerInfo, payload: Uint8Array) => Promise<unknown> | undefined;
+  } = {},
 ): Rig {
   const scheduler = new ManualScheduler(1_000_000);
   const wire = new VirtualWire(scheduler);
@@ -101,7 +108,10 @@ export function makeRig(
       },
       attached: (p) => events.attached.push(p),
       detached: (peer, reason) => events.detached.push({ peer, reason }),
-      data: (p, payload) => events.gwData.push(`${p.deviceName}:${Buffer.from(payload).toString()}`),
+      data: (p, payload) => {
+        events.gwData.push(`${p.deviceName}:${Buffer.from(payload).toString()}`);
+        return options.hold?.(p, payload);
+      },
     },
     { scheduler, ...options.gateway },
   );

@@ -1,5 +1,5 @@
 export { OfflineStore } from './offline-store.js';
-export { OfflineStoreFullError, OfflineStoreIoError } from './offline-store.errors.js';
+export { OfflineStoreDroppedError, OfflineStoreFullError, OfflineStoreIoError } from './offline-store.errors.js';
 export type { DropReason, OfflineStoreOptions, OfflineStoreStats, OverflowPolicy } from './offline-store.options.js';
 export type { RecordRef } from './record-queue.js';
 export type { DataRecord } from './record-codec.js';

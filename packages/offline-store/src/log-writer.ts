@@ -33,6 +33,8 @@ export interface LogWriterOptions {
   readonly where: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Every record up to `seq` (in append order) is now written and fsynced. */
+  readonly onDurable?: (seq: number) => void;
 }
 
 /** How often a persisting problem (disk full, drops) is summarised in the log. */
@@ -60,6 +62,10 @@ export class LogWriter {
   #chain: Promise<void> = Promise.resolve();
   #earlyQueued = false;
   #waiters: Array<() => void> = [];
+  /** The seq of the last record held (appended). */
+  #lastHeld = -1;
+  /** Every record up to this seq is written and fsynced (or was released before it needed to be). */
+  #durableSeq = -1;
   #degraded: { code: string; message: string; sinceMs: number } | undefined;
   #lastSummary = 0;
   #failuresSinceSummary = 0;
@@ -92,7 +98,13 @@ export class LogWriter {
     for (const s of [...this.#segments.values()]) if (s.live === 0 && s !== this.#active?.info) this.retire(s);
   }
 
+  /** Every record held up to this seq is on disk and fsynced (or was released unwritten). */
+  get durableSeq(): number {
+    return this.#durableSeq;
+  }
+
   hold(record: Unwritten): void {
+    this.#lastHeld = record.seq;
     this.#unwritten.push(record);
     this.#unwrittenBytes += record.size;
   }
@@ -154,9 +166,16 @@ export class LogWriter {
     void this.write(false).finally(() => (this.#earlyQueued = false)); // write() never rejects
   }
 
-  /** Writes every live unwritten record and pending acknowledgement; `sync` also fsyncs. Never rejects. */
-  write(sync: boolean): Promise<void> {
-    const run = this.#chain.then(() => this.#writeNow(sync));
+  /**
+   * Writes every live unwritten record and pending acknowledgement; `sync` also fsyncs. Never
+   * rejects. Writes run one at a time; `starting` is called when this one begins (after those
+   * queued before it), i.e. when it takes the records held by then.
+   */
+  write(sync: boolean, starting?: () => void): Promise<void> {
+    const run = this.#chain.then(() => {
+      starting?.();
+      return this.#writeNow(sync);
+    });
     this.#chain = run;
     return run;
   }
@@ -204,6 +223,9 @@ export class LogWriter {
 
   async #writeNow(sync: boolean): Promise<void> {
     const waiters = sync ? this.#waiters.splice(0) : [];
+    // Everything held up to here is in this batch or was written by an earlier write (whose
+    // segment is this active one, or one sealed with an fsync): this fsync makes all of it durable.
+    const upTo = this.#lastHeld;
     const batch = this.#unwritten.filter((r) => !r.dead);
     this.#unwritten = [];
     // Still findable (reads, acknowledgements) while the write is on its way.
@@ -241,6 +263,10 @@ export class LogWriter {
         groupAcks.forEach((k, i) => (k.ackWritten = Math.max(k.ackWritten, ackSeqs[i]!)));
       }
       if (sync && this.#active) await this.#active.writer.sync();
+      if (sync && upTo > this.#durableSeq) {
+        this.#durableSeq = upTo;
+        this.#o.onDurable?.(upTo);
+      }
       if (this.#degraded) {
         this.#o.logger.warn('offline store: writing works again', { dir: this.#o.where, afterMs: this.#o.clock.now() - this.#degraded.sinceMs });
         this.#degraded = undefined;
@@ -259,7 +285,13 @@ export class LogWriter {
     if (active && !active.broken && (active.info.bytes + bytes <= this.#o.segmentBytes || active.info.bytes <= segmentHeader().length)) return active;
     if (active) {
       this.#active = undefined;
-      await active.writer.close().catch(() => undefined);
+      // Sealed with an fsync: a later fsync of the next segment then covers everything before it.
+      try {
+        if (!active.broken) await active.writer.sync();
+      } finally {
+        // A failed fsync fails this write (retried: degraded, as for any write error); the file still closes.
+        await active.writer.close().catch(() => undefined);
+      }
       if (active.info.live <= 0) this.retire(active.info);
     }
     const number = this.#nextSegment++;

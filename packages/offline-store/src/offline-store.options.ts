@@ -23,6 +23,14 @@ export interface OfflineStoreOptions {
    * loses at most the readings of the last interval.
    */
   readonly syncIntervalMs?: number;
+  /**
+   * Group commit: while someone waits for a reading to be durable (`whenDurable`), what was
+   * appended is written and fsynced this soon after the first waiting append instead of at the
+   * next sync interval, one fsync for every reading waiting by then. Default 0: at once when no
+   * write runs, else right after the running one (readings arriving meanwhile share it). A delay
+   * (e.g. 20) caps the fsync rate on flash that wears, at the cost of that much ack latency.
+   */
+  readonly groupCommitMs?: number;
   /** A segment is sealed past this size; default 8 MiB (at most 1/8 of `maxBytes`). */
   readonly segmentBytes?: number;
   /** Readings kept in memory while the disk refuses writes (disk full); default 32 MiB. */
@@ -52,6 +60,7 @@ export const DEFAULTS = {
   memoryMaxBytes: 16 * 1024 * 1024,
   maxAgeMs: 7 * 24 * 60 * 60 * 1000,
   syncIntervalMs: 1000,
+  groupCommitMs: 0,
   segmentBytes: 8 * 1024 * 1024,
   maxUnwrittenBytes: 32 * 1024 * 1024,
 } as const;

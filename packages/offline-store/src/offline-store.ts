@@ -2,10 +2,11 @@ import { silentLogger, SystemClock, type Clock } from '@iotgw/domain';
 import { dataRecordSize, type DataRecord } from './record-codec.js';
 import { newKeyState, type KeyState, type SegmentInfo } from './log-state.js';
 import { recoverLog } from './log-recovery.js';
+import { DurableWaiters } from './durable-waiters.js';
 import { LogWriter, type Unwritten } from './log-writer.js';
 import { MemorySegmentFiles } from './memory-segment-files.js';
 import { NodeSegmentFiles } from './node-segment-files.js';
-import { OfflineStoreFullError } from './offline-store.errors.js';
+import { OfflineStoreDroppedError, OfflineStoreFullError } from './offline-store.errors.js';
 import { DEFAULTS, type DropReason, type OfflineStoreOptions, type OfflineStoreStats, type OverflowPolicy } from './offline-store.options.js';
 import type { RecordRef } from './record-queue.js';
 import type { SegmentFiles } from './segment-files.port.js';
@@ -24,7 +25,8 @@ const WRITE_EARLY_BYTES = 256 * 1024;
  *   compacts itself as the hub catches up, it is never rewritten.
  * - Bounds: `maxBytes` (overflow policy), `maxAgeMs`; losses are counted by reason in `stats()`.
  * - Crash safety: a kill -9 or power cut loses at most the last interval's appends; a torn tail
- *   is detected (length + CRC) and ignored on the next open.
+ *   is detected (length + CRC) and ignored on the next open. `whenDurable` tells a caller when one
+ *   reading is past that risk (fsynced, group commit within `groupCommitMs`, or acknowledged by the hub).
  */
 export class OfflineStore {
   readonly #keys: Map<string, KeyState>;
@@ -44,6 +46,11 @@ export class OfflineStore {
   readonly #scratch = { seq: 0, segment: 0 };
   #closed = false;
   #running: Promise<void> | undefined;
+  /** Why the last `append` that returned undefined dropped its reading. */
+  #refusal: DropReason = 'max_bytes';
+  readonly #durableWaiters = new DurableWaiters();
+  readonly #groupCommitMs: number;
+  #commitQueued = false;
 
   private constructor(options: OfflineStoreOptions, files: SegmentFiles, recovered: Awaited<ReturnType<typeof recoverLog>>) {
     this.#clock = options.clock ?? new SystemClock();
@@ -71,7 +78,10 @@ export class OfflineStore {
       where: options.dir ?? 'memory',
       clock: this.#clock,
       logger: (options.logger ?? silentLogger).child({ component: 'offline-store' }),
+      onDurable: (seq) => this.#durableWaiters.settleUpTo(seq),
     });
+    // In memory nothing survives a crash anyway: no reason to make a waiter wait.
+    this.#groupCommitMs = Math.max(0, options.groupCommitMs ?? (inMemory ? 0 : DEFAULTS.groupCommitMs));
   }
 
   /** Opens (and recovers) the log in `options.dir`, or in memory without one. */
@@ -110,9 +120,32 @@ export class OfflineStore {
     return seq;
   }
 
+  /** Why the last `append` that returned undefined dropped the new reading, as the error a waiter gets. */
+  refusal(): OfflineStoreDroppedError {
+    return new OfflineStoreDroppedError(this.#refusal, this.#configPath);
+  }
+
   /** Resolves once everything appended so far went through a write + fsync attempt. */
   durable(): Promise<void> {
     return this.#writer.durable();
+  }
+
+  /**
+   * Resolves once reading `seq` (just returned by `append` for `key`) is safe from a crash: written
+   * and fsynced, or acknowledged by the hub (`ack`), whichever comes first. While anyone waits, the
+   * store fsyncs at once, or `groupCommitMs` later (one fsync for every reading waiting by then),
+   * instead of at the next sync interval; while the disk refuses writes it keeps retrying at the sync interval and
+   * only the hub's acknowledgement makes a reading safe. Rejects with OfflineStoreDroppedError when
+   * the reading is dropped first (a bound, or the disk refused it and the memory reserve ran out, or
+   * the store closed with the disk refusing it).
+   */
+  whenDurable(key: string, seq: number): Promise<void> {
+    if (seq <= this.#writer.durableSeq || seq <= (this.#keys.get(key)?.ackedSeq ?? -1)) return Promise.resolve();
+    // Neither durable nor acknowledged, yet no longer held: a bound dropped it.
+    if (!this.isHeld(key, seq)) return Promise.reject(new OfflineStoreDroppedError('max_bytes', this.#configPath));
+    const promise = this.#durableWaiters.wait(seq);
+    this.#commitSoon();
+    return promise;
   }
 
   /** The hub acknowledged `seq` of `key` (and so everything of `key` before it). */
@@ -121,6 +154,8 @@ export class OfflineStore {
     if (!state) return;
     for (let head = state.queue.headSeq(); head !== undefined && head <= seq; head = state.queue.headSeq()) {
       this.#release(state);
+      // The hub holds it now: as safe as on our disk.
+      this.#durableWaiters.settle(this.#scratch.seq);
     }
     if (seq > state.ackedSeq) state.ackedSeq = seq;
     this.#touch(state);
@@ -234,6 +269,8 @@ export class OfflineStore {
     this.#loop.abort();
     await this.#running;
     await this.#writer.close();
+    // What the last write could not make durable (the disk refused it) is lost with the process.
+    this.#durableWaiters.rejectAll(new OfflineStoreDroppedError('disk_full', this.#configPath));
   }
 
   // ------------------------------------------------------------ internals
@@ -251,15 +288,49 @@ export class OfflineStore {
     }
   }
 
+  /**
+   * Group commit: one write + fsync for every reading waiting by the time it starts. With
+   * `groupCommitMs` 0 it is queued after the current turn of the event loop (it starts as soon as
+   * the running write ends, so readings that wait meanwhile share the next one); otherwise it
+   * waits that long first.
+   */
+  #commitSoon(): void {
+    // A refusing disk is retried at the sync interval, not every few ms.
+    if (this.#commitQueued || this.#closed || this.#writer.degraded) return;
+    this.#commitQueued = true;
+    const commit = (): Promise<void> =>
+      this.#writer.write(true, () => {
+        // From here on this write has taken what is held: later waiters need the next one.
+        this.#commitQueued = false;
+      });
+    if (this.#groupCommitMs === 0) {
+      // After this turn of the event loop: a burst of readings in one turn shares one fsync.
+      setImmediate(() => void commit()); // never rejects
+      return;
+    }
+    this.#clock.sleep(this.#groupCommitMs, this.#loop.signal).then(
+      async () => {
+        // Everyone may have been settled by the hub's acknowledgements meanwhile: no fsync then.
+        if (this.#durableWaiters.size > 0) await commit();
+        else this.#commitQueued = false;
+      },
+      () => {
+        this.#commitQueued = false; // closed: close() writes and settles what is left
+      },
+    ).catch(() => undefined); // write() never rejects
+  }
+
   /** Frees room for `bytes` more under the overflow policy; false when the new reading is dropped. */
   #makeRoom(bytes: number): boolean {
     if (this.#writer.reserveExhausted(bytes)) {
+      this.#refusal = 'disk_full';
       this.#count('disk_full');
       return false;
     }
     while (this.#writer.diskBytes + this.#writer.unwrittenBytes + bytes > this.#maxBytes) {
       if (this.#overflow === 'reject') throw new OfflineStoreFullError(this.#maxBytes, this.#configPath);
       if (this.#overflow === 'drop-newest') {
+        this.#refusal = 'max_bytes';
         this.#count('max_bytes');
         return false;
       }
@@ -276,7 +347,7 @@ export class OfflineStore {
     for (const state of this.#keys.values()) {
       for (let ref = state.queue.at(0); ref && ref.segment === segment.number; ref = state.queue.at(0)) {
         this.#release(state);
-        this.#count('max_bytes');
+        this.#count('max_bytes', true);
       }
       this.#touch(state);
     }
@@ -296,7 +367,7 @@ export class OfflineStore {
     }
     if (!oldest) return false;
     this.#release(oldest);
-    this.#count('max_bytes');
+    this.#count('max_bytes', true);
     this.#touch(oldest);
     return true;
   }
@@ -305,7 +376,7 @@ export class OfflineStore {
     for (const state of this.#keys.values()) {
       for (let time = state.queue.headTime(); time !== undefined && time < cutoff; time = state.queue.headTime()) {
         this.#release(state);
-        this.#count('max_age');
+        this.#count('max_age', true);
       }
       this.#touch(state);
     }
@@ -319,7 +390,12 @@ export class OfflineStore {
     this.#writer.released(this.#scratch.seq, this.#scratch.segment);
   }
 
-  #count(reason: DropReason): void {
+  /**
+   * Counts a drop. `released`: a held reading was just released for it (its seq is in `#scratch`),
+   * so whoever waits for it to be durable learns it is gone; otherwise the new reading was refused.
+   */
+  #count(reason: DropReason, released = false): void {
+    if (released && this.#durableWaiters.size > 0) this.#durableWaiters.settle(this.#scratch.seq, new OfflineStoreDroppedError(reason, this.#configPath));
     this.#dropped[reason]++;
     this.#writer.noteDropped(reason, this.#dropped[reason]);
   }

@@ -21,7 +21,13 @@ function gatewayOn(stream: ByteStream, scheduler?: ManualScheduler) {
   const attached: PeerInfo[] = [];
   const data: string[] = [];
   const engine = new GatewayEngine(
-    { transmit: (b) => stream.write(b), attached: (p) => attached.push(p), data: (_p, payload) => data.push(Buffer.from(payload).toString()) },
+    {
+      transmit: (b) => stream.write(b),
+      attached: (p) => attached.push(p),
+      data: (_p, payload) => {
+        data.push(Buffer.from(payload).toString());
+      },
+    },
     { scheduler },
   );
   stream.on('data', (b) => engine.feed(b));

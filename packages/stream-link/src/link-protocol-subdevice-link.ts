@@ -189,7 +189,7 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
         detached: (peer, reason) => holder.session && this.#onDetached(holder.session, peer, reason),
         data: (peer, payload) => {
           const entry = holder.session && this.#entryAt(holder.session, peer.address);
-          if (entry) this.#events.emit('data', { subdevice: entry.attachment.subdevice, payload });
+          return entry ? this.#emitData(entry.attachment.subdevice, payload) : undefined;
         },
       },
       engineOptionsFor(this.#options, stream.capabilities),
@@ -272,6 +272,20 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
     const why = session.ending ?? detachReasonOf(reason);
     this.#logger.info('subdevice detached', { link: this.name, subdevice: key, reason: why });
     this.#events.emit('detached', { subdevice: entry.attachment.subdevice, reason: why });
+  }
+
+  /**
+   * Emits `data`; the DATA_ACK waits for every listener that called `acknowledgeWhen` (the
+   * engine acknowledges once the returned promise resolves, and not at all if it rejects).
+   */
+  #emitData(subdevice: SubdeviceId, payload: Uint8Array): Promise<unknown> | undefined {
+    const durable: Array<Promise<unknown>> = [];
+    const acknowledgeWhen = (p: Promise<unknown>): void => {
+      durable.push(p);
+    };
+    this.#events.emit('data', { subdevice, payload, acknowledgeWhen });
+    if (durable.length === 0) return undefined;
+    return durable.length === 1 ? durable[0] : Promise.all(durable);
   }
 
   /** Faults go to whoever listens on `error` (the gateway logs them), not also to this link's log. */

@@ -154,3 +154,29 @@ test('a subdevice that reboots into the new version before its FW_RESULT arrives
   await new Promise((r) => setTimeout(r, 300));
   t.is(applied, 0, 'no FW_RESULT was ever sent: the old boot died applying');
 });
+
+test('a listener that calls acknowledgeWhen holds the DATA_ACK until its promise resolves; without one the ack goes at once', async (t) => {
+  // Keepalives far apart: a loaded machine must not end the session while the test holds the ack.
+  const b = memoryBus({ subdevices: [{ subdevice: A }], keepaliveIntervalMs: 2_000, keepaliveTimeoutMs: 10_000 });
+  t.teardown(() => b.dispose());
+  const seen = spy(b);
+  const sim = await attachedSim(b, { subdevice: A });
+  let makeDurable!: () => void;
+  const subscription = b.link.on('data', ({ acknowledgeWhen }) => {
+    t.truthy(acknowledgeWhen, 'a reliable link offers acknowledgeWhen');
+    acknowledgeWhen?.(new Promise<void>((resolve) => (makeDurable = resolve)));
+  });
+  let acked = false;
+  const sent = sim.sendData(Uint8Array.of(7)).then(() => (acked = true));
+  await eventually(() => makeDurable, (f) => f !== undefined, { what: 'the reading at the listener' });
+  // The subdevice resends (no ack after its ack timeout), and still gets no ack.
+  await eventually(() => seen.fromSubdevice.filter((m) => m === 'data').length, (n) => n >= 2, { what: 'a retransmission' });
+  t.false(acked, 'acknowledged before the reading was durable');
+  t.is(seen.fromGateway.filter((m) => m === 'data_ack').length, 0);
+  makeDurable();
+  await sent;
+  t.is(seen.fromGateway.filter((m) => m === 'data_ack').length, 1);
+  subscription.close();
+  await sim.sendData(Uint8Array.of(8)); // nobody holds it: acknowledged at once, as before
+  t.is(seen.fromGateway.filter((m) => m === 'data_ack').length, 2);
+});

@@ -87,6 +87,11 @@ export function gatewayConfigSchema(registry: AdapterRegistry) {
       .strict()
       .default({ concurrencyPerLink: 1, allowedHosts: [], allowLoopback: false, allowLinkLocal: false, maxImageBytes: 512 * 1024 * 1024 }),
     deviceServices: deviceServicesSchema,
+    /** Downlink from the hub to subdevices: messages that may wait per subdevice (the oldest beyond it is dropped, counted). */
+    downlink: z
+      .object({ queueLength: z.number().int().min(1).max(100_000).default(64) })
+      .strict()
+      .default({ queueLength: 64 }),
     control: z
       .object({ port: z.number().int().min(0).max(65535).default(7380) })
       .strict()

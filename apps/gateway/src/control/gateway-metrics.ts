@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Gateway } from '@iotgw/app';
+import { DOWNLINK_DROP_REASONS, type Gateway } from '@iotgw/app';
 import type { Subscription } from '@iotgw/domain';
 import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
 
@@ -119,6 +119,17 @@ export class GatewayMetrics {
         },
       });
     }
+    new Counter({
+      name: 'iotgw_downlink_dropped_total',
+      help: 'Downlink messages from the hub not delivered to their subdevice, by reason (queue_full: the per-subdevice queue was full and the oldest went; too_large: over the link maxPayloadSize; not_attached; send_failed)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        const dropped = gateway.service.forwarding.downlinkDropped;
+        this.reset();
+        for (const reason of DOWNLINK_DROP_REASONS) this.inc({ reason }, dropped[reason]);
+      },
+    });
     const linkErrors = new Counter({
       name: 'iotgw_link_errors_total',
       help: 'Subdevices lost by a link (link lost or keepalive timeout), by link',

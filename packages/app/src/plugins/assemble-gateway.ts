@@ -57,6 +57,8 @@ export interface GatewayConfig {
   readonly onlinePolicy?: OnlinePolicy;
   readonly batchSize?: number;
   readonly hubTimeoutMs?: number;
+  /** Downlink messages that may wait per subdevice (default 64); the oldest beyond it is dropped, counted. */
+  readonly downlinkQueueLength?: number;
   readonly ota?: Partial<OtaSettings>;
   /** `PRODUCTID/deviceName` → device secret, for binding. */
   readonly secrets?: Readonly<Record<string, string>>;
@@ -123,6 +125,7 @@ export async function assembleGateway(
     ...(config.onlinePolicy ? { onlinePolicy: config.onlinePolicy } : {}),
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
     ...(config.hubTimeoutMs ? { hubTimeoutMs: config.hubTimeoutMs } : {}),
+    ...(config.downlinkQueueLength ? { downlinkQueueLength: config.downlinkQueueLength } : {}),
     ...(config.ota ? { ota: config.ota } : {}),
   });
   const context: AdapterContext = {

@@ -1,30 +1,49 @@
 import { inject, injectable } from 'tsyringe';
 import {
+  CLOCK,
+  GATEWAY_SETTINGS,
   HUB_TRANSPORT,
   LOGGER,
+  ThrottledLog,
   subdeviceKey,
+  type Clock,
   type HubTransport,
   type Logger,
   type Subscription,
 } from '@iotgw/domain';
+import type { GatewaySettings } from '../gateway-settings.js';
 import { TaskTracker } from '../task-tracker.js';
+import { DownlinkQueues, type DownlinkDropReason } from './downlink-queues.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 
 /**
- * Data both ways: what a subdevice sends over its link is published on its `data` channel;
- * what the hub sends down to a subdevice goes over the link it is attached to.
+ * Data both ways: what a subdevice sends over its link is published on its `data` channel, and
+ * the link acknowledges it to the subdevice only once the hub transport holds it durably; what
+ * the hub sends down to a subdevice goes over the link it is attached to, through a bounded queue
+ * per subdevice (see DownlinkQueues).
  */
 @injectable()
 export class DataForwarding {
   readonly #tasks: TaskTracker;
+  readonly #warnings: ThrottledLog;
+  readonly #downlink: DownlinkQueues;
   #subscriptions: Subscription[] = [];
 
   constructor(
     @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(CLOCK) clock: Clock,
+    @inject(GATEWAY_SETTINGS) settings: GatewaySettings,
     private readonly directory: SubdeviceDirectory,
   ) {
     this.#tasks = new TaskTracker(logger);
+    this.#warnings = new ThrottledLog(logger, clock);
+    this.#downlink = new DownlinkQueues(settings.downlinkQueueLength, this.#warnings, this.#tasks.signal);
+  }
+
+  /** Downlink messages not delivered since start, by reason. */
+  get downlinkDropped(): Readonly<Record<DownlinkDropReason, number>> {
+    return this.#downlink.dropped;
   }
 
   start(): void {
@@ -32,22 +51,27 @@ export class DataForwarding {
     this.directory.open();
     for (const link of this.directory.links) {
       this.#subscriptions.push(
-        link.on('data', ({ subdevice, payload }) => {
-          this.#tasks.run(`forwarding data of ${subdeviceKey(subdevice)} to the hub`, (signal) =>
-            this.hub.publishData(subdevice, 'data', payload, { signal }),
+        link.on('data', ({ subdevice, payload, acknowledgeWhen }) => {
+          const key = subdeviceKey(subdevice);
+          // The link acknowledges the reading to the subdevice once the hub transport holds it
+          // durably (fsynced or acknowledged by the hub); until then the subdevice keeps it.
+          const durable = this.#tasks.track(
+            `forwarding data of ${key} to the hub`,
+            (signal) => this.hub.publishData(subdevice, 'data', payload, { signal }),
+            (e) => this.#warnings.warn(`uplink:${e.code}`, `forwarding data of ${key} to the hub failed (not acknowledged to the subdevice, which keeps it): ${e.message}`, { subdevice: key, code: e.code }),
           );
+          acknowledgeWhen?.(durable);
         }),
       );
     }
     this.#subscriptions.push(
       this.hub.on('downlink', ({ subdevice, payload }) => {
-        const key = subdeviceKey(subdevice);
         const entry = this.directory.find(subdevice);
         if (!entry) {
-          this.logger.warn('downlink for a subdevice that is not attached; dropped', { subdevice: key });
+          this.#downlink.drop('not_attached', subdevice, 'downlink for a subdevice that is not attached; dropped');
           return;
         }
-        this.#tasks.run(`forwarding downlink to ${key}`, (signal) => entry.link.send(subdevice, payload, { signal }));
+        this.#downlink.push(subdevice, entry.link, payload);
       }),
     );
   }
@@ -56,9 +80,11 @@ export class DataForwarding {
     for (const s of this.#subscriptions) s.close();
     this.#subscriptions = [];
     await this.#tasks.abort();
+    await this.#downlink.idle();
   }
 
-  idle(): Promise<void> {
-    return this.#tasks.idle();
+  async idle(): Promise<void> {
+    await this.#tasks.idle();
+    await this.#downlink.idle();
   }
 }

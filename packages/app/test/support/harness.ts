@@ -30,6 +30,9 @@ export interface HarnessOptions {
   readonly ota?: GatewayConfig['ota'];
   readonly linkCount?: number;
   readonly hubTimeoutMs?: number;
+  readonly downlinkQueueLength?: number;
+  /** QoS 1 messages the fake hub queues while disconnected (default 1000). */
+  readonly hubOutboxLimit?: number;
   // Shared across a "restart": the same disk, the same downloaded images.
   readonly store?: MemoryStateStore;
   readonly firmware?: FakeFirmwareStore;
@@ -55,6 +58,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const hub = new FakeHub({
     subdevices: Object.entries(SECRETS).map(([key, secret]) => ({ subdevice: keyToId(key), secret })),
     bound: options.bound ?? subdevices,
+    ...(options.hubOutboxLimit ? { outboxLimit: options.hubOutboxLimit } : {}),
   });
   const links = Array.from({ length: options.linkCount ?? 1 }, (_, i) => new MemorySubdeviceLink({ name: `link${i}` }));
   const firmware = options.firmware ?? new FakeFirmwareStore();
@@ -80,6 +84,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       ...(options.onlinePolicy ? { onlinePolicy: options.onlinePolicy } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       hubTimeoutMs: options.hubTimeoutMs ?? 2000,
+      ...(options.downlinkQueueLength ? { downlinkQueueLength: options.downlinkQueueLength } : {}),
       ota: { attachTimeoutMs: 2000, verdictTimeoutMs: 2000, deliveryTimeoutMs: 5000, ...options.ota },
     },
     registry,

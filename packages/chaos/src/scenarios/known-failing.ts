@@ -17,14 +17,9 @@ export interface KnownFailure {
 
 export const KNOWN_FAILING: readonly KnownFailure[] = [
   {
-    scenario: ['gateway-kill-hub-up', 'gateway-kill-hub-down', 'gateway-start-without-hub', 'ota-kill-download', 'ota-kill-delivery'],
-    check: 'lost',
-    why: 'the link acknowledges a DATA frame before the offline store has fsynced it (fsync every 1 s): a kill -9 loses readings acknowledged in the last interval (7 of 401 in gateway-kill-hub-down, 2 of 1644 in gateway-start-without-hub, 2026-11-30)',
-  },
-  {
     scenario: 'hostile-hub',
-    check: ['rss', 'log-lines', 'readings-flowing'],
-    why: 'issue 11 item 9: packet-size limit and log throttling are in; the 30k data-topic downlinks still queue for the serial links without bound, so readings stall (longest gap 7.9 s, 2026-11-30)',
+    check: 'readings-flowing',
+    why: 'issue 11 item 9: downlink is now bounded per subdevice (rss and log-lines pass: +42 MB, ~330 lines), but on a loaded 2-core box (load 15-19) readings still pause 4-12 s: the five oversize packets each cut the hub connection, and at times both simulated subdevices go silent past the keepalive timeout while the flood runs (2026-11-30)',
   },
 ];
 

@@ -114,6 +114,10 @@ export interface PublishOptions extends CallOptions {
  * - Duplicate subdevices in one call are answered once each time they appear.
  * - `publishData`/`report*` with QoS 1 never lose a message: while disconnected they are queued
  *   (bounded; overflow is reported through the `error` event) and sent in order after reconnect.
+ * - `publishData` with QoS 1 resolves once the message is durable: acknowledged by the hub, or held
+ *   where a crash cannot lose it (an fsynced offline store), whichever comes first; a source that
+ *   acknowledges the reading on that (a link's DATA_ACK) never acknowledges what a kill -9 loses.
+ *   It rejects (`store.dropped`, `store.full`) when the message could not be held at all.
  * - After `close` every call rejects with HubDisconnectedError and no event fires.
  */
 export interface HubTransport extends EventSource<HubTransportEvents> {

@@ -28,6 +28,15 @@ export type DetachReason = 'keepalive_timeout' | 'link_lost' | 'goodbye' | 'rebo
 export interface UplinkData {
   readonly subdevice: SubdeviceId;
   readonly payload: Uint8Array;
+  /**
+   * Present on links that acknowledge data to the subdevice (`isReliable`). A listener that takes
+   * the reading calls it, synchronously within the `data` handler, with a promise that resolves
+   * once the reading is durable (held where a crash cannot lose it, or acknowledged by the hub):
+   * the link acknowledges the reading only then, and not at all if the promise rejects (the
+   * subdevice keeps it and sends it again). Called by several listeners, the link waits for all.
+   * Not called by any: the link acknowledges at once (links and listeners from before keep working).
+   */
+  readonly acknowledgeWhen?: (durable: Promise<unknown>) => void;
 }
 
 export interface SubdeviceLinkEvents {

@@ -5,7 +5,7 @@ import { encodePacket, packetOf } from '../packet.js';
 import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type FirmwareSource, type FirmwareTransferOptions } from './firmware-sender.js';
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
-import { SeqHistory } from './seq-history.js';
+import { DataReceiver } from './data-receiver.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 import type { HelloRefusal, PeerDetachReason, PeerInfo } from './peer-info.js';
 import { truncateUtf8 } from '../bytes.js';
@@ -39,7 +39,14 @@ export interface GatewayEngineHooks {
   admit?(peer: PeerInfo): HelloRefusal | undefined;
   attached?(peer: PeerInfo): void;
   detached?(peer: PeerInfo, reason: PeerDetachReason): void;
-  data?(peer: PeerInfo, payload: Uint8Array): void;
+  /**
+   * A DATA payload, delivered once per seq. Return a promise to delay its DATA_ACK (RELIABLE_DATA
+   * sessions) until the application has made the reading safe: the ack goes when it resolves; if
+   * it rejects no ack goes, and the subdevice's next retransmission is handed over again.
+   * Retransmissions arriving meanwhile are neither delivered nor acknowledged. Return nothing to
+   * acknowledge at once.
+   */
+  data?(peer: PeerInfo, payload: Uint8Array): void | Promise<unknown>;
 }
 
 const CANCEL_ATTEMPTS = 3;
@@ -51,7 +58,8 @@ interface PeerState {
   /** Frames other than HELLO since the attach, to tell a repeated HELLO from a reboot. */
   framesSinceHello: number;
   txSeq: number;
-  readonly received: SeqHistory;
+  /** Incoming DATA: delivered once per seq, acknowledged once the application says it is safe. */
+  readonly received: DataReceiver;
   readonly sender: ReliableSender;
   firmware?: FirmwareSender;
   /** An FW_CANCEL being repeated until the subdevice answers (revision 2). */
@@ -255,10 +263,7 @@ export class GatewayEngine {
         this.#reply(address, seq, { type: 'keepalive_ack' });
         return;
       case 'data':
-        // Without RELIABLE_DATA nobody acknowledges DATA and nothing is resent.
-        if (reliable(peer.info)) this.#reply(address, seq, { type: 'data_ack' });
-        if (peer.received.seenBefore(seq)) return; // a retransmission of what we already delivered
-        this.hooks.data?.(peer.info, m.payload);
+        peer.received.receive(seq, m.payload);
         return;
       case 'data_ack':
         peer.sender.ack(seq);
@@ -325,7 +330,11 @@ export class GatewayEngine {
         lastHeard: this.#scheduler.now(),
         framesSinceHello: 0,
         txSeq: 0,
-        received: new SeqHistory(),
+        received: new DataReceiver(
+          reliable(info),
+          (payload) => this.hooks.data?.(info, payload),
+          (ack) => this.#reply(address, ack, { type: 'data_ack' }),
+        ),
         sender: new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
       };
       this.#peers.set(address, peer);
@@ -347,6 +356,7 @@ export class GatewayEngine {
     if (!peer) return;
     this.#peers.delete(address);
     const error = new LinkProtocolError(reason === 'stopped' ? 'stopped' : 'detached', `subdevice at address ${address} detached (${reason})`);
+    peer.received.close();
     peer.sender.failAll(error);
     peer.firmware?.fail(error);
     this.hooks.detached?.(peer.info, reason);

@@ -42,6 +42,10 @@ export class ScriptedSubdevice {
   attached = false;
   /** Payloads the gateway sent to this subdevice. */
   readonly received: Uint8Array[] = [];
+  /** Readings it sent up that the link acknowledged (once every listener said they were durable). */
+  readonly acknowledged: Uint8Array[] = [];
+  /** Readings it sent up that the link did not acknowledge (a listener's durability promise rejected): a real subdevice keeps them. */
+  readonly notAcknowledged: Uint8Array[] = [];
   /** Offset each delivery started from (0 = fresh; > 0 = resumed). */
   readonly deliveredFrom: number[] = [];
   /** Bytes of the current image acknowledged so far (kept across a cut link). */
@@ -219,11 +223,31 @@ export class MemorySubdeviceLink implements SubdeviceLink {
     if (this.#started) this.#events.emit('detached', { subdevice, reason });
   }
 
-  /** The subdevice sends `payload` up to the gateway. */
+  /**
+   * The subdevice sends `payload` up to the gateway. On a reliable link (the default) listeners may
+   * hold the acknowledgement with `acknowledgeWhen`; the reading then lands in the subdevice's
+   * `acknowledged` or `notAcknowledged` list once their promises settle (at once without one).
+   */
   emitData(subdevice: SubdeviceId, payload: Uint8Array | string): void {
-    this.#attached(subdevice);
+    const sub = this.#attached(subdevice);
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
-    this.#events.emit('data', { subdevice, payload: bytes });
+    if (!this.capabilities.isReliable) {
+      this.#events.emit('data', { subdevice, payload: bytes });
+      return;
+    }
+    const durable: Array<Promise<unknown>> = [];
+    const acknowledgeWhen = (p: Promise<unknown>): void => {
+      durable.push(p);
+    };
+    this.#events.emit('data', { subdevice, payload: bytes, acknowledgeWhen });
+    if (durable.length === 0) {
+      sub.acknowledged.push(bytes);
+      return;
+    }
+    Promise.all(durable).then(
+      () => sub.acknowledged.push(bytes),
+      () => sub.notAcknowledged.push(bytes),
+    );
   }
 
   /** The scripted subdevice (attached or not), for inspection and behaviour changes. */
