@@ -18,6 +18,8 @@ import type { ServedSubdevice } from '@iotgw/stream-link';
 import type { DeviceInfo } from './config/device-info.js';
 import { linkAddresses, linkSubdevices, type GatewayConfig, type LinkConfig } from './config/gateway-config.js';
 import { checkLinkSubdevices } from './config/link-subdevices.js';
+import { selfUpdateAssembly } from './config/self-update-config.js';
+import { packageVersion } from './cli/version.js';
 
 /** Extra things a caller (the demo, a test) hands to the factories, e.g. a simulated BLE central. */
 export interface PluginExtras {
@@ -143,6 +145,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     secrets[key] = await resolveSecret(key, ref, baseDir, env);
   }
 
+  const selfUpdate = selfUpdateAssembly(config.selfUpdate, baseDir, packageVersion());
   return {
     logger,
     config: {
@@ -161,8 +164,9 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
         maxImageBytes: config.ota.maxImageBytes,
       },
       secrets,
+      ...(selfUpdate.settings ? { selfUpdate: selfUpdate.settings } : {}),
     },
-    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env },
+    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env, ...(selfUpdate.installer ? { installer: selfUpdate.installer } : {}) },
   };
 }
 

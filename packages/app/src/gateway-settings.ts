@@ -23,6 +23,24 @@ export interface OtaSettings {
   readonly maxImageBytes: number;
 }
 
+/** The gateway's own update (`$ota/update` on its own ids), when the product has an installer. */
+export interface SelfUpdateSettings {
+  /** How long a newly installed version has to become healthy (hub connected) before it is rolled back. */
+  readonly healthyWithinMs: number;
+  /** How long the installer may take. */
+  readonly installTimeoutMs: number;
+  /** Starts of a new version on probation before it is rolled back at once (a crash loop). */
+  readonly maxProbationBoots: number;
+  /** Where the verified image is copied for the installer. */
+  readonly workDir: string;
+}
+
+export const DEFAULT_SELF_UPDATE_SETTINGS: Omit<SelfUpdateSettings, 'workDir'> = {
+  healthyWithinMs: 120_000,
+  installTimeoutMs: 10 * 60_000,
+  maxProbationBoots: 3,
+};
+
 /** The use cases' settings, bound to GATEWAY_SETTINGS in each gateway's container. */
 export interface GatewaySettings {
   /** Subdevices this gateway is responsible for. */
@@ -33,6 +51,7 @@ export interface GatewaySettings {
   /** Timeout of each hub operation. */
   readonly hubTimeoutMs: number;
   readonly ota: OtaSettings;
+  readonly selfUpdate: SelfUpdateSettings;
 }
 
 export const DEFAULT_OTA_SETTINGS: OtaSettings = {
@@ -48,7 +67,9 @@ export const DEFAULT_OTA_SETTINGS: OtaSettings = {
   maxImageBytes: DEFAULT_FIRMWARE_SOURCE_POLICY.maxImageBytes,
 };
 
-export function gatewaySettings(input: Partial<Omit<GatewaySettings, 'ota'>> & { ota?: Partial<OtaSettings> } = {}): GatewaySettings {
+export function gatewaySettings(
+  input: Partial<Omit<GatewaySettings, 'ota' | 'selfUpdate'>> & { ota?: Partial<OtaSettings>; selfUpdate?: Partial<SelfUpdateSettings> } = {},
+): GatewaySettings {
   return {
     subdevices: input.subdevices ?? [],
     onlinePolicy: input.onlinePolicy ?? 'on_attach',
@@ -56,5 +77,6 @@ export function gatewaySettings(input: Partial<Omit<GatewaySettings, 'ota'>> & {
     batchSize: input.batchSize ?? 50,
     hubTimeoutMs: input.hubTimeoutMs ?? 10_000,
     ota: { ...DEFAULT_OTA_SETTINGS, ...input.ota },
+    selfUpdate: { ...DEFAULT_SELF_UPDATE_SETTINGS, workDir: '.iotgw/self-update', ...input.selfUpdate },
   };
 }

@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'store.io'
   | 'secret.missing'
   | 'plugin.unknown'
+  | 'self_update.failed'
+  | 'registration.refused'
   | 'internal';
 
 export interface GatewayErrorOptions {
@@ -173,6 +175,20 @@ export class SecretMissingError extends GatewayError {
 export class UnknownPluginError extends GatewayError {
   constructor(kind: string, known: readonly string[]) {
     super('plugin.unknown', `no adapter registered as "${kind}"; known: ${known.join(', ') || '(none)'}`);
+  }
+}
+
+/** Installing or rolling back the gateway's own software failed (the installer's own words kept). */
+export class SelfUpdateError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super('self_update.failed', message, options);
+  }
+}
+
+/** The platform refused a dynamic registration; `hubCode`/`hubMessage` keep what it answered. */
+export class RegistrationRefusedError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super('registration.refused', message, options);
   }
 }
 

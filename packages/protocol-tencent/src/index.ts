@@ -6,3 +6,4 @@ export * from './bind-signature.js';
 export * from './gateway-operation.codec.js';
 export * from './ota.codec.js';
 export * from './result-codes.js';
+export * from './dynamic-registration.js';

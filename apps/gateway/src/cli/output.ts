@@ -10,5 +10,6 @@ export const processOutput: CliOutput = {
 };
 
 /** Exit codes: 0 success, 1 a flow failed, 2 bad usage or bad configuration. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** `restart` (75, EX_TEMPFAIL): a self-update installed or rolled back a version; the supervisor starts the process again. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, restart: 75 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

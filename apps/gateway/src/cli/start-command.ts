@@ -31,19 +31,37 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   if (dataDirWarning) ctx.io.err(`iotgw: WARNING: ${dataDirWarning}`);
   if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
+  // A self-update that installed (or rolled back) a version ends the process like a stop, with EXIT.restart.
+  const running = new AbortController();
+  let restart: string | undefined;
+  void gateway.selfUpdate?.restartRequested.then((reason) => {
+    restart = reason;
+    running.abort();
+  }); // never rejects
+  const signal = AbortSignal.any([ctx.signal, running.signal]);
   const stopped = new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) resolve();
-    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   let control: ControlServer | undefined;
   try {
-    await gateway.start({ signal: ctx.signal });
-    control = await ControlServer.start(gateway, config.control.port);
-    // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
-    gateway.service.ota.refuseLocalPort(Number(new URL(control.url).port));
-    ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
-    ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
+    try {
+      await gateway.start({ signal });
+    } catch (error) {
+      // A version on probation that cannot reach the hub is rolled back while it still tries.
+      if (restart === undefined) throw error;
+    }
+    if (restart === undefined) {
+      control = await ControlServer.start(gateway, config.control.port);
+      // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
+      const controlPort = Number(new URL(control.url).port);
+      gateway.service.ota.refuseLocalPort(controlPort);
+      gateway.selfUpdate?.refuseLocalPort(controlPort);
+      ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
+      ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
+    }
     await stopped;
+    if (restart !== undefined) ctx.io.out(`iotgw: ${restart}: stopping for the supervisor to start it again (exit ${EXIT.restart})`);
     // Firmware jobs may wait for minutes (for an attach, a delivery slot, a verdict, a download):
     // cancelled first, each where it stands; its state is on disk and the next start resumes it.
     await gateway.service.ota.stop();
@@ -65,7 +83,7 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
     await gateway.dispose({ timeoutMs: 10_000 });
   }
   ctx.io.out('iotgw: stopped');
-  return EXIT.ok;
+  return restart === undefined ? EXIT.ok : EXIT.restart;
 }
 
 const IDLE_AT_STOP_MS = 5_000;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseSubdeviceKey, type SubdeviceId } from '@iotgw/domain';
 import { parseWithSchema } from './schema-errors.js';
+import { selfUpdateSchema } from './self-update-config.js';
 
 const subdeviceRef = z
   .string()
@@ -154,6 +155,7 @@ const gatewayConfigSchema = z
       .object({ port: z.number().int().min(0).max(65535).default(7380) })
       .strict()
       .default({ port: 7380 }),
+    selfUpdate: selfUpdateSchema,
   })
   .strict();
 

@@ -15,6 +15,7 @@ import {
   type CallOptions,
   type Clock,
   type FirmwareStore,
+  type GatewayInstaller,
   type HubTransport,
   type Logger,
   type SecretStore,
@@ -23,7 +24,8 @@ import {
   type SubdeviceLink,
 } from '@iotgw/domain';
 import { join } from 'node:path';
-import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings } from '../gateway-settings.js';
+import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings } from '../gateway-settings.js';
+import { SelfUpdate } from '../use-cases/self-update/self-update.js';
 import { EnvOrFileSecretStore } from '../infra/env-or-file-secret-store.js';
 import { FileStateStore } from '../infra/file-state-store.js';
 import { SystemClock } from '@iotgw/domain';
@@ -59,6 +61,8 @@ export interface GatewayConfig {
   readonly secrets?: Readonly<Record<string, string>>;
   /** A JSON file of secrets, read when a secret is not in `secrets` or the environment. */
   readonly secretsFile?: string;
+  /** The gateway's own update; used only with an `installer` override. */
+  readonly selfUpdate?: Partial<Omit<SelfUpdateSettings, 'workDir'>>;
 }
 
 /** Infrastructure the caller may supply instead of the defaults (tests pass fakes). */
@@ -68,6 +72,8 @@ export interface GatewayOverrides {
   readonly stateStore?: StateStore;
   readonly secretStore?: SecretStore;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Installs the gateway's own software: with one, the gateway takes updates pushed on its own ids. */
+  readonly installer?: GatewayInstaller;
   /** Parent container; default tsyringe's root. */
   readonly container?: DependencyContainer;
 }
@@ -79,6 +85,8 @@ export interface Gateway {
   readonly hub: HubTransport;
   readonly links: readonly SubdeviceLink[];
   readonly settings: GatewaySettings;
+  /** The gateway's own update (only with an installer). */
+  readonly selfUpdate: SelfUpdate | undefined;
   start(options?: CallOptions): Promise<void>;
   /** Stops the use cases, the links and the hub (reverse order of start), then the container. Idempotent. */
   dispose(options?: CallOptions): Promise<void>;
@@ -114,6 +122,7 @@ export async function assembleGateway(
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
     ...(config.hubTimeoutMs ? { hubTimeoutMs: config.hubTimeoutMs } : {}),
     ...(config.ota ? { ota: config.ota } : {}),
+    selfUpdate: { ...config.selfUpdate, workDir: join(dataDir, 'self-update') },
   });
 
   // Created in order; on a failure the ones already built are closed again.
@@ -161,6 +170,11 @@ export async function assembleGateway(
       }),
   );
   const service = resolveService(child);
+  const installer = overrides.installer;
+  const selfUpdate = installer
+    ? new SelfUpdate(hub, firmware, context.stateStore, installer, context.clock, settings, logger.child({ component: 'self-update' }))
+    : undefined;
+  if (selfUpdate) service.ota.leaveGatewayUpdates();
 
   let disposed: Promise<void> | undefined;
   return {
@@ -169,9 +183,15 @@ export async function assembleGateway(
     hub,
     links,
     settings,
-    start: (options) => service.start(options),
+    selfUpdate,
+    start: async (options) => {
+      // Before the hub connects: a version on probation starts its clock now.
+      await selfUpdate?.start(options);
+      await service.start(options);
+    },
     dispose: (options) =>
       (disposed ??= (async () => {
+        await selfUpdate?.stop();
         await service.stop(options);
         // Adapters that were built but never started still get their chance to let go.
         await cleanup();
