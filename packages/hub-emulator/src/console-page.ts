@@ -78,11 +78,11 @@ export const CONSOLE_HTML = `<!doctype html>
 <section>
 <h2>Firmware</h2>
 <form id="upload-form">upload <input id="upload-file" type="file"> version <input id="upload-version" size="8" placeholder="1.0.0"> <button id="upload-btn" type="submit">Upload</button></form>
-<form id="ota-form">push <select id="ota-fw"></select> to <select id="ota-sub"></select> <button id="ota-btn" type="submit">Push firmware</button></form>
+<form id="ota-form">push <select id="ota-fw"></select> to <select id="ota-sub" title="a subdevice, or a gateway (updates the gateway itself)"></select> <button id="ota-btn" type="submit">Push firmware</button></form>
 </section>
 <section class="wide">
 <h2>Firmware jobs</h2>
-<table id="jobs"><thead><tr><th>job</th><th>subdevice</th><th>version</th><th>state</th><th>download</th><th>delivery</th></tr></thead><tbody></tbody></table>
+<table id="jobs"><thead><tr><th>job</th><th>device</th><th>version</th><th>state</th><th>download</th><th>delivery</th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
 <h2>Messages <span id="msg-count" class="muted"></span></h2>
