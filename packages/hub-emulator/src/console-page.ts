@@ -62,6 +62,12 @@ export const CONSOLE_HTML = `<!doctype html>
 <label><input id="add-gateway" type="checkbox"> gateway</label> <button id="add-btn" type="submit">Add device</button></form>
 </section>
 <section>
+<h2>Products <span class="muted">(dynamic registration: devices get their secret from <code>/device/register</code>)</span></h2>
+<table id="products"><thead><tr><th>product</th><th>dynamic registration</th></tr></thead><tbody></tbody></table>
+<form id="product-form">product <input id="product-pid" size="11" placeholder="PRODUCT_ID" required> <input id="product-secret" size="20" placeholder="product secret (16+ chars)" required>
+<label><input id="product-dynreg" type="checkbox" checked> dynamic registration</label> <button id="product-btn" type="submit">Set product</button></form>
+</section>
+<section>
 <h2>Bindings</h2>
 <table id="bindings"><thead><tr><th>gateway</th><th>subdevice</th><th></th></tr></thead><tbody></tbody></table>
 <form id="bind-form">bind <select id="bind-sub"></select> to <select id="bind-gw"></select> <button id="bind-btn" type="submit">Bind</button></form>
