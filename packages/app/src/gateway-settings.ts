@@ -1,5 +1,8 @@
 import { DEFAULT_FIRMWARE_SOURCE_POLICY, type SubdeviceId } from '@iotgw/domain';
 
+/** What happens to a subdevice that attaches without being declared. */
+export type UndeclaredAttachPolicy = 'ignore' | 'register-bind-online';
+
 /** When declared subdevices are brought online: all at start, or each when its link announces it. */
 export type OnlinePolicy = 'at_start' | 'on_attach';
 
@@ -46,6 +49,8 @@ export interface GatewaySettings {
   /** Subdevices this gateway is responsible for. */
   readonly subdevices: readonly SubdeviceId[];
   readonly onlinePolicy: OnlinePolicy;
+  /** `register-bind-online`: enrolled by dynamic registration (needs a registrar); default `ignore`. */
+  readonly onUndeclaredAttach: UndeclaredAttachPolicy;
   /** Subdevices per hub online/offline call. */
   readonly batchSize: number;
   /** Timeout of each hub operation. */
@@ -73,6 +78,7 @@ export function gatewaySettings(
   return {
     subdevices: input.subdevices ?? [],
     onlinePolicy: input.onlinePolicy ?? 'on_attach',
+    onUndeclaredAttach: input.onUndeclaredAttach ?? 'ignore',
     // The hub accepts many devices per message; 50 keeps each message small.
     batchSize: input.batchSize ?? 50,
     hubTimeoutMs: input.hubTimeoutMs ?? 10_000,

@@ -9,7 +9,7 @@ export {
   type GatewayOverrides,
   type PluginChoice,
 } from './plugins/assemble-gateway.js';
-export { gatewaySettings, DEFAULT_OTA_SETTINGS, DEFAULT_SELF_UPDATE_SETTINGS, type SelfUpdateSettings, type GatewaySettings, type OnlinePolicy, type OtaSettings } from './gateway-settings.js';
+export { gatewaySettings, DEFAULT_OTA_SETTINGS, DEFAULT_SELF_UPDATE_SETTINGS, type SelfUpdateSettings, type GatewaySettings, type OnlinePolicy, type OtaSettings, type UndeclaredAttachPolicy } from './gateway-settings.js';
 export { FileStateStore } from './infra/file-state-store.js';
 export { ensureDir, probeWritableDir, tightenPrivateTree } from './infra/ensure-dir.js';
 export { SystemClock } from '@iotgw/domain';
@@ -27,3 +27,5 @@ export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';
 export { SelfUpdate, SELF_UPDATE_KEY, SELF_UPDATE_JOB_KEY } from './use-cases/self-update/self-update.js';
 export { CommandInstaller, type CommandInstallerOptions } from './infra/installers/command-installer.js';
 export { NpmTarballInstaller, type NpmTarballInstallerOptions } from './infra/installers/npm-tarball-installer.js';
+export { SubdeviceEnrolment } from './use-cases/subdevice-enrolment.js';
+export { RegisteredSecretStore, registeredSecretKey } from './infra/registered-secret-store.js';

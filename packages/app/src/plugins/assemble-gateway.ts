@@ -15,6 +15,7 @@ import {
   type CallOptions,
   type Clock,
   type FirmwareStore,
+  type DeviceRegistrar,
   type GatewayInstaller,
   type HubTransport,
   type Logger,
@@ -24,8 +25,10 @@ import {
   type SubdeviceLink,
 } from '@iotgw/domain';
 import { join } from 'node:path';
-import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings } from '../gateway-settings.js';
+import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings, type UndeclaredAttachPolicy } from '../gateway-settings.js';
 import { SelfUpdate } from '../use-cases/self-update/self-update.js';
+import { SubdeviceEnrolment } from '../use-cases/subdevice-enrolment.js';
+import { RegisteredSecretStore } from '../infra/registered-secret-store.js';
 import { EnvOrFileSecretStore } from '../infra/env-or-file-secret-store.js';
 import { FileStateStore } from '../infra/file-state-store.js';
 import { SystemClock } from '@iotgw/domain';
@@ -54,6 +57,8 @@ export interface GatewayConfig {
   /** Declared subdevices as `PRODUCTID/deviceName` or ids. */
   readonly subdevices?: ReadonlyArray<string | SubdeviceId>;
   readonly onlinePolicy?: OnlinePolicy;
+  /** `register-bind-online`: undeclared subdevices are enrolled by dynamic registration (needs a `registrar` override). */
+  readonly onUndeclaredAttach?: UndeclaredAttachPolicy;
   readonly batchSize?: number;
   readonly hubTimeoutMs?: number;
   readonly ota?: Partial<OtaSettings>;
@@ -74,6 +79,8 @@ export interface GatewayOverrides {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Installs the gateway's own software: with one, the gateway takes updates pushed on its own ids. */
   readonly installer?: GatewayInstaller;
+  /** The platform's dynamic registration: with one, `onUndeclaredAttach: "register-bind-online"` enrols subdevices. */
+  readonly registrar?: DeviceRegistrar;
   /** Parent container; default tsyringe's root. */
   readonly container?: DependencyContainer;
 }
@@ -119,6 +126,7 @@ export async function assembleGateway(
       }
     }),
     ...(config.onlinePolicy ? { onlinePolicy: config.onlinePolicy } : {}),
+    ...(config.onUndeclaredAttach ? { onUndeclaredAttach: config.onUndeclaredAttach } : {}),
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
     ...(config.hubTimeoutMs ? { hubTimeoutMs: config.hubTimeoutMs } : {}),
     ...(config.ota ? { ota: config.ota } : {}),
@@ -160,21 +168,26 @@ export async function assembleGateway(
   child.registerInstance(CLOCK, context.clock);
   child.registerInstance(LOGGER, logger);
   child.registerInstance(GATEWAY_SETTINGS, settings);
-  child.registerInstance(
-    SECRET_STORE,
+  const configuredSecrets =
     overrides.secretStore ??
-      new EnvOrFileSecretStore({
-        ...(config.secrets ? { secrets: config.secrets } : {}),
-        env: overrides.env ?? process.env,
-        ...(config.secretsFile ? { file: config.secretsFile } : {}),
-      }),
-  );
+    new EnvOrFileSecretStore({
+      ...(config.secrets ? { secrets: config.secrets } : {}),
+      env: overrides.env ?? process.env,
+      ...(config.secretsFile ? { file: config.secretsFile } : {}),
+    });
+  // Secrets from dynamic registration are kept in the data dir, behind the configured ones.
+  const secrets = overrides.registrar ? new RegisteredSecretStore(configuredSecrets, context.stateStore) : configuredSecrets;
+  child.registerInstance(SECRET_STORE, secrets);
   const service = resolveService(child);
   const installer = overrides.installer;
   const selfUpdate = installer
     ? new SelfUpdate(hub, firmware, context.stateStore, installer, context.clock, settings, logger.child({ component: 'self-update' }))
     : undefined;
   if (selfUpdate) service.ota.leaveGatewayUpdates();
+  const enrolment =
+    overrides.registrar && secrets instanceof RegisteredSecretStore
+      ? new SubdeviceEnrolment(overrides.registrar, secrets, child.resolve(SubdeviceDirectory), service.presence, service.binding, settings, logger.child({ component: 'enrolment' }))
+      : undefined;
 
   let disposed: Promise<void> | undefined;
   return {
@@ -188,10 +201,12 @@ export async function assembleGateway(
       // Before the hub connects: a version on probation starts its clock now.
       await selfUpdate?.start(options);
       await service.start(options);
+      enrolment?.start();
     },
     dispose: (options) =>
       (disposed ??= (async () => {
         await selfUpdate?.stop();
+        await enrolment?.stop();
         await service.stop(options);
         // Adapters that were built but never started still get their chance to let go.
         await cleanup();
