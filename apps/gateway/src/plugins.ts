@@ -19,6 +19,7 @@ import type { DeviceInfo } from './config/device-info.js';
 import { linkAddresses, linkSubdevices, type GatewayConfig, type LinkConfig } from './config/gateway-config.js';
 import { checkLinkSubdevices } from './config/link-subdevices.js';
 import { selfUpdateAssembly } from './config/self-update-config.js';
+import { enrolmentAssembly } from './config/enrolment-config.js';
 import { packageVersion } from './cli/version.js';
 
 /** Extra things a caller (the demo, a test) hands to the factories, e.g. a simulated BLE central. */
@@ -65,6 +66,7 @@ export function createPluginRegistry(extras: PluginExtras = {}): PluginRegistry 
       baudRate: link.baudRate,
       framing: { crc: link.crc },
       subdevices: servedOf(options),
+      ...(Array.isArray(options['admitProducts']) ? { admitProducts: options['admitProducts'] as string[] } : {}),
       logger: context.logger,
       ...(link.name ? { name: link.name } : {}),
     });
@@ -132,11 +134,18 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
   // Declared subdevices: the vendor list; a link may only name those.
   checkLinkSubdevices(info, config, options.deviceInfoFile);
   const subdevices = new Map(info.subdevices.map((s) => [subdeviceKey(s), s]));
+  const productSecrets: Record<string, string> = {};
+  for (const [pid, ref] of Object.entries(config.subdevices?.productSecrets ?? {})) {
+    productSecrets[pid] = await resolveSecret(pid, ref, baseDir, env, `subdevices.productSecrets.${pid}`);
+  }
+  const enrolment = enrolmentAssembly(config.subdevices, productSecrets, config.hub.operationTimeoutMs);
   const links: PluginChoice[] = config.links.map((link) => ({
     kind: `link:${link.adapter}`,
     options: {
       ...(link.adapter === 'serial' ? { ...link, path: resolve(baseDir, link.path) } : link),
       serves: servedBy(link, config.links, [...subdevices.keys()]),
+      // Undeclared subdevices of these products may say HELLO: the gateway registers them.
+      ...(enrolment.admitProducts.length > 0 ? { admitProducts: enrolment.admitProducts } : {}),
     },
   }));
 
@@ -165,8 +174,11 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
       },
       secrets,
       ...(selfUpdate.settings ? { selfUpdate: selfUpdate.settings } : {}),
+      ...(enrolment.onUndeclaredAttach ? { onUndeclaredAttach: enrolment.onUndeclaredAttach } : {}),
     },
-    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env, ...(selfUpdate.installer ? { installer: selfUpdate.installer } : {}) },
+    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env, ...(selfUpdate.installer ? { installer: selfUpdate.installer } : {}),
+      ...(enrolment.registrar ? { registrar: enrolment.registrar } : {}),
+    },
   };
 }
 
@@ -190,10 +202,16 @@ function servedBy(link: LinkConfig, all: readonly LinkConfig[], declared: readon
 type SecretRef = GatewayConfig['secrets'][string];
 
 /** Reads one secret reference; the error names the reference, never a value. */
-export async function resolveSecret(key: string, ref: SecretRef, baseDir: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+export async function resolveSecret(
+  key: string,
+  ref: SecretRef,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  field = `secrets.${key}`,
+): Promise<string> {
   if ('env' in ref) {
     const value = env[ref.env];
-    if (!value) throw new ConfigError(`secrets.${key}`, `environment variable ${ref.env} is not set: export it before starting`);
+    if (!value) throw new ConfigError(field, `environment variable ${ref.env} is not set: export it before starting`);
     return value;
   }
   const file = resolve(baseDir, ref.file);
@@ -201,9 +219,9 @@ export async function resolveSecret(key: string, ref: SecretRef, baseDir: string
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`secrets.${key}`, `cannot read secret file ${file}: check the path and its permissions`, { cause: error });
+    throw new ConfigError(field, `cannot read secret file ${file}: check the path and its permissions`, { cause: error });
   }
   const value = text.trim();
-  if (!value) throw new ConfigError(`secrets.${key}`, `secret file ${file} is empty`);
+  if (!value) throw new ConfigError(field, `secret file ${file} is empty`);
   return value;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseSubdeviceKey, type SubdeviceId } from '@iotgw/domain';
 import { parseWithSchema } from './schema-errors.js';
 import { selfUpdateSchema } from './self-update-config.js';
+import { enrolmentSchema } from './enrolment-config.js';
 
 const subdeviceRef = z
   .string()
@@ -156,6 +157,7 @@ const gatewayConfigSchema = z
       .strict()
       .default({ port: 7380 }),
     selfUpdate: selfUpdateSchema,
+    subdevices: enrolmentSchema,
   })
   .strict();
 

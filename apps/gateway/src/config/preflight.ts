@@ -69,6 +69,9 @@ export async function checkConfigEnvironment(
     await attempt(() => checkLinkSubdevices(info, config, file));
   }
   for (const [key, ref] of Object.entries(config.secrets)) await attempt(() => resolveSecret(key, ref, baseDir, env));
+  for (const [pid, ref] of Object.entries(config.subdevices?.productSecrets ?? {})) {
+    await attempt(() => resolveSecret(pid, ref, baseDir, env, `subdevices.productSecrets.${pid}`));
+  }
   problems.push(...(await checkSerialPaths(config, baseDir)));
   await attempt(() => checkDataDir(resolve(baseDir, config.dataDir), configFile, { dryRun: true }));
   return problems;
