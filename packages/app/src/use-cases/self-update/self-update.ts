@@ -141,7 +141,6 @@ export class SelfUpdate {
   }
 
   async #update(job: FirmwareJob, signal: AbortSignal): Promise<void> {
-    const own = this.hub.gateway;
     const log = this.logger.child({ version: job.version });
     const fromVersion = await this.installer.currentVersion({ signal });
     await this.store.put(SELF_UPDATE_JOB_KEY, { version: job.version, url: job.url, md5: job.md5, size: job.size }, { signal });
