@@ -1,28 +1,22 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomInt, timingSafeEqual } from 'node:crypto';
 import { ValidationError, type SubdeviceId } from '@iotgw/domain';
+import { deviceHttpHeaders, deviceHttpStringToSign, signDeviceHttpRequest } from './http-signature.js';
 import { parseJsonObject } from './json-payload.js';
 
 /**
  * Dynamic registration, the platform's current API (official docs "动态注册接口说明" + "签名方法";
  * iot-device-python `hub.py:dynregDevice`; iot-device-java `dynreg/TXMqttDynreg.java`):
  * `POST https://ap-guangzhou.gateway.tencentdevices.com/device/register`, body exactly
- * `{"ProductId":"P","DeviceName":"D"}`, signed with the **product secret** (HMAC-SHA256 over the
- * StringToSign below); the reply's `Payload` is AES-128-CBC encrypted with the product secret's
+ * `{"ProductId":"P","DeviceName":"D"}`, signed with the **product secret** (the X-TC-* HMAC-SHA256
+ * of http-signature.ts); the reply's `Payload` is AES-128-CBC encrypted with the product secret's
  * first 16 characters as key, IV 16 × '0', zero padding.
  */
 export const DYNREG_PATH = '/device/register';
 export const DYNREG_DEFAULT_HOST = 'ap-guangzhou.gateway.tencentdevices.com';
-export const DYNREG_ALGORITHM = 'hmacsha256';
 
-/** The docs' StringToSign: `POST\n{host}\n{path}\n\n{algorithm}\n{timestamp}\n{nonce}\n{hex sha256(body)}`. */
-export function dynregStringToSign(input: { host: string; path?: string; timestamp: number; nonce: number; body: string }): string {
-  const bodyHash = createHash('sha256').update(input.body, 'utf8').digest('hex');
-  return ['POST', input.host, input.path ?? DYNREG_PATH, '', DYNREG_ALGORITHM, String(input.timestamp), String(input.nonce), bodyHash].join('\n');
-}
-
-/** base64(HMAC-SHA256(key = product secret UTF-8 bytes, StringToSign)). */
-export function signDynreg(productSecret: string, stringToSign: string): string {
-  return createHmac('sha256', Buffer.from(productSecret, 'utf8')).update(stringToSign, 'utf8').digest('base64');
+/** The StringToSign of a registration request (the X-TC-* scheme of http-signature.ts on `/device/register`). */
+export function dynregStringToSign(input: { host: string; timestamp: number; nonce: number; body: string }): string {
+  return deviceHttpStringToSign({ ...input, path: DYNREG_PATH });
 }
 
 /** The request body, with the keys in the docs' order. */
@@ -46,23 +40,16 @@ export function createDynregRequest(input: {
   const body = dynregBody(input.device);
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
   const nonce = input.nonce ?? randomInt(1, 2_147_483_647);
-  const signature = signDynreg(input.productSecret, dynregStringToSign({ host: input.host, timestamp, nonce, body }));
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'x-tc-algorithm': DYNREG_ALGORITHM,
-      'x-tc-timestamp': String(timestamp),
-      'x-tc-nonce': String(nonce),
-      'x-tc-signature': signature,
-    },
-  };
+  const signed = deviceHttpHeaders({ host: input.host, path: DYNREG_PATH, body, secret: input.productSecret, timestamp, nonce });
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
+  return { body, headers };
 }
 
 /** The platform's check of a request's signature against the product secret. Never throws. */
 export function verifyDynregSignature(input: { host: string; timestamp: number; nonce: number; body: string; signature: string }, productSecret: string): boolean {
   try {
-    const expected = Buffer.from(signDynreg(productSecret, dynregStringToSign(input)), 'utf8');
+    const expected = Buffer.from(signDeviceHttpRequest({ ...input, path: DYNREG_PATH, secret: productSecret }), 'utf8');
     const given = Buffer.from(input.signature, 'utf8');
     return expected.length === given.length && timingSafeEqual(expected, given);
   } catch {
