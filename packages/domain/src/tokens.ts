@@ -7,5 +7,3 @@ export const SECRET_STORE = Symbol.for('iotgw.SecretStore');
 export const CLOCK = Symbol.for('iotgw.Clock');
 export const LOGGER = Symbol.for('iotgw.Logger');
 export const GATEWAY_SETTINGS = Symbol.for('iotgw.GatewaySettings');
-export const GATEWAY_INSTALLER = Symbol.for('iotgw.GatewayInstaller');
-export const DEVICE_REGISTRAR = Symbol.for('iotgw.DeviceRegistrar');
