@@ -50,6 +50,17 @@ async function setup(t: { teardown(fn: () => Promise<void>): void }, options: { 
   return { hub, firmware, store, installer, logger, selfUpdate };
 }
 
+/** 1.0.0 took the push of 2.0.0, installed it and stopped for the restart: the state the next process finds. */
+async function installedByOldVersion(t: { teardown(fn: () => Promise<void>): void }) {
+  const first = await setup(t, { version: '1.0.0' });
+  await first.selfUpdate.start();
+  await first.hub.connect();
+  first.hub.pushFirmwareUpdate(GW, first.firmware.addImage(URL_GW, 'v2', '2.0.0'));
+  await first.selfUpdate.restartRequested;
+  await first.selfUpdate.stop();
+  return first;
+}
+
 test('a push on the gateway ids is downloaded, reported like a subdevice update and handed to the installer, then a restart is asked for', async (t) => {
   const { hub, firmware, store, installer, selfUpdate } = await setup(t, { version: '1.0.0' });
   await selfUpdate.start();
@@ -84,12 +95,7 @@ test('an installer that fails: fail -5 with its words, nothing pending, no resta
 });
 
 test('the new version, healthy (hub connected) on probation, reports done and its version, and forgets the record', async (t) => {
-  const first = await setup(t, { version: '1.0.0' });
-  await first.selfUpdate.start();
-  await first.hub.connect();
-  first.hub.pushFirmwareUpdate(GW, first.firmware.addImage(URL_GW, 'v2', '2.0.0'));
-  await first.selfUpdate.restartRequested;
-  await first.selfUpdate.stop();
+  const first = await installedByOldVersion(t);
 
   const second = await setup(t, { version: '2.0.0', store: first.store });
   await second.selfUpdate.start();
@@ -103,12 +109,7 @@ test('the new version, healthy (hub connected) on probation, reports done and it
 });
 
 test('a new version not healthy in time is rolled back; the old version started again reports fail with why', async (t) => {
-  const first = await setup(t, { version: '1.0.0' });
-  await first.selfUpdate.start();
-  await first.hub.connect();
-  first.hub.pushFirmwareUpdate(GW, first.firmware.addImage(URL_GW, 'v2', '2.0.0'));
-  await first.selfUpdate.restartRequested;
-  await first.selfUpdate.stop();
+  const first = await installedByOldVersion(t);
 
   // The new version never reaches the hub.
   const second = await setup(t, { version: '2.0.0', store: first.store, healthyWithinMs: 100 });
@@ -129,12 +130,7 @@ test('a new version not healthy in time is rolled back; the old version started 
 });
 
 test('a new version that keeps restarting on probation is rolled back at once after maxProbationBoots', async (t) => {
-  const first = await setup(t, { version: '1.0.0' });
-  await first.selfUpdate.start();
-  await first.hub.connect();
-  first.hub.pushFirmwareUpdate(GW, first.firmware.addImage(URL_GW, 'v2', '2.0.0'));
-  await first.selfUpdate.restartRequested;
-  await first.selfUpdate.stop();
+  const first = await installedByOldVersion(t);
   for (let boot = 1; boot <= 2; boot++) {
     const crashing = await setup(t, { version: '2.0.0', store: first.store, maxProbationBoots: 2 });
     await crashing.selfUpdate.start();
