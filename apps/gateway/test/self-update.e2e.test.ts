@@ -113,7 +113,7 @@ test.serial('self-update through the hub emulator: 1.0.0 installs 2.0.0 (symlink
   await waitFor('2.0.0 to report its version', versionReported('2.0.0'), { timeoutMs: 30_000 });
   t.is(await readlink(join(root, 'current')), join('versions', '2.0.0'));
   t.deepEqual(supervisor.exits.map((e) => e.code), [75], '1.0.0 exited for the restart');
-  t.regex(supervisor.exits[0]?.output ?? '', /gateway version 2\.0\.0 installed: stopping for the supervisor/);
+  t.regex(supervisor.exits[0]?.output ?? '', /stopping to restart: gateway version 2\.0\.0 installed/);
 
   const image3 = await rig.hub.registerFirmware({ path: v3, version: '3.0.0' });
   await rig.hub.core.pushFirmware({ subdevice: GW, firmwareId: image3.id });
@@ -126,7 +126,7 @@ test.serial('self-update through the hub emulator: 1.0.0 installs 2.0.0 (symlink
   await waitFor('2.0.0 to report its version again', versionReported('2.0.0'), { timeoutMs: 30_000 });
   t.is(await readlink(join(root, 'current')), join('versions', '2.0.0'));
   t.deepEqual(supervisor.exits.map((e) => e.code), [75, 75, 75], '2.0.0 installed 3.0.0, 3.0.0 rolled back');
-  t.regex(supervisor.exits[2]?.output ?? '', /rolled back to 2\.0\.0: stopping for the supervisor/);
+  t.regex(supervisor.exits[2]?.output ?? '', /stopping to restart: gateway version 3\.0\.0 rolled back to 2\.0\.0/);
 
   t.is(await supervisor.stop(), 0);
 });

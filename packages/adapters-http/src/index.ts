@@ -4,3 +4,4 @@ export { readProgressFile, type DownloadProgressRecord } from './progress-file.j
 export { systemClock } from '@iotgw/domain';
 export type { FirmwareSourceGuard } from './source-guard.js';
 export { HttpDeviceRegistrar, type HttpDeviceRegistrarOptions } from './http-device-registrar.js';
+export { HubLogUploader, DEFAULT_LOG_UPLOAD_URL, type HubLogUploaderOptions } from './hub-log-uploader.js';

@@ -13,6 +13,7 @@ import {
   type CallOptions,
   type Clock,
   type DataChannel,
+  type GatewayDeviceServices,
   type GatewayIdentity,
   type HubConnectionState,
   type HubTransport,
@@ -27,7 +28,18 @@ import {
   type UplinkBacklogStats,
 } from '@iotgw/domain';
 import type { MqttClient } from 'mqtt';
-import { dataTopic, encodeReportProgress, encodeReportVersion, otaReportTopic } from '@iotgw/protocol-tencent';
+import {
+  configOperationResultTopic,
+  configOperationTopic,
+  dataTopic,
+  encodeConfigGet,
+  encodeLogLevelGet,
+  encodeReportProgress,
+  encodeReportVersion,
+  logOperationResultTopic,
+  logOperationTopic,
+  otaReportTopic,
+} from '@iotgw/protocol-tencent';
 import { OfflineStore } from '@iotgw/offline-store';
 import { DownlinkRouter } from './downlink-router.js';
 import { EchoFilter } from './echo-filter.js';
@@ -48,7 +60,7 @@ const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
  * correlation, timeouts), the online gate (which subdevices may use their topics, what is
  * subscribed), the QoS 1 sender with its offline store, and the downlink router (echo filter).
  */
-export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
+export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, GatewayDeviceServices {
   readonly gateway: GatewayIdentity;
   readonly #events: TypedEmitter<HubTransportEvents>;
   readonly #log: Logger;
@@ -65,6 +77,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
   #sender: UplinkSender | undefined;
   #storeOpening: Promise<UplinkSender> | undefined;
   #closed = false;
+  #logRequests = 0;
 
   constructor(options: MqttHubTransportOptions) {
     this.#options = options;
@@ -79,6 +92,9 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     const warnings = new ThrottledLog(this.#log, this.#clock);
     this.#echoes = new EchoFilter(30_000, 10_000, () => this.#clock.now());
     this.#gate = new OnlineGate(this.gateway, options.dataChannels ?? ['data'], () => this.#sender?.kick());
+    // The gateway's own services: its configuration and the log level the console sets.
+    this.#gate.always(configOperationResultTopic(this.gateway), 1);
+    this.#gate.always(logOperationResultTopic(this.gateway), 1);
     const client = (): MqttClient => {
       const c = this.#connection.client;
       if (!c) throw new HubDisconnectedError(`not connected to the hub (state ${this.#connection.state})`);
@@ -205,6 +221,20 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
       return;
     }
     return this.#publish(`${UNGATED}ota/${subdeviceKey(subdevice)}`, otaReportTopic(subdevice), encodeReportProgress(report), downloading ? 0 : 1, options);
+  }
+
+  requestRemoteConfig(options: CallOptions = {}): Promise<void> {
+    return this.#publish(`${UNGATED}config`, configOperationTopic(this.gateway), encodeConfigGet(), 0, options);
+  }
+
+  requestLogLevel(options: CallOptions = {}): Promise<void> {
+    this.#logRequests += 1;
+    const token = `${this.gateway.productId}-${this.#logRequests}`;
+    return this.#publish(`${UNGATED}log`, logOperationTopic(this.gateway), encodeLogLevelGet(token), 0, options);
+  }
+
+  publishGatewayEvent(payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    return this.#publish(`${UNGATED}event`, dataTopic(this.gateway, 'event'), payload, 1, options);
   }
 
   /** `key`: the subdevice whose gate data waits for, or an UNGATED key. */

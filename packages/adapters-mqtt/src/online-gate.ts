@@ -34,6 +34,11 @@ export class OnlineGate {
     this.#opened = opened;
   }
 
+  /** A topic of the gateway's own, subscribed on every connection (config, log level). */
+  always(topic: string, qos: 0 | 1): void {
+    this.#subscriptions.set(topic, qos);
+  }
+
   isOpen(key: string): boolean {
     return this.#open.has(key);
   }

@@ -29,3 +29,6 @@ export { CommandInstaller, type CommandInstallerOptions } from './infra/installe
 export { NpmTarballInstaller, type NpmTarballInstallerOptions } from './infra/installers/npm-tarball-installer.js';
 export { SubdeviceEnrolment } from './use-cases/subdevice-enrolment.js';
 export { RegisteredSecretStore, registeredSecretKey } from './infra/registered-secret-store.js';
+export { LogCapture, type LogCaptureOptions } from './infra/log-capture.js';
+export { HubLogUpload, type HubLogUploadOptions } from './use-cases/hub-log-upload.js';
+export { RemoteConfiguration, type RemoteConfigApplier, type RemoteConfigOutcome, type RemoteConfigurationOptions } from './use-cases/remote-configuration.js';

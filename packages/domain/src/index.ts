@@ -18,6 +18,7 @@ export * from './ports/adapter-descriptor.port.js';
 export * from './ports/gateway-installer.port.js';
 export * from './ports/device-registrar.port.js';
 export * from './self-update.record.js';
+export * from './ports/log-uploader.port.js';
 export * from './tokens.js';
 export * from './system-clock.js';
 export * from './backoff-policy.js';

@@ -7,6 +7,7 @@ import type { HubBus } from './hub-bus.js';
 import type { OtaJobRecord } from './ota-job.record.js';
 import { RegistryError } from './hub-emulator.errors.js';
 import { BoundedLog } from './bounded-log.js';
+import { DeviceServices } from './device-services.js';
 import { GatewayOperations, parseKey } from './gateway-operations.js';
 import { OtaJobs } from './ota-jobs.js';
 import { loggablePayload } from './loggable-payload.js';
@@ -69,6 +70,8 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   private readonly now: () => number;
   private readonly operations: GatewayOperations;
   private readonly ota: OtaJobs;
+  /** Remote configuration, log levels and uploaded logs of every device. */
+  readonly services: DeviceServices;
 
   constructor(private readonly options: HubCoreOptions) {
     super();
@@ -96,6 +99,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       changed: (job) => this.emit('ota', job),
       versionReported: (device, version) => this.emit('version', device, version),
     });
+    this.services = new DeviceServices({ registry: options.registry, logger: options.logger, now: this.now, send, protocolError });
     options.bus.onMessage((topic, payload) => {
       this.handle(topic, payload).catch((error: unknown) => {
         options.logger.error('hub failed to handle a message', { topic, error: (error as Error).message });
@@ -130,6 +134,12 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       await this.ota.handleReport(parsed.device, payload);
     } else if (parsed.kind === 'data') {
       this.record('up', topic, payload);
+    } else if (parsed.kind === 'config-operation') {
+      this.record('up', topic, payload);
+      await this.services.handleConfigRequest(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
+    } else if (parsed.kind === 'log-operation') {
+      this.record('up', topic, payload);
+      await this.services.handleLogLevelRequest(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
     }
   }
 

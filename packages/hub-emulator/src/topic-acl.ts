@@ -9,8 +9,8 @@ export interface AclDecision {
 }
 
 // Which direction each system topic may be used in by a device (the hub publishes the other way).
-const DEVICE_PUBLISHES = new Set(['gateway-operation', 'ota-report', 'shadow-operation']);
-const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'shadow-operation-result']);
+const DEVICE_PUBLISHES = new Set(['gateway-operation', 'ota-report', 'shadow-operation', 'config-operation', 'log-operation']);
+const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'shadow-operation-result', 'config-operation-result', 'log-operation-result']);
 
 /**
  * The hub's topic ACL: a device may use only its own topics; a gateway also those of subdevices

@@ -6,5 +6,6 @@ export * from './bind-signature.js';
 export * from './http-signature.js';
 export * from './gateway-operation.codec.js';
 export * from './ota.codec.js';
+export * from './device-services.codec.js';
 export * from './result-codes.js';
 export * from './dynamic-registration.js';

@@ -37,7 +37,11 @@ export type TopicKind =
   | 'ota-update'
   | 'ota-report'
   | 'shadow-operation'
-  | 'shadow-operation-result';
+  | 'shadow-operation-result'
+  | 'config-operation'
+  | 'config-operation-result'
+  | 'log-operation'
+  | 'log-operation-result';
 
 export type ParsedTopic =
   | { readonly kind: TopicKind; readonly device: SubdeviceId }
@@ -51,6 +55,12 @@ const SYSTEM_TOPICS: ReadonlyArray<readonly [string, TopicKind]> = [
   ['$ota/report/', 'ota-report'],
   ['$shadow/operation/result/', 'shadow-operation-result'],
   ['$shadow/operation/', 'shadow-operation'],
+  ['$config/operation/result/', 'config-operation-result'],
+  ['$config/operation/', 'config-operation'],
+  // The Java SDK asks for its config here; the hub answers on the result topic all the same.
+  ['$config/report/', 'config-operation'],
+  ['$log/operation/result/', 'log-operation-result'],
+  ['$log/operation/', 'log-operation'],
 ];
 
 // A channel is one or more plain levels (`data`, `event`, `user/custom`), never a wildcard.

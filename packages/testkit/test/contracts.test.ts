@@ -49,6 +49,18 @@ describeHubTransportContract(
       pushFirmwareUpdate: async (sub, job) => hub.pushFirmwareUpdate(sub, job),
       changeBinding: async (subs, bound) => hub.changeBinding(subs, bound),
       isOnlineAtHub: async (sub) => hub.isOnline(sub),
+      deviceServices: {
+        setRemoteConfig: async (config, enabled) => {
+          hub.remoteConfig = config;
+          hub.remoteConfigEnabled = enabled;
+        },
+        pushRemoteConfig: async (config) => hub.pushRemoteConfig(config),
+        setLogLevel: async (level, push) => {
+          if (push) hub.changeLogLevel(level);
+          else hub.logLevel = level;
+        },
+        gatewayEventsReceived: async () => hub.gatewayEvents,
+      },
       makeRefusedTransport: async () => {
         const refused = new FakeHub();
         refused.refuseCredentials = true;

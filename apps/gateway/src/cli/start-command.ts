@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { assembleGateway } from '@iotgw/app';
+import { resolve } from 'node:path';
+import { assembleGateway, LogCapture, WinstonLogger } from '@iotgw/app';
+import { startDeviceServices } from '../device-services/gateway-device-services.js';
 import { subdeviceKey, toGatewayError } from '@iotgw/domain';
 import { loadStartConfig } from '../config/preflight.js';
 import { ControlServer } from '../control/control-server.js';
@@ -26,32 +28,66 @@ export const startCommand: CommandDefinition = {
 };
 
 async function runStart(options: { deviceInfo: string; config?: string }, ctx: CommandContext): Promise<ExitCode> {
-  const { info, config, assembly, tightened, dataDirWarning } = await loadStartConfig({ deviceInfo: options.deviceInfo, config: options.config });
+  // One logger from the start: it keeps recent lines for the hub's log upload too.
+  const capture = new LogCapture();
+  const winston = new WinstonLogger({ level: 'info', capture });
+  const { info, config, assembly, tightened, dataDirWarning, remote, warnings } = await loadStartConfig(
+    { deviceInfo: options.deviceInfo, config: options.config },
+    { logger: winston },
+  );
+  winston.setLevel(config.logLevel);
   const { config: app, overrides, logger } = assembly;
   if (dataDirWarning) ctx.io.err(`iotgw: WARNING: ${dataDirWarning}`);
+  for (const warning of warnings) ctx.io.err(`iotgw: WARNING: ${warning}`);
+  if (remote) ctx.io.out(`iotgw: running on the configuration the hub pushed (received ${remote.receivedAt}${remote.confirmed ? '' : ', on probation'}), not the config file`);
   if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
-  // A self-update that installed (or rolled back) a version ends the process like a stop, with EXIT.restart.
+  let restartReason: string | undefined;
+  let restartNow: () => void = () => undefined;
+  // Aborts a start still under way (a version on probation rolled back while it tries to reach the hub).
   const running = new AbortController();
-  let restart: string | undefined;
-  void gateway.selfUpdate?.restartRequested.then((reason) => {
-    restart = reason;
-    running.abort();
-  }); // never rejects
-  const signal = AbortSignal.any([ctx.signal, running.signal]);
   const stopped = new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    restartNow = () => {
+      running.abort();
+      resolve();
+    };
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  const restart = (reason: string): void => {
+    if (!config.deviceServices.remoteConfig.restartToApply) {
+      logger.warn(`${reason}: restart iotgw to apply it (deviceServices.remoteConfig.restartToApply is false)`);
+      return;
+    }
+    restartReason ??= reason;
+    restartNow();
+  };
+  // A self-update that installed (or rolled back) a version ends the process like a stop, with EXIT.restart.
+  void gateway.selfUpdate?.restartRequested.then((reason) => {
+    restartReason ??= reason;
+    restartNow();
+  }); // never rejects
   let control: ControlServer | undefined;
+  let services: { stop(): Promise<void> } | undefined;
   try {
     try {
-      await gateway.start({ signal });
+      await gateway.start({ signal: AbortSignal.any([ctx.signal, running.signal]) });
     } catch (error) {
-      // A version on probation that cannot reach the hub is rolled back while it still tries.
-      if (restart === undefined) throw error;
+      if (restartReason === undefined) throw error;
     }
-    if (restart === undefined) {
+    if (restartReason === undefined) {
+      services = startDeviceServices({
+        gateway,
+        config,
+        info,
+        deviceInfoFile: options.deviceInfo,
+        baseDir: process.cwd(),
+        dataDir: resolve(app.dataDir ?? config.dataDir),
+        logger: winston,
+        capture,
+        remote,
+        restart,
+      });
       control = await ControlServer.start(gateway, config.control.port);
       // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
       const controlPort = Number(new URL(control.url).port);
@@ -61,7 +97,7 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
       ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
     }
     await stopped;
-    if (restart !== undefined) ctx.io.out(`iotgw: ${restart}: stopping for the supervisor to start it again (exit ${EXIT.restart})`);
+    if (restartReason) ctx.io.out(`iotgw: stopping to restart: ${restartReason}`);
     // Firmware jobs may wait for minutes (for an attach, a delivery slot, a verdict, a download):
     // cancelled first, each where it stands; its state is on disk and the next start resumes it.
     await gateway.service.ota.stop();
@@ -78,12 +114,14 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
       logger.warn(`background work still running ${IDLE_AT_STOP_MS} ms into the stop: cancelling it`);
     }
   } finally {
+    await services?.stop();
     await control?.close();
     // Closing the hub transport flushes its outbox (bounded by the timeout).
     await gateway.dispose({ timeoutMs: 10_000 });
   }
   ctx.io.out('iotgw: stopped');
-  return restart === undefined ? EXIT.ok : EXIT.restart;
+  // A non-zero code the supervisor restarts on (systemd Restart=on-failure), never mistaken for a bad config (2).
+  return restartReason ? EXIT.restart : EXIT.ok;
 }
 
 const IDLE_AT_STOP_MS = 5_000;

@@ -11,8 +11,10 @@ import {
   type CallOptions,
   type DataChannel,
   type FirmwareJob,
+  type GatewayDeviceServices,
   type GatewayIdentity,
   type HubConnectionState,
+  type HubLogLevel,
   type HubTransport,
   type HubTransportEvents,
   type OtaReport,
@@ -67,7 +69,7 @@ const DEFAULT_GATEWAY: GatewayIdentity = Object.freeze({ productId: 'GWPRODUCT1'
  * codes, plus controls to inject faults. Everything the gateway sends is recorded in `published`,
  * `reports` and `operations`.
  */
-export class FakeHub implements HubTransport {
+export class FakeHub implements HubTransport, GatewayDeviceServices {
   readonly gateway: GatewayIdentity;
   readonly published: PublishedData[] = [];
   readonly reports: RecordedReport[] = [];
@@ -75,6 +77,16 @@ export class FakeHub implements HubTransport {
   readonly operations: Array<{ readonly op: HubBatchOp; readonly subdevices: readonly string[] }> = [];
   /** Set to make `connect` reject with HubAuthError. */
   refuseCredentials = false;
+  /** What the gateway published on its own `event` topic. */
+  readonly gatewayEvents: Uint8Array[] = [];
+  /** The gateway's configuration as the console holds it (answered to `requestRemoteConfig`). */
+  remoteConfig: Readonly<Record<string, unknown>> | undefined;
+  /** False: the product has remote configuration disabled (the hub answers 1001). */
+  remoteConfigEnabled = true;
+  /** The log level the console holds for the gateway. */
+  logLevel: HubLogLevel = 'none';
+  /** How many config and log level requests the gateway sent. */
+  readonly requests = { remoteConfig: 0, logLevel: 0 };
 
   readonly #events = new TypedEmitter<HubTransportEvents>();
   readonly #secrets = new Map<string, string>();
@@ -200,6 +212,28 @@ export class FakeHub implements HubTransport {
     return this.#send('report', qos, options, () => this.reports.push({ subdevice, kind: 'progress', report }));
   }
 
+  requestRemoteConfig(options: CallOptions = {}): Promise<void> {
+    return this.#send('report', 0, options, () => {
+      this.requests.remoteConfig += 1;
+      queueMicrotask(() =>
+        this.#answer('remoteConfig', this.remoteConfigEnabled ? { type: 'reply', result: 0, config: this.remoteConfig } : { type: 'reply', result: 1001, config: undefined }),
+      );
+    });
+  }
+
+  requestLogLevel(options: CallOptions = {}): Promise<void> {
+    return this.#send('report', 0, options, () => {
+      this.requests.logLevel += 1;
+      // The hub answers with what it holds when it answers.
+      queueMicrotask(() => this.#answer('logLevel', this.logLevel));
+    });
+  }
+
+  publishGatewayEvent(payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    const bytes = Uint8Array.from(payload);
+    return this.#send('publish', 1, options, () => this.gatewayEvents.push(bytes));
+  }
+
   // --- hub side: registry ---
 
   /** The hub learns a subdevice and the secret its binds must present. */
@@ -256,6 +290,18 @@ export class FakeHub implements HubTransport {
   /** An update the transport's codec refused to run, as the transport would report it. */
   pushRefusedFirmwareUpdate(subdevice: SubdeviceId, version: string | undefined, reason: string): void {
     this.#pushEvent('firmwareUpdateRefused', { subdevice, version, reason });
+  }
+
+  /** The console pushes a configuration for the gateway. */
+  pushRemoteConfig(config: Readonly<Record<string, unknown>>): void {
+    this.remoteConfig = config;
+    this.#pushEvent('remoteConfig', { type: 'push', result: 0, config });
+  }
+
+  /** The console sets the gateway's log level. */
+  changeLogLevel(level: HubLogLevel): void {
+    this.logLevel = level;
+    this.#pushEvent('logLevel', level);
   }
 
   /** A problem no caller waits for, as the transport would report it. */
@@ -384,7 +430,7 @@ export class FakeHub implements HubTransport {
     this.#controls.set(op, list);
   }
 
-  #pushEvent<K extends 'downlink' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
+  #pushEvent<K extends Exclude<keyof HubTransportEvents & string, 'state' | 'reconnected'>>(
     event: K,
     payload: Parameters<HubTransportEvents[K]>[0],
   ): void {
@@ -392,6 +438,11 @@ export class FakeHub implements HubTransport {
       throw new HubDisconnectedError(`FakeHub: cannot push ${event} while ${this.#state} (call connect/reconnect first)`);
     }
     this.#events.emit(event, payload);
+  }
+
+  /** The hub's answer to a request, like a message that arrives later: lost if the connection went meanwhile. */
+  #answer<K extends 'remoteConfig' | 'logLevel'>(event: K, payload: Parameters<HubTransportEvents[K]>[0]): void {
+    if (this.#state === 'connected') this.#events.emit(event, payload);
   }
 
   #setState(state: HubConnectionState): void {
