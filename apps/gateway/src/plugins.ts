@@ -12,6 +12,9 @@ import { optionsOf, type AdapterSection } from './config/adapter-sections.js';
 import type { DeviceInfo } from './config/device-info.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { checkLinkSubdevices } from './config/link-subdevices.js';
+import { selfUpdateAssembly } from './config/self-update-config.js';
+import { enrolmentAssembly } from './config/enrolment-config.js';
+import { packageVersion } from './cli/version.js';
 
 export interface AppAssembly {
   readonly config: AppGatewayConfig;
@@ -45,6 +48,10 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
   // Declared subdevices: the vendor list; a link may only name those.
   checkLinkSubdevices(info, config, options.deviceInfoFile, options.registry);
   const subdevices = new Map(info.subdevices.map((s) => [subdeviceKey(s), s]));
+  const productSecrets: Record<string, string> = {};
+  for (const [pid, ref] of Object.entries(config.subdevices?.productSecrets ?? {})) {
+    productSecrets[pid] = await resolveSecret(pid, ref, baseDir, env, `subdevices.productSecrets.${pid}`);
+  }
 
   const secrets: Record<string, string> = {};
   for (const [key, ref] of Object.entries(config.secrets)) {
@@ -58,7 +65,10 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     firmwareSources: { allowLoopback: config.ota.allowLoopback, allowLinkLocal: config.ota.allowLinkLocal },
   };
   const hubOptions = optionsOf(config.hub);
+  const hubTimeoutMs = typeof hubOptions.operationTimeoutMs === 'number' ? hubOptions.operationTimeoutMs : 10_000;
+  const enrolment = enrolmentAssembly(config.subdevices, productSecrets, hubTimeoutMs);
 
+  const selfUpdate = selfUpdateAssembly(config.selfUpdate, baseDir, packageVersion());
   return {
     logger,
     config: {
@@ -81,8 +91,14 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
         maxImageBytes: config.ota.maxImageBytes,
       },
       secrets,
+      ...(selfUpdate.settings ? { selfUpdate: selfUpdate.settings } : {}),
+      ...(enrolment.onUndeclaredAttach ? { onUndeclaredAttach: enrolment.onUndeclaredAttach } : {}),
+      // Undeclared subdevices of these products may say HELLO on a link: the gateway registers them.
+      ...(enrolment.admitProducts.length > 0 ? { admitProducts: enrolment.admitProducts } : {}),
     },
-    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env },
+    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env, ...(selfUpdate.installer ? { installer: selfUpdate.installer } : {}),
+      ...(enrolment.registrar ? { registrar: enrolment.registrar } : {}),
+    },
   };
 }
 
@@ -109,10 +125,16 @@ function credentialsOf(info: DeviceInfo, baseDir: string): GatewayCredentials {
 type SecretRef = GatewayConfig['secrets'][string];
 
 /** Reads one secret reference; the error names the reference, never a value. */
-export async function resolveSecret(key: string, ref: SecretRef, baseDir: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+export async function resolveSecret(
+  key: string,
+  ref: SecretRef,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  field = `secrets.${key}`,
+): Promise<string> {
   if ('env' in ref) {
     const value = env[ref.env];
-    if (!value) throw new ConfigError(`secrets.${key}`, `environment variable ${ref.env} is not set: export it before starting`);
+    if (!value) throw new ConfigError(field, `environment variable ${ref.env} is not set: export it before starting`);
     return value;
   }
   const file = resolve(baseDir, ref.file);
@@ -120,9 +142,9 @@ export async function resolveSecret(key: string, ref: SecretRef, baseDir: string
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`secrets.${key}`, `cannot read secret file ${file}: check the path and its permissions`, { cause: error });
+    throw new ConfigError(field, `cannot read secret file ${file}: check the path and its permissions`, { cause: error });
   }
   const value = text.trim();
-  if (!value) throw new ConfigError(`secrets.${key}`, `secret file ${file} is empty`);
+  if (!value) throw new ConfigError(field, `secret file ${file} is empty`);
   return value;
 }

@@ -212,3 +212,19 @@ test('the offline store is configured under hub.offlineStore, the fields its war
   }
   await store.close();
 });
+
+test('selfUpdate and subdevices (zero-touch) are optional; mistakes name the field and the fix', (t) => {
+  const config = parseGatewayConfig(
+    JSON.stringify({
+      selfUpdate: { installer: 'npm-tarball', root: '/opt/product' },
+      subdevices: { onAttach: 'register-bind-online', productSecrets: { SB00000002: { env: 'SB2_SECRET' } } },
+    }),
+  );
+  t.is(config.selfUpdate?.healthyWithinMs, 120_000);
+  t.deepEqual(config.subdevices?.productSecrets, { SB00000002: { env: 'SB2_SECRET' } });
+  t.is(defaultGatewayConfig().selfUpdate, undefined);
+  t.throws(() => parseGatewayConfig(JSON.stringify({ selfUpdate: { installer: 'npm-tarball' } })), { message: /selfUpdate\.root.*is required with the "npm-tarball" installer/ });
+  t.throws(() => parseGatewayConfig(JSON.stringify({ selfUpdate: { installer: { command: [] } } })), { message: /selfUpdate\.installer/ });
+  t.throws(() => parseGatewayConfig(JSON.stringify({ subdevices: { onAttach: 'register-bind-online' } })), { message: /subdevices\.productSecrets.*needs at least one product/ });
+  t.throws(() => parseGatewayConfig(JSON.stringify({ subdevices: { productSecrets: { SB00000002: 'plain-text-secret' } } })), { message: /secrets are referenced, never written in the config/ });
+});

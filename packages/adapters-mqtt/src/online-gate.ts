@@ -17,6 +17,8 @@ export class OnlineGate {
   /** topic → QoS: everything to (re)subscribe on a connection. */
   readonly #subscriptions = new Map<string, 0 | 1>();
   readonly #resultTopic: string;
+  /** The gateway's own firmware updates: followed on every connection, like the result topic. */
+  readonly #ownOtaTopic: string;
   readonly #opened: (keys: readonly string[]) => void;
 
   constructor(
@@ -27,6 +29,8 @@ export class OnlineGate {
   ) {
     this.#resultTopic = gatewayOperationResultTopic(gateway);
     this.#subscriptions.set(this.#resultTopic, 1);
+    this.#ownOtaTopic = otaUpdateTopic(gateway);
+    this.#subscriptions.set(this.#ownOtaTopic, 1);
     this.#opened = opened;
   }
 
@@ -44,7 +48,7 @@ export class OnlineGate {
     return this.#subscriptions.has(topic);
   }
 
-  /** Subscribes everything this connection needs (only the gateway's own topic after a loss). */
+  /** Subscribes everything this connection needs (only the gateway's own topics after a loss). */
   async subscribeAll(client: MqttClient): Promise<void> {
     await client.subscribeAsync(Object.fromEntries([...this.#subscriptions].map(([topic, qos]) => [topic, { qos }])));
   }
@@ -88,7 +92,7 @@ export class OnlineGate {
   /** The connection is gone and the hub forgot who was online: back to the gateway's own topic. */
   forgetAll(): void {
     this.#open.clear();
-    for (const topic of [...this.#subscriptions.keys()]) if (topic !== this.#resultTopic) this.#subscriptions.delete(topic);
+    for (const topic of [...this.#subscriptions.keys()]) if (topic !== this.#resultTopic && topic !== this.#ownOtaTopic) this.#subscriptions.delete(topic);
   }
 
   /**

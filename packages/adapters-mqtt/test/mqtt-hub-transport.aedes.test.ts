@@ -115,10 +115,12 @@ test('downlink arrives for online subdevices only; bindingChanged and firmwareUp
   await hub.pushChange([SUB_B, SUB_C], true);
   await hub.pushChange([SUB_B], false);
   await hub.pushFirmware(SUB_A, { version: '1.3.0', url: 'https://example.com/f.bin?sig=1', md5: 'ad4615b866c13afb8b293a679bfa5dc4', size: 175436 });
-  await until(() => downlinks.length === 1 && changes.length === 2 && updates.length === 1);
+  // The gateway's own update (self-update): followed from the connect on, no online needed.
+  await hub.pushFirmware(transport.gateway, { version: '9.0.0', url: 'https://example.com/gw.tgz?sig=1', md5: 'ad4615b866c13afb8b293a679bfa5dc4', size: 1000 });
+  await until(() => downlinks.length === 1 && changes.length === 2 && updates.length === 2);
   t.deepEqual(downlinks, ['SUBPRODAAA/sub-a data {"on":1}']);
   t.deepEqual(changes, ['true SUBPRODAAA/sub-b,SUBPRODCCC/sub_c', 'false SUBPRODAAA/sub-b']);
-  t.deepEqual(updates, ['SUBPRODAAA/sub-a 1.3.0 175436']);
+  t.deepEqual(updates, ['SUBPRODAAA/sub-a 1.3.0 175436', 'GWPRODUCT1/gw1 9.0.0 1000']);
   await transport.offline([SUB_A]);
   await hub.pushDownlink(SUB_A, 'data', Buffer.from('after offline'));
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -306,7 +308,7 @@ test('data for a subdevice that is not online is held, not published, until the 
   t.is(transport.uplinkBacklog()?.depth, 0);
 });
 
-test('after a reconnect only the gateway topic is subscribed until a subdevice is online again; a console unbind stops following it', async (t) => {
+test('after a reconnect only the gateway\'s own topics (operation results, its own $ota/update) are subscribed until a subdevice is online again; a console unbind stops following it', async (t) => {
   const { transport, broker, hub } = await rig(t);
   await transport.connect();
   hub.bound.add('SUBPRODAAA/sub-a');
@@ -319,9 +321,9 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'reconnect');
   await until(() => hub.ready >= 2, 5000, 'the responder to be back');
-  await until(() => broker.subscribed.slice(before).some((s) => s.clientId === 'GWPRODUCT1gw1'), 5000, 'the resubscription seen by the broker');
   const afterReconnect = (): string[] => broker.subscribed.slice(before).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
-  t.deepEqual(afterReconnect(), ['$gateway/operation/result/GWPRODUCT1/gw1'], 'subdevice topics wait for its online');
+  await until(() => afterReconnect().length >= 2, 5000, 'the resubscription seen by the broker');
+  t.deepEqual(afterReconnect().sort(), ['$gateway/operation/result/GWPRODUCT1/gw1', '$ota/update/GWPRODUCT1/gw1'], 'subdevice topics wait for its online');
   await transport.online([SUB_A]);
   t.true(afterReconnect().includes('SUBPRODAAA/sub-a/data'));
   // The console unbinds: held from now on, and not resubscribed after the next reconnect.
@@ -335,11 +337,9 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'second reconnect');
   // aedes may announce a SUBSCRIBE only after the client already has its SUBACK: wait for it.
-  await until(() => broker.subscribed.slice(beforeSecond).some((s) => s.clientId === 'GWPRODUCT1gw1'), 5000, 'the resubscription seen by the broker');
-  t.deepEqual(
-    broker.subscribed.slice(beforeSecond).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic),
-    ['$gateway/operation/result/GWPRODUCT1/gw1'],
-  );
+  const afterSecond = (): string[] => broker.subscribed.slice(beforeSecond).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
+  await until(() => afterSecond().length >= 2, 5000, 'the resubscription seen by the broker');
+  t.deepEqual(afterSecond().sort(), ['$gateway/operation/result/GWPRODUCT1/gw1', '$ota/update/GWPRODUCT1/gw1']);
 });
 
 test('TLS (the default) against a plain MQTT port fails with a hint to set tls to false', async (t) => {

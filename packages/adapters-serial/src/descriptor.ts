@@ -62,6 +62,7 @@ export const serialLinkAdapter = defineAdapter({
         const at = addresses.get(subdeviceKey(subdevice));
         return at === undefined ? { subdevice } : { subdevice, address: at };
       }),
+      ...(context.admitProducts && context.admitProducts.length > 0 ? { admitProducts: [...context.admitProducts] } : {}),
       logger: context.logger,
       ...(options.name ? { name: options.name } : {}),
     });

@@ -1,5 +1,8 @@
 import { DEFAULT_FIRMWARE_SOURCE_POLICY, type SubdeviceId } from '@iotgw/domain';
 
+/** What happens to a subdevice that attaches without being declared. */
+export type UndeclaredAttachPolicy = 'ignore' | 'register-bind-online';
+
 /** When declared subdevices are brought online: all at start, or each when its link announces it. */
 export type OnlinePolicy = 'at_start' | 'on_attach';
 
@@ -23,11 +26,31 @@ export interface OtaSettings {
   readonly maxImageBytes: number;
 }
 
+/** The gateway's own update (`$ota/update` on its own ids), when the product has an installer. */
+export interface SelfUpdateSettings {
+  /** How long a newly installed version has to become healthy (hub connected) before it is rolled back. */
+  readonly healthyWithinMs: number;
+  /** How long the installer may take. */
+  readonly installTimeoutMs: number;
+  /** Starts of a new version on probation before it is rolled back at once (a crash loop). */
+  readonly maxProbationBoots: number;
+  /** Where the verified image is copied for the installer. */
+  readonly workDir: string;
+}
+
+export const DEFAULT_SELF_UPDATE_SETTINGS: Omit<SelfUpdateSettings, 'workDir'> = {
+  healthyWithinMs: 120_000,
+  installTimeoutMs: 10 * 60_000,
+  maxProbationBoots: 3,
+};
+
 /** The use cases' settings, bound to GATEWAY_SETTINGS in each gateway's container. */
 export interface GatewaySettings {
   /** Subdevices this gateway is responsible for. */
   readonly subdevices: readonly SubdeviceId[];
   readonly onlinePolicy: OnlinePolicy;
+  /** `register-bind-online`: enrolled by dynamic registration (needs a registrar); default `ignore`. */
+  readonly onUndeclaredAttach: UndeclaredAttachPolicy;
   /** Subdevices per hub online/offline call. */
   readonly batchSize: number;
   /** Timeout of each hub operation. */
@@ -35,6 +58,7 @@ export interface GatewaySettings {
   /** Downlink messages that may wait per subdevice; beyond it the oldest is dropped (counted). */
   readonly downlinkQueueLength: number;
   readonly ota: OtaSettings;
+  readonly selfUpdate: SelfUpdateSettings;
 }
 
 export const DEFAULT_DOWNLINK_QUEUE_LENGTH = 64;
@@ -52,14 +76,18 @@ export const DEFAULT_OTA_SETTINGS: OtaSettings = {
   maxImageBytes: DEFAULT_FIRMWARE_SOURCE_POLICY.maxImageBytes,
 };
 
-export function gatewaySettings(input: Partial<Omit<GatewaySettings, 'ota'>> & { ota?: Partial<OtaSettings> } = {}): GatewaySettings {
+export function gatewaySettings(
+  input: Partial<Omit<GatewaySettings, 'ota' | 'selfUpdate'>> & { ota?: Partial<OtaSettings>; selfUpdate?: Partial<SelfUpdateSettings> } = {},
+): GatewaySettings {
   return {
     subdevices: input.subdevices ?? [],
     onlinePolicy: input.onlinePolicy ?? 'on_attach',
+    onUndeclaredAttach: input.onUndeclaredAttach ?? 'ignore',
     // The hub accepts many devices per message; 50 keeps each message small.
     batchSize: input.batchSize ?? 50,
     hubTimeoutMs: input.hubTimeoutMs ?? 10_000,
     downlinkQueueLength: input.downlinkQueueLength ?? DEFAULT_DOWNLINK_QUEUE_LENGTH,
     ota: { ...DEFAULT_OTA_SETTINGS, ...input.ota },
+    selfUpdate: { ...DEFAULT_SELF_UPDATE_SETTINGS, workDir: '.iotgw/self-update', ...input.selfUpdate },
   };
 }

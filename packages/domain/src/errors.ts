@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'store.io'
   | 'store.dropped'
   | 'secret.missing'
+  | 'self_update.failed'
+  | 'registration.refused'
   | 'internal';
 
 export interface GatewayErrorOptions {
@@ -158,6 +160,20 @@ export class SecretMissingError extends GatewayError {
       `no secret for subdevice ${subdevice}: add it to the secret store (config "secrets") to bind it`,
       options,
     );
+  }
+}
+
+/** Installing or rolling back the gateway's own software failed (the installer's own words kept). */
+export class SelfUpdateError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super('self_update.failed', message, options);
+  }
+}
+
+/** The platform refused a dynamic registration; `hubCode`/`hubMessage` keep what it answered. */
+export class RegistrationRefusedError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super('registration.refused', message, options);
   }
 }
 

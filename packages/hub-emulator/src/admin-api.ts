@@ -90,6 +90,8 @@ export class AdminApi {
         return sendJson(res, 200, { devices: this.devices() });
       case '/api/bindings':
         return sendJson(res, 200, { bindings: hub.registry.listBindings() });
+      case '/api/products':
+        return sendJson(res, 200, { products: hub.registry.listProducts() });
       case '/api/online':
         return sendJson(res, 200, { online: hub.registry.listOnline() });
       case '/api/firmware':
@@ -128,6 +130,18 @@ export class AdminApi {
         this.logger.info('console: device added', { device: `${device.productId}/${device.deviceName}`, gateway: device.gateway });
         return sendJson(res, 201, { ok: true });
       }
+      case '/api/products': {
+        // The product secret is optional when only the dynamic registration switch changes.
+        const secret = body['productSecret'];
+        const product = {
+          productId: str(body, 'productId'),
+          ...(typeof secret === 'string' ? { productSecret: secret } : {}),
+          dynamicRegistration: body['dynamicRegistration'] === true,
+        };
+        await hub.registry.setProduct(product);
+        this.logger.info('console: product set', { productId: product.productId, dynamicRegistration: product.dynamicRegistration });
+        return sendJson(res, 200, { products: hub.registry.listProducts() });
+      }
       case '/api/bind':
       case '/api/unbind': {
         const binding = { gateway: str(body, 'gateway'), subdevice: str(body, 'subdevice') };
@@ -154,7 +168,9 @@ export class AdminApi {
       case '/api/ota': {
         const ttl = body['ttlSec'];
         if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1)) throw new RegistryError('"ttlSec" must be a positive integer of seconds');
-        const job = await hub.core.pushFirmware({ subdevice: str(body, 'subdevice'), firmwareId: str(body, 'firmwareId'), ...(typeof ttl === 'number' ? { ttlSec: ttl } : {}) });
+        // `device` names a gateway too (its own update); `subdevice` is the older name.
+        const target = typeof body['device'] === 'string' ? str(body, 'device') : str(body, 'subdevice');
+        const job = await hub.core.pushFirmware({ subdevice: target, firmwareId: str(body, 'firmwareId'), ...(typeof ttl === 'number' ? { ttlSec: ttl } : {}) });
         return sendJson(res, 201, { job });
       }
       case '/api/config': {
@@ -211,6 +227,7 @@ export class AdminApi {
     return {
       devices: this.devices(),
       bindings: this.hub.registry.listBindings(),
+      products: this.hub.registry.listProducts(),
       firmware: this.firmware(),
       jobs: this.hub.core.jobs,
       stats: this.hub.stats,

@@ -63,6 +63,12 @@ export const CONSOLE_HTML = `<!doctype html>
 <label><input id="add-gateway" type="checkbox"> gateway</label> <button id="add-btn" type="submit">Add device</button></form>
 </section>
 <section>
+<h2>Products <span class="muted">(dynamic registration: devices get their secret from <code>/device/register</code>)</span></h2>
+<table id="products"><thead><tr><th>product</th><th>dynamic registration</th></tr></thead><tbody></tbody></table>
+<form id="product-form">product <input id="product-pid" size="11" placeholder="PRODUCT_ID" required> <input id="product-secret" size="20" placeholder="product secret (16+ chars)" required>
+<label><input id="product-dynreg" type="checkbox" checked> dynamic registration</label> <button id="product-btn" type="submit">Set product</button></form>
+</section>
+<section>
 <h2>Bindings</h2>
 <table id="bindings"><thead><tr><th>gateway</th><th>subdevice</th><th></th></tr></thead><tbody></tbody></table>
 <form id="bind-form">bind <select id="bind-sub"></select> to <select id="bind-gw"></select> <button id="bind-btn" type="submit">Bind</button></form>
@@ -79,7 +85,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <section>
 <h2>Firmware</h2>
 <form id="upload-form">upload <input id="upload-file" type="file"> version <input id="upload-version" size="8" placeholder="1.0.0"> <button id="upload-btn" type="submit">Upload</button></form>
-<form id="ota-form">push <select id="ota-fw"></select> to <select id="ota-sub"></select> <button id="ota-btn" type="submit">Push firmware</button></form>
+<form id="ota-form">push <select id="ota-fw"></select> to <select id="ota-sub" title="a subdevice, or a gateway (updates the gateway itself)"></select> <button id="ota-btn" type="submit">Push firmware</button></form>
 </section>
 <section class="wide">
 <h2>Gateway services <span class="muted">(remote configuration, log level, uploaded logs)</span></h2>
@@ -89,7 +95,7 @@ export const CONSOLE_HTML = `<!doctype html>
 </section>
 <section class="wide">
 <h2>Firmware jobs</h2>
-<table id="jobs"><thead><tr><th>job</th><th>subdevice</th><th>version</th><th>state</th><th>download</th><th>delivery</th></tr></thead><tbody></tbody></table>
+<table id="jobs"><thead><tr><th>job</th><th>device</th><th>version</th><th>state</th><th>download</th><th>delivery</th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
 <h2>Messages <span id="msg-count" class="muted"></span></h2>

@@ -7,7 +7,7 @@ export const CONSOLE_SCRIPT = String.raw`
 const TOKEN = new URLSearchParams(location.search).get('token') || '';
 const MAX_MESSAGES = 500;
 const $ = (id) => document.getElementById(id);
-let state = { devices: [], bindings: [], firmware: [], jobs: [], stats: {} };
+let state = { devices: [], bindings: [], products: [], firmware: [], jobs: [], stats: {} };
 let messages = [];
 let refusals = [];
 
@@ -40,6 +40,15 @@ function renderDevices() {
     cell(tr, d.boundTo || ''); cell(tr, d.version || '', 'version');
     return tr;
   }));
+  // Products: the dynamic registration switch per product (their secrets never come back).
+  $('products').tBodies[0].replaceChildren(...(state.products || []).map((p) => {
+    const tr = document.createElement('tr'); tr.dataset.product = p.productId;
+    cell(tr, p.productId);
+    const box = document.createElement('input'); box.type = 'checkbox'; box.checked = p.dynamicRegistration; box.className = 'dynreg';
+    box.onchange = () => api('POST', '/api/products', { productId: p.productId, dynamicRegistration: box.checked }).then(refresh, () => undefined);
+    cell(tr, '').append(box);
+    return tr;
+  }));
   $('bindings').tBodies[0].replaceChildren(...state.bindings.map((b) => {
     const tr = document.createElement('tr'); tr.dataset.binding = b.gateway + '|' + b.subdevice;
     cell(tr, b.gateway); cell(tr, b.subdevice);
@@ -53,7 +62,8 @@ function renderDevices() {
   options($('bind-gw'), gateways); options($('bind-sub'), subs);
   // Data goes to a subdevice far more often than to a gateway: subdevices first, one preselected.
   options($('data-device'), [...subs, ...gateways], subs[0]);
-  options($('ota-sub'), subs);
+  // A gateway is a target too: its own update (self-update), reported on its own ids.
+  options($('ota-sub'), [...subs, ...gateways], subs[0]);
   options($('level-device'), [...gateways, ...subs], gateways[0]);
   options($('config-device'), [...gateways, ...subs], gateways[0]);
   options($('ota-fw'), state.firmware.map((f) => f.id));
@@ -152,6 +162,11 @@ $('add-device-form').onsubmit = (e) => {
   e.preventDefault();
   api('POST', '/api/devices', { productId: $('add-pid').value.trim(), deviceName: $('add-name').value.trim(), deviceSecret: $('add-secret').value.trim(), gateway: $('add-gateway').checked })
     .then(() => { $('add-name').value = ''; $('add-secret').value = ''; return refresh(); }, () => undefined);
+};
+$('product-form').onsubmit = (e) => {
+  e.preventDefault();
+  api('POST', '/api/products', { productId: $('product-pid').value.trim(), productSecret: $('product-secret').value, dynamicRegistration: $('product-dynreg').checked })
+    .then(() => { $('product-secret').value = ''; return refresh(); }, () => undefined);
 };
 $('bind-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/bind', { gateway: $('bind-gw').value, subdevice: $('bind-sub').value }).then(refresh, () => undefined); };
 $('data-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/data', { device: $('data-device').value, channel: $('data-channel').value || 'data', payload: $('data-payload').value }).catch(() => undefined); };

@@ -14,6 +14,15 @@ export interface RegisteredDevice {
   gateway?: boolean;
 }
 
+/** A product, for dynamic registration: its secret signs requests and encrypts the reply. */
+export interface RegisteredProduct {
+  productId: string;
+  /** Sensitive: never logged, never returned by the admin API. */
+  productSecret: string;
+  /** The console's "dynamic registration" switch. */
+  dynamicRegistration: boolean;
+}
+
 /** `gateway` and `subdevice` are `PRODUCTID/deviceName` keys. */
 export interface Binding {
   gateway: string;
@@ -24,6 +33,8 @@ export interface Binding {
 export interface RegistryDocument {
   devices: RegisteredDevice[];
   bindings: Binding[];
+  /** Written only when there are some (older files stay as they were). */
+  products?: RegisteredProduct[];
 }
 
 export interface RegistryEvents {
@@ -41,6 +52,7 @@ export interface RegistryEvents {
 export class DeviceRegistry extends EventEmitter<RegistryEvents> {
   private readonly devices = new Map<string, RegisteredDevice>();
   private bindings: Binding[] = [];
+  private readonly products = new Map<string, RegisteredProduct>();
   private readonly onlineSet = new Set<string>();
   private readonly connectedSet = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
@@ -75,10 +87,33 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
     this.devices.clear();
     for (const device of doc.devices) this.devices.set(subdeviceKey(device), { ...device });
     this.bindings = doc.bindings.map((b) => ({ ...b }));
+    this.products.clear();
+    for (const product of doc.products ?? []) this.products.set(product.productId, { ...product });
   }
 
   toJSON(): RegistryDocument {
-    return { devices: [...this.devices.values()].map((d) => ({ ...d })), bindings: this.bindings.map((b) => ({ ...b })) };
+    const doc: RegistryDocument = { devices: [...this.devices.values()].map((d) => ({ ...d })), bindings: this.bindings.map((b) => ({ ...b })) };
+    if (this.products.size > 0) doc.products = [...this.products.values()].map((p) => ({ ...p }));
+    return doc;
+  }
+
+  getProduct(productId: string): RegisteredProduct | undefined {
+    const product = this.products.get(productId);
+    return product && { ...product };
+  }
+
+  /** Products without their secrets (for the admin API and the console). */
+  listProducts(): Array<Omit<RegisteredProduct, 'productSecret'>> {
+    return [...this.products.values()].map(({ productId, dynamicRegistration }) => ({ productId, dynamicRegistration }));
+  }
+
+  /** Adds or replaces a product; `productSecret` may be left out to keep the one it has. */
+  async setProduct(product: { productId: string; productSecret?: string; dynamicRegistration: boolean }): Promise<void> {
+    const secret = product.productSecret ?? this.products.get(product.productId)?.productSecret;
+    const problem = productProblem({ productId: product.productId, productSecret: secret ?? '', dynamicRegistration: product.dynamicRegistration });
+    if (problem) throw new RegistryError(problem);
+    this.products.set(product.productId, { productId: product.productId, productSecret: secret ?? '', dynamicRegistration: product.dynamicRegistration });
+    await this.persist();
   }
 
   get(productId: string, deviceName: string): RegisteredDevice | undefined {
@@ -213,6 +248,14 @@ function deviceProblem(device: RegisteredDevice): string | undefined {
   return undefined;
 }
 
+function productProblem(product: RegisteredProduct): string | undefined {
+  if (!isValidProductId(product.productId)) return `product id ${JSON.stringify(product.productId)} is not valid: use 10 upper-case letters or digits`;
+  // Its first 16 characters are the AES key of the registration reply.
+  if (typeof product.productSecret !== 'string' || product.productSecret.length < 16) return 'productSecret must have at least 16 characters (give the product secret as the console shows it)';
+  if (typeof product.dynamicRegistration !== 'boolean') return 'dynamicRegistration must be true or false';
+  return undefined;
+}
+
 /** The first change writes a temp file beside the registry: find out now, not at the first 500. */
 async function requireWritableDir(path: string): Promise<void> {
   const dir = dirname(resolve(path));
@@ -232,7 +275,7 @@ async function requireWritableDir(path: string): Promise<void> {
   }
 }
 
-const REGISTRY_KEYS = new Set(['devices', 'bindings']);
+const REGISTRY_KEYS = new Set(['devices', 'bindings', 'products']);
 const REGISTRY_SHAPE = '{"devices":[...],"bindings":[...]}';
 
 export function parseRegistry(text: string, source = 'registry'): RegistryDocument {
@@ -275,6 +318,16 @@ export function parseRegistry(text: string, source = 'registry'): RegistryDocume
       throw new RegistryError(`${source}: bindings[${i}] needs string gateway and subdevice ("PRODUCTID/name")`);
     }
     doc.bindings.push({ gateway: e.gateway, subdevice: e.subdevice });
+  });
+  const products = obj['products'] ?? [];
+  if (!Array.isArray(products)) throw new RegistryError(`${source}: "products" must be an array of {"productId", "productSecret", "dynamicRegistration"}`);
+  if (products.length > 0) doc.products = [];
+  products.forEach((p: unknown, i) => {
+    const e = p as Partial<RegisteredProduct>;
+    const product: RegisteredProduct = { productId: String(e?.productId), productSecret: typeof e?.productSecret === 'string' ? e.productSecret : '', dynamicRegistration: e?.dynamicRegistration === true };
+    const problem = productProblem(product);
+    if (problem) throw new RegistryError(`${source}: products[${i}]: ${problem}`);
+    doc.products?.push(product);
   });
   return doc;
 }

@@ -6,6 +6,7 @@ import { EmbeddedBroker, type AclDenial, type OversizePacket } from './embedded-
 import { FirmwareCatalog, type FirmwareImage } from './firmware-catalog.js';
 import type { FirmwareFaults } from './firmware-faults.js';
 import { FirmwareHttpHandler } from './firmware-http-server.js';
+import { DynamicRegistrationHandler } from './dynamic-registration.js';
 import { FirmwareUploads } from './firmware-uploads.js';
 import { HubCore } from './hub-core.js';
 import type { HubBus } from './hub-bus.js';
@@ -158,9 +159,11 @@ export class HubEmulator {
     const parts: HubParts = { registry, catalog, core, firmwareHttp, urls, adminToken, firmwareDir: options.firmwareDir, refusals, uploads, bus, http };
     const emulator = new HubEmulator(parts, logger);
     emulator.tlsCertificate = tls?.cert;
+    const dynreg = new DynamicRegistrationHandler(registry, logger);
     http.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', httpBase);
       if (firmwareHttp.handle(req, res, url)) return;
+      if (dynreg.handle(req, res, url)) return;
       if (handleDeviceHttp(core.services, req, res, url)) return;
       emulator.api.handle(req, res, url);
     });

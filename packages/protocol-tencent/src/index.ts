@@ -8,3 +8,4 @@ export * from './gateway-operation.codec.js';
 export * from './ota.codec.js';
 export * from './device-services.codec.js';
 export * from './result-codes.js';
+export * from './dynamic-registration.js';

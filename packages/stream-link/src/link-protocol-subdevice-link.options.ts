@@ -13,6 +13,11 @@ export interface LinkProtocolSubdeviceLinkOptions {
    * any subdevice that says HELLO.
    */
   readonly subdevices?: readonly ServedSubdevice[];
+  /**
+   * Product ids whose subdevices are admitted although not listed in `subdevices` (the gateway
+   * registers them with the platform on attach: dynamic registration). Default none.
+   */
+  readonly admitProducts?: readonly string[];
   /** CRC kind and max frame size; both ends must agree on the CRC. Default crc32c, 1100 bytes. */
   readonly framing?: FramingOptions;
   /** Told to subdevices: how often to send KEEPALIVE. Default 1000 ms. */

@@ -79,7 +79,7 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
     this.#options = options;
     this.name = options.name;
     this.#logger = options.logger ?? silentLogger;
-    this.#served = new ServedSubdevices(options.name, options.subdevices);
+    this.#served = new ServedSubdevices(options.name, options.subdevices, new Set(options.admitProducts ?? []));
     this.#refusals = new RefusalLog(() => (options.scheduler ?? { now: Date.now }).now());
     const framing = options.framing ?? {};
     const maxFrame = framing.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;

@@ -27,6 +27,11 @@ export class ServedSubdevices {
     private readonly linkName: string,
     /** Undefined: serve any subdevice that says HELLO (tests, a bench). */
     private readonly list: readonly ServedSubdevice[] | undefined,
+    /**
+     * Products whose undeclared subdevices are admitted too, at an address no listed one holds:
+     * the gateway registers them with the platform when they attach (dynamic registration).
+     */
+    private readonly admitProducts: ReadonlySet<string> = new Set(),
   ) {
     for (const [i, served] of (list ?? []).entries()) {
       const key = subdeviceKey(served.subdevice);
@@ -73,6 +78,7 @@ export class ServedSubdevices {
     }
     if (!this.list) return undefined;
     const served = this.#byKey.get(key);
+    if (!served && this.admitProducts.has(id.productId)) return this.#addressFree(peer.address, key);
     if (!served) {
       return refuse(
         RefusalReason.NOT_DECLARED,
@@ -87,12 +93,16 @@ export class ServedSubdevices {
         `link ${this.linkName}: ${key} said HELLO at address ${peer.address} but is declared at ${served.address}: fix the device's address or the config`,
       );
     }
-    const holder = this.#byAddress.get(peer.address);
+    return this.#addressFree(peer.address, key);
+  }
+
+  #addressFree(address: number, key: string): Admission | undefined {
+    const holder = this.#byAddress.get(address);
     if (holder && subdeviceKey(holder.subdevice) !== key) {
       return refuse(
         RefusalReason.WRONG_ADDRESS,
-        `address ${peer.address} belongs to ${subdeviceKey(holder.subdevice)}`,
-        `link ${this.linkName}: ${key} said HELLO at address ${peer.address}, which is declared for ${subdeviceKey(holder.subdevice)}: give it an address of its own`,
+        `address ${address} belongs to ${subdeviceKey(holder.subdevice)}`,
+        `link ${this.linkName}: ${key} said HELLO at address ${address}, which is declared for ${subdeviceKey(holder.subdevice)}: give it an address of its own`,
       );
     }
     return undefined;

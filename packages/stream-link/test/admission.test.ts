@@ -129,3 +129,23 @@ test('a link built without a list of subdevices serves whoever says HELLO', asyn
   await attached;
   t.is(b.link.attachedSubdevices()[0]?.subdevice.deviceName, 'stranger');
 });
+
+test('admitProducts: an undeclared subdevice of an admitted product attaches (for dynamic registration); other products are still refused, and so is a declared address', async (t) => {
+  const AUTO = subdeviceId('AUTOPRODUC', 'auto-1');
+  const b = memoryBus({ subdevices: [{ subdevice: A, address: 5 }], admitProducts: ['AUTOPRODUC'] });
+  t.teardown(() => b.dispose());
+  const attached: string[] = [];
+  b.link.on('attached', ({ subdevice }) => attached.push(subdevice.deviceName));
+  await b.link.start();
+  b.simulator({ subdevice: AUTO, address: 2 }).start();
+  await eventually(() => attached, (a) => a.includes('auto-1'), { what: 'the admitted product attaches' });
+  const stranger = b.simulator({ subdevice: STRANGER, address: 3 });
+  const refusedStranger = nextEvent<{ reason: number }>((l) => stranger.events.on('refused', l));
+  stranger.start();
+  t.is((await refusedStranger).reason, RefusalReason.NOT_DECLARED);
+  const squatter = b.simulator({ subdevice: subdeviceId('AUTOPRODUC', 'auto-2'), address: 5 });
+  const refusedSquatter = nextEvent<{ reason: number }>((l) => squatter.events.on('refused', l));
+  squatter.start();
+  t.is((await refusedSquatter).reason, RefusalReason.WRONG_ADDRESS);
+  t.deepEqual(attached, ['auto-1']);
+});

@@ -11,7 +11,8 @@ export const processOutput: CliOutput = {
 
 /**
  * Exit codes: 0 success, 1 a flow failed, 2 bad usage or bad configuration, 75 (EX_TEMPFAIL)
- * stopped to be started again (a configuration from the hub needs a restart, or was rolled back).
+ * stopped to be started again (a configuration from the hub needs a restart, or was rolled back;
+ * a self-update installed or rolled back a version).
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2, restart: 75 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -43,8 +43,13 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   const gateway = await assembleGateway(app, registry, { ...overrides, signal: ctx.signal });
   let restartReason: string | undefined;
   let restartNow: () => void = () => undefined;
+  // Aborts a start still under way (a version on probation rolled back while it tries to reach the hub).
+  const running = new AbortController();
   const stopped = new Promise<void>((resolve) => {
-    restartNow = resolve;
+    restartNow = () => {
+      running.abort();
+      resolve();
+    };
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
@@ -56,28 +61,41 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
     restartReason ??= reason;
     restartNow();
   };
+  // A self-update that installed (or rolled back) a version ends the process like a stop, with EXIT.restart.
+  void gateway.selfUpdate?.restartRequested.then((reason) => {
+    restartReason ??= reason;
+    restartNow();
+  }); // never rejects
   let control: ControlServer | undefined;
   let services: { stop(): Promise<void> } | undefined;
   try {
-    await gateway.start({ signal: ctx.signal });
-    services = startDeviceServices({
-      gateway,
-      config,
-      registry,
-      info,
-      deviceInfoFile: options.deviceInfo,
-      baseDir: process.cwd(),
-      dataDir: resolve(app.dataDir ?? config.dataDir),
-      logger: winston,
-      capture,
-      remote,
-      restart,
-    });
-    control = await ControlServer.start(gateway, config.control.port);
-    // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
-    gateway.service.ota.refuseLocalPort(Number(new URL(control.url).port));
-    ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
-    ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
+    try {
+      await gateway.start({ signal: AbortSignal.any([ctx.signal, running.signal]) });
+    } catch (error) {
+      if (restartReason === undefined) throw error;
+    }
+    if (restartReason === undefined) {
+      services = startDeviceServices({
+        gateway,
+        config,
+        registry,
+        info,
+        deviceInfoFile: options.deviceInfo,
+        baseDir: process.cwd(),
+        dataDir: resolve(app.dataDir ?? config.dataDir),
+        logger: winston,
+        capture,
+        remote,
+        restart,
+      });
+      control = await ControlServer.start(gateway, config.control.port);
+      // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
+      const controlPort = Number(new URL(control.url).port);
+      gateway.service.ota.refuseLocalPort(controlPort);
+      gateway.selfUpdate?.refuseLocalPort(controlPort);
+      ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
+      ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
+    }
     await stopped;
     if (restartReason) ctx.io.out(`iotgw: stopping to restart: ${restartReason}`);
     // Firmware jobs may wait for minutes (for an attach, a delivery slot, a verdict, a download):

@@ -4,6 +4,8 @@ import type { AdapterRegistry } from '@iotgw/app';
 import { createAdapterRegistry } from '../bundled-adapters.js';
 import { adapterSection, fieldNaming, namedSubdevices, type AdapterSection } from './adapter-sections.js';
 import { parseWithSchema } from './schema-errors.js';
+import { selfUpdateSchema } from './self-update-config.js';
+import { enrolmentSchema } from './enrolment-config.js';
 
 const subdeviceRef = z.string().regex(SUBDEVICE_KEY_PATTERN, 'must be "PRODUCTID/deviceName", e.g. "SB00000001/sensor1"');
 
@@ -96,6 +98,8 @@ export function gatewayConfigSchema(registry: AdapterRegistry) {
       .object({ port: z.number().int().min(0).max(65535).default(7380) })
       .strict()
       .default({ port: 7380 }),
+    selfUpdate: selfUpdateSchema,
+    subdevices: enrolmentSchema,
   })
   .strict();
 }

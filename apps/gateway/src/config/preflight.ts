@@ -92,6 +92,9 @@ export async function checkConfigEnvironment(
     await attempt(() => checkLinkSubdevices(info, config, file, registry));
   }
   for (const [key, ref] of Object.entries(config.secrets)) await attempt(() => resolveSecret(key, ref, baseDir, env));
+  for (const [pid, ref] of Object.entries(config.subdevices?.productSecrets ?? {})) {
+    await attempt(() => resolveSecret(pid, ref, baseDir, env, `subdevices.productSecrets.${pid}`));
+  }
   const sections: Array<[AdapterKind, string, AdapterSection]> = [
     ['hub', 'hub', config.hub],
     ['firmware', 'firmware', config.firmware],

@@ -20,6 +20,8 @@ import {
   type Clock,
   type FirmwareStore,
   type GatewayProfile,
+  type DeviceRegistrar,
+  type GatewayInstaller,
   type HubTransport,
   type Logger,
   type SecretStore,
@@ -28,7 +30,10 @@ import {
   type SubdeviceLink,
 } from '@iotgw/domain';
 import { join } from 'node:path';
-import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings } from '../gateway-settings.js';
+import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings, type UndeclaredAttachPolicy } from '../gateway-settings.js';
+import { SelfUpdate } from '../use-cases/self-update/self-update.js';
+import { SubdeviceEnrolment } from '../use-cases/subdevice-enrolment.js';
+import { RegisteredSecretStore } from '../infra/registered-secret-store.js';
 import { EnvOrFileSecretStore } from '../infra/env-or-file-secret-store.js';
 import { FileStateStore } from '../infra/file-state-store.js';
 import { SystemClock } from '@iotgw/domain';
@@ -55,6 +60,10 @@ export interface GatewayConfig {
   /** Declared subdevices as `PRODUCTID/deviceName` or ids. */
   readonly subdevices?: ReadonlyArray<string | SubdeviceId>;
   readonly onlinePolicy?: OnlinePolicy;
+  /** `register-bind-online`: undeclared subdevices are enrolled by dynamic registration (needs a `registrar` override). */
+  readonly onUndeclaredAttach?: UndeclaredAttachPolicy;
+  /** Products whose undeclared subdevices links admit, for that enrolment (handed to link adapters). */
+  readonly admitProducts?: readonly string[];
   readonly batchSize?: number;
   readonly hubTimeoutMs?: number;
   /** Downlink messages that may wait per subdevice (default 64); the oldest beyond it is dropped, counted. */
@@ -64,6 +73,8 @@ export interface GatewayConfig {
   readonly secrets?: Readonly<Record<string, string>>;
   /** A JSON file of secrets, read when a secret is not in `secrets` or the environment. */
   readonly secretsFile?: string;
+  /** The gateway's own update; used only with an `installer` override. */
+  readonly selfUpdate?: Partial<Omit<SelfUpdateSettings, 'workDir'>>;
 }
 
 /** Infrastructure the caller may supply instead of the defaults (tests pass fakes). */
@@ -75,6 +86,10 @@ export interface GatewayOverrides {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Aborts adapter creation (a stop during start-up); handed to every adapter factory. */
   readonly signal?: AbortSignal;
+  /** Installs the gateway's own software: with one, the gateway takes updates pushed on its own ids. */
+  readonly installer?: GatewayInstaller;
+  /** The platform's dynamic registration: with one, `onUndeclaredAttach: "register-bind-online"` enrols subdevices. */
+  readonly registrar?: DeviceRegistrar;
   /** Parent container; default tsyringe's root. */
   readonly container?: DependencyContainer;
 }
@@ -86,6 +101,8 @@ export interface Gateway {
   readonly hub: HubTransport;
   readonly links: readonly SubdeviceLink[];
   readonly settings: GatewaySettings;
+  /** The gateway's own update (only with an installer). */
+  readonly selfUpdate: SelfUpdate | undefined;
   start(options?: CallOptions): Promise<void>;
   /** Stops the use cases, the links and the hub (reverse order of start), then the container. Idempotent. */
   dispose(options?: CallOptions): Promise<void>;
@@ -107,13 +124,16 @@ export async function assembleGateway(
   const hubChoice = registry.check('hub', config.hub, 'hub');
   const firmwareChoice = registry.check('firmware', config.firmware, 'firmware');
   const linkChoices = config.links.map((choice, i) => registry.check('link', choice, `links.${i}`));
-  const secretStore =
+  const stateStore = overrides.stateStore ?? new FileStateStore(join(dataDir, 'state'));
+  const configuredSecrets =
     overrides.secretStore ??
     new EnvOrFileSecretStore({
       ...(config.secrets ? { secrets: config.secrets } : {}),
       env: overrides.env ?? process.env,
       ...(config.secretsFile ? { file: config.secretsFile } : {}),
     });
+  // Secrets from dynamic registration are kept in the data dir, behind the configured ones.
+  const secretStore = overrides.registrar ? new RegisteredSecretStore(configuredSecrets, stateStore) : configuredSecrets;
   const settings = gatewaySettings({
     subdevices: (config.subdevices ?? []).map((s, i) => {
       try {
@@ -123,20 +143,23 @@ export async function assembleGateway(
       }
     }),
     ...(config.onlinePolicy ? { onlinePolicy: config.onlinePolicy } : {}),
+    ...(config.onUndeclaredAttach ? { onUndeclaredAttach: config.onUndeclaredAttach } : {}),
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
     ...(config.hubTimeoutMs ? { hubTimeoutMs: config.hubTimeoutMs } : {}),
     ...(config.downlinkQueueLength ? { downlinkQueueLength: config.downlinkQueueLength } : {}),
     ...(config.ota ? { ota: config.ota } : {}),
+    selfUpdate: { ...config.selfUpdate, workDir: join(dataDir, 'self-update') },
   });
   const context: AdapterContext = {
     logger,
     clock: overrides.clock ?? new SystemClock(),
-    stateStore: overrides.stateStore ?? new FileStateStore(join(dataDir, 'state')),
+    stateStore,
     dataDir,
     secrets: secretStore,
     signal: overrides.signal ?? new AbortController().signal,
     baseDir: config.baseDir ?? process.cwd(),
     subdevices: settings.subdevices,
+    ...(config.admitProducts && config.admitProducts.length > 0 ? { admitProducts: config.admitProducts } : {}),
     ...(config.gateway ? { gateway: config.gateway } : {}),
   };
   const served = servedByLink(linkChoices, settings.subdevices);
@@ -173,7 +196,17 @@ export async function assembleGateway(
   child.registerInstance(LOGGER, logger);
   child.registerInstance(GATEWAY_SETTINGS, settings);
   child.registerInstance(SECRET_STORE, secretStore);
+  const secrets = secretStore;
   const service = resolveService(child);
+  const installer = overrides.installer;
+  const selfUpdate = installer
+    ? new SelfUpdate(hub, firmware, context.stateStore, installer, context.clock, settings, logger.child({ component: 'self-update' }))
+    : undefined;
+  if (selfUpdate) service.ota.leaveGatewayUpdates();
+  const enrolment =
+    overrides.registrar && secrets instanceof RegisteredSecretStore
+      ? new SubdeviceEnrolment(overrides.registrar, secrets, child.resolve(SubdeviceDirectory), service.presence, service.binding, settings, logger.child({ component: 'enrolment' }))
+      : undefined;
 
   let disposed: Promise<void> | undefined;
   return {
@@ -182,9 +215,17 @@ export async function assembleGateway(
     hub,
     links,
     settings,
-    start: (options) => service.start(options),
+    selfUpdate,
+    start: async (options) => {
+      // Before the hub connects: a version on probation starts its clock now.
+      await selfUpdate?.start(options);
+      await service.start(options);
+      enrolment?.start();
+    },
     dispose: (options) =>
       (disposed ??= (async () => {
+        await selfUpdate?.stop();
+        await enrolment?.stop();
         await service.stop(options);
         // Adapters that were built but never started still get their chance to let go.
         await cleanup();

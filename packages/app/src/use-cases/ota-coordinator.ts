@@ -13,6 +13,7 @@ import {
   otaReportFor,
   otaSupersededReport,
   parseOtaJob,
+  sameSubdevice,
   shouldReplaceOtaJob,
   startOtaJob,
   subdeviceKey,
@@ -40,6 +41,8 @@ import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
 
 export { otaStateKey } from './ota/ota-run.js';
+
+const NO_INSTALLER = 'this gateway cannot update itself: no installer is configured ("selfUpdate" in the iotgw config)';
 
 /**
  * One subdevice's jobs: at most one driven at a time (`current`), and the latest push waiting for
@@ -85,6 +88,7 @@ export class OtaCoordinator {
   readonly #delivery: OtaDeliveryLeg;
   readonly #intake: OtaIntake;
   #subscriptions: Subscription[] = [];
+  #selfUpdateElsewhere = false;
 
   constructor(
     @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
@@ -193,6 +197,11 @@ export class OtaCoordinator {
    */
   accept(subdevice: SubdeviceId, job: FirmwareJob): void {
     if (this.#tasks.signal.aborted) return;
+    // The gateway's own update is SelfUpdate's, never a subdevice job.
+    if (sameSubdevice(subdevice, this.hub.gateway)) {
+      if (!this.#selfUpdateElsewhere) this.#intake.refuse(subdevice, job.version, NO_INSTALLER);
+      return;
+    }
     if (!this.#intake.admits(subdevice, job)) return;
     const slot = this.#slotOf(subdevice);
     const latest = slot.next ?? slot.current;
@@ -224,7 +233,14 @@ export class OtaCoordinator {
 
   /** A push the gateway will not run (see OtaIntake.refuse): the job in progress is untouched. */
   refuse(subdevice: SubdeviceId, version: string | undefined, reason: string): void {
-    if (!this.#tasks.signal.aborted) this.#intake.refuse(subdevice, version, reason);
+    if (this.#tasks.signal.aborted) return;
+    if (sameSubdevice(subdevice, this.hub.gateway) && this.#selfUpdateElsewhere) return;
+    this.#intake.refuse(subdevice, version, reason);
+  }
+
+  /** Pushes on the gateway's own ids are handled by SelfUpdate; without it they are refused here. */
+  leaveGatewayUpdates(): void {
+    this.#selfUpdateElsewhere = true;
   }
 
   /** Never fetch firmware from this port of this machine (the gateway's own control endpoint). */

@@ -44,6 +44,8 @@ export class SubdevicePresence {
   readonly #tasks: TaskTracker;
   /** Subdevices that should be online now, by key. */
   readonly #wanted = new Map<string, SubdeviceId>();
+  /** Subdevices enrolled at runtime (dynamic registration), declared as if configured. */
+  readonly #adopted = new Set<string>();
   #subscriptions: Subscription[] = [];
   /** Whether the hub was ever connected since start (a gateway may start without it). */
   #hadConnection = false;
@@ -74,7 +76,8 @@ export class SubdevicePresence {
     this.#subscriptions.push(
       this.directory.on('attached', ({ subdevice }) => {
         if (!this.isDeclared(subdevice)) {
-          this.logger.warn('an undeclared subdevice attached; ignoring it', { subdevice: subdeviceKey(subdevice) });
+          // With register-bind-online, SubdeviceEnrolment decides (and says) what happens to it.
+          if (this.settings.onUndeclaredAttach === 'ignore') this.logger.warn('an undeclared subdevice attached; ignoring it', { subdevice: subdeviceKey(subdevice) });
           return;
         }
         this.#inTurn(subdevice, 'bringing an attached subdevice online', async (signal) => {
@@ -138,7 +141,16 @@ export class SubdevicePresence {
   }
 
   isDeclared(subdevice: SubdeviceId): boolean {
-    return this.settings.subdevices.some((d) => sameSubdevice(d, subdevice));
+    return this.#adopted.has(subdeviceKey(subdevice)) || this.settings.subdevices.some((d) => sameSubdevice(d, subdevice));
+  }
+
+  /** Treats `subdevice` as declared from now on (enrolled by dynamic registration). */
+  adopt(subdevice: SubdeviceId): void {
+    this.#adopted.add(subdeviceKey(subdevice));
+  }
+
+  unadopt(subdevice: SubdeviceId): void {
+    this.#adopted.delete(subdeviceKey(subdevice));
   }
 
   /** True when the policy wants `subdevice` online now: declared, and attached unless policy is at_start. */

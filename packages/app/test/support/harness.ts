@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { subdeviceId, type OtaReport, type SubdeviceId } from '@iotgw/domain';
+import { subdeviceId, type DeviceRegistrar, type OtaReport, type SubdeviceId } from '@iotgw/domain';
 import {
   CapturingLogger,
   FakeFirmwareStore,
@@ -37,6 +37,8 @@ export interface HarnessOptions {
   readonly store?: MemoryStateStore;
   readonly firmware?: FakeFirmwareStore;
   readonly secrets?: MemorySecretStore;
+  readonly registrar?: DeviceRegistrar;
+  readonly onUndeclaredAttach?: GatewayConfig['onUndeclaredAttach'];
 }
 
 export interface Harness {
@@ -82,13 +84,14 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       links: links.map((_, index) => ({ adapter: 'memory', options: { index } })),
       subdevices: [...subdevices],
       ...(options.onlinePolicy ? { onlinePolicy: options.onlinePolicy } : {}),
+      ...(options.onUndeclaredAttach ? { onUndeclaredAttach: options.onUndeclaredAttach } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       hubTimeoutMs: options.hubTimeoutMs ?? 2000,
       ...(options.downlinkQueueLength ? { downlinkQueueLength: options.downlinkQueueLength } : {}),
       ota: { attachTimeoutMs: 2000, verdictTimeoutMs: 2000, deliveryTimeoutMs: 5000, ...options.ota },
     },
     registry,
-    { logger, clock, stateStore: store, secretStore: secrets },
+    { logger, clock, stateStore: store, secretStore: secrets, ...(options.registrar ? { registrar: options.registrar } : {}) },
   );
   return {
     hub,

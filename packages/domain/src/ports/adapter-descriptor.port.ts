@@ -78,6 +78,11 @@ export interface AdapterContext {
    * or, when they name none, every declared subdevice no other link names). Otherwise: all declared.
    */
   readonly subdevices: readonly SubdeviceId[];
+  /**
+   * Links only: product ids whose undeclared subdevices may say HELLO (at a free address) because
+   * the gateway enrols them by the platform's dynamic registration. Empty: declared ones only.
+   */
+  readonly admitProducts?: readonly string[];
   /** The gateway device; absent only where no device file exists (tests of links and fakes). */
   readonly gateway?: GatewayProfile;
 }
