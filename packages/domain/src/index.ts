@@ -15,4 +15,5 @@ export * from './ports/clock.port.js';
 export * from './ports/logger.port.js';
 export * from './tokens.js';
 export * from './system-clock.js';
+export * from './backoff-policy.js';
 export * from './json-error.js';
