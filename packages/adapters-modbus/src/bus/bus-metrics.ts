@@ -1,0 +1,81 @@
+/**
+ * What one bus did, for /metrics and for people: counters only grow (since the link was created);
+ * gauges say how things are now. Poll cycle lag is how late a unit's poll started against the
+ * time it was due: near 0 on a bus with room to spare, growing when the bus is saturated.
+ */
+export interface ModbusBusMetrics {
+  readonly link: string;
+  /** True while the port / TCP connection is open. */
+  readonly open: boolean;
+  /** Transactions sent (every attempt, retries included). */
+  readonly requests: number;
+  /** Transactions answered as asked (exceptions not included). */
+  readonly responses: number;
+  readonly timeouts: number;
+  readonly crcErrors: number;
+  /** Answers of the wrong length, unit or function. */
+  readonly frameErrors: number;
+  /** Modbus exception answers (illegal address, device failure, ...). */
+  readonly exceptions: number;
+  /** Requests asked again after a bad CRC or a garbled answer. */
+  readonly retries: number;
+  /** Times the port / connection was lost. */
+  readonly disconnects: number;
+  /** Requests waiting for the bus right now (writes, reads of cycles in progress, cycles due). */
+  readonly queueDepth: number;
+  readonly pollCycles: number;
+  readonly pollCycleLagMs: { readonly last: number; readonly max: number; readonly mean: number };
+  /** Readings emitted as `data`. */
+  readonly readings: number;
+  /** Readings not emitted: unchanged within the deadband (report-on-change). */
+  readonly readingsUnchanged: number;
+  /** Readings replaced by a later one inside the minimum report interval. */
+  readonly readingsCoalesced: number;
+  readonly unitsAttached: number;
+  readonly unitsDown: number;
+}
+
+type Counter = Exclude<keyof ModbusBusMetrics, 'link' | 'open' | 'queueDepth' | 'pollCycleLagMs' | 'unitsAttached' | 'unitsDown'>;
+
+/** The bus's counters; the gauges are read from the bus when a snapshot is taken. */
+export class BusCounters {
+  readonly #counts: Record<Counter, number> = {
+    requests: 0,
+    responses: 0,
+    timeouts: 0,
+    crcErrors: 0,
+    frameErrors: 0,
+    exceptions: 0,
+    retries: 0,
+    disconnects: 0,
+    pollCycles: 0,
+    readings: 0,
+    readingsUnchanged: 0,
+    readingsCoalesced: 0,
+  };
+  #lagLast = 0;
+  #lagMax = 0;
+  #lagSum = 0;
+
+  add(counter: Counter, n = 1): void {
+    this.#counts[counter] += n;
+  }
+
+  /** A poll cycle started `lagMs` after it was due. */
+  cycleStarted(lagMs: number): void {
+    const lag = Math.max(0, lagMs);
+    this.#counts.pollCycles++;
+    this.#lagLast = lag;
+    this.#lagMax = Math.max(this.#lagMax, lag);
+    this.#lagSum += lag;
+  }
+
+  snapshot(gauges: Pick<ModbusBusMetrics, 'link' | 'open' | 'queueDepth' | 'unitsAttached' | 'unitsDown'>): ModbusBusMetrics {
+    const cycles = this.#counts.pollCycles;
+    return {
+      ...gauges,
+      ...this.#counts,
+      pollCycleLagMs: { last: this.#lagLast, max: this.#lagMax, mean: cycles === 0 ? 0 : this.#lagSum / cycles },
+    };
+  }
+}
