@@ -52,6 +52,10 @@ export function parseCommand(payload: Uint8Array, model: ModbusModel, unitId: nu
     return { kind: 'reject', id: undefined, error: '"id" must be a string or a number (it is echoed in the answer)' };
   }
   const id = rawId;
+  if (!('set' in command)) {
+    const rest = Object.fromEntries(Object.entries(command).filter(([k]) => k !== 'id'));
+    return { kind: 'reject', id, error: `no "set" in the command: points to write go inside it, e.g. ${JSON.stringify({ set: rest }).slice(0, 200)}` };
+  }
   const unknown = Object.keys(command).filter((k) => k !== 'set' && k !== 'id');
   if (unknown.length > 0) {
     return { kind: 'reject', id, error: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}: a command is {"set": {...}} with an optional "id"` };
