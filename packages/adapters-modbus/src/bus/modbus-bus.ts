@@ -90,7 +90,8 @@ export class ModbusBus {
     } catch (error) {
       await this.#connection.close();
       if (error instanceof TimeoutError) {
-        const why = last ? `: ${toGatewayError(last).message}` : '';
+        const reason = last ? (toGatewayError(last).details.reason ?? toGatewayError(last).message) : undefined;
+        const why = typeof reason === 'string' ? ` (last try: ${reason})` : '';
         throw new LinkError('link.unavailable', `${this.settings.name}: could not open ${what} within ${error.timeoutMs} ms${why}`, { cause: last ?? error });
       }
       throw error;

@@ -73,12 +73,12 @@ export class ModbusConnection {
       this.#client = undefined;
       destroy(client);
       const why = error instanceof TimeoutError ? `no answer within ${timeoutMs} ms` : toGatewayError(error).message;
-      throw new LinkError('link.unavailable', `cannot open ${describeTarget(t)}: ${why}`, { cause: error });
+      throw new LinkError('link.unavailable', `cannot open ${describeTarget(t)}: ${why}`, { cause: error, details: { reason: why } });
     }
     if (!client.isOpen) {
       this.#client = undefined;
       destroy(client);
-      throw new LinkError('link.unavailable', `cannot open ${describeTarget(t)}: it closed at once`);
+      throw new LinkError('link.unavailable', `cannot open ${describeTarget(t)}: it closed at once`, { details: { reason: 'it closed at once' } });
     }
   }
 

@@ -22,7 +22,7 @@ const pointName = z
 
 const address = z.number().int().min(0).max(65535);
 
-const pointSchema = z
+export const pointSchema = z
   .object({
     name: pointName,
     function: z.enum(modbusFunctions, { message: `must be one of ${modbusFunctions.join(', ')}` }),
@@ -83,4 +83,5 @@ export const modbusModelSchema = z
 
 export type ModbusModelInput = z.input<typeof modbusModelSchema>;
 export type ModbusPointInput = z.input<typeof pointSchema>;
+export type ModbusPointParsed = z.output<typeof pointSchema>;
 export type FirmwareVersionRegister = z.output<typeof firmwareVersionSchema>;

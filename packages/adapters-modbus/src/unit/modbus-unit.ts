@@ -149,7 +149,7 @@ export class ModbusUnit {
     if (!cycle || cycle.work[0] !== work) return;
     if (!outcome.ok && outcome.kind !== 'exception') {
       this.#cycle = undefined;
-      this.#failed(now);
+      this.#failed(now, outcome.message);
       return;
     }
     cycle.work.shift();
@@ -273,7 +273,7 @@ export class ModbusUnit {
     this.#settle(job, { ok: false, error: `not confirmed: ${outcome.message} from unit ${this.unitId}` });
     // It did not answer: the rest of its queue would only cost one timeout each.
     for (const other of this.#writes.splice(0)) this.#settle(other, { ok: false, error: `not written: unit ${this.unitId} did not answer an earlier write` });
-    this.#failed(now);
+    this.#failed(now, outcome.message);
   }
 
   #settle(job: WriteJob, result: PointResult): void {
@@ -289,7 +289,7 @@ export class ModbusUnit {
     this.#silentReported = false;
   }
 
-  #failed(now: number): void {
+  #failed(now: number, why: string): void {
     this.#failures++;
     this.#retryAt = now + this.#backoff.next();
     if (this.#failures < this.settings.offlineAfterFailures) return;
@@ -300,7 +300,7 @@ export class ModbusUnit {
     } else if (!this.#silentReported) {
       this.#state = 'down';
       this.#silentReported = true;
-      this.listener.problem(this, `unit ${this.unitId} (${this.key}) does not answer; polling it every ${this.settings.downPollIntervalMs} ms at most until it does`);
+      this.listener.problem(this, `unit ${this.unitId} (${this.key}) does not answer (${this.#failures} polls in a row, last: ${why}); polling it every ${this.settings.downPollIntervalMs} ms at most until it does`);
     }
   }
 }

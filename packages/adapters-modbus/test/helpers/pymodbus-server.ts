@@ -56,13 +56,13 @@ export class PymodbusServer {
     });
   }
 
-  static async start(where: { rtu: string; baud?: number } | { tcp: true }, map: RegisterMap): Promise<PymodbusServer> {
+  static async start(where: { rtu: string; baud?: number } | { tcp: true | number }, map: RegisterMap): Promise<PymodbusServer> {
     const problem = pymodbusProblem();
     if (problem) throw new Error(problem);
     const dir = mkdtempSync(join(tmpdir(), 'iotgw-pymodbus-'));
     const mapFile = join(dir, 'map.json');
     writeFileSync(mapFile, JSON.stringify(map));
-    const args = [SCRIPT, '--map', mapFile, ...('rtu' in where ? ['--rtu', where.rtu, '--baud', String(where.baud ?? 115200)] : ['--tcp', '127.0.0.1:0'])];
+    const args = [SCRIPT, '--map', mapFile, ...('rtu' in where ? ['--rtu', where.rtu, '--baud', String(where.baud ?? 115200)] : ['--tcp', `127.0.0.1:${where.tcp === true ? 0 : where.tcp}`])];
     const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const server = new PymodbusServer(child, dir);
     const ready = await Promise.race([

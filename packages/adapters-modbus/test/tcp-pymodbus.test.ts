@@ -1,0 +1,65 @@
+import test from 'ava';
+import { createModbusLink } from '../src/index.js';
+import { LinkWatch } from './helpers/link-watch.js';
+import { PymodbusServer, pymodbusTestsEnabled } from './helpers/pymodbus-server.js';
+import { typedModel, typedRegisters, typedValues } from './helpers/typed-model.js';
+
+const maybe = pymodbusTestsEnabled() ? test.serial : test.serial.skip;
+const encode = (o: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(o));
+
+maybe('TCP: readings decoded like RTU, writes land in pymodbus, several unit ids behind one connection', async (t) => {
+  const server = await PymodbusServer.start({ tcp: true }, { ...typedRegisters(1), ...typedRegisters(2) });
+  t.teardown(() => server.stop());
+  const units = [1, 2].map((u) => ({ subdevice: `MODBUS0002/tcp${u}`, unitId: u, model: typedModel, pollIntervalMs: 100 }));
+  const link = await createModbusLink({ tcp: { host: '127.0.0.1', port: server.port }, units });
+  const watch = new LinkWatch(link);
+  t.teardown(async () => {
+    await link.stop();
+    watch.close();
+  });
+  await link.start();
+  t.is(link.name, `modbus-tcp:127.0.0.1:${server.port}`);
+  const [r1] = await watch.readingCount('MODBUS0002/tcp1', 1);
+  const [r2] = await watch.readingCount('MODBUS0002/tcp2', 1);
+  t.deepEqual(r1!.value, typedValues);
+  t.deepEqual(r2!.value, typedValues);
+  const sub = link.attachedSubdevices().find((a) => a.subdevice.deviceName === 'tcp2')!.subdevice;
+  await link.send(sub, encode({ set: { u16scaled: 0.5, relay: false }, id: 9 }));
+  t.deepEqual(watch.answers('MODBUS0002/tcp2'), [{ result: { u16scaled: { ok: true, value: 0.5 }, relay: { ok: true, value: false } }, id: 9 }]);
+  t.deepEqual(await server.get(2, 'hr', 1, 1), [5]);
+  t.deepEqual(await server.get(2, 'co', 3, 1), [0]);
+  t.deepEqual(await server.get(1, 'hr', 1, 1), [2298], 'unit 1 untouched');
+});
+
+maybe('TCP: the connection lost (server restarted): units detach (link_lost), the link reconnects with backoff and they attach again', async (t) => {
+  let server = await PymodbusServer.start({ tcp: true }, typedRegisters(1));
+  t.teardown(() => server.stop());
+  const port = server.port!;
+  const link = await createModbusLink({
+    tcp: { host: '127.0.0.1', port },
+    units: [{ subdevice: 'MODBUS0002/tcp1', unitId: 1, model: typedModel, pollIntervalMs: 100 }],
+    reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
+  });
+  const watch = new LinkWatch(link);
+  t.teardown(async () => {
+    await link.stop();
+    watch.close();
+  });
+  await link.start();
+  await watch.readingCount('MODBUS0002/tcp1', 1);
+  await server.stop();
+  await watch.until(() => watch.detached, (d) => d.length === 1, 'detached');
+  t.is(watch.detached[0]!.reason, 'link_lost');
+  await new Promise((r) => setTimeout(r, 1200)); // a few failed reconnects
+  server = await PymodbusServer.start({ tcp: port }, typedRegisters(1));
+  await watch.until(() => watch.attached.length, (n) => n === 2, 'attached again', 15_000);
+  await watch.nextReading('MODBUS0002/tcp1', (r) => r.i16 === -1234);
+  t.is(link.metrics().disconnects, 1);
+});
+
+test.serial('TCP: start rejects with link.unavailable naming the host when nothing listens before the deadline', async (t) => {
+  const link = await createModbusLink({ tcp: { host: '127.0.0.1', port: 1 }, units: [{ subdevice: 'MODBUS0002/tcp1', unitId: 1, model: typedModel }] });
+  const error = await t.throwsAsync(link.start({ timeoutMs: 1500 }));
+  t.is((error as { code?: string }).code, 'link.unavailable');
+  t.regex(error!.message, /^modbus-tcp:127\.0\.0\.1:1: could not open Modbus TCP 127\.0\.0\.1:1 within 1500 ms \(last try: .*ECONNREFUSED.*\)$/);
+});
