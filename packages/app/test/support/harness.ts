@@ -8,6 +8,7 @@ import {
   MemorySecretStore,
   MemoryStateStore,
   MemorySubdeviceLink,
+  type MemorySubdeviceLinkOptions,
 } from '@iotgw/testkit';
 import { assembleGateway, PluginRegistry, type Gateway, type GatewayConfig } from '../../src/index.js';
 
@@ -28,6 +29,8 @@ export interface HarnessOptions {
   readonly batchSize?: number;
   readonly ota?: GatewayConfig['ota'];
   readonly linkCount?: number;
+  /** Options of each link, by index (e.g. `{ capabilities: { supportsFirmware: false } }`). */
+  readonly linkOptions?: ReadonlyArray<MemorySubdeviceLinkOptions>;
   readonly hubTimeoutMs?: number;
   // Shared across a "restart": the same disk, the same downloaded images.
   readonly store?: MemoryStateStore;
@@ -55,7 +58,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     subdevices: Object.entries(SECRETS).map(([key, secret]) => ({ subdevice: keyToId(key), secret })),
     bound: options.bound ?? subdevices,
   });
-  const links = Array.from({ length: options.linkCount ?? 1 }, (_, i) => new MemorySubdeviceLink({ name: `link${i}` }));
+  const links = Array.from({ length: options.linkCount ?? options.linkOptions?.length ?? 1 }, (_, i) => new MemorySubdeviceLink({ name: `link${i}`, ...options.linkOptions?.[i] }));
   const firmware = options.firmware ?? new FakeFirmwareStore();
   const store = options.store ?? new MemoryStateStore();
   const clock = new ManualClock();
