@@ -125,7 +125,7 @@ test('options: defaults, the inter-frame gap, and errors naming the path', (t) =
     /units\.0\.subdevice: subdevice "bad" is not valid: write it as PRODUCTID\/deviceName/,
     /units\.2\.model: must be the path of a model file/,
   ]) {
-    t.regex(error!.message, expected);
+    t.regex(error.message, expected);
   }
   const semantic = t.throws(() =>
     parseModbusLinkOptions({
@@ -144,7 +144,7 @@ test('options: defaults, the inter-frame gap, and errors naming the path', (t) =
     /units\.1\.subdevice: MODBUS0001\/a is already units\[0\]/,
     /units\.2\.unitId: 0 is not a unit id on a serial bus: use 1\.\.247/,
   ]) {
-    t.regex(semantic!.message, expected);
+    t.regex(semantic.message, expected);
   }
 });
 

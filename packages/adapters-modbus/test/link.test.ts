@@ -47,7 +47,7 @@ maybe('link: capabilities say no firmware; deliverFirmware rejects at once with 
   const error = await t.throwsAsync(link.deliverFirmware(A, memoryFirmwareImage(patternBytes(64), '2.0.0')), { instanceOf: LinkError });
   t.true(performance.now() - started < 50, 'at once');
   t.is(error?.code, 'link.unavailable');
-  t.regex(error!.message, /MODBUS0004\/a is on Modbus link modbus-tcp:127\.0\.0\.1:\d+: Modbus has no standard firmware transfer/);
+  t.regex(error.message, /MODBUS0004\/a is on Modbus link modbus-tcp:127\.0\.0\.1:\d+: Modbus has no standard firmware transfer/);
 });
 
 maybe('link: send to a unit not attached rejects link.unknown_subdevice; too large a command rejects ValidationError', async (t) => {
@@ -57,9 +57,9 @@ maybe('link: send to a unit not attached rejects link.unknown_subdevice; too lar
   await watch.readingCount('MODBUS0004/a', 1);
   const offline = await t.throwsAsync(link.send(B, new TextEncoder().encode('{"set":{"setpoint":20}}')), { instanceOf: LinkError });
   t.is(offline?.code, 'link.unknown_subdevice');
-  t.regex(offline!.message, /not answering \(offline\)/);
+  t.regex(offline.message, /not answering \(offline\)/);
   const stranger = await t.throwsAsync(link.send(subdeviceId('MODBUS0004', 'zzz'), new Uint8Array(2)), { instanceOf: LinkError });
-  t.regex(stranger!.message, /not one of its units/);
+  t.regex(stranger.message, /not one of its units/);
   await t.throwsAsync(link.send(A, new Uint8Array(4097)), { instanceOf: ValidationError });
 });
 

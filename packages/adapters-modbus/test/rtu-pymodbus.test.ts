@@ -192,8 +192,6 @@ maybe('RTU: the pty torn down and recreated mid-run: units detach (link_lost), t
   const units = [1, 2].map((u) => ({ subdevice: `MODBUS0001/unit${u}`, unitId: u, model: tenRegisters, pollIntervalMs: 100 }));
   const { link, cable, server, watch } = await rig(t, tenRegisterMap([1, 2]), units, { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } });
   await watch.until(() => watch.attached.length, (n) => n === 2, 'both attached');
-  let server2: PymodbusServer | undefined;
-  t.teardown(() => server2?.stop());
   await cable.pull();
   await server.stop(); // the device side goes too: only one server may answer on the new pty
   const lost = await watch.until(() => watch.detached, (d) => d.length === 2, 'both detached');
@@ -204,7 +202,8 @@ maybe('RTU: the pty torn down and recreated mid-run: units detach (link_lost), t
   await new Promise((r) => setTimeout(r, 1500));
   await cable.plug();
   // pymodbus lost its port too; a new one serves the new pty (the device power-cycled with the cable).
-  server2 = await PymodbusServer.start({ rtu: cable.device }, tenRegisterMap([1, 2]));
+  const server2 = await PymodbusServer.start({ rtu: cable.device }, tenRegisterMap([1, 2]));
+  t.teardown(() => server2.stop());
   await watch.until(() => watch.attached.length, (n) => n === 4, 'both attached again', 20_000);
   const after = await watch.nextReading('MODBUS0001/unit2');
   t.is(after.r9, 209);

@@ -61,5 +61,5 @@ test.serial('TCP: start rejects with link.unavailable naming the host when nothi
   const link = await createModbusLink({ tcp: { host: '127.0.0.1', port: 1 }, units: [{ subdevice: 'MODBUS0002/tcp1', unitId: 1, model: typedModel }] });
   const error = await t.throwsAsync(link.start({ timeoutMs: 1500 }));
   t.is((error as { code?: string }).code, 'link.unavailable');
-  t.regex(error!.message, /^modbus-tcp:127\.0\.0\.1:1: could not open Modbus TCP 127\.0\.0\.1:1 within 1500 ms \(last try: .*ECONNREFUSED.*\)$/);
+  t.regex(error.message, /^modbus-tcp:127\.0\.0\.1:1: could not open Modbus TCP 127\.0\.0\.1:1 within 1500 ms \(last try: .*ECONNREFUSED.*\)$/);
 });
