@@ -13,35 +13,59 @@ import { HttpFirmwareStore } from '@iotgw/adapters-http';
 import { SerialSubdeviceLink } from '@iotgw/adapters-serial';
 import { BleSubdeviceLink, NobleBleCentral, type BleCentral, type DeclaredBleSubdevice } from '@iotgw/adapters-ble';
 import { ConfigError, parseSubdeviceKey, subdeviceKey, type Logger } from '@iotgw/domain';
-import { FakeFirmwareStore, FakeHub, MemorySubdeviceLink, SimulatedBleCentral } from '@iotgw/testkit';
+import { SimulatedBleCentral } from '@iotgw/simulators';
+import type { ServedSubdevice } from '@iotgw/stream-link';
 import type { DeviceInfo } from './config/device-info.js';
-import type { GatewayConfig, LinkConfig } from './config/gateway-config.js';
+import { linkAddresses, linkSubdevices, type GatewayConfig, type LinkConfig } from './config/gateway-config.js';
+import { checkLinkSubdevices } from './config/link-subdevices.js';
 
 /** Extra things a caller (the demo, a test) hands to the factories, e.g. a simulated BLE central. */
 export interface PluginExtras {
   readonly bleCentral?: BleCentral;
 }
 
+/** A served subdevice as `toAppConfig` hands it to a link factory (plain JSON). */
+interface ServedOption {
+  readonly id: string;
+  readonly address?: number;
+}
+
+function servedOf(options: Readonly<Record<string, unknown>>): ServedSubdevice[] {
+  const served = (options.serves ?? []) as readonly ServedOption[];
+  return served.map((s) => ({ subdevice: parseSubdeviceKey(s.id), ...(s.address !== undefined ? { address: s.address } : {}) }));
+}
+
 /**
  * Every adapter the iotgw product ships, by kind name. The factories read the options that
  * `toAppConfig` builds from the iotgw config; a custom product registers more (or replaces one).
+ * Test doubles (in-memory hub, store, link) are not shipped: tests register them from the testkit.
  */
 export function createPluginRegistry(extras: PluginExtras = {}): PluginRegistry {
   const registry = new PluginRegistry();
   registry.register('hub:mqtt', (options, context) => {
     const mqtt = options as unknown as MqttHubTransportOptions;
-    return new MqttHubTransport({ ...mqtt, logger: context.logger, outbox: { ...mqtt.outbox, store: context.stateStore } });
+    // The offline store lives in the data dir; its limits come from the config (hub.offlineStore).
+    return new MqttHubTransport({
+      ...mqtt,
+      logger: context.logger,
+      offlineStore: { ...mqtt.offlineStore, dir: join(context.dataDir, 'uplink'), configPath: 'hub.offlineStore' },
+    });
   });
-  registry.register('hub:memory', (options) => new FakeHub(options.gateway ? { gateway: options.gateway as MqttHubTransportOptions['gateway'] } : {}));
   registry.register('firmware:http', (options, context) => {
     // The OTA use case checks each URL; the store also checks resolved addresses and redirects.
     const sourceGuard = { allowLoopback: options.allowLoopback === true, allowLinkLocal: options.allowLinkLocal === true };
     return new HttpFirmwareStore({ dataDir: context.dataDir, logger: context.logger, sourceGuard });
   });
-  registry.register('firmware:memory', () => new FakeFirmwareStore());
-  registry.register('link:serial', (options) => {
+  registry.register('link:serial', (options, context) => {
     const link = options as unknown as Extract<LinkConfig, { adapter: 'serial' }>;
-    return new SerialSubdeviceLink({ path: link.path, baudRate: link.baudRate, ...(link.name ? { name: link.name } : {}) });
+    return new SerialSubdeviceLink({
+      path: link.path,
+      baudRate: link.baudRate,
+      framing: { crc: link.crc },
+      subdevices: servedOf(options),
+      logger: context.logger,
+      ...(link.name ? { name: link.name } : {}),
+    });
   });
   registry.register('link:ble', (options, context) => {
     const link = options as unknown as Extract<LinkConfig, { adapter: 'ble' }>;
@@ -51,9 +75,8 @@ export function createPluginRegistry(extras: PluginExtras = {}): PluginRegistry 
       subdevice: parseSubdeviceKey(s.id),
       match: { localName: s.localName },
     }));
-    return new BleSubdeviceLink({ central, subdevices, logger: context.logger, ...(link.name ? { name: link.name } : {}) });
+    return new BleSubdeviceLink({ central, subdevices, framing: { crc: link.crc }, logger: context.logger, ...(link.name ? { name: link.name } : {}) });
   });
-  registry.register('link:memory', (options) => new MemorySubdeviceLink(typeof options.name === 'string' ? { name: options.name } : {}));
   return registry;
 }
 
@@ -69,6 +92,8 @@ export interface ToAppConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A logger to use instead of winston at the configured level (tests, the demo). */
   readonly logger?: Logger;
+  /** Named in errors about the device file (default "device_info.json"). */
+  readonly deviceInfoFile?: string;
 }
 
 /**
@@ -98,19 +123,20 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     operationTimeoutMs: config.hub.operationTimeoutMs,
     batchSize: config.hub.batchSize,
     dataChannels: config.dataChannels,
+    maxPacketBytes: config.hub.maxPacketBytes,
+    offlineStore: config.hub.offlineStore,
   };
 
+  // Declared subdevices: the vendor list; a link may only name those.
+  checkLinkSubdevices(info, config, options.deviceInfoFile);
+  const subdevices = new Map(info.subdevices.map((s) => [subdeviceKey(s), s]));
   const links: PluginChoice[] = config.links.map((link) => ({
     kind: `link:${link.adapter}`,
-    options: link.adapter === 'serial' ? { ...link, path: resolve(baseDir, link.path) } : link,
+    options: {
+      ...(link.adapter === 'serial' ? { ...link, path: resolve(baseDir, link.path) } : link),
+      serves: servedBy(link, config.links, [...subdevices.keys()]),
+    },
   }));
-
-  // Declared subdevices: the vendor list plus any a link names, once each, in that order.
-  const subdevices = new Map(info.subdevices.map((s) => [subdeviceKey(s), s]));
-  for (const link of config.links) {
-    const ids = link.adapter === 'ble' ? link.subdevices.map((s) => s.id) : link.subdevices;
-    for (const id of ids) if (!subdevices.has(id)) subdevices.set(id, parseSubdeviceKey(id));
-  }
 
   const secrets: Record<string, string> = {};
   for (const [key, ref] of Object.entries(config.secrets)) {
@@ -122,10 +148,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     config: {
       dataDir,
       hub: { kind: `hub:${config.hub.adapter}`, options: hubOptions },
-      firmware: {
-        kind: config.hub.adapter === 'memory' ? 'firmware:memory' : 'firmware:http',
-        options: { allowLoopback: config.ota.allowLoopback, allowLinkLocal: config.ota.allowLinkLocal },
-      },
+      firmware: { kind: 'firmware:http', options: { allowLoopback: config.ota.allowLoopback, allowLinkLocal: config.ota.allowLinkLocal } },
       links,
       subdevices: [...subdevices.values()],
       batchSize: config.hub.batchSize,
@@ -143,10 +166,27 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
   };
 }
 
+/**
+ * The subdevices a link serves: those it lists (with their bus addresses); a link that lists none
+ * serves every declared subdevice no other link lists. Anyone else saying HELLO on it is refused.
+ */
+function servedBy(link: LinkConfig, all: readonly LinkConfig[], declared: readonly string[]): ServedOption[] {
+  const listed = linkSubdevices(link).map(subdeviceKey);
+  if (listed.length > 0) {
+    const addresses = linkAddresses(link);
+    return listed.map((id) => {
+      const address = addresses.get(id);
+      return address === undefined ? { id } : { id, address };
+    });
+  }
+  const elsewhere = new Set(all.flatMap((other) => linkSubdevices(other).map(subdeviceKey)));
+  return declared.filter((id) => !elsewhere.has(id)).map((id) => ({ id }));
+}
+
 type SecretRef = GatewayConfig['secrets'][string];
 
 /** Reads one secret reference; the error names the reference, never a value. */
-async function resolveSecret(key: string, ref: SecretRef, baseDir: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+export async function resolveSecret(key: string, ref: SecretRef, baseDir: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   if ('env' in ref) {
     const value = env[ref.env];
     if (!value) throw new ConfigError(`secrets.${key}`, `environment variable ${ref.env} is not set: export it before starting`);

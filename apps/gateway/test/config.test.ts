@@ -134,6 +134,50 @@ test('links declare their subdevices; serial defaults to 115200 baud', (t) => {
   t.deepEqual(linkSubdevices(ble!).map((s) => s.deviceName), ['test2']);
 });
 
+test('serial links take the CRC kind and bus addresses; crc32c is the default', (t) => {
+  const config = parseGatewayConfig(
+    JSON.stringify({
+      links: [{ adapter: 'serial', path: '/dev/ttyUSB0', crc: 'crc16', subdevices: [{ id: 'SB00000001/a', address: 3 }, 'SB00000001/b'] }],
+    }),
+  );
+  const [serial] = config.links;
+  t.like(serial, { crc: 'crc16', subdevices: [{ id: 'SB00000001/a', address: 3 }, 'SB00000001/b'] });
+  t.is(parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'serial', path: 'p' }] })).links[0]?.crc, 'crc32c');
+  const crc = t.throws(() => parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'serial', path: 'p', crc: 'crc8' }] })), { instanceOf: ConfigError });
+  t.regex(crc?.message ?? '', /links\.0\.crc: must be "crc32c" \(the default\) or "crc16"/);
+  const range = t.throws(
+    () => parseGatewayConfig(JSON.stringify({ links: [{ adapter: 'serial', path: 'p', subdevices: [{ id: 'SB00000001/a', address: 255 }] }] })),
+    { instanceOf: ConfigError },
+  );
+  t.regex(range?.message ?? '', /links\.0\.subdevices\.0/);
+});
+
+test('two subdevices at one address on a bus, or one subdevice on two links, is an error naming both', (t) => {
+  const clash = t.throws(
+    () =>
+      parseGatewayConfig(
+        JSON.stringify({
+          links: [{ adapter: 'serial', path: 'p', subdevices: [{ id: 'SB00000001/a', address: 4 }, { id: 'SB00000001/b', address: 4 }] }],
+        }),
+      ),
+    { instanceOf: ConfigError },
+  );
+  t.regex(clash?.message ?? '', /links\.0\.subdevices\.1\.address: address 4 is already used by SB00000001\/a on this bus/);
+  const twice = t.throws(
+    () =>
+      parseGatewayConfig(
+        JSON.stringify({
+          links: [
+            { adapter: 'serial', path: 'p', subdevices: ['SB00000001/a'] },
+            { adapter: 'serial', path: 'q', subdevices: [{ id: 'SB00000001/a', address: 2 }] },
+          ],
+        }),
+      ),
+    { instanceOf: ConfigError },
+  );
+  t.regex(twice?.message ?? '', /links\.1\.subdevices\.0: SB00000001\/a is already listed by links\[0\]/);
+});
+
 test('an unknown field or adapter is an error naming it, not a silent default', (t) => {
   const unknown = t.throws(() => parseGatewayConfig(JSON.stringify({ hub: { hots: 'x' } })), { instanceOf: ConfigError });
   t.regex(unknown?.message ?? '', /hub/);
@@ -148,4 +192,23 @@ test('a secret written inline is refused: secrets are referenced', (t) => {
   });
   t.regex(error?.message ?? '', /secrets\.SB00000001\/test1/);
   t.notRegex(error?.message ?? '', /c2VjcmV0/);
+});
+
+test('the offline store is configured under hub.offlineStore, the fields its warnings name', async (t) => {
+  const defaults = defaultGatewayConfig().hub.offlineStore;
+  t.deepEqual(defaults, { maxBytes: 256 * 1024 * 1024, maxAgeMs: 7 * 24 * 60 * 60 * 1000, overflow: 'drop-oldest', syncIntervalMs: 1000 });
+  const config = parseGatewayConfig(JSON.stringify({ hub: { offlineStore: { maxBytes: 64 * 1024 * 1024, overflow: 'drop-newest' }, maxPacketBytes: 65536 } }));
+  t.like(config.hub, { maxPacketBytes: 65536, offlineStore: { maxBytes: 64 * 1024 * 1024, overflow: 'drop-newest', syncIntervalMs: 1000 } });
+  t.throws(() => parseGatewayConfig(JSON.stringify({ hub: { offlineStore: { overflow: 'drop-all' } } })), { message: /hub\.offlineStore\.overflow/ });
+  // The store's own messages name these very fields (configPath given by the gateway's plugin).
+  const { OfflineStore, OfflineStoreFullError } = await import('@iotgw/offline-store');
+  const store = await OfflineStore.open({ maxBytes: 64 * 1024, overflow: 'reject', configPath: 'hub.offlineStore' });
+  const error = t.throws(() => {
+    for (let i = 0; i < 1000; i++) store.append('P/a', 'P/a/data', new Uint8Array(200));
+  }, { instanceOf: OfflineStoreFullError });
+  for (const field of error?.message.match(/hub\.offlineStore\.[a-zA-Z]+/g) ?? []) {
+    const name = field.split('.')[2]!;
+    t.true(name in defaults, `${field} is a config field`);
+  }
+  await store.close();
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
+import { SubdeviceSessions } from '@iotgw/app';
 import { subdeviceKey } from '@iotgw/domain';
 import { runCli, type CliOutput } from '../src/index.js';
 import '../src/cli/commands.js';
@@ -32,6 +33,10 @@ test.serial('iotgw subdevices bind/list/online/offline/unbind and ota status dri
   t.true(rig.hub.registry.isBound(gw, s1));
   rig.bench.subdevices[0]?.powerOn();
   await waitFor('sensor1 online', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName), { timeoutMs: 20_000 });
+  // The gateway applies the hub's answer a moment after the emulator records it (it subscribes
+  // the subdevice's topics first): wait for its own view before listing.
+  const sessions = gateway.container.resolve(SubdeviceSessions);
+  await waitFor('sensor1 online at the gateway', () => sessions.stateOf(SENSOR1) === 'online', { timeoutMs: 20_000 });
 
   // The hub marks sensor1 online before its reply (and the SUBACK of sensor1's topics) reach the
   // gateway: on a loaded box the gateway's own list can still say "bound" for a moment.
@@ -41,8 +46,16 @@ test.serial('iotgw subdevices bind/list/online/offline/unbind and ota status dri
   }
   t.is(list.code, 0);
   t.regex(list.out, /hub: connected/);
-  t.regex(list.out, /SB00000001\/sensor1\s+online\s+ble:simulated\s+1\.0\.0/);
+  t.regex(list.out, /SB00000001\/sensor1\s+online\s+ble:simulated\s+1\.0\.0\s+-\s+0/);
+  t.regex(list.out, /held for the hub: \d+ reading\(s\), \d+\.\d MiB, oldest \d+ s/);
   t.regex(list.out, /SB00000001\/sensor2\s+bound\s+-/);
+  // --json: the same facts as one JSON document for scripts.
+  const listJson = await cli('subdevices', 'list', '--json');
+  t.is(listJson.code, 0, listJson.out);
+  const status = JSON.parse(listJson.out) as { hub: string; subdevices: Array<{ id: string; session: string; link?: string; firmwareVersion?: string }> };
+  t.is(status.hub, 'connected');
+  t.like(status.subdevices.find((s) => s.id === s1), { session: 'online', link: 'ble:simulated', firmwareVersion: '1.0.0' });
+  t.like(status.subdevices.find((s) => s.id === subdeviceKey(SENSOR2)), { session: 'bound' });
 
   const offline = await cli('subdevices', 'offline', s1);
   t.is(offline.code, 0, offline.out);
@@ -52,6 +65,7 @@ test.serial('iotgw subdevices bind/list/online/offline/unbind and ota status dri
   t.true(rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName));
 
   t.regex((await cli('ota', 'status')).out, /no firmware job in progress/);
+  t.deepEqual(JSON.parse((await cli('ota', 'status', '--json')).out), { jobs: [] });
 
   const unbound = await cli('subdevices', 'unbind', s1);
   t.is(unbound.code, 0, unbound.out);

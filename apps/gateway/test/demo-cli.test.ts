@@ -45,10 +45,11 @@ test('iotgw demo on an unreachable broker exits 1 by itself, counting the steps 
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  // A hang guard: a normal run exits within seconds, but a loaded box takes seconds just to load the CLI.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
   clearTimeout(killer);
-  t.is(signal, null, `still running 15 s after printing its table:\n${out}`);
+  t.is(signal, null, `still running 60 s after it started:\n${out}`);
   t.is(code, 1, out);
   t.regex(out, /^start hub emulator\s+FAILED\s+\d+ ms\s+MQTT broker could not start: connect ECONNREFUSED/m);
   t.regex(out, /^start gateway\s+skipped\s+0 ms\s+skipped after an earlier failure$/m);

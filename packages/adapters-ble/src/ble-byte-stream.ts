@@ -1,5 +1,14 @@
-import { type CallOptions, type Subscription, TypedEmitter, throwIfAborted } from '@iotgw/domain';
-import type { BleGattChannel } from './ble-central.port.js';
+import {
+  LinkError,
+  TypedEmitter,
+  toGatewayError,
+  type ByteStream,
+  type ByteStreamCapabilities,
+  type ByteStreamEvents,
+  type CallOptions,
+  type Subscription,
+} from '@iotgw/domain';
+import type { BleConnection, BleGattChannel } from './ble-central.port.js';
 import { attPayloadSize } from './gatt-profile.js';
 
 /** Splits `bytes` into ATT-payload-sized pieces for this MTU, in order, without copying. */
@@ -12,60 +21,92 @@ export function fragment(bytes: Uint8Array, mtu: number): Uint8Array[] {
   return pieces;
 }
 
-interface ByteStreamEvents {
-  [event: string]: (payload: never) => void;
-  data: (bytes: Uint8Array) => void;
-}
-
 /**
- * An ordered byte stream over the profile's RX/TX characteristics, the shape link-protocol's framer
- * expects from a serial port. `write` fragments to the MTU and serialises writes so pieces of two
- * frames never interleave; incoming notifications are passed on in order (reassembly of frames is
- * the framer's job, since frames are delimited).
+ * One GATT connection's RX/TX characteristics as a ByteStream. `write` fragments to the MTU and
+ * serialises writes so pieces of two frames never interleave; notifications are passed on in
+ * order (frames are delimited, so reassembly is the framer's job). The connection dropping ends
+ * the stream; `close` disconnects it.
  */
-export class BleByteStream {
+export class BleByteStream implements ByteStream {
+  readonly name: string;
   readonly mtu: number;
+  readonly capabilities: ByteStreamCapabilities;
   readonly #channel: BleGattChannel;
+  readonly #connection: BleConnection;
   readonly #events = new TypedEmitter<ByteStreamEvents>();
-  readonly #notify: Subscription;
+  readonly #subscriptions: Subscription[];
   #tail: Promise<void> = Promise.resolve();
   #bytesWritten = 0;
   #writes = 0;
+  #open = true;
+  #closing: Promise<void> | undefined;
 
-  constructor(channel: BleGattChannel, mtu: number) {
-    attPayloadSize(mtu);
-    this.mtu = mtu;
+  constructor(channel: BleGattChannel, connection: BleConnection) {
+    this.mtu = connection.mtu;
+    this.capabilities = { maxChunkSize: attPayloadSize(connection.mtu) };
+    this.name = `ble:${connection.peripheralId}`;
     this.#channel = channel;
-    this.#notify = channel.onNotify((bytes) => this.#events.emit('data', bytes));
+    this.#connection = connection;
+    this.#subscriptions = [
+      channel.onNotify((bytes) => {
+        if (this.#open) this.#events.emit('data', bytes);
+      }),
+      connection.onDisconnect((reason) => this.#end(reason, false)),
+    ];
+    if (!connection.connected) this.#end('not connected', false);
   }
 
-  /** Bytes and ATT writes sent so far (for tests and metrics). */
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  /** Bytes and ATT writes handed to the radio so far (for tests and metrics). */
   get stats(): { readonly bytesWritten: number; readonly writes: number } {
     return { bytesWritten: this.#bytesWritten, writes: this.#writes };
   }
 
-  /** Resolves when every piece of `bytes` was handed to the radio, in order after earlier writes. */
-  write(bytes: Uint8Array, options: CallOptions = {}): Promise<void> {
-    const run = async (): Promise<void> => {
-      for (const piece of fragment(bytes, this.mtu)) {
-        throwIfAborted(options.signal, 'BLE write');
-        await this.#channel.write(piece, options);
+  on<K extends keyof ByteStreamEvents & string>(event: K, listener: ByteStreamEvents[K]): Subscription {
+    return this.#events.on(event, listener);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (!this.#open) return;
+    const pieces = fragment(bytes, this.mtu);
+    this.#tail = this.#tail.then(async () => {
+      for (const piece of pieces) {
+        if (!this.#open) return;
+        try {
+          await this.#channel.write(piece);
+        } catch (error) {
+          // A write failing because the link dropped is reported by `closed`; anything else here.
+          if (this.#open && this.#connection.connected) this.#events.emit('error', toGatewayError(error, `BLE write to ${this.name} failed`));
+          return;
+        }
         this.#bytesWritten += piece.length;
         this.#writes += 1;
       }
-    };
-    const result = this.#tail.then(run);
-    // The queue must survive a failed write; the caller still sees the failure through `result`.
-    this.#tail = result.catch(() => undefined);
-    return result;
+    });
   }
 
-  onData(listener: (bytes: Uint8Array) => void): Subscription {
-    return this.#events.on('data', listener);
+  /** Resolves once every byte written so far was handed to the radio (or dropped with the link). */
+  async drain(options: CallOptions = {}): Promise<void> {
+    if (options.signal?.aborted) throw new LinkError('link.disconnected', 'BLE drain cancelled');
+    await this.#tail;
   }
 
-  close(): void {
-    this.#notify.close();
+  close(options: CallOptions = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#end('closed by the gateway', true);
+      await this.#connection.disconnect(options).catch(() => undefined);
+    })();
+    return this.#closing;
+  }
+
+  #end(reason: string, byCaller: boolean): void {
+    if (!this.#open) return;
+    this.#open = false;
+    for (const s of this.#subscriptions) s.close();
+    this.#events.emit('closed', { reason, byCaller });
     this.#events.clear();
   }
 }

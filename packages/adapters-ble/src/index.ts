@@ -4,6 +4,5 @@ export * from './ble.errors.js';
 export * from './ble-byte-stream.js';
 export * from './noble-ble-central.js';
 export * from './subdevice-match.js';
-export * from './backoff.js';
-export * from './ble-connection-supervisor.js';
+export * from './ble-stream-provider.js';
 export * from './ble-subdevice-link.js';

@@ -2,12 +2,13 @@ import {
   type CallOptions,
   LinkError,
   type Subscription,
+  ValidationError,
   isGatewayError,
   withDeadline,
 } from '@iotgw/domain';
 import type { BleAdvertisement, BleCentral, BleConnectOptions, BleConnection, BleGattChannel, BleScanFilter } from './ble-central.port.js';
 import { bleDisconnected, bleUnavailable } from './ble.errors.js';
-import { DEFAULT_ATT_MTU, type GattProfile, normalizeUuid } from './gatt-profile.js';
+import { ATT_HEADER_BYTES, DEFAULT_ATT_MTU, type GattProfile, normalizeUuid } from './gatt-profile.js';
 
 // The slice of @stoprocent/noble we use, declared here so this package builds (and every other
 // feature works) on machines where the optional dependency failed to install.
@@ -50,7 +51,14 @@ export interface NobleBleCentralOptions {
   readonly moduleName?: string;
   /** How long to wait for the adapter to report poweredOn before giving up, ms. Default 5000. */
   readonly poweredOnTimeoutMs?: number;
+  /**
+   * noble bindings (its HCI layer) to run on instead of the host's radio: the tests pass a
+   * simulated radio, so this central's own code and noble's run unchanged above it.
+   */
+  readonly bindings?: object;
 }
+
+type NobleConstructor = new (bindings: object) => Noble;
 
 /** Adapter states that will not turn into poweredOn by waiting. */
 const HOPELESS_STATES = new Set(['unsupported', 'unauthorized']);
@@ -63,12 +71,14 @@ export class NobleBleCentral implements BleCentral {
   readonly name = 'noble';
   readonly #moduleName: string;
   readonly #poweredOnTimeoutMs: number;
+  readonly #bindings: object | undefined;
   #noble: Promise<Noble> | undefined;
   readonly #seen = new Map<string, NoblePeripheral>();
 
   constructor(options: NobleBleCentralOptions = {}) {
     this.#moduleName = options.moduleName ?? '@stoprocent/noble';
     this.#poweredOnTimeoutMs = options.poweredOnTimeoutMs ?? 5_000;
+    this.#bindings = options.bindings;
   }
 
   async scan(filter: BleScanFilter, onFound: (advertisement: BleAdvertisement) => void, options: CallOptions = {}): Promise<Subscription> {
@@ -144,12 +154,17 @@ export class NobleBleCentral implements BleCentral {
   async #load(): Promise<Noble> {
     let noble: Noble;
     try {
-      const specifier = this.#moduleName;
-      const module = (await import(specifier)) as NobleModule & { default?: NobleModule };
-      // A fresh instance per load: a stopped noble never restarts, and a retry (adapter plugged in
-      // or powered on later) must not inherit the stopped singleton.
-      const factory = module.withBindings ?? module.default?.withBindings;
-      noble = factory ? factory('default') : ((module.default ?? module) as Noble);
+      if (this.#bindings) {
+        const core = (await import(`${this.#moduleName}/lib/noble.js`)) as { default: NobleConstructor };
+        noble = new core.default(this.#bindings);
+      } else {
+        const specifier = this.#moduleName;
+        const module = (await import(specifier)) as NobleModule & { default?: NobleModule };
+        // A fresh instance per load: a stopped noble never restarts, and a retry (adapter plugged in
+        // or powered on later) must not inherit the stopped singleton.
+        const factory = module.withBindings ?? module.default?.withBindings;
+        noble = factory ? factory('default') : ((module.default ?? module) as Noble);
+      }
     } catch (error) {
       throw bleUnavailable(`module ${this.#moduleName} could not be loaded or has no usable bindings (is it installed?)`, error);
     }
@@ -219,6 +234,9 @@ class NobleConnection implements BleConnection {
     return {
       write: async (bytes, writeOptions = {}) => {
         this.#assertConnected();
+        if (bytes.length > this.mtu - ATT_HEADER_BYTES) {
+          throw new ValidationError(`ATT write of ${bytes.length} bytes exceeds the payload of MTU ${this.mtu} (${this.mtu - ATT_HEADER_BYTES}): fragment it`);
+        }
         await withDeadline('BLE write', writeOptions, 10_000, () => rx.writeAsync(Buffer.from(bytes), true));
       },
       onNotify: (listener) => {

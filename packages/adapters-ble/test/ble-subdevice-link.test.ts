@@ -1,6 +1,7 @@
 import test from 'ava';
 import { type DeliveryProgress, type GatewayError, LinkError, subdeviceId, subdeviceKey } from '@iotgw/domain';
-import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice, eventually, memoryFirmwareImage, nextEvent, patternBytes } from '@iotgw/testkit';
+import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice } from '@iotgw/simulators';
+import { eventually, memoryFirmwareImage, nextEvent, patternBytes } from '@iotgw/testkit';
 import { BleSubdeviceLink, NobleBleCentral } from '../src/index.js';
 import { SUB_A, makeBleHarness } from './ble-harness.js';
 
@@ -64,12 +65,12 @@ test('radio loss mid-transfer: link.disconnected, automatic reconnect, and the r
   t.deepEqual(result, { ok: true, version: '3.0.0' });
   t.deepEqual(await h.firmwareReceived(SUB_A), bytes);
   const sim = h.sims.get(subdeviceKey(SUB_A))!;
-  t.is(sim.offersAcceptedAt[0], 0);
-  t.true(sim.offersAcceptedAt[1]! > 10_000, `resumed at ${sim.offersAcceptedAt[1]}`);
+  t.is(sim.simulator.offersFrom[0], 0);
+  t.true(sim.simulator.offersFrom[1]! > 10_000, `resumed at ${sim.simulator.offersFrom[1]}`);
   t.true(progress[0]!.bytes > 0);
   const resentBytes = h.attWrites.get(subdeviceKey(SUB_A))!.reduce((a, b) => a + b, 0) - writesBefore;
   t.true(resentBytes < IMAGE_SIZE, `second connection carried ${resentBytes} B, less than the image`);
-  t.log(`resumed at ${sim.offersAcceptedAt[1]} of ${IMAGE_SIZE}; second connection carried ${resentBytes} B`);
+  t.log(`resumed at ${sim.simulator.offersFrom[1]} of ${IMAGE_SIZE}; second connection carried ${resentBytes} B`);
 });
 
 test('a peripheral that matches by name but introduces itself as someone else is reported, not attached', async (t) => {
@@ -128,7 +129,7 @@ test('a cancelled delivery stops using the link; the next delivery resumes inste
   const result = await h.link.deliverFirmware(SUB_A, image);
   t.deepEqual(result, { ok: true, version: '4.0.0' });
   const sim = h.sims.get(subdeviceKey(SUB_A))!;
-  t.true(sim.offersAcceptedAt[1]! >= 8_192, `resumed at ${sim.offersAcceptedAt[1]}`);
+  t.true(sim.simulator.offersFrom[1]! >= 8_192, `resumed at ${sim.simulator.offersFrom[1]}`);
   t.deepEqual(await h.firmwareReceived(SUB_A), bytes);
 });
 

@@ -1,7 +1,6 @@
-import { ConfigError, type GatewayIdentity, type Logger, type StateStore } from '@iotgw/domain';
+import { ConfigError, type BackoffPolicyOptions, type Clock, type GatewayIdentity, type Logger } from '@iotgw/domain';
+import type { OfflineStoreOptions } from '@iotgw/offline-store';
 import type { SignMethod } from '@iotgw/protocol-tencent';
-
-export type OutboxOverflowPolicy = 'drop-oldest' | 'drop-newest' | 'reject';
 
 export type HubAuth =
   /** Key auth: username/password signed with the device secret (base64, as issued). */
@@ -34,21 +33,17 @@ export interface MqttHubTransportOptions {
   readonly batchSize?: number;
   /** Channels subscribed for each online subdevice; default `['data']`. */
   readonly dataChannels?: readonly string[];
-  readonly reconnect?: {
-    readonly initialDelayMs?: number;
-    readonly maxDelayMs?: number;
-    /** 0..1: the share of each delay that is random; default 0.3. */
-    readonly jitter?: number;
-  };
-  readonly outbox?: {
-    /** QoS 1 messages kept while disconnected; default 1000. */
-    readonly capacity?: number;
-    readonly overflow?: OutboxOverflowPolicy;
-    /** Where the outbox survives a restart; in memory only when omitted. */
-    readonly store?: StateStore;
-    /** State key; default `mqtt/outbox/{productId}/{deviceName}` lower-cased. */
-    readonly key?: string;
-  };
+  /** Reconnect backoff (the domain's policy): default 500 ms doubling to 30 s, jitter 0.3. */
+  readonly reconnect?: BackoffPolicyOptions;
+  /**
+   * Where QoS 1 uplink waits for the hub's acknowledgement: an append-only segment log (see
+   * `@iotgw/offline-store`). With `dir` it survives restarts; without, it is in memory only.
+   */
+  readonly offlineStore?: Omit<OfflineStoreOptions, 'clock' | 'logger'>;
+  /** Largest MQTT packet accepted from the hub, and largest uplink message; default 1 MiB. */
+  readonly maxPacketBytes?: number;
+  /** Time for timeouts, backoff and the store; default the system clock. */
+  readonly clock?: Clock;
   readonly logger?: Logger;
 }
 

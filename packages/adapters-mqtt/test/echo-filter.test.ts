@@ -41,3 +41,21 @@ test('the same reading sent thousands of times is absorbed exactly as often (acr
   t.is(absorbed, 3500);
   t.is(filter.size, 0);
 });
+
+test('an echo the broker dropped is forgotten once a later one on the topic arrives (order holds per topic and QoS)', (t) => {
+  const filter = new EchoFilter();
+  for (let i = 0; i < 1000; i++) filter.remember('P/d/data', bytes(`r${i}`), 1);
+  // The broker's queue overflowed: r0..r899 never come back; r900 does.
+  t.true(filter.isEcho('P/d/data', bytes('r900'), 1));
+  t.is(filter.size, 99, 'the lost ones are gone, not scanned for every later echo');
+  t.true(filter.isEcho('P/d/data', bytes('r901'), 1));
+});
+
+test('QoS 0 and QoS 1 uplink on one topic are matched apart (their echoes may overtake each other)', (t) => {
+  const filter = new EchoFilter();
+  filter.remember('P/d/data', bytes('one'), 1);
+  filter.remember('P/d/data', bytes('zero'), 0);
+  t.true(filter.isEcho('P/d/data', bytes('zero'), 0));
+  t.true(filter.isEcho('P/d/data', bytes('one'), 1), 'the QoS 1 echo is still expected');
+  t.is(filter.size, 0);
+});

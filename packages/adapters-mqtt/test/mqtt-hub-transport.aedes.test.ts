@@ -157,6 +157,19 @@ test('data held until the subdevice was online is not echoed back down when it f
   t.deepEqual(downlinks, ['{"marker":1}'], 'only the hub\'s own message comes down');
 });
 
+test('data topics are subscribed at QoS 1: the echo of each reading is acknowledged, so no PUBACK waits on Nagle', async (t) => {
+  // At QoS 0 the hub's echo needs no reply, the broker's PUBACK then waits for our delayed TCP ACK
+  // (~40 ms per reading on mosquitto defaults); our PUBACK for a QoS 1 echo carries that ACK at once.
+  const { transport, broker, hub } = await rig(t, { dataChannels: ['data', 'event'] });
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const qosOf = (topic: string): number | undefined => broker.subscribed.find((s) => s.clientId === 'GWPRODUCT1gw1' && s.topic === topic)?.qos;
+  t.is(qosOf('SUBPRODAAA/sub-a/data'), 1);
+  t.is(qosOf('SUBPRODAAA/sub-a/event'), 1);
+  t.is(qosOf('$ota/update/SUBPRODAAA/sub-a'), 1);
+});
+
 test('malformed hub messages surface as error events, not crashes', async (t) => {
   const { transport, hub } = await rig(t);
   await transport.connect();
@@ -217,7 +230,7 @@ test('broker restart mid-stream: every QoS1 message arrives, in order, after the
   }
   t.deepEqual(first, Array.from({ length: total }, (_, i) => i));
   t.true(reconnected.length >= 1);
-  await until(() => transport.outboxStats.size === 0, 5000, 'outbox empty');
+  await until(() => transport.uplinkBacklog()?.depth === 0, 5000, 'outbox empty');
 });
 
 test('operations while disconnected and after close reject with HubDisconnectedError', async (t) => {
@@ -276,7 +289,7 @@ test('data for a subdevice that is not online is held, not published, until the 
   await transport.publishData(SUB_A, 'data', enc('q0'), { qos: 0 });
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.deepEqual(fromGateway(), [], 'nothing on the data topic before online');
-  t.is(transport.outboxStats.size, 2, 'QoS 1 held in the outbox; QoS 0 is lossy');
+  t.is(transport.uplinkBacklog()?.depth, 2, 'QoS 1 held in the outbox; QoS 0 is lossy');
   t.is(logger.lines.filter((l) => l.message.startsWith('data held until the subdevice is online')).length, 1, 'one warning per subdevice');
   await transport.online([SUB_A]);
   await until(() => fromGateway().length === 2, 5000, 'held data after online');
@@ -287,7 +300,7 @@ test('data for a subdevice that is not online is held, not published, until the 
   t.deepEqual(fromGateway(), ['r1', 'r2'], 'held again once offline');
   await transport.online([SUB_A]);
   await until(() => fromGateway().length === 3, 5000, 'r3 after the second online');
-  t.is(transport.outboxStats.size, 0);
+  t.is(transport.uplinkBacklog()?.depth, 0);
 });
 
 test('after a reconnect only the gateway topic is subscribed until a subdevice is online again; a console unbind stops following it', async (t) => {
@@ -298,10 +311,12 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   const mine = (): string[] => broker.subscribed.filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
   t.true(mine().includes('SUBPRODAAA/sub-a/data'));
   await broker.stop();
+  await until(() => transport.state !== 'connected', 5000, 'the loss noticed');
   const before = broker.subscribed.length;
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'reconnect');
   await until(() => hub.ready >= 2, 5000, 'the responder to be back');
+  await until(() => broker.subscribed.slice(before).some((s) => s.clientId === 'GWPRODUCT1gw1'), 5000, 'the resubscription seen by the broker');
   const afterReconnect = (): string[] => broker.subscribed.slice(before).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic);
   t.deepEqual(afterReconnect(), ['$gateway/operation/result/GWPRODUCT1/gw1'], 'subdevice topics wait for its online');
   await transport.online([SUB_A]);
@@ -310,11 +325,14 @@ test('after a reconnect only the gateway topic is subscribed until a subdevice i
   await hub.pushChange([SUB_A], false);
   await new Promise((resolve) => setTimeout(resolve, 100));
   await transport.publishData(SUB_A, 'data', enc('after-unbind'));
-  t.is(transport.outboxStats.size, 1);
+  t.is(transport.uplinkBacklog()?.depth, 1);
   await broker.stop();
+  await until(() => transport.state !== 'connected', 5000, 'the loss noticed');
   const beforeSecond = broker.subscribed.length;
   await broker.start(broker.port);
   await until(() => transport.state === 'connected', 10_000, 'second reconnect');
+  // aedes may announce a SUBSCRIBE only after the client already has its SUBACK: wait for it.
+  await until(() => broker.subscribed.slice(beforeSecond).some((s) => s.clientId === 'GWPRODUCT1gw1'), 5000, 'the resubscription seen by the broker');
   t.deepEqual(
     broker.subscribed.slice(beforeSecond).filter((s) => s.clientId === 'GWPRODUCT1gw1').map((s) => s.topic),
     ['$gateway/operation/result/GWPRODUCT1/gw1'],

@@ -1,5 +1,8 @@
 import test, { type ExecutionContext } from 'ava';
-import { subdeviceKey } from '@iotgw/domain';
+import { connectAsync } from 'mqtt';
+import { subdeviceKey, type GatewayError } from '@iotgw/domain';
+import { gatewayOperationResultTopic } from '@iotgw/protocol-tencent';
+import { CapturingLogger } from '@iotgw/testkit';
 import { MqttHubTransport } from '../src/index.js';
 import { MOSQUITTO, Mosquitto } from './helpers/mosquitto.js';
 import { HubResponder } from './helpers/hub-responder.js';
@@ -67,7 +70,7 @@ run('mosquitto: restart mid-stream of QoS1 data, every message arrives in order 
     }
     // While mosquitto is down publishes are queued (and resolve once queued).
     await transport.publishData(SUB_A, 'data', enc(String(i)), { timeoutMs: 10_000 });
-    if (i === 99) t.is(transport.outboxStats.size, 50);
+    if (i === 99) t.is(transport.uplinkBacklog()?.depth, 50);
   }
   // What the app does on 'reconnected': the hub forgot online subdevices, so online again.
   await until(() => transport.state === 'connected' && hub.ready >= 2, 10_000, 'gateway and responder back');
@@ -75,10 +78,59 @@ run('mosquitto: restart mid-stream of QoS1 data, every message arrives in order 
   // Wait for what is asserted below: all 100 messages from the restart on (50..149).
   const fromRestart = (): Set<number> => new Set(hub.data.map((d) => Number(d.payload.toString())).filter((n) => n >= 50));
   await until(() => fromRestart().size >= 100, 10_000, 'messages after restart').catch((e: unknown) => {
-    t.log(hub.data.map((d) => d.payload.toString()).join(' '), transport.state, transport.outboxStats, 'ready', hub.ready);
+    t.log(hub.data.map((d) => d.payload.toString()).join(' '), transport.state, transport.uplinkBacklog(), 'ready', hub.ready);
     throw e;
   });
   const afterRestart = hub.data.map((d) => Number(d.payload.toString())).filter((n) => n >= 50);
   const first = [...new Set(afterRestart)];
   t.deepEqual(first, Array.from({ length: 100 }, (_, i) => i + 50));
+});
+
+run('mosquitto: an invalid-JSON flood from the hub costs a bounded number of log lines and events, and readings keep flowing', async (t) => {
+  const { mosquitto, hub } = await setup(t);
+  const logger = new CapturingLogger();
+  // The gateway alone in this process: broker, responder traffic and flood are elsewhere or light.
+  const transport = new MqttHubTransport({
+    gateway: GW,
+    auth: { mode: 'KEY', deviceSecret: GW_SECRET },
+    host: '127.0.0.1',
+    port: mosquitto.port,
+    tls: false,
+    logger,
+  });
+  t.teardown(() => transport.close());
+  const errors: GatewayError[] = [];
+  transport.on('error', (e) => errors.push(e));
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const hostile = await connectAsync({ host: '127.0.0.1', port: mosquitto.port, protocolVersion: 4, reconnectPeriod: 0 });
+  t.teardown(() => hostile.endAsync(true));
+  const linesBefore = logger.lines.length;
+  const rssBefore = process.memoryUsage().rss;
+  const FLOOD = 20_000;
+  let flooded = 0;
+  const flood = (async () => {
+    // ~10k messages a second, in bursts of 100 every 10 ms.
+    while (flooded < FLOOD) {
+      for (let i = 0; i < 100; i++) hostile.publish(gatewayOperationResultTopic(GW), `{"type":"online","payload":{"devices":[{oops ${flooded++}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  let readings = 0;
+  let slowest = 0;
+  while (flooded < FLOOD) {
+    const start = Date.now();
+    await transport.publishData(SUB_A, 'data', enc(`r${readings++}`));
+    slowest = Math.max(slowest, Date.now() - start);
+  }
+  await flood;
+  await until(() => hub.data.length >= readings, 10_000, 'every reading at the hub');
+  const lines = logger.lines.length - linesBefore;
+  const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 1e6;
+  t.log(`${FLOOD} malformed messages: ${lines} log lines, ${errors.length} error events; ${readings} readings during the flood, slowest ${slowest} ms; rss +${rssGrowthMb.toFixed(1)} MB`);
+  t.true(lines <= 5, `${lines} log lines for ${FLOOD} malformed messages`);
+  t.true(errors.length <= 2, `${errors.length} error events`);
+  t.true(readings >= 10, `only ${readings} readings went up during the flood`);
+  t.true(rssGrowthMb < 100, `rss grew ${rssGrowthMb.toFixed(1)} MB`);
 });

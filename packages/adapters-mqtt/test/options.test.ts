@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ConfigError, subdeviceId } from '@iotgw/domain';
 import { CapturingLogger } from '@iotgw/testkit';
-import { Backoff, MqttHubTransport, resolveEndpoint } from '../src/index.js';
+import { MqttHubTransport, resolveEndpoint } from '../src/index.js';
 
 const gateway = subdeviceId('ABCDEFGHIJ', 'gw1');
 const auth = { mode: 'KEY', deviceSecret: 'c2VjcmV0' } as const;
@@ -34,14 +34,4 @@ test('insecureSkipVerify is logged as a warning', (t) => {
   const quiet = new CapturingLogger();
   new MqttHubTransport({ gateway, auth, logger: quiet });
   t.is(quiet.lines.length, 0);
-});
-
-test('backoff doubles up to the maximum, with jitter below the base, and resets', (t) => {
-  const b = new Backoff(100, 1000, 0.5);
-  const delays = Array.from({ length: 6 }, () => b.next());
-  const bases = [100, 200, 400, 800, 1000, 1000];
-  delays.forEach((d, i) => t.true(d <= bases[i]! && d >= bases[i]! / 2, `${d} vs ${bases[i]}`));
-  b.reset();
-  t.is(b.attempt, 0);
-  t.is(new Backoff(100, 1000, 0).next(), 100);
 });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GatewayEngine, ManualScheduler, type FirmwareTransferOptions } from '@iotgw/link-protocol';
-import { SubdeviceSimulator, createThrottledPipe } from '@iotgw/testkit';
+import { SubdeviceSimulator, createThrottledPipe } from '@iotgw/simulators';
 
 const BAUD = 115_200;
 const LINE_RATE = BAUD / 10;
@@ -35,7 +35,7 @@ async function run(corruptRate: number, latencyMs: number, firmware: Required<Pi
   const pipe = createThrottledPipe({ baudRate: BAUD, latencyMs, corruptRate, seed: 1234, scheduler });
   let transferDoneAt = 0;
   const gateway = new GatewayEngine({ transmit: (b) => pipe.a.write(b) }, { scheduler, tickMs: 5, firmware: { ...firmware, maxRetransmits: 1000 } });
-  pipe.a.onData((b) => gateway.feed(b));
+  pipe.a.on('data', (b) => gateway.feed(b));
   gateway.start();
   const sim = new SubdeviceSimulator(pipe.b, { productId: 'ABCDEFGHIJ', deviceName: 'bench', firmwareVersion: '1.0.0', scheduler, applyMs: 10, reorderChunks: 32 });
   sim.start();

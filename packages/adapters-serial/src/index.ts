@@ -1,3 +1,4 @@
-export * from './serial-subdevice-link.js';
+export * from './serial-port-stream.js';
+export * from './serial-stream-provider.js';
 export * from './serial-subdevice-link.options.js';
-export * from './serial-byte-stream.js';
+export * from './serial-subdevice-link.js';

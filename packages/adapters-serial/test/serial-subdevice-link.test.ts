@@ -1,10 +1,9 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { firmwareJob, subdeviceId, subdeviceKey, type DeliveryProgress, type FirmwareImage, type SubdeviceAttachment, type SubdeviceLink } from '@iotgw/domain';
-import type { SubdeviceSimulator } from '@iotgw/testkit';
 import { SerialSubdeviceLink } from '../src/index.js';
-import { SocatPair } from './socat.js';
 import { closePort, openPort, simulatorOn } from './sim-port.js';
+import { ptyRig } from './pty-rig.js';
 
 const SENSOR = subdeviceId('ABCDEFGHIJ', 'sensor1');
 const VALVE = subdeviceId('ABCDEFGHIJ', 'valve1');
@@ -34,21 +33,7 @@ function imageOf(bytes: Uint8Array, version: string): FirmwareImage {
   };
 }
 
-async function rig(t: import('ava').ExecutionContext) {
-  const pair = new SocatPair();
-  await pair.start();
-  const link = new SerialSubdeviceLink({ path: pair.a, keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1200, reopenIntervalMs: 100 });
-  const port = await openPort(pair.b);
-  const sims: SubdeviceSimulator[] = [];
-  t.teardown(async () => {
-    for (const s of sims) s.stop();
-    await link.stop();
-    await closePort(port);
-    await pair.dispose();
-  });
-  await link.start({ timeoutMs: 5000 });
-  return { pair, link, port, sims };
-}
+const rig = (t: import('ava').ExecutionContext) => ptyRig(t);
 
 test('attach, data both ways, detach on silence', async (t) => {
   const { link, port, sims } = await rig(t);

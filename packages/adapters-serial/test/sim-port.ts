@@ -1,18 +1,17 @@
-import { SubdeviceSimulator, type SubdeviceSimulatorOptions } from '@iotgw/testkit';
-import { SerialPort } from 'serialport';
-import { serialByteStream } from '../src/index.js';
+import { SubdeviceSimulator, type SubdeviceSimulatorOptions } from '@iotgw/simulators';
+import { SerialPortStream } from '../src/index.js';
 
-export async function openPort(path: string): Promise<SerialPort> {
-  const port = new SerialPort({ path, baudRate: 115_200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-  port.on('error', () => undefined); // the far end vanishing is part of these tests
-  return port;
+/** The subdevice end of a pty pair, opened the way a simulated subdevice opens its port. */
+export async function openPort(path: string): Promise<SerialPortStream> {
+  const stream = await SerialPortStream.open(path, 115_200);
+  stream.on('error', () => undefined); // the far end vanishing is part of these tests
+  return stream;
 }
 
-export function closePort(port: SerialPort): Promise<void> {
-  return new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+export function closePort(port: SerialPortStream): Promise<void> {
+  return port.close();
 }
 
-export function simulatorOn(port: SerialPort, options: SubdeviceSimulatorOptions): SubdeviceSimulator {
-  return new SubdeviceSimulator(serialByteStream(port), options);
+export function simulatorOn(port: SerialPortStream, options: SubdeviceSimulatorOptions): SubdeviceSimulator {
+  return new SubdeviceSimulator(port, options);
 }

@@ -29,6 +29,17 @@ test('a put replaces atomically and leaves no temp file behind', async (t) => {
   t.true([3, 4].includes(((await store.get('ota/abc')) as { n: number }).n));
 });
 
+test('a put that fails mid-write leaves no temp file and the old document in place', async (t) => {
+  const dir = await tempDir(t);
+  const store = new FileStateStore(dir);
+  await store.put('ota/abc', { n: 1 });
+  const cyclic: Record<string, unknown> = {};
+  cyclic['self'] = cyclic; // fails while writing, after the temp file was created (as a full disk does)
+  for (let i = 0; i < 3; i++) await t.throwsAsync(store.put('ota/abc', cyclic as never));
+  t.deepEqual(await readdir(join(dir, 'ota')), ['abc.json']);
+  t.deepEqual(await store.get('ota/abc'), { n: 1 });
+});
+
 test('list returns keys with the prefix in lexical order, across folders; delete removes', async (t) => {
   const store = new FileStateStore(await tempDir(t));
   t.deepEqual(await store.list('ota/'), [], 'empty before the directory exists');

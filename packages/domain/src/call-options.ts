@@ -1,4 +1,5 @@
 import { CancelledError, TimeoutError } from './errors.js';
+import type { Clock } from './ports/clock.port.js';
 
 /** Every public async call takes these: a caller's abort signal and/or a timeout. */
 export interface CallOptions {
@@ -13,26 +14,31 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 
 /**
  * Races `work` against the caller's signal and a timeout, turning each into its own error kind.
- * `work` receives a signal that fires on either, so it can stop what it started.
+ * `work` receives a signal that fires on either, so it can stop what it started. With a `clock`
+ * the timeout is one of its sleeps (tests move it by hand); without, a plain timer.
  */
 export async function withDeadline<T>(
   what: string,
   options: CallOptions,
   defaultTimeoutMs: number,
   work: (signal: AbortSignal) => Promise<T>,
+  clock?: Clock,
 ): Promise<T> {
   throwIfAborted(options.signal, what);
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const controller = new AbortController();
+  const timerStop = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
+    const expire = (): void => {
+      const error = new TimeoutError(what, timeoutMs);
+      controller.abort(error);
+      reject(error);
+    };
     if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
-      timer = setTimeout(() => {
-        const error = new TimeoutError(what, timeoutMs);
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
+      if (clock) clock.sleep(timeoutMs, timerStop.signal).then(expire, () => undefined);
+      else timer = setTimeout(expire, timeoutMs);
     }
     if (options.signal) {
       onAbort = () => {
@@ -44,9 +50,14 @@ export async function withDeadline<T>(
     }
   });
   try {
-    return await Promise.race([work(controller.signal), stop]);
+    const running = work(controller.signal);
+    // When the deadline or the caller's abort wins, the work may still fail later: that failure
+    // has no one left to tell and must not surface as an unhandled rejection.
+    running.catch(() => undefined);
+    return await Promise.race([running, stop]);
   } finally {
     if (timer) clearTimeout(timer);
+    timerStop.abort();
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
   }
 }

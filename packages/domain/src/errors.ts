@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'link.protocol'
   | 'link.unavailable'
   | 'state.corrupt'
+  | 'store.full'
+  | 'store.io'
   | 'secret.missing'
   | 'plugin.unknown'
   | 'internal';

@@ -84,3 +84,37 @@ test('throwIfAborted throws CancelledError only for an aborted signal', (t) => {
   t.is(error.cause, 'why');
   t.is(error.message, 'read was cancelled');
 });
+
+test('withDeadline on an injected clock times out when the clock says so, and leaves no sleeper behind', async (t) => {
+  const sleepers: Array<{ ms: number; wake: () => void; signal: AbortSignal | undefined }> = [];
+  const clock = {
+    now: () => 0,
+    sleep: (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        sleepers.push({ ms, wake: resolve, signal });
+        signal?.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+      }),
+  };
+  const hung = withDeadline('waiting', {}, 5_000, () => new Promise<never>(() => undefined), clock);
+  t.is(sleepers[0]?.ms, 5_000);
+  sleepers[0]?.wake();
+  await t.throwsAsync(hung, { instanceOf: TimeoutError });
+  t.is(await withDeadline('quick', {}, 5_000, () => Promise.resolve(7), clock), 7);
+  t.true(sleepers[1]?.signal?.aborted, 'the timeout sleep of a finished call is cancelled');
+});
+
+test('work that fails after its deadline passed is not an unhandled rejection', async (t) => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    let fail!: (e: Error) => void;
+    const late = withDeadline('late failure', { timeoutMs: 5 }, 5, () => new Promise<never>((_, reject) => (fail = reject)));
+    await t.throwsAsync(late, { instanceOf: TimeoutError });
+    fail(new Error('connection closed'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    t.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});

@@ -115,7 +115,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
       allowPositionals: false,
     }));
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${HUB_CLI_HELP}`);
+    io.stderr(`iotgw hub: ${(error as Error).message}\n\n${HUB_CLI_HELP}`);
     return 2;
   }
   if (values.help) {

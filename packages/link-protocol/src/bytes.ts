@@ -97,3 +97,15 @@ export class ByteReader {
     if (this.remaining !== 0) throw new Truncated('trailing bytes');
   }
 }
+
+/** At most `max` UTF-8 bytes, cut on a character boundary (str8 carries 255 bytes). */
+export function truncateUtf8(text: string, max: number): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(text).length <= max) return text;
+  let out = '';
+  for (const ch of text) {
+    if (encoder.encode(out + ch).length > max) break;
+    out += ch;
+  }
+  return out;
+}

@@ -4,6 +4,8 @@ import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE, PROTOCOL_VERSION, computeCrc, crcS
 export interface DecoderStats {
   frames: number;
   crcErrors: number;
+  /** CRC errors whose checksum is right for the other CRC kind: the two ends disagree on `crc`. */
+  otherCrc: number;
   malformed: number;
   oversize: number;
   wrongVersion: number;
@@ -16,7 +18,7 @@ export interface DecoderStats {
  * up to its delimiter).
  */
 export class FrameDecoder {
-  readonly stats: DecoderStats = { frames: 0, crcErrors: 0, malformed: 0, oversize: 0, wrongVersion: 0 };
+  readonly stats: DecoderStats = { frames: 0, crcErrors: 0, otherCrc: 0, malformed: 0, oversize: 0, wrongVersion: 0 };
   readonly #crc: CrcKind;
   readonly #maxFrameSize: number;
   readonly #buffer: Uint8Array;
@@ -84,6 +86,12 @@ export class FrameDecoder {
     for (let i = end; i < raw.length; i++) got = got * 256 + raw[i]!;
     if (computeCrc(this.#crc, raw, end) !== got) {
       this.stats.crcErrors++;
+      // A frame that checks with the other kind was not corrupted: the sender uses the other CRC.
+      const other: CrcKind = this.#crc === 'crc16' ? 'crc32c' : 'crc16';
+      const otherEnd = raw.length - crcSize(other);
+      let otherGot = 0;
+      for (let i = otherEnd; i < raw.length; i++) otherGot = otherGot * 256 + raw[i]!;
+      if (otherEnd >= HEADER_SIZE && computeCrc(other, raw, otherEnd) === otherGot) this.stats.otherCrc++;
       return undefined;
     }
     if (raw[0] !== PROTOCOL_VERSION) {

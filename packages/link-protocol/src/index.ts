@@ -7,5 +7,7 @@ export * from './packet.js';
 export * from './session/scheduler.js';
 export * from './session/link-protocol.error.js';
 export * from './session/firmware-sender.js';
+export * from './session/peer-info.js';
 export * from './session/gateway-engine.js';
+export * from './session/firmware-receiver.js';
 export * from './session/subdevice-engine.js';

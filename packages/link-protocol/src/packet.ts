@@ -1,5 +1,5 @@
 import { FROM_SUBDEVICE, encodeFrame, type Frame, type FramingOptions } from './frame.js';
-import { decodeMessage, encodeMessage, messageTypeCode, type Message } from './messages.js';
+import { decodeMessage, encodeMessage, messageTypeCode, type DecodeOptions, type Message } from './messages.js';
 
 export type Direction = 'to_subdevice' | 'from_subdevice';
 
@@ -20,8 +20,8 @@ export function encodePacket(packet: Packet, options: FramingOptions = {}): Uint
 }
 
 /** Undefined for an unknown type or a malformed payload (the frame's CRC was fine). */
-export function packetOf(frame: Frame): Packet | undefined {
-  const message = decodeMessage(frame.type, frame.payload);
+export function packetOf(frame: Frame, options: DecodeOptions = {}): Packet | undefined {
+  const message = decodeMessage(frame.type, frame.payload, options);
   if (!message) return undefined;
   return {
     address: frame.address,

@@ -175,10 +175,20 @@ const str8 = fc.string({ maxLength: 60 }).filter((s) => new TextEncoder().encode
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 
+/** Revision 1 has no extension (features 0); a later one carries its revision (2..255) and features. */
+const revision = fc.oneof(
+  fc.record({ revision: fc.constant(1), features: fc.constant(0) }),
+  fc.record({ revision: fc.integer({ min: 2, max: 255 }), features: u16 }),
+);
+
 const messageArb: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({ type: fc.constant('hello' as const), productId: str8, deviceName: str8, firmwareVersion: str8, maxFrameSize: u16, capabilities: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ type: fc.constant('hello_ack' as const), keepaliveIntervalMs: u32, maxFrameSize: u16 }),
-  fc.record({ type: fc.constantFrom('keepalive' as const, 'keepalive_ack' as const, 'data_ack' as const, 'fw_commit' as const) }),
+  fc
+    .tuple(fc.record({ productId: str8, deviceName: str8, firmwareVersion: str8, maxFrameSize: u16, capabilities: fc.integer({ min: 0, max: 255 }) }), revision)
+    .map(([base, ext]) => ({ type: 'hello' as const, ...base, ...ext })),
+  fc.tuple(fc.record({ keepaliveIntervalMs: u32, maxFrameSize: u16 }), revision).map(([base, ext]) => ({ type: 'hello_ack' as const, ...base, ...ext })),
+  fc.record({ type: fc.constant('hello_refused' as const), reason: fc.integer({ min: 0, max: 255 }), retryAfterMs: u32, message: str8 }),
+  fc.record({ type: fc.constantFrom('keepalive' as const, 'keepalive_ack' as const, 'data_ack' as const, 'fw_commit' as const, 'fw_result_ack' as const) }),
+  fc.record({ type: fc.constant('fw_cancel' as const), reason: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ type: fc.constant('data' as const), payload: fc.uint8Array({ maxLength: 256 }) }),
   fc.record({ type: fc.constant('fw_offer' as const), version: str8, size: u32, md5: fc.uint8Array({ minLength: 16, maxLength: 16 }), chunkSize: u16 }),
   fc.record({ type: fc.constant('fw_accept' as const), resumeOffset: u32 }),
@@ -201,15 +211,26 @@ test('messages: every valid message round-trips through encodeMessage and decode
   );
 });
 
+/** Revision 1 without extension, or an extension of revision 2..255 with 16-bit features. */
+function revisionOk(revision: number, features: number): boolean {
+  return revision === 1 ? features === 0 : Number.isInteger(revision) && revision >= 2 && revision <= 255 && Number.isInteger(features) && features >= 0 && features <= 0xffff;
+}
+
 /** The ranges the README's message table gives each field. */
 function withinSpec(m: Message): boolean {
   const str8ok = (s: string): boolean => new TextEncoder().encode(s).length <= 255;
   const u = (v: number, bits: number): boolean => Number.isInteger(v) && v >= 0 && v < 2 ** bits;
   switch (m.type) {
     case 'hello':
-      return str8ok(m.productId) && str8ok(m.deviceName) && str8ok(m.firmwareVersion) && u(m.maxFrameSize, 16) && u(m.capabilities, 8);
+      return (
+        str8ok(m.productId) && str8ok(m.deviceName) && str8ok(m.firmwareVersion) && u(m.maxFrameSize, 16) && u(m.capabilities, 8) && revisionOk(m.revision, m.features)
+      );
     case 'hello_ack':
-      return u(m.keepaliveIntervalMs, 32) && u(m.maxFrameSize, 16);
+      return u(m.keepaliveIntervalMs, 32) && u(m.maxFrameSize, 16) && revisionOk(m.revision, m.features);
+    case 'hello_refused':
+      return u(m.reason, 8) && u(m.retryAfterMs, 32) && str8ok(m.message);
+    case 'fw_cancel':
+      return u(m.reason, 8);
     case 'fw_offer':
       return str8ok(m.version) && u(m.size, 32) && m.md5.length === 16 && u(m.chunkSize, 16);
     case 'fw_accept':
@@ -263,7 +284,7 @@ test('packets: encodePacket → byte stream → FrameDecoder → packetOf gives 
     fc.property(crcKind, fc.array(packet, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 6 }), (crc, packets, cuts) => {
       const decoder = new FrameDecoder({ crc, maxFrameSize: 1100 });
       const wire = concat(packets.map((p) => encodePacket(p, { crc })));
-      const got = sliced(wire, cuts).flatMap((chunk) => decoder.push(chunk)).map(packetOf);
+      const got = sliced(wire, cuts).flatMap((chunk) => decoder.push(chunk)).map((f) => packetOf(f));
       t.deepEqual(got, packets);
     }),
     { numRuns: RUNS },

@@ -5,12 +5,28 @@ import { prng } from './prng.js';
 // Valid frames with random field values: the engines must survive any well-formed nonsense too.
 function randomMessage(rand: () => number): Message {
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => rand() & 0xff);
-  const pick = rand() % 12;
+  const pick = rand() % 15;
+  const revision = rand() % 2 ? 1 : 2 + (rand() % 3);
   switch (pick) {
     case 0:
-      return { type: 'hello', productId: 'ABCDEFGHIJ', deviceName: `d${rand() % 4}`, firmwareVersion: `${rand() % 3}`, maxFrameSize: rand() & 0xffff, capabilities: rand() & 0xff };
+      return {
+        type: 'hello',
+        productId: 'ABCDEFGHIJ',
+        deviceName: `d${rand() % 4}`,
+        firmwareVersion: `${rand() % 3}`,
+        maxFrameSize: rand() & 0xffff,
+        capabilities: rand() & 0xff,
+        revision,
+        features: rand() & 0xffff,
+      };
     case 1:
-      return { type: 'hello_ack', keepaliveIntervalMs: rand(), maxFrameSize: rand() & 0xffff };
+      return { type: 'hello_ack', keepaliveIntervalMs: rand(), maxFrameSize: rand() & 0xffff, revision, features: rand() & 0xffff };
+    case 11:
+      return { type: 'hello_refused', reason: rand() & 0xff, retryAfterMs: rand() % 5000, message: 'no' };
+    case 12:
+      return { type: 'fw_cancel', reason: rand() & 0xff };
+    case 13:
+      return { type: 'fw_result_ack' };
     case 2:
       return { type: 'data', payload: bytes(rand() % 40) };
     case 3:

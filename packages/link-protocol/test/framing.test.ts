@@ -1,14 +1,9 @@
 import test from 'ava';
-import { FrameDecoder, cobsDecode, cobsEncode, crc16ccitt, crc32c, encodeFrame, encodePacket, packetOf, type Message } from '../src/index.js';
+import { FrameDecoder, cobsDecode, cobsEncode, crc16ccitt, crc32c, decodeMessage, encodeFrame, encodeMessage, encodePacket, packetOf, type Message } from '../src/index.js';
 import { fromHex, toHex, vectors } from './load-vectors.js';
+import { fromJson, type JsonMessage } from './vectors/json-form.js';
 
-function messageOf(v: Record<string, unknown>): Message {
-  const m: Record<string, unknown> = { ...v };
-  if (m.type === 'data') m.payload = fromHex(m.payload as string);
-  if (m.type === 'fw_chunk') m.bytes = fromHex(m.bytes as string);
-  if (m.type === 'fw_offer') m.md5 = fromHex(m.md5 as string);
-  return m as unknown as Message;
-}
+const messageOf = (v: Record<string, unknown>): Message => fromJson(v as JsonMessage);
 
 test('CRC check values match the catalogue (123456789)', (t) => {
   const input = fromHex(vectors.crc.input);
@@ -42,13 +37,15 @@ test('COBS rejects malformed blocks', (t) => {
 });
 
 for (const v of vectors.frames) {
-  test(`vector ${v.name} (${v.crc}) encodes to the recorded wire bytes and decodes back`, (t) => {
+  test(`vector ${v.name} (${v.crc}, revision ${v.revision}) encodes to the recorded wire bytes and decodes back`, (t) => {
     const message = messageOf(v.message);
     const wire = encodePacket({ address: v.address, direction: v.direction, seq: v.seq, message }, { crc: v.crc });
     t.is(toHex(wire), v.wire);
+    t.is(toHex(encodeMessage(message)), v.payload);
     const frames = new FrameDecoder({ crc: v.crc }).push(fromHex(v.wire));
     t.is(frames.length, 1);
-    const packet = packetOf(frames[0]!);
+    // A receiver of the frame's revision decodes it (a revision-1 one only knows revision-1 layouts).
+    const packet = packetOf(frames[0]!, { revision: v.revision });
     t.truthy(packet);
     t.is(packet!.address, v.address);
     t.is(packet!.direction, v.direction);
@@ -63,6 +60,7 @@ test('decoder reassembles frames split at every byte boundary and back to back',
   const got = [];
   for (const b of stream) got.push(...decoder.push(Uint8Array.of(b)));
   t.is(got.length, vectors.frames.length / 2);
+  t.true(got.length >= 30);
 });
 
 test('decoder drops a corrupted frame, counts it, and resyncs on the next one', (t) => {
@@ -107,4 +105,46 @@ test('FW_ACK: the SACK bitmap is optional and omitted when zero', (t) => {
   const sack = packetOf({ version: 1, address: 1, type: 0xa3, seq: 0, payload: Uint8Array.of(0, 0, 1, 0, 0x80, 0, 0, 1) });
   t.deepEqual(sack?.message, { type: 'fw_ack', offset: 256, sack: 0x80000001 });
   t.is(packetOf({ version: 1, address: 1, type: 0xa3, seq: 0, payload: Uint8Array.of(0, 0, 1, 0, 1) }), undefined);
+});
+
+test('a frame with the other CRC kind is counted apart: the two ends disagree on crc, the line is not noisy', (t) => {
+  const crc16Wire = fromHex(vectors.frames.find((v) => v.crc === 'crc16')!.wire);
+  const decoder = new FrameDecoder({ crc: 'crc32c' });
+  t.is(decoder.push(crc16Wire).length, 0);
+  t.is(decoder.stats.otherCrc, 1);
+  const corrupted = fromHex(vectors.frames.find((v) => v.crc === 'crc32c')!.wire);
+  corrupted[5] = corrupted[5]! ^ 0x01;
+  decoder.push(corrupted);
+  t.true(decoder.stats.crcErrors + decoder.stats.malformed >= 2);
+  t.is(decoder.stats.otherCrc, 1, 'plain corruption is not mistaken for the other kind');
+  const back = new FrameDecoder({ crc: 'crc16' });
+  back.push(fromHex(vectors.frames.find((v) => v.crc === 'crc32c')!.wire));
+  t.is(back.stats.otherCrc, 1);
+});
+
+for (const v of vectors.malformed) {
+  test(`malformed: ${v.why} — the frame is intact but the message is dropped`, (t) => {
+    const frames = new FrameDecoder().push(fromHex(v.wire));
+    t.is(frames.length, 1, 'the CRC is right');
+    t.is(packetOf(frames[0]!), undefined);
+    t.is(decodeMessage(v.type, fromHex(v.payload)), undefined);
+  });
+}
+
+for (const v of vectors.accepted) {
+  test(`accepted: ${v.why}`, (t) => {
+    const m = decodeMessage(v.type, fromHex(v.payload));
+    t.truthy(m);
+    t.is((m as { revision?: number }).revision, 3);
+    // A revision-1 receiver knew no extension: to it the same payload is malformed.
+    t.is(decodeMessage(v.type, fromHex(v.payload), { revision: 1 }), undefined);
+  });
+}
+
+test('the vectors cover every message type, with both CRCs, in revision 2', (t) => {
+  const types = new Set(vectors.frames.filter((v) => v.crc === 'crc16').map((v) => (v.message as { type: string }).type));
+  for (const type of ['hello', 'hello_ack', 'hello_refused', 'keepalive', 'keepalive_ack', 'data', 'data_ack', 'fw_offer', 'fw_accept', 'fw_chunk', 'fw_ack', 'fw_commit', 'fw_applying', 'fw_result', 'fw_result_ack', 'fw_cancel', 'bye']) {
+    t.true(types.has(type), type);
+  }
+  t.is(vectors.revision, 2);
 });

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
+  FrameDecoder,
   GatewayEngine,
   ManualScheduler,
   SubdeviceEngine,
+  packetOf,
+  type Message,
+  type SubdeviceEngineOptions,
   type FirmwareOffer,
   type FirmwareSource,
   type GatewayEngineOptions,
@@ -38,6 +42,18 @@ export interface Rig {
   subdevices: SubdeviceEngine[];
   events: { attached: PeerInfo[]; detached: { peer: PeerInfo; reason: PeerDetachReason }[]; gwData: string[]; subData: string[] };
   image: { bytes: Uint8Array; received: number; commits: number };
+  /** Every message sent, in order: G = by the gateway, S = by a subdevice. */
+  log: Array<{ from: 'G' | 'S'; seq: number; message: Message }>;
+}
+
+function logger(log: Rig['log'], from: 'G' | 'S'): (bytes: Uint8Array) => void {
+  const decoder = new FrameDecoder({ maxFrameSize: 4096 });
+  return (bytes) => {
+    for (const f of decoder.push(bytes)) {
+      const p = packetOf(f);
+      if (p) log.push({ from, seq: p.seq, message: p.message });
+    }
+  };
 }
 
 export function md5Of(bytes: Uint8Array): Uint8Array {
@@ -65,15 +81,24 @@ export function sourceOf(image: Uint8Array, version = '2.0.0'): FirmwareSource &
   return source;
 }
 
-export function makeRig(options: { addresses?: number[]; gateway?: GatewayEngineOptions; applyResult?: 'ok' | 'fail' } = {}): Rig {
+export function makeRig(
+  options: { addresses?: number[]; gateway?: GatewayEngineOptions; subdevice?: Partial<SubdeviceEngineOptions>; applyResult?: 'ok' | 'fail' } = {},
+): Rig {
   const scheduler = new ManualScheduler(1_000_000);
   const wire = new VirtualWire(scheduler);
   const events: Rig['events'] = { attached: [], detached: [], gwData: [], subData: [] };
   const image = { bytes: new Uint8Array(0), received: 0, commits: 0 };
   const subdevices: SubdeviceEngine[] = [];
+  const log: Rig['log'] = [];
+  const logG = logger(log, 'G');
+  const logS = logger(log, 'S');
+  const toSubdevices = wire.connect((b) => subdevices.forEach((s) => s.feed(b)));
   const gateway = new GatewayEngine(
     {
-      transmit: wire.connect((b) => subdevices.forEach((s) => s.feed(b))),
+      transmit: (b) => {
+        logG(b);
+        toSubdevices(b);
+      },
       attached: (p) => events.attached.push(p),
       detached: (peer, reason) => events.detached.push({ peer, reason }),
       data: (p, payload) => events.gwData.push(`${p.deviceName}:${Buffer.from(payload).toString()}`),
@@ -82,9 +107,13 @@ export function makeRig(options: { addresses?: number[]; gateway?: GatewayEngine
   );
   for (const [i, address] of (options.addresses ?? [1]).entries()) {
     let offer: FirmwareOffer | undefined;
+    const toGateway = wire.connect((b) => gateway.feed(b));
     const sub: SubdeviceEngine = new SubdeviceEngine(
       {
-        transmit: wire.connect((b) => gateway.feed(b)),
+        transmit: (b) => {
+          logS(b);
+          toGateway(b);
+        },
         data: (payload) => events.subData.push(`${address}:${Buffer.from(payload).toString()}`),
         firmwareOffer: (o) => {
           const resumable = offer && Buffer.from(offer.md5).equals(Buffer.from(o.md5));
@@ -110,11 +139,11 @@ export function makeRig(options: { addresses?: number[]; gateway?: GatewayEngine
           });
         },
       },
-      { address, identity: { productId: 'ABCDEFGHIJ', deviceName: `sub${i + 1}`, firmwareVersion: '1.0.0' }, scheduler },
+      { address, identity: { productId: 'ABCDEFGHIJ', deviceName: `sub${i + 1}`, firmwareVersion: '1.0.0' }, scheduler, ...options.subdevice },
     );
     subdevices.push(sub);
   }
-  return { scheduler, wire, gateway, subdevices, events, image };
+  return { scheduler, wire, gateway, subdevices, events, image, log };
 }
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { LinkProtocolError, type FirmwareOutcome, type FirmwareProgress } from '../src/index.js';
+import { Capability, GatewayEngine, LinkProtocolError, ManualScheduler, SubdeviceEngine, type FirmwareOutcome, type FirmwareProgress } from '../src/index.js';
 import { makeImage, makeRig, runUntil, sourceOf } from './harness.js';
 
 function start(rig: ReturnType<typeof makeRig>): void {
@@ -234,8 +234,47 @@ test('firmware: a failed apply finished after a gateway restart is announced wit
   t.true(await runUntil(rig.scheduler, () => progress.some((p) => p.phase === 'applying'), 60_000));
   rig.gateway.stop();
   rig.gateway.start();
-  t.true(await runUntil(rig.scheduler, () => rig.events.detached.some((d) => d.reason === 'rehello'), 10_000));
+  t.true(await runUntil(rig.scheduler, () => rig.events.detached.some((d) => d.reason === 'reboot'), 10_000));
   t.true(rig.events.attached.slice(1).every((p) => p.firmwareVersion === '1.0.0'));
   t.is(rig.subdevices[0]!.identity.firmwareVersion, '1.0.0');
   rig.gateway.stop();
+});
+
+test('firmware: a subdevice that already holds the whole image is committed at once, without a chunk', async (t) => {
+  const rig = makeRig();
+  start(rig);
+  await runUntil(rig.scheduler, () => rig.subdevices[0]!.state === 'connected');
+  const image = makeImage(6_000, 8);
+  const source = sourceOf(image);
+  // The first delivery is cancelled after the last chunk arrived but before FW_COMMIT went out.
+  let first: unknown;
+  rig.gateway.deliverFirmware(1, source).then((o) => (first = o), (e: unknown) => (first = e));
+  await runUntil(rig.scheduler, () => rig.image.received === 6_000);
+  rig.gateway.cancelFirmware(1);
+  await runUntil(rig.scheduler, () => first !== undefined);
+  t.true(first instanceof LinkProtocolError);
+  const started = rig.scheduler.now();
+  const outcome = await deliver(rig, image, []);
+  t.deepEqual(outcome, { ok: true, version: '2.0.0' });
+  t.true(rig.scheduler.now() - started < 2_000, `took ${rig.scheduler.now() - started} ms of virtual time, no retransmit timeouts`);
+  rig.gateway.stop();
+});
+
+test('firmware: a subdevice without the FIRMWARE capability is not offered an image', async (t) => {
+  const scheduler = new ManualScheduler();
+  const far: { sub?: SubdeviceEngine } = {};
+  const gateway = new GatewayEngine({ transmit: (b) => scheduler.setTimer(1, () => far.sub?.feed(b)) }, { scheduler });
+  const sub = new SubdeviceEngine(
+    { transmit: (b) => scheduler.setTimer(1, () => gateway.feed(b)) },
+    { address: 4, identity: { productId: 'ABCDEFGHIJ', deviceName: 'plain', firmwareVersion: '1' }, scheduler },
+  );
+  far.sub = sub;
+  gateway.start();
+  sub.start();
+  t.true(await runUntil(scheduler, () => sub.state === 'connected'));
+  t.is(gateway.peer(4)!.capabilities & Capability.FIRMWARE, 0);
+  const error = await t.throwsAsync(gateway.deliverFirmware(4, sourceOf(makeImage(100))), { instanceOf: LinkProtocolError });
+  t.is((error).reason, 'unsupported');
+  gateway.stop();
+  sub.stop();
 });

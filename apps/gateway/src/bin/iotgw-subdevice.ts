@@ -1,102 +1,103 @@
 #!/usr/bin/env node
 // A simulated subdevice on a real serial port or pty, for trying a gateway by hand:
 //   socat -d -d pty,raw,echo=0,link=/tmp/gw pty,raw,echo=0,link=/tmp/sub &
-//   iotgw-subdevice --port /tmp/sub --product-id ABCDEFGHIJ --device-name sensor1 --version 1.0.0
-import { parseArgs } from 'node:util';
-import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/testkit';
-import { SerialPort } from 'serialport';
-import { serialByteStream } from '@iotgw/adapters-serial';
+//   iotgw-subdevice --port /tmp/sub --product-id ABCDEFGHIJ --device-name sensor1 --firmware-version 1.0.0
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SubdeviceSimulator, type SimulatedFirmwareBehaviour } from '@iotgw/simulators';
+import { SerialPortStream } from '@iotgw/adapters-serial';
+import { applyConventions } from '../cli/conventions.js';
+import { processOutput } from '../cli/output.js';
+import { packageVersion } from '../cli/version.js';
 
-// One table drives both the parser and --help, so a flag can never be parsed but undocumented.
-const FLAGS = {
-  port: { type: 'string', arg: 'PATH', required: true, help: 'serial port or pty the subdevice is on (the gateway opens the other end)' },
-  'product-id': { type: 'string', arg: 'PID', required: true, help: 'product id of the subdevice: 10 upper-case letters or digits, as in the console' },
-  'device-name': { type: 'string', arg: 'NAME', required: true, help: 'device name of the subdevice, as in the console' },
-  version: { type: 'string', arg: 'V', default: '1.0.0', help: 'firmware version it reports at start' },
-  address: { type: 'string', arg: 'N', default: '1', help: 'link-protocol bus address, 1..254 (several subdevices can share one RS-485 bus)' },
-  baud: { type: 'string', arg: 'N', default: '115200', help: 'serial baud rate; must match the gateway link' },
-  'sensor-interval-ms': { type: 'string', arg: 'MS', default: '5000', help: 'send a JSON reading this often while attached (0 = never)' },
-  crc: { type: 'string', arg: 'crc32c|crc16', default: 'crc32c', help: 'frame checksum; must match the gateway link' },
-  'fail-code': { type: 'string', arg: 'N', help: 'refuse every firmware image with this result code (tests a failed update)' },
-  'fail-message': { type: 'string', arg: 'TEXT', default: 'simulated apply failure', help: 'message sent with --fail-code' },
-  'crash-at': { type: 'string', arg: 'BYTES', help: 'go silent once this many firmware bytes arrived (once; restart to resume)' },
-  'apply-ms': { type: 'string', arg: 'MS', default: '2000', help: 'how long applying an image takes' },
-  'reboot-after-apply-ms': { type: 'string', arg: 'MS', default: '500', help: 'after a successful apply, reboot into the new version this much later' },
-  help: { type: 'boolean', short: 'h', help: 'show this help' },
-} as const;
-
-const synopsis = `usage: iotgw-subdevice --port PATH --product-id PID --device-name NAME [options]`;
-
-function helpText(): string {
-  const rows = Object.entries(FLAGS).map(([name, f]) => {
-    const left = `--${name}${'arg' in f ? ` ${f.arg}` : ''}`;
-    const extra = 'required' in f ? ' (required)' : 'default' in f ? ` (default ${f.default.includes(' ') ? JSON.stringify(f.default) : f.default})` : '';
-    return `  ${left.padEnd(32)} ${f.help}${extra}`;
-  });
-  return `${synopsis}
-
-A simulated subdevice speaking the iotgw link protocol on a serial port or pty, to play the
-subdevice side of a gateway by hand. Stops on SIGINT/SIGTERM (saying BYE).
-
-Options:
-${rows.join('\n')}`;
+interface Flags {
+  port?: string;
+  productId?: string;
+  deviceName?: string;
+  firmwareVersion: string;
+  address: number;
+  baud: number;
+  sensorIntervalMs: number;
+  crc: 'crc32c' | 'crc16';
+  failCode?: number;
+  failMessage: string;
+  crashAt?: number;
+  applyMs: number;
+  rebootAfterApplyMs: number;
 }
 
-function usageError(message: string): never {
-  console.error(`iotgw-subdevice: ${message}\n${synopsis}\nRun "iotgw-subdevice --help" for every flag.`);
-  process.exit(2);
-}
-
-function parseFlags() {
-  try {
-    return parseArgs({ options: FLAGS });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-}
-
-const { values } = parseFlags();
-
-if (values.help) {
-  console.log(helpText());
-  process.exit(0);
-}
-const { port: path, 'product-id': productId, 'device-name': deviceName } = values;
-if (!path || !productId || !deviceName) {
-  const missing = Object.entries(FLAGS)
-    .filter(([name, f]) => 'required' in f && !values[name as keyof typeof values])
-    .map(([name]) => `--${name}`);
-  usageError(`missing required flag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-}
-const identity = { productId, deviceName };
-/** A whole number from a flag, or a usage error naming the flag (never NaN into the simulator). */
-function intFlag(name: keyof typeof values): number {
-  const raw = values[name];
-  const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isInteger(n)) usageError(`--${name} must be a whole number, got '${String(raw)}'`);
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number');
   return n;
 }
-if (values.crc !== 'crc16' && values.crc !== 'crc32c') usageError(`--crc must be crc32c or crc16, got '${values.crc}'`);
-const crc = values.crc;
-let firmware: SimulatedFirmwareBehaviour = 'success';
-if (values['fail-code'] !== undefined) firmware = { fail: intFlag('fail-code'), message: values['fail-message'] };
-else if (values['crash-at'] !== undefined) firmware = { cutAt: intFlag('crash-at') };
 
-const port = new SerialPort({ path, baudRate: intFlag('baud'), autoOpen: false });
-port.on('error', (error) => console.error(`port error: ${error.message}`));
-port.open((error) => {
-  if (error) {
-    console.error(`cannot open ${path}: ${error.message}`);
-    process.exit(1);
+const REQUIRED = [
+  ['port', '--port'],
+  ['productId', '--product-id'],
+  ['deviceName', '--device-name'],
+] as const;
+
+const program = new Command('iotgw-subdevice')
+  .description(
+    'A simulated subdevice speaking the iotgw link protocol on a serial port or pty, to play the subdevice side of a gateway by hand. Stops on SIGINT/SIGTERM (saying BYE).',
+  )
+  .version(packageVersion(), '-V, --version', 'print the version of iotgw-subdevice')
+  .option('--port <PATH>', 'serial port or pty the subdevice is on (the gateway opens the other end) (required)')
+  .option('--product-id <PID>', 'product id of the subdevice: 10 upper-case letters or digits, as in the console (required)')
+  .option('--device-name <NAME>', 'device name of the subdevice, as in the console (required)')
+  .option('--firmware-version <V>', 'firmware version it reports at start', '1.0.0')
+  .addOption(new Option('--address <N>', 'link-protocol bus address, 1..254 (several subdevices can share one RS-485 bus)').default(1).argParser(wholeNumber))
+  .addOption(new Option('--baud <N>', 'serial baud rate; must match the gateway link').default(115200).argParser(wholeNumber))
+  .addOption(new Option('--sensor-interval-ms <MS>', 'send a JSON reading this often while attached (0 = never)').default(5000).argParser(wholeNumber))
+  .addOption(new Option('--crc <crc32c|crc16>', 'frame checksum; must match the gateway link').choices(['crc32c', 'crc16']).default('crc32c'))
+  .addOption(new Option('--fail-code <N>', 'refuse every firmware image with this result code (tests a failed update)').argParser(wholeNumber))
+  .option('--fail-message <TEXT>', 'message sent with --fail-code', 'simulated apply failure')
+  .addOption(new Option('--crash-at <BYTES>', 'go silent once this many firmware bytes arrived (once; restart to resume)').argParser(wholeNumber))
+  .addOption(new Option('--apply-ms <MS>', 'how long applying an image takes').default(2000).argParser(wholeNumber))
+  .addOption(new Option('--reboot-after-apply-ms <MS>', 'after a successful apply, reboot into the new version this much later').default(500).argParser(wholeNumber));
+applyConventions(program, processOutput);
+
+/** Before 0.2, `--version V` set the firmware version; it still does (with a warning) when a value follows. */
+function withoutDeprecatedVersion(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const next = argv[i + 1];
+    const inline = /^--version=(.+)$/.exec(arg)?.[1];
+    const value = inline ?? (arg === '--version' && next !== undefined && !next.startsWith('-') ? next : undefined);
+    if (value === undefined) {
+      out.push(arg);
+      continue;
+    }
+    process.stderr.write(`iotgw-subdevice: --version ${value} is deprecated: use --firmware-version ${value} (--version alone prints the program's version)\n`);
+    out.push('--firmware-version', value);
+    if (inline === undefined) i++;
   }
-  let sim: SubdeviceSimulator;
-  try {
-    sim = simulatorOn(port);
-  } catch (e) {
-    // A bad identity or option is the user's mistake: say so, no stack trace.
-    port.close();
-    usageError((e as Error).message);
-  }
+  return out;
+}
+
+let flags: Flags;
+try {
+  flags = program.parse(withoutDeprecatedVersion(process.argv.slice(2)), { from: 'user' }).opts<Flags>();
+  const missing = REQUIRED.filter(([key]) => !flags[key]).map(([, flag]) => flag);
+  if (missing.length > 0) program.error(`missing required flag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, { exitCode: 2 });
+} catch (error) {
+  process.exit(error instanceof CommanderError ? (error.exitCode === 0 ? 0 : 2) : 1);
+}
+
+const { port: path = '', productId = '', deviceName = '' } = flags;
+let firmware: SimulatedFirmwareBehaviour = 'success';
+if (flags.failCode !== undefined) firmware = { fail: flags.failCode, message: flags.failMessage };
+else if (flags.crashAt !== undefined) firmware = { cutAt: flags.crashAt };
+
+SerialPortStream.open(path, flags.baud).then(run, (error: Error) => {
+  console.error(`iotgw-subdevice: ${error.message}`);
+  process.exit(1);
+});
+
+function run(port: SerialPortStream): void {
+  port.on('error', (error) => console.error(`port error: ${error.message}`));
+  const sim = simulatorOn(port);
   sim.events.on('connected', ({ version }) => console.log(`connected to the gateway, running ${version}`));
   sim.events.on('disconnected', () => console.log('gateway lost, saying HELLO again'));
   sim.events.on('data', (payload) => console.log(`data from gateway: ${Buffer.from(payload).toString()}`));
@@ -105,21 +106,33 @@ port.open((error) => {
   sim.start();
   const shutdown = (): void => {
     sim.stop(true);
-    setTimeout(() => port.close(() => process.exit(0)), 50);
+    setTimeout(() => void port.close().then(() => process.exit(0)), 50);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-});
+}
 
-function simulatorOn(port: SerialPort): SubdeviceSimulator {
-  return new SubdeviceSimulator(serialByteStream(port), {
-    ...identity,
-    firmwareVersion: values.version,
-    address: intFlag('address'),
-    framing: { crc },
-    sensorIntervalMs: intFlag('sensor-interval-ms'),
-    applyMs: intFlag('apply-ms'),
-    rebootAfterApplyMs: intFlag('reboot-after-apply-ms'),
-    firmware,
-  });
+function simulatorOn(port: SerialPortStream): SubdeviceSimulator {
+  try {
+    return new SubdeviceSimulator(port, {
+      productId,
+      deviceName,
+      firmwareVersion: flags.firmwareVersion,
+      address: flags.address,
+      framing: { crc: flags.crc },
+      sensorIntervalMs: flags.sensorIntervalMs,
+      applyMs: flags.applyMs,
+      rebootAfterApplyMs: flags.rebootAfterApplyMs,
+      firmware,
+    });
+  } catch (e) {
+    // A bad identity or option is the user's mistake: say so, no stack trace.
+    void port.close();
+    try {
+      program.error((e as Error).message, { exitCode: 2 });
+    } catch {
+      // exitOverride turned the exit into a throw
+    }
+    return process.exit(2);
+  }
 }

@@ -1,25 +1,38 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { runCli } from '../cli/main.js';
+import { runCli, stopGraceMs } from '../cli/main.js';
 import '../cli/commands.js';
 
-const STOP_BUDGET_MS = 30_000;
+const argv = process.argv.slice(2);
 const controller = new AbortController();
-let signals = 0;
-const onSignal = (name: string): void => {
-  signals += 1;
-  // First signal: shut down cleanly; a second one means the user wants out now.
-  if (signals > 1) process.exit(130);
+const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
+
+// First signal: stop cleanly, within the command's grace; a second one means the user wants out now.
+// One Ctrl-C under `npm run` arrives twice (from the terminal and forwarded by npm): a repeat
+// within half a second is the same one.
+let firstAt = 0;
+const onSignal = (name: keyof typeof EXIT_ON): void => {
+  if (controller.signal.aborted) {
+    if (performance.now() - firstAt > 500) process.exit(EXIT_ON[name]);
+    return;
+  }
+  firstAt = performance.now();
   controller.abort(new Error(`received ${name}`));
-  // Every step of a stop is bounded; this bounds their sum and anything that still holds the
-  // process open after it (a port that never closes). State is persisted after every step anyway.
+  const grace = stopGraceMs(argv);
   setTimeout(() => {
-    process.stderr.write(`iotgw: still running ${STOP_BUDGET_MS / 1000} s after ${name}; exiting\n`);
-    process.exit(1);
-  }, STOP_BUDGET_MS).unref();
+    process.stderr.write(`iotgw: still stopping ${grace} ms after ${name}; exiting now\n`);
+    process.exit(EXIT_ON[name]);
+  }, grace).unref();
 };
 process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));
 
-const code = await runCli(process.argv.slice(2), undefined, controller.signal);
+const code = await runCli(argv, undefined, controller.signal);
 process.exitCode = code;
+// The command is done and has closed what it opened. Should anything still hold the process open
+// (a leak is a bug), say what and end anyway: a finished command never hangs.
+setTimeout(() => {
+  const open = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout');
+  process.stderr.write(`iotgw: exiting with ${open.join(', ') || 'handles'} still open 2 s after the command finished (please report this)\n`);
+  process.exit(code);
+}, 2_000).unref();

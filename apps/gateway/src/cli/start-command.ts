@@ -1,63 +1,35 @@
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { assembleGateway } from '@iotgw/app';
-import { ConfigError, subdeviceKey, toGatewayError } from '@iotgw/domain';
-import { checkDataDir } from '../config/data-dir.js';
-import { parseDeviceInfo } from '../config/device-info.js';
-import { defaultGatewayConfig, parseGatewayConfig } from '../config/gateway-config.js';
+import { subdeviceKey, toGatewayError } from '@iotgw/domain';
+import { loadStartConfig } from '../config/preflight.js';
 import { ControlServer } from '../control/control-server.js';
-import { createPluginRegistry, toAppConfig } from '../plugins.js';
+import { createPluginRegistry } from '../plugins.js';
 import { EXIT, type ExitCode } from './output.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext, CommandDefinition } from './main.js';
 
-export const START_HELP = `Usage: iotgw start --device-info <file> [--config <file>]
+const DESCRIPTION = `Runs a gateway: connects to the hub, starts the configured links and keeps the declared subdevices online, forwards data both ways and runs firmware updates. On SIGINT/SIGTERM it stops firmware jobs where they stand (the next start resumes them), takes its subdevices offline, flushes what it still has to send and exits 0. Both files are checked completely before anything connects (the same checks as "iotgw validate"): a bad file exits 2.`;
 
-Runs a gateway: connects to the hub, starts the configured links and keeps the declared
-subdevices online, forwards data both ways and runs firmware updates. On SIGINT/SIGTERM it stops
-firmware jobs where they stand (the next start resumes them), takes its subdevices offline,
-flushes what it still has to send and exits 0.
+export const startCommand: CommandDefinition = {
+  name: 'start',
+  // Every step of a stop is bounded (offline 5 s, background work 5 s, outbox flush 10 s); this
+  // bounds their sum and anything that still holds the process open after it.
+  stopGraceMs: 30_000,
+  define(program, host) {
+    program
+      .command('start')
+      .summary('run a gateway from device_info.json and an iotgw config until SIGINT/SIGTERM')
+      .description(DESCRIPTION)
+      .requiredOption('--device-info <file>', "the vendor's device_info.json (KEY or CERT mode, subDev.subdev_list)")
+      .option('--config <file>', 'iotgw config (hub override, links, secrets, dataDir, logLevel...)')
+      .action(host.action((options: { deviceInfo: string; config?: string }, _command: Command) => runStart(options, host)));
+  },
+};
 
-Options:
-  --device-info <file>   the vendor's device_info.json (KEY or CERT mode, subDev.subdev_list)
-  --config <file>        iotgw config (hub override, links, secrets, dataDir, logLevel...)
-  --help                 show this help`;
-
-async function readText(file: string, flag: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(flag, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check the path`, { cause: error });
-  }
-}
-
-export async function startCommand(args: readonly string[], ctx: CommandContext): Promise<ExitCode> {
-  let values: { 'device-info'?: string; config?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: { 'device-info': { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    ctx.io.err(`${(error as Error).message}\n\n${START_HELP}`);
-    return EXIT.usage;
-  }
-  if (values.help) {
-    ctx.io.out(START_HELP);
-    return EXIT.ok;
-  }
-  const infoFile = values['device-info'];
-  if (!infoFile) {
-    ctx.io.err(`iotgw start: --device-info <file> is required\n\n${START_HELP}`);
-    return EXIT.usage;
-  }
-  // Both files are checked completely before anything connects: a bad file is exit 2, nothing started.
-  const info = parseDeviceInfo(await readText(infoFile, '--device-info'), infoFile);
-  const config = values.config ? parseGatewayConfig(await readText(values.config, '--config'), values.config) : defaultGatewayConfig();
-  const { config: app, overrides, logger } = await toAppConfig(info, config);
-  const tightened = await checkDataDir(app.dataDir ?? config.dataDir, values.config);
+async function runStart(options: { deviceInfo: string; config?: string }, ctx: CommandContext): Promise<ExitCode> {
+  const { info, config, assembly, tightened, dataDirWarning } = await loadStartConfig({ deviceInfo: options.deviceInfo, config: options.config });
+  const { config: app, overrides, logger } = assembly;
+  if (dataDirWarning) ctx.io.err(`iotgw: WARNING: ${dataDirWarning}`);
   if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
-
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
   const stopped = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();

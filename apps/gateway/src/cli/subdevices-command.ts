@@ -1,21 +1,26 @@
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import { LinkError, TimeoutError, ValidationError } from '@iotgw/domain';
 import type { GatewayStatus } from '../control/gateway-status.js';
-import { EXIT, type ExitCode } from './output.js';
-import type { CommandContext } from './main.js';
+import { portNumber, requireSubcommand } from './conventions.js';
+import { EXIT, type CliOutput, type ExitCode } from './output.js';
+import type { CommandDefinition, CommandHost } from './main.js';
 
-export const SUBDEVICES_HELP = `Usage: iotgw subdevices list|bind|unbind|online|offline [PRODUCTID/deviceName ...] [--port n]
-       iotgw ota status [--port n]
+const CONTROL = 'Talks to a running gateway (iotgw start) over its local control endpoint (127.0.0.1, config "control.port", default 7380).';
 
-Talks to a running gateway (iotgw start) over its local control endpoint (127.0.0.1, config
-"control.port", default 7380).
-
-Options:
-  --port <n>   control port of the running gateway (default 7380)
-  --help       show this help`;
+interface ControlOptions {
+  port: number;
+  json?: boolean;
+}
 
 interface OperationReply {
   results: Array<{ id: string; ok: boolean; hubCode: number; message: string }>;
+}
+
+/** --port and --json, the same on every command that talks to a running gateway. */
+function controlOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--port <n>', 'control port of the running gateway').default(7380).argParser(portNumber()))
+    .option('--json', 'print the answer as JSON (for scripts)');
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -39,85 +44,90 @@ async function call<T>(url: string, init: RequestInit, signal: AbortSignal): Pro
   return body;
 }
 
-function parse(args: readonly string[]): { positionals: string[]; port: number; help: boolean } | string {
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    const port = values.port === undefined ? 7380 : Number(values.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return `--port must be a port number, got ${values.port}`;
-    return { positionals, port, help: values.help === true };
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
+const json = (io: CliOutput, value: unknown): void => io.out(JSON.stringify(value, null, 2));
 
-export async function subdevicesCommand(args: readonly string[], ctx: CommandContext): Promise<ExitCode> {
-  const parsed = parse(args);
-  if (typeof parsed === 'string') {
-    ctx.io.err(`${parsed}\n\n${SUBDEVICES_HELP}`);
-    return EXIT.usage;
-  }
-  if (parsed.help) {
-    ctx.io.out(SUBDEVICES_HELP);
+async function list(options: ControlOptions, host: CommandHost): Promise<ExitCode> {
+  const status = await call<GatewayStatus>(`http://127.0.0.1:${options.port}/subdevices`, {}, host.signal);
+  if (options.json) {
+    json(host.io, status);
     return EXIT.ok;
   }
-  const [op, ...ids] = parsed.positionals;
-  const base = `http://127.0.0.1:${parsed.port}`;
-  if (op === 'list') {
-    const status = await call<GatewayStatus>(`${base}/subdevices`, {}, ctx.signal);
-    ctx.io.out(`hub: ${status.hub}`);
-    ctx.io.out(
-      table(
-        ['subdevice', 'session', 'link', 'version', 'ota'],
-        status.subdevices.map((s) => [s.id, s.session, s.link ?? '-', s.firmwareVersion ?? '-', s.ota ? `${s.ota.phase} ${s.ota.percent}%` : '-']),
-      ),
+  host.io.out(`hub: ${status.hub}`);
+  const u = status.uplink;
+  if (u) {
+    const dropped = Object.entries(u.dropped).filter(([, n]) => n > 0).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    host.io.out(
+      `held for the hub: ${u.depth} reading(s), ${(u.bytes / 1024 / 1024).toFixed(1)} MiB, oldest ${Math.round(u.oldestAgeMs / 1000)} s` +
+        (dropped ? `; dropped: ${dropped}` : '') +
+        (u.degraded ? `; STORE CANNOT WRITE (${u.degraded.code})` : ''),
     );
-    return EXIT.ok;
   }
-  if (op === 'bind' || op === 'unbind' || op === 'online' || op === 'offline') {
-    if (ids.length === 0) {
-      ctx.io.err(`iotgw subdevices ${op}: name at least one subdevice as PRODUCTID/deviceName\n\n${SUBDEVICES_HELP}`);
-      return EXIT.usage;
-    }
-    const reply = await call<OperationReply>(
-      `${base}/subdevices/${op}`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ subdevices: ids }) },
-      ctx.signal,
-    );
-    ctx.io.out(table(['subdevice', 'result', 'hub code', 'message'], reply.results.map((r) => [r.id, r.ok ? 'ok' : 'refused', String(r.hubCode), r.message])));
-    return reply.results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
-  }
-  const known = 'list, bind, unbind, online or offline';
-  ctx.io.err(`iotgw subdevices: ${op === undefined ? `name an operation: ${known}` : `unknown operation ${JSON.stringify(op)}: use ${known}`}\n\n${SUBDEVICES_HELP}`);
-  return EXIT.usage;
-}
-
-export async function otaCommand(args: readonly string[], ctx: CommandContext): Promise<ExitCode> {
-  const parsed = parse(args);
-  if (typeof parsed === 'string' || parsed.positionals[0] !== 'status') {
-    if (typeof parsed !== 'string' && parsed.help) {
-      ctx.io.out(SUBDEVICES_HELP);
-      return EXIT.ok;
-    }
-    ctx.io.err(`${typeof parsed === 'string' ? parsed : 'usage: iotgw ota status [--port n]'}\n\n${SUBDEVICES_HELP}`);
-    return EXIT.usage;
-  }
-  const status = await call<GatewayStatus>(`http://127.0.0.1:${parsed.port}/subdevices`, {}, ctx.signal);
-  const jobs = status.subdevices.filter((s) => s.ota);
-  if (jobs.length === 0) {
-    ctx.io.out('no firmware job in progress');
-    return EXIT.ok;
-  }
-  const pct = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : `${n}%`);
-  ctx.io.out(
+  host.io.out(
     table(
-      ['subdevice', 'to version', 'phase', 'download', 'delivery'],
-      jobs.map((s) => [s.id, s.ota?.version ?? '', s.ota?.phase ?? '', pct(s.ota?.download), pct(s.ota?.delivery)]),
+      ['subdevice', 'session', 'link', 'version', 'ota', 'held'],
+      status.subdevices.map((s) => [s.id, s.session, s.link ?? '-', s.firmwareVersion ?? '-', s.ota ? `${s.ota.phase} ${s.ota.percent}%` : '-', s.held === undefined ? '-' : String(s.held)]),
     ),
   );
   return EXIT.ok;
 }
+
+async function operate(op: string, ids: readonly string[], options: ControlOptions, host: CommandHost): Promise<ExitCode> {
+  const reply = await call<OperationReply>(
+    `http://127.0.0.1:${options.port}/subdevices/${op}`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ subdevices: ids }) },
+    host.signal,
+  );
+  if (options.json) json(host.io, reply);
+  else host.io.out(table(['subdevice', 'result', 'hub code', 'message'], reply.results.map((r) => [r.id, r.ok ? 'ok' : 'refused', String(r.hubCode), r.message])));
+  return reply.results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+}
+
+async function otaStatus(options: ControlOptions, host: CommandHost): Promise<ExitCode> {
+  const status = await call<GatewayStatus>(`http://127.0.0.1:${options.port}/subdevices`, {}, host.signal);
+  // Both legs: download (the image to the gateway) and delivery (the image to the subdevice); null before a leg starts.
+  const jobs = status.subdevices.flatMap((s) =>
+    s.ota ? [{ subdevice: s.id, version: s.ota.version, phase: s.ota.phase, percent: s.ota.percent, download: s.ota.download, delivery: s.ota.delivery }] : [],
+  );
+  const pct = (n: number | null): string => (n === null ? '-' : `${n}%`);
+  if (options.json) json(host.io, { jobs });
+  else if (jobs.length === 0) host.io.out('no firmware job in progress');
+  else host.io.out(table(['subdevice', 'to version', 'phase', 'download', 'delivery'], jobs.map((j) => [j.subdevice, j.version, j.phase, pct(j.download), pct(j.delivery)])));
+  return EXIT.ok;
+}
+
+const OPERATIONS = {
+  bind: 'bind subdevices to the gateway at the hub (signed with each subdevice secret)',
+  unbind: 'unbind subdevices from the gateway at the hub',
+  online: 'bring subdevices online at the hub',
+  offline: 'take subdevices offline at the hub',
+} as const;
+
+export const subdevicesCommand: CommandDefinition = {
+  name: 'subdevices',
+  define(program, host) {
+    const subdevices = program
+      .command('subdevices')
+      .summary('list|bind|unbind|online|offline subdevices of a running gateway')
+      .description(`Lists and drives the subdevices of a running gateway. ${CONTROL}`);
+    controlOptions(subdevices.command('list').description("the gateway's subdevices: session, link, firmware version, firmware job, readings held for the hub")).action(
+      host.action((options: ControlOptions) => list(options, host)),
+    );
+    for (const [op, summary] of Object.entries(OPERATIONS)) {
+      controlOptions(subdevices.command(op).description(summary).argument('<subdevice...>', 'PRODUCTID/deviceName, one or more')).action(
+        host.action((ids: string[], options: ControlOptions) => operate(op, ids, options, host)),
+      );
+    }
+    requireSubcommand(subdevices);
+  },
+};
+
+export const otaCommand: CommandDefinition = {
+  name: 'ota',
+  define(program, host) {
+    const ota = program.command('ota').summary('firmware jobs of a running gateway').description(`Firmware updates on a running gateway. ${CONTROL}`);
+    controlOptions(ota.command('status').description('firmware jobs in progress: subdevice, target version, phase, download % and delivery %')).action(
+      host.action((options: ControlOptions) => otaStatus(options, host)),
+    );
+    requireSubcommand(ota);
+  },
+};

@@ -21,7 +21,7 @@ type Operation = (typeof OPERATIONS)[number];
 
 /**
  * Local control and health endpoint of a running gateway, on 127.0.0.1 only:
- * GET /health (200 when the hub is connected, 503 otherwise), GET /metrics (Prometheus text),
+ * GET /health (200 when the hub is connected and the offline store writes, 503 otherwise), GET /metrics (Prometheus text),
  * GET /subdevices, POST /subdevices/{bind|unbind|online|offline} with {"subdevices": ["PID/name"]}.
  */
 export class ControlServer {
@@ -64,12 +64,17 @@ export class ControlServer {
     const path = new URL(req.url ?? '/', this.url).pathname;
     if (req.method === 'GET' && path === '/health') {
       const status = gatewayStatus(this.gateway);
-      const healthy = status.hub === 'connected';
+      const store = status.uplink?.degraded;
+      // Degraded (503) while the hub is away, and loudly so while the disk refuses the held data.
+      const healthy = status.hub === 'connected' && !store;
       send(res, healthy ? 200 : 503, {
         status: healthy ? 'ok' : 'degraded',
         hub: status.hub,
         subdevicesOnline: status.subdevices.filter((s) => s.session === 'online').length,
-        outboxDepth: status.outboxDepth ?? null,
+        uplinkBacklog: status.uplink ? { depth: status.uplink.depth, bytes: status.uplink.bytes, oldestAgeMs: status.uplink.oldestAgeMs, dropped: status.uplink.dropped } : null,
+        ...(store
+          ? { problems: [`offline store cannot write (${store.code}) since ${new Date(store.sinceMs).toISOString()}: readings are held in memory (bounded) and dropped beyond it; free space in the data dir`] }
+          : {}),
       });
       return;
     }

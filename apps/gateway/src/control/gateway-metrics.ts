@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Gateway } from '@iotgw/app';
 import type { Subscription } from '@iotgw/domain';
-import { gatewayStatus } from './gateway-status.js';
+import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
 
 /** Prometheus metrics of one gateway, read from its state at scrape time (no polling loop). */
 export class GatewayMetrics {
@@ -37,12 +37,57 @@ export class GatewayMetrics {
         this.set(status().subdevices.filter((s) => s.attached).length);
       },
     });
+    const uplink = (): GatewayStatus['uplink'] => status().uplink;
     new Gauge({
-      name: 'iotgw_outbox_depth',
-      help: 'QoS 1 messages waiting for the hub',
+      name: 'iotgw_uplink_backlog',
+      help: 'QoS 1 readings held for the hub (offline store), in flight included',
       registers: [this.registry],
       collect() {
-        this.set(status().outboxDepth ?? 0);
+        this.set(uplink()?.depth ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_uplink_backlog_bytes',
+      help: 'Bytes the offline store takes (segment files plus not yet written)',
+      registers: [this.registry],
+      collect() {
+        this.set(uplink()?.bytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_uplink_backlog_oldest_seconds',
+      help: 'Age of the oldest held reading',
+      registers: [this.registry],
+      collect() {
+        this.set((uplink()?.oldestAgeMs ?? 0) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_uplink_held',
+      help: 'Readings held for the hub, by subdevice',
+      labelNames: ['subdevice'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of status().subdevices) if (s.held !== undefined) this.set({ subdevice: s.id }, s.held);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_uplink_dropped_total',
+      help: 'Readings the offline store dropped since start, by reason (max_bytes, max_age, disk_full)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of Object.entries(uplink()?.dropped ?? {})) this.set({ reason }, count);
+      },
+    });
+    new Gauge({
+      name: 'iotgw_uplink_store_degraded',
+      help: '1 while the offline store cannot write to disk (e.g. disk full): readings are held in memory, bounded',
+      registers: [this.registry],
+      collect() {
+        this.set(uplink()?.degraded ? 1 : 0);
       },
     });
     new Gauge({

@@ -1,6 +1,6 @@
 import type { Gateway } from '@iotgw/app';
 import { SubdeviceSessions } from '@iotgw/app';
-import { otaLegProgress, subdeviceKey, type HubConnectionState, type OtaJobState } from '@iotgw/domain';
+import { otaLegProgress, reportsUplinkBacklog, subdeviceKey, type HubConnectionState, type OtaJobState, type UplinkBacklogStats } from '@iotgw/domain';
 
 export interface SubdeviceStatus {
   readonly id: string;
@@ -20,37 +20,36 @@ export interface SubdeviceStatus {
     readonly download: number | null;
     readonly delivery: number | null;
   };
+  /** Readings held for the hub (offline store), when the hub adapter keeps one. */
+  readonly held?: number;
 }
 
 export interface GatewayStatus {
   readonly hub: HubConnectionState;
   readonly subdevices: readonly SubdeviceStatus[];
-  /** QoS 1 messages waiting for the hub; undefined when the hub adapter does not say. */
-  readonly outboxDepth: number | undefined;
+  /** QoS 1 readings waiting for the hub; undefined when the hub adapter keeps no offline store. */
+  readonly uplink: UplinkBacklogStats | undefined;
 }
 
-/** The MQTT transport reports its outbox; other hub adapters may not. */
-function outboxDepthOf(hub: unknown): number | undefined {
-  const stats = (hub as { outboxStats?: { size?: unknown } }).outboxStats;
-  return typeof stats?.size === 'number' ? stats.size : undefined;
-}
-
-/** A snapshot of what the gateway knows: hub connection, each declared subdevice, OTA jobs. */
+/** A snapshot of what the gateway knows: hub connection, each declared subdevice, OTA jobs, held data. */
 export function gatewayStatus(gateway: Gateway): GatewayStatus {
   const sessions = gateway.container.resolve(SubdeviceSessions);
   const { directory, ota } = gateway.service;
+  const uplink = reportsUplinkBacklog(gateway.hub) ? gateway.hub.uplinkBacklog() : undefined;
   const subdevices = gateway.settings.subdevices.map((s) => {
+    const id = subdeviceKey(s);
     const entry = directory.find(s);
     const job = ota.jobOf(s);
     return {
-      id: subdeviceKey(s),
+      id,
       session: sessions.stateOf(s),
       attached: entry !== undefined,
       ...(entry ? { link: entry.link.name, firmwareVersion: entry.firmwareVersion } : {}),
       ...(job ? { ota: otaStatus(job) } : {}),
+      ...(uplink ? { held: uplink.held[id] ?? 0 } : {}),
     };
   });
-  return { hub: gateway.hub.state, subdevices, outboxDepth: outboxDepthOf(gateway.hub) };
+  return { hub: gateway.hub.state, subdevices, uplink };
 }
 
 function otaStatus(job: OtaJobState): NonNullable<SubdeviceStatus['ota']> {

@@ -1,7 +1,6 @@
-import { SerialPort } from 'serialport';
-import { serialByteStream } from '@iotgw/adapters-serial';
+import { SerialPortStream } from '@iotgw/adapters-serial';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice, SubdeviceSimulator } from '@iotgw/testkit';
+import { SimulatedBleCentral, SimulatedBlePeripheral, SimulatedBleSubdevice, SubdeviceSimulator } from '@iotgw/simulators';
 import type { LinkConfig } from '../config/gateway-config.js';
 import { SocatPair } from './socat-pair.js';
 
@@ -24,6 +23,8 @@ export interface DemoSubdevice {
    * (with `goodbye`, a BYE(reboot) first), keeping the bytes. Serial bench only.
    */
   rebootDuringFirmware?(atBytes: number, goodbye: boolean): void;
+  /** Versions whose transfer the gateway cancelled (FW_CANCEL), in order. */
+  cancelled(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -35,13 +36,16 @@ export interface DemoBench {
   /** Handed to the plugin registry for link:ble in the in-memory mode. */
   readonly bleCentral?: SimulatedBleCentral;
   close(): Promise<void>;
+  /** Pulls every cable at once (kills the socat pty pairs); `close` still waits for them. */
+  kill(): void;
 }
 
-/** Each subdevice on its own pty pair (a serial cable each), driven by the testkit simulator. */
+/** Each subdevice on its own pty pair (a serial cable each), driven by the subdevice simulator. */
 export async function serialBench(socat: string, dir: string, ids: readonly SubdeviceId[], version: string): Promise<DemoBench> {
   const subdevices: DemoSubdevice[] = [];
   const links: LinkConfig[] = [];
   const closers: Array<() => Promise<void>> = [];
+  const pairs: SocatPair[] = [];
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c().catch(() => {});
   };
@@ -49,19 +53,20 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
     for (const id of ids) {
       const pair = new SocatPair(socat, dir, id.deviceName);
       await pair.start();
+      pairs.push(pair);
       closers.push(() => pair.stop());
-      const port = new SerialPort({ path: pair.deviceSide, baudRate: 115200, autoOpen: false });
+      const port = await SerialPortStream.open(pair.deviceSide, 115200);
       // A write racing the close (e.g. a last keepalive) fails with EBADF; for a simulated device that is
       // a lost frame, not a crash of the whole process.
       port.on('error', () => {});
-      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
-      closers.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
-      const sim = new SubdeviceSimulator(serialByteStream(port), {
+      closers.push(() => port.close());
+      const sim = new SubdeviceSimulator(port, {
         productId: id.productId,
         deviceName: id.deviceName,
         firmwareVersion: version,
         applyMs: 300,
       });
+      const cancelled = versionsCancelled(sim);
       closers.push(() => Promise.resolve(sim.stop(true)));
       subdevices.push({
         id,
@@ -76,15 +81,16 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
         rebootDuringFirmware: (atBytes, goodbye) => {
           sim.firmwareBehaviour = { rebootAt: atBytes, goodbye };
         },
+        cancelled: () => cancelled,
         close: () => Promise.resolve(sim.stop(true)),
       });
-      links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, subdevices: [subdeviceKey(id)] });
+      links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, crc: 'crc32c', subdevices: [subdeviceKey(id)] });
     }
   } catch (error) {
     await close();
     throw error;
   }
-  return { transport: 'socat ptys + serial links', subdevices, links, close };
+  return { transport: 'socat ptys + serial links', subdevices, links, close, kill: () => pairs.forEach((p) => p.kill()) };
 }
 
 /** Without socat: the same link protocol over simulated BLE connections in memory. */
@@ -95,7 +101,8 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
     // Out of range until powered on, so the demo decides when it attaches.
     peripheral.advertising = false;
     central.addPeripheral(peripheral);
-    const sim = new SimulatedBleSubdevice(peripheral, { subdevice: id, firmwareVersion: version });
+    const sim = new SimulatedBleSubdevice(peripheral, { subdevice: id, firmwareVersion: version, applyMs: 300 });
+    const cancelled = versionsCancelled(sim.simulator);
     return {
       id,
       powerOn: () => {
@@ -103,16 +110,23 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
       },
       sendData: (payload) => sim.sendData(payload),
       received: () => sim.received,
-      version: () => sim.firmwareVersion,
-      offersFrom: () => sim.offersAcceptedAt,
+      version: () => sim.version,
+      offersFrom: () => sim.simulator.offersFrom,
       failFirmware: (code, message) => {
-        sim.firmwareBehaviour = { fail: code, message };
+        sim.simulator.firmwareBehaviour = { fail: code, message };
       },
+      cancelled: () => cancelled,
       close: () => Promise.resolve(sim.dispose()),
     };
   });
   const links: LinkConfig[] = [
-    { adapter: 'ble', name: 'ble:simulated', central: 'simulated', subdevices: ids.map((id) => ({ id: subdeviceKey(id), localName: id.deviceName })) },
+    {
+      adapter: 'ble',
+      name: 'ble:simulated',
+      central: 'simulated',
+      crc: 'crc32c',
+      subdevices: ids.map((id) => ({ id: subdeviceKey(id), localName: id.deviceName })),
+    },
   ];
   return {
     transport: 'in-memory (simulated BLE) links',
@@ -122,5 +136,13 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
     close: async () => {
       for (const s of subdevices) await s.close();
     },
+    kill: () => {},
   };
+}
+
+/** Records the versions whose transfer the gateway cancelled. */
+function versionsCancelled(sim: SubdeviceSimulator): string[] {
+  const versions: string[] = [];
+  sim.events.on('cancelled', ({ version }) => versions.push(version));
+  return versions;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleGateway, WinstonLogger, type Gateway } from '@iotgw/app';
@@ -11,6 +11,7 @@ import { EXIT, type CliOutput, type ExitCode } from '../cli/output.js';
 import { createPluginRegistry, toAppConfig } from '../plugins.js';
 import { observeBrokerData } from './broker-data-observer.js';
 import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
+import { tearDownDemo } from './demo-teardown.js';
 import { progressDisplay } from './progress-display.js';
 import { findSocat } from './socat-pair.js';
 import { summaryTable, summaryVerdict, type StepResult } from './summary-table.js';
@@ -278,11 +279,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       io.out(`hub emulator console: ${hub.urls.console}  (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     }
-    await gateway?.dispose({ timeoutMs: 10_000 }).catch(() => {});
-    await bench?.close().catch(() => {});
-    await observer?.close().catch(() => {});
-    await hub?.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    await tearDownDemo({ gateway, bench, observer, hub, dir }, io, signal.aborted);
   }
   return { code: results.every((r) => r.ok) ? EXIT.ok : EXIT.failed, transport, results };
 }

@@ -19,10 +19,11 @@ export const secretOf = (d: SubdeviceId): string => Buffer.from(`rig-${d.deviceN
 
 export interface Rig {
   readonly dir: string;
+  readonly registryPath: string;
   readonly hub: HubEmulator;
   readonly bench: DemoBench;
   /** Assembles and starts a gateway on the rig's data dir (again after a dispose: a restart). */
-  startGateway(): Promise<Gateway>;
+  startGateway(start?: { readonly timeoutMs?: number }): Promise<Gateway>;
 }
 
 export interface RigOptions {
@@ -81,13 +82,14 @@ export async function startRig(t: ExecutionContext, options: RigOptions = {}): P
   const info: DeviceInfo = { gateway: GATEWAY, auth: { mode: 'key', deviceSecret: secretOf(GATEWAY) }, region: 'china', subdevices: [SENSOR1, SENSOR2] };
   return {
     dir,
+    registryPath,
     hub,
     bench,
-    startGateway: async () => {
+    startGateway: async (start = {}) => {
       const { config: app, overrides } = await toAppConfig(info, config, { env, logger: new CapturingLogger() });
       const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 100 } }, createPluginRegistry(bench.bleCentral ? { bleCentral: bench.bleCentral } : {}), overrides);
       gateways.push(gateway);
-      await gateway.start({ timeoutMs: 15_000 });
+      await gateway.start({ timeoutMs: start.timeoutMs ?? 15_000 });
       return gateway;
     },
   };

@@ -17,7 +17,7 @@ export interface BrokerPublish {
 export class TestBroker {
   readonly published: BrokerPublish[] = [];
   /** Every SUBSCRIBE a client made, topic by topic, in order. */
-  readonly subscribed: Array<{ readonly clientId: string; readonly topic: string }> = [];
+  readonly subscribed: Array<{ readonly clientId: string; readonly topic: string; readonly qos: number }> = [];
   port = 0;
   #server: Server | undefined;
   #broker: Aedes | undefined;
@@ -47,7 +47,7 @@ export class TestBroker {
       },
     });
     broker.on('subscribe', (subscriptions, client) => {
-      for (const sub of subscriptions) this.subscribed.push({ clientId: client.id, topic: sub.topic });
+      for (const sub of subscriptions) this.subscribed.push({ clientId: client.id, topic: sub.topic, qos: sub.qos });
     });
     broker.on('publish', (packet, client) => {
       if (client) this.published.push({ clientId: client.id, topic: packet.topic, payload: Buffer.from(packet.payload) });

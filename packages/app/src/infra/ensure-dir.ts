@@ -41,8 +41,9 @@ export async function probeWritableDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+    // Also when the write failed (a full disk): no probe file may be left behind.
+    await rm(probe, { force: true });
   }
-  await rm(probe, { force: true });
 }
 
 /**

@@ -49,12 +49,18 @@ export class FileStateStore implements StateStore {
     // Owner-only from its first byte; the rename keeps the mode.
     const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
     try {
-      await handle.writeFile(JSON.stringify(value));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      try {
+        await handle.writeFile(JSON.stringify(value));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      // A failed write (a full disk) must not leave its temporary file behind, each time it fails.
+      await rm(temp, { force: true });
+      throw error;
     }
-    await rename(temp, file);
     await syncDir(dirname(file));
   }
 

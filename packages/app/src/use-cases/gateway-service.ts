@@ -1,13 +1,18 @@
 import { inject, injectable } from 'tsyringe';
 import {
+  CancelledError,
+  CLOCK,
+  GATEWAY_SETTINGS,
   HUB_TRANSPORT,
   LOGGER,
+  type Clock,
   toGatewayError,
   type CallOptions,
   type HubTransport,
   type Logger,
   type Subscription,
 } from '@iotgw/domain';
+import type { GatewaySettings } from '../gateway-settings.js';
 import { Binding } from './binding.js';
 import { DataForwarding } from './data-forwarding.js';
 import { OtaCoordinator } from './ota-coordinator.js';
@@ -32,6 +37,8 @@ export class GatewayService {
     readonly binding: Binding,
     readonly forwarding: DataForwarding,
     readonly ota: OtaCoordinator,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
 
   async start(options: CallOptions = {}): Promise<void> {
@@ -47,7 +54,7 @@ export class GatewayService {
     );
     this.binding.start();
     this.forwarding.start();
-    await this.hub.connect(options);
+    await this.#connectHub(options);
     for (const link of this.directory.links) {
       await link.start(options);
       this.#linksStarted++;
@@ -56,6 +63,35 @@ export class GatewayService {
     await this.ota.start(options);
     await this.presence.start(options);
     this.logger.info('gateway started', { links: this.directory.links.length });
+  }
+
+  /**
+   * Waits for the hub up to `timeoutMs` (default the hub timeout), then goes on without it: a
+   * gateway that boots before its uplink (power cut, a slow cellular modem) serves its
+   * subdevices and holds their data, and the transport keeps connecting in the background.
+   * Refused credentials within the wait still fail the start: that is a configuration error.
+   */
+  async #connectHub(options: CallOptions): Promise<void> {
+    const connecting = this.hub.connect({ ...(options.signal ? { signal: options.signal } : {}), timeoutMs: Number.POSITIVE_INFINITY });
+    const wait = new AbortController();
+    const waitMs = options.timeoutMs ?? this.settings.hubTimeoutMs;
+    try {
+      const connected = await Promise.race([
+        connecting.then(() => true),
+        this.clock.sleep(waitMs, wait.signal).then(() => false, () => false),
+      ]);
+      if (connected) return;
+    } finally {
+      wait.abort();
+    }
+    this.logger.warn(`the hub is not reachable after ${waitMs} ms; running without it: readings are held and sent once it connects (the connection is retried with backoff)`);
+    connecting.then(
+      () => this.logger.info('connected to the hub'),
+      (error: unknown) => {
+        if (error instanceof CancelledError || !this.#started) return;
+        this.logger.error(`connecting to the hub failed for good: ${toGatewayError(error).message}`, { code: toGatewayError(error).code });
+      },
+    );
   }
 
   /** Resolves when no background work (online calls, forwarding, OTA) is running. */

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import {
+  Backoff,
   CLOCK,
   GATEWAY_SETTINGS,
   HUB_TRANSPORT,
@@ -20,8 +21,8 @@ import { TaskTracker } from '../task-tracker.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdeviceSessions } from './subdevice-sessions.js';
 
-const RETRY_FIRST_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
+/** Re-online retries while the hub's side comes back: 1 s doubling to 30 s (domain policy). */
+const ONLINE_RETRY = { initialDelayMs: 1_000, maxDelayMs: 30_000 } as const;
 
 export interface PresenceEvents {
   [event: string]: (payload: never) => void;
@@ -44,6 +45,8 @@ export class SubdevicePresence {
   /** Subdevices that should be online now, by key. */
   readonly #wanted = new Map<string, SubdeviceId>();
   #subscriptions: Subscription[] = [];
+  /** Whether the hub was ever connected since start (a gateway may start without it). */
+  #hadConnection = false;
   /** Counts reconnects, so a retry loop of an earlier connection stops when a newer one starts. */
   #reconnects = 0;
   /** Per subdevice, the end of its queue of attach/detach work: one hub call at a time, in event order. */
@@ -67,6 +70,7 @@ export class SubdevicePresence {
   /** Follows attach/detach/reconnect; with `at_start`, brings every declared subdevice online. */
   async start(options: CallOptions = {}): Promise<void> {
     this.directory.open();
+    this.#hadConnection = this.hub.state === 'connected';
     this.#subscriptions.push(
       this.directory.on('attached', ({ subdevice }) => {
         if (!this.isDeclared(subdevice)) {
@@ -94,21 +98,31 @@ export class SubdevicePresence {
       // The hub forgets online subdevices the moment the gateway's connection drops: say so at
       // once (status, metrics), not only when the connection is back.
       this.hub.on('state', (state) => {
-        if (state !== 'reconnecting') return;
-        for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+        if (state === 'reconnecting') for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+        // The first connection of a gateway that started without its hub: bring the wanted ones online.
+        if (state === 'connected' && !this.#hadConnection) {
+          this.#hadConnection = true;
+          this.#onNewConnection();
+        }
       }),
-      this.hub.on('reconnected', () => {
-        for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
-        const generation = ++this.#reconnects;
-        this.#tasks.run('bringing subdevices online again after reconnect', (signal) => this.#onlineAgain(generation, signal));
-      }),
+      this.hub.on('reconnected', () => this.#onNewConnection()),
     );
     const declared = this.settings.subdevices;
     const first =
       this.settings.onlinePolicy === 'at_start'
         ? declared
         : declared.filter((s) => this.directory.find(s) !== undefined);
-    if (first.length > 0) await this.bringOnline(first, options);
+    if (first.length === 0) return;
+    // Without the hub yet, they are wanted now and go online when it connects (see 'state').
+    if (this.hub.state === 'connected') await this.bringOnline(first, options);
+    else for (const s of first) this.#wanted.set(subdeviceKey(s), s);
+  }
+
+  /** A new connection knows no online subdevice: every wanted one goes online (with retries). */
+  #onNewConnection(): void {
+    for (const s of this.sessions.inState('online')) this.sessions.apply(s, 'hub_lost');
+    const generation = ++this.#reconnects;
+    this.#tasks.run('bringing subdevices online again after reconnect', (signal) => this.#onlineAgain(generation, signal));
   }
 
   /** Stops following events and cancels background work. Does not take anything offline. */
@@ -185,7 +199,7 @@ export class SubdevicePresence {
    * retried with backoff; a subdevice the hub answers (even with a refusal) is not asked again.
    */
   async #onlineAgain(generation: number, signal: AbortSignal): Promise<void> {
-    let delayMs = RETRY_FIRST_MS;
+    const backoff = new Backoff(ONLINE_RETRY);
     for (;;) {
       const pending = [...this.#wanted.values()].filter((s) => this.sessions.stateOf(s) !== 'online');
       if (pending.length === 0) return;
@@ -194,12 +208,12 @@ export class SubdevicePresence {
         return;
       } catch (error) {
         if (signal.aborted || generation !== this.#reconnects || this.hub.state !== 'connected') return;
+        const delayMs = backoff.next();
         this.logger.warn(`bringing subdevices online again got no answer; retrying in ${delayMs} ms`, {
           subdevices: pending.length,
           reason: (error as Error).message,
         });
         await this.clock.sleep(delayMs, signal);
-        delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
       }
     }
   }

@@ -1,12 +1,11 @@
-// One simulated subdevice in its own process: the testkit simulator speaking the link protocol on
+// One simulated subdevice in its own process: the simulators' subdevice speaking the link protocol on
 // its end of a socat pty pair, producing tagged readings at a set rate. Like an MCU it keeps what
 // it measured in RAM until the gateway acknowledges it on the link, retrying in order; every
 // acknowledged reading is appended to the acked file (synchronously), and from that moment it is
 // the gateway's to deliver: the ledger counts it as produced.
 import { openSync, writeSync } from 'node:fs';
-import { SerialPort } from 'serialport';
-import type { Subscription } from '@iotgw/domain';
-import { SubdeviceSimulator, type ByteStream } from '@iotgw/testkit';
+import { SerialStreamProvider } from '@iotgw/adapters-serial';
+import { SubdeviceSimulator } from '@iotgw/simulators';
 import { serveIpc } from './ipc.js';
 
 export interface SubdeviceProcessOptions {
@@ -31,72 +30,10 @@ export interface Reading {
   readonly ts: number;
 }
 
-/**
- * The subdevice's end of the pty, reopened whenever it goes away: killing socat is unplugging
- * the cable, and a new socat on the same paths is plugging it back in.
- */
-class ReopeningPort implements ByteStream {
-  readonly #listeners = new Set<(bytes: Uint8Array) => void>();
-  #port: SerialPort | undefined;
-  #closed = false;
-  #retry: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly path: string,
-    private readonly onState: (open: boolean) => void,
-  ) {}
-
-  get isOpen(): boolean {
-    return this.#port?.isOpen === true;
-  }
-
-  open(): void {
-    if (this.#closed) return;
-    const port = new SerialPort({ path: this.path, baudRate: 115200, autoOpen: false });
-    this.#port = port;
-    port.on('data', (chunk: Buffer) => {
-      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
-      for (const l of [...this.#listeners]) l(bytes);
-    });
-    // A write racing a vanished pty fails: a lost frame, which the link protocol retransmits.
-    port.on('error', () => this.#lost(port));
-    port.on('close', () => this.#lost(port));
-    port.open((error) => {
-      if (error) this.#lost(port);
-      else this.onState(true);
-    });
-  }
-
-  #lost(port: SerialPort): void {
-    if (this.#port !== port || this.#closed) return;
-    this.#port = undefined;
-    this.onState(false);
-    if (port.isOpen) port.close(() => undefined);
-    this.#retry = setTimeout(() => this.open(), 100);
-  }
-
-  write(bytes: Uint8Array): void {
-    const port = this.#port;
-    if (port?.isOpen) port.write(Buffer.from(bytes), () => undefined);
-  }
-
-  onData(listener: (bytes: Uint8Array) => void): Subscription {
-    this.#listeners.add(listener);
-    return { close: () => void this.#listeners.delete(listener) };
-  }
-
-  close(): void {
-    this.#closed = true;
-    clearTimeout(this.#retry);
-    if (this.#port?.isOpen) this.#port.close(() => undefined);
-  }
-}
-
 const options = JSON.parse(process.env['CHAOS_SUBDEVICE_OPTIONS'] ?? '{}') as SubdeviceProcessOptions;
 const acked = openSync(options.ackedFile, 'a');
 const events: { emit(event: string, data?: unknown): void } = { emit: () => undefined };
-const port = new ReopeningPort(options.path, (open) => events.emit(open ? 'port-open' : 'port-closed'));
-const sim = new SubdeviceSimulator(port, {
+const sim = new SubdeviceSimulator(undefined, {
   productId: options.productId,
   deviceName: options.deviceName,
   firmwareVersion: options.version,
@@ -145,12 +82,30 @@ async function sendLoop(): Promise<void> {
   }
 }
 
+/**
+ * The subdevice's end of the pty, reopened whenever it goes away: killing socat is unplugging the
+ * cable, and a new socat on the same paths is plugging it back in. Each open is a new stream.
+ */
+const cable = new SerialStreamProvider({ path: options.path, baudRate: 115200, reopenIntervalMs: 100 });
+let portOpen = false;
+cable.on('stream', ({ stream }) => {
+  // A write racing a vanished pty fails: a lost frame, which the link protocol retransmits.
+  stream.on('error', () => undefined);
+  stream.on('closed', () => {
+    portOpen = false;
+    events.emit('port-closed');
+  });
+  portOpen = true;
+  events.emit('port-open');
+  sim.use(stream);
+});
+
 sim.events.on('connected', ({ version }) => events.emit('connected', { version }));
 sim.events.on('disconnected', () => events.emit('disconnected'));
 sim.events.on('applied', (info) => events.emit('applied', info));
 
 const ipc = serveIpc({
-  state: () => ({ connected: sim.connected, version: sim.version, portOpen: port.isOpen, queued: queue.length, generated, acked: ackedCount, droppedBySubdevice, offersFrom: sim.offersFrom }),
+  state: () => ({ connected: sim.connected, version: sim.version, portOpen, queued: queue.length, generated, acked: ackedCount, droppedBySubdevice, offersFrom: sim.offersFrom }),
   /** Stops measuring; resolves once everything measured was acknowledged (or after `timeoutMs`). */
   stopProducing: async (args: { timeoutMs?: number }) => {
     producing = false;
@@ -167,8 +122,12 @@ const ipc = serveIpc({
 });
 
 events.emit = (event, data) => ipc.emit(event, data);
-port.open();
 sim.start();
+// No deadline: the cable may be plugged in at any time.
+cable.open({ timeoutMs: Number.POSITIVE_INFINITY }).catch((error: unknown) => {
+  console.error('cannot open the subdevice port', error);
+  process.exit(1);
+});
 if (options.ratePerSec > 0) timer = setInterval(produce, 1000 / options.ratePerSec);
 sendLoop().catch((error: unknown) => {
   console.error('send loop failed', error);
@@ -176,8 +135,5 @@ sendLoop().catch((error: unknown) => {
 });
 process.on('SIGTERM', () => {
   sim.stop(true);
-  setTimeout(() => {
-    port.close();
-    process.exit(0);
-  }, 50);
+  setTimeout(() => void cable.close().finally(() => process.exit(0)), 50);
 });

@@ -99,3 +99,28 @@ export interface HubTransport extends EventSource<HubTransportEvents> {
   /** Downloading reports are QoS 0 (lossy by design); burning/done/fail are QoS 1. */
   reportFirmwareProgress(subdevice: SubdeviceId, report: OtaReport, options?: CallOptions): Promise<void>;
 }
+
+/** QoS 1 uplink the transport holds until the hub acknowledges it (an offline store). */
+export interface UplinkBacklogStats {
+  /** Readings held, in flight included. */
+  readonly depth: number;
+  /** Bytes the backlog takes (on disk and not yet written). */
+  readonly bytes: number;
+  /** Age of the oldest held reading, ms (0 when empty). */
+  readonly oldestAgeMs: number;
+  /** Readings lost by reason (bounds, disk full), since start. */
+  readonly dropped: Readonly<Record<string, number>>;
+  /** Held readings per subdevice key (`PID/name`), only subdevices holding some. */
+  readonly held: Readonly<Record<string, number>>;
+  /** Set while the store's disk refuses writes (e.g. ENOSPC): the gateway runs degraded. */
+  readonly degraded: { readonly code: string; readonly message: string; readonly sinceMs: number } | undefined;
+}
+
+/** A hub transport that holds uplink while the hub is away and can say how much. */
+export interface UplinkBacklogReporter {
+  uplinkBacklog(): UplinkBacklogStats | undefined;
+}
+
+export function reportsUplinkBacklog(hub: unknown): hub is UplinkBacklogReporter {
+  return typeof (hub as Partial<UplinkBacklogReporter> | null)?.uplinkBacklog === 'function';
+}

@@ -18,7 +18,12 @@ export interface SubdeviceAttachment {
   readonly firmwareVersion: string;
 }
 
-export type DetachReason = 'keepalive_timeout' | 'link_lost' | 'goodbye' | 'stopped';
+/**
+ * Why a subdevice left: silent past its keepalive timeout, the medium vanished (port unplugged,
+ * BLE disconnect), it said goodbye, it rebooted (announced itself again, or said goodbye for a
+ * reboot: an `attached` follows when it is back), or the link stopped.
+ */
+export type DetachReason = 'keepalive_timeout' | 'link_lost' | 'goodbye' | 'reboot' | 'stopped';
 
 export interface UplinkData {
   readonly subdevice: SubdeviceId;

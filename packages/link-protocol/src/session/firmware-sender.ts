@@ -1,4 +1,4 @@
-import type { Message } from '../messages.js';
+import { FirmwareResultCode, type Message } from '../messages.js';
 import { LinkProtocolError } from './link-protocol.error.js';
 
 /** The image to send. `read` may return fewer bytes only at the end. */
@@ -42,7 +42,11 @@ export interface FirmwareTransferOptions {
   readonly applyTimeoutMs?: number;
 }
 
-type Phase = 'offering' | 'transferring' | 'committing' | 'applying' | 'done';
+export type FirmwareSenderPhase = 'offering' | 'transferring' | 'committing' | 'applying' | 'done';
+type Phase = FirmwareSenderPhase;
+
+/** Offers made again after the subdevice said it had no transfer (it lost its state), before giving up. */
+const MAX_REOFFERS = 3;
 
 /**
  * Gateway side of one firmware transfer: offer, windowed chunks with cumulative acks and
@@ -70,6 +74,8 @@ export class FirmwareSender {
   readonly #sacked = new Set<number>();
   readonly #resentAt = new Map<number, number>();
   #applyDeadline = Infinity;
+  #applyPercent = -1;
+  #reoffers = 0;
   readonly #cache = new Map<number, Uint8Array>();
   readonly #reading = new Set<number>();
   readonly #chunkSize: number;
@@ -109,6 +115,26 @@ export class FirmwareSender {
     return this.#phase === 'done';
   }
 
+  get phase(): FirmwareSenderPhase {
+    return this.#phase;
+  }
+
+  /** The version being delivered. */
+  get version(): string {
+    return this.source.version;
+  }
+
+  /**
+   * The subdevice said HELLO again (it rebooted). After FW_COMMIT, a HELLO announcing the offered
+   * version means the image was applied and FW_RESULT was lost: the delivery succeeded. Returns
+   * whether that settled the delivery.
+   */
+  peerRebooted(firmwareVersion: string): boolean {
+    if ((this.#phase !== 'committing' && this.#phase !== 'applying') || firmwareVersion !== this.source.version) return false;
+    this.#finish({ ok: true, version: firmwareVersion });
+    return true;
+  }
+
   get ackedOffset(): number {
     return this.#acked;
   }
@@ -122,19 +148,30 @@ export class FirmwareSender {
         this.#phase = 'transferring';
         this.#deadline = this.now() + this.#retransmitMs;
         this.#progress();
-        this.#pump();
+        // It may hold the whole image already (interrupted just before FW_COMMIT): commit at once.
+        if (this.#acked >= this.source.size) this.#commit();
+        else this.#pump();
         return;
       case 'fw_ack':
         this.#onAck(m.offset, m.sack);
         return;
       case 'fw_applying':
+        // Only after FW_COMMIT: an FW_APPLYING before it (or unprompted in another phase) is ignored.
         if (this.#phase === 'committing' || this.#phase === 'applying') {
-          if (this.#phase === 'committing') this.#applyDeadline = this.now() + this.#applyTimeoutMs;
+          // The apply timeout runs from the last progress, so a long apply that reports is not cut short.
+          if (this.#phase === 'committing' || m.percent > this.#applyPercent) this.#applyDeadline = this.now() + this.#applyTimeoutMs;
+          this.#applyPercent = Math.max(this.#applyPercent, m.percent);
           this.#phase = 'applying';
           this.onProgress?.({ phase: 'applying', bytes: this.source.size, total: this.source.size, percent: m.percent });
         }
         return;
       case 'fw_result':
+        if (!m.ok && m.code === FirmwareResultCode.CANCELLED) return; // answers an FW_CANCEL of an earlier transfer
+        if (!m.ok && m.code === FirmwareResultCode.NO_TRANSFER) {
+          // The subdevice holds no offer (it lost its state without saying HELLO): offer again.
+          if (this.#phase !== 'offering') this.#reoffer();
+          return;
+        }
         this.#finish(m.ok ? { ok: true, version: m.version } : { ok: false, code: m.code, message: m.message });
         return;
       default:
@@ -203,6 +240,27 @@ export class FirmwareSender {
     this.#resolve(outcome);
   }
 
+  #commit(): void {
+    this.#phase = 'committing';
+    this.#retransmits = 0;
+    this.#deadline = this.now() + this.#controlRetryMs;
+    this.send({ type: 'fw_commit' });
+  }
+
+  #reoffer(): void {
+    if (++this.#reoffers > MAX_REOFFERS) {
+      this.fail(new LinkProtocolError('timeout', `subdevice lost the transfer ${MAX_REOFFERS} times (it answered "no transfer")`));
+      return;
+    }
+    this.#phase = 'offering';
+    this.#retransmits = 0;
+    this.#sacked.clear();
+    this.#resentAt.clear();
+    this.#holeOffset = -1;
+    this.#deadline = this.now() + this.#controlRetryMs;
+    this.#offer();
+  }
+
   #offer(): void {
     this.send({ type: 'fw_offer', version: this.source.version, size: this.source.size, md5: this.source.md5, chunkSize: this.#chunkSize });
   }
@@ -252,10 +310,7 @@ export class FirmwareSender {
     }
     if (this.selective && offset === this.#acked) this.#applySack(sack ?? 0);
     if (this.#acked >= this.source.size) {
-      this.#phase = 'committing';
-      this.#retransmits = 0;
-      this.#deadline = this.now() + this.#controlRetryMs;
-      this.send({ type: 'fw_commit' });
+      this.#commit();
       return;
     }
     this.#pump();

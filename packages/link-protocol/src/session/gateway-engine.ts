@@ -1,24 +1,14 @@
 import { FrameDecoder } from '../frame-decoder.js';
 import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE, crcSize, type FramingOptions } from '../frame.js';
-import { ByeReason, Capability, type Message } from '../messages.js';
+import { ByeReason, CancelReason, Capability, LINK_PROTOCOL_REVISION, type Message } from '../messages.js';
 import { encodePacket, packetOf } from '../packet.js';
 import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type FirmwareSource, type FirmwareTransferOptions } from './firmware-sender.js';
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { SeqHistory } from './seq-history.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
-
-/** A subdevice that said HELLO on this link. */
-export interface PeerInfo {
-  readonly address: number;
-  readonly productId: string;
-  readonly deviceName: string;
-  readonly firmwareVersion: string;
-  readonly maxFrameSize: number;
-  readonly capabilities: number;
-}
-
-export type PeerDetachReason = 'keepalive_timeout' | 'goodbye' | 'rehello' | 'link_lost' | 'stopped';
+import type { HelloRefusal, PeerDetachReason, PeerInfo } from './peer-info.js';
+import { truncateUtf8 } from '../bytes.js';
 
 export interface GatewayEngineOptions {
   readonly scheduler?: Scheduler;
@@ -34,15 +24,26 @@ export interface GatewayEngineOptions {
   /** Housekeeping interval (timeouts, retransmits). Default 25 ms. */
   readonly tickMs?: number;
   readonly firmware?: FirmwareTransferOptions;
+  /** Highest protocol revision to agree to (tests pin 1 to play an old gateway). Default the latest. */
+  readonly revision?: number;
 }
 
 export interface GatewayEngineHooks {
   /** Bytes to write to the link. Must not throw. */
   transmit(bytes: Uint8Array): void;
+  /**
+   * Whether to serve the subdevice that said HELLO (called for each new session, not for a
+   * repeated HELLO of an attached one). Return a refusal to answer HELLO_REFUSED instead of
+   * HELLO_ACK: nothing from that subdevice is then delivered.
+   */
+  admit?(peer: PeerInfo): HelloRefusal | undefined;
   attached?(peer: PeerInfo): void;
   detached?(peer: PeerInfo, reason: PeerDetachReason): void;
   data?(peer: PeerInfo, payload: Uint8Array): void;
 }
+
+const CANCEL_ATTEMPTS = 3;
+const DEFAULT_RETRY_AFTER_MS = 60_000;
 
 interface PeerState {
   info: PeerInfo;
@@ -53,6 +54,8 @@ interface PeerState {
   readonly received: SeqHistory;
   readonly sender: ReliableSender;
   firmware?: FirmwareSender;
+  /** An FW_CANCEL being repeated until the subdevice answers (revision 2). */
+  cancel?: { readonly reason: number; attempts: number; deadline: number };
 }
 
 /**
@@ -71,6 +74,8 @@ export class GatewayEngine {
   readonly #maxAttempts: number;
   readonly #tickMs: number;
   readonly #maxFrameSize: number;
+  readonly #revision: number;
+  readonly #controlRetryMs: number;
   #cancelTick: (() => void) | undefined;
   #running = false;
 
@@ -87,6 +92,8 @@ export class GatewayEngine {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 300;
     this.#maxAttempts = options.maxAttempts ?? 5;
     this.#tickMs = options.tickMs ?? 25;
+    this.#revision = Math.max(1, Math.min(options.revision ?? LINK_PROTOCOL_REVISION, LINK_PROTOCOL_REVISION));
+    this.#controlRetryMs = options.firmware?.controlRetryMs ?? 1000;
   }
 
   start(): void {
@@ -95,12 +102,15 @@ export class GatewayEngine {
     this.#arm();
   }
 
-  /** Detaches everyone ('stopped') and stops the timers. */
+  /** Says BYE(shutdown) to everyone (they say HELLO again at once), detaches them ('stopped') and stops the timers. */
   stop(): void {
     this.#running = false;
     this.#cancelTick?.();
     this.#cancelTick = undefined;
-    for (const address of [...this.#peers.keys()]) this.#detach(address, 'stopped');
+    for (const address of [...this.#peers.keys()]) {
+      this.#sendControl(address, { type: 'bye', reason: ByeReason.SHUTDOWN });
+      this.#detach(address, 'stopped');
+    }
   }
 
   /** Ends every session at once (the port vanished): in-flight operations reject as detached. */
@@ -108,9 +118,24 @@ export class GatewayEngine {
     for (const address of [...this.#peers.keys()]) this.#detach(address, reason);
   }
 
-  /** Abandons a running firmware transfer; the subdevice keeps what it acknowledged. */
-  cancelFirmware(address: number, reason = 'cancelled'): void {
-    this.#peers.get(address)?.firmware?.fail(new LinkProtocolError('stopped', reason));
+  /** Ends one peer's session (another stream now carries the same subdevice, say). */
+  detach(address: number, reason: PeerDetachReason): void {
+    this.#detach(address, reason);
+  }
+
+  /**
+   * Abandons a running firmware transfer: the delivery rejects ('stopped') at once, and a
+   * revision-2 subdevice is told with FW_CANCEL (repeated until it answers). The subdevice keeps
+   * what it acknowledged, so a later offer of the same image resumes.
+   */
+  cancelFirmware(address: number, message = 'cancelled', reason: number = CancelReason.UNSPECIFIED): void {
+    const peer = this.#peers.get(address);
+    const sender = peer?.firmware;
+    if (!peer || !sender || sender.finished) return;
+    sender.fail(new LinkProtocolError('stopped', message));
+    if (peer.info.revision < 2) return;
+    peer.cancel = { reason, attempts: 1, deadline: this.#scheduler.now() + this.#controlRetryMs };
+    this.#sendControl(address, { type: 'fw_cancel', reason });
   }
 
   /** Forget a partial frame (the port was reopened). Attached peers stay until their keepalive lapses. */
@@ -134,12 +159,20 @@ export class GatewayEngine {
     }
   }
 
-  /** Resolves when the subdevice acknowledged the DATA frame. */
+  /**
+   * Resolves when the subdevice acknowledged the DATA frame, or, for a subdevice without
+   * RELIABLE_DATA, once the frame was handed to the link (sent once, no acknowledgement expected).
+   */
   sendData(address: number, payload: Uint8Array): Promise<void> {
     const peer = this.#peers.get(address);
     if (!peer) return Promise.reject(new LinkProtocolError('detached', `no subdevice attached at address ${address}`));
     const seq = this.#nextSeq(peer);
-    return peer.sender.send(seq, this.#encode(address, seq, { type: 'data', payload }), this.#scheduler.now());
+    const wire = this.#encode(address, seq, { type: 'data', payload });
+    if (!reliable(peer.info)) {
+      this.hooks.transmit(wire);
+      return Promise.resolve();
+    }
+    return peer.sender.send(seq, wire, this.#scheduler.now());
   }
 
   /** Largest DATA payload a peer accepts. */
@@ -155,6 +188,11 @@ export class GatewayEngine {
     if (peer.firmware && !peer.firmware.finished) {
       return Promise.reject(new LinkProtocolError('busy', `a firmware transfer to address ${address} is already running`));
     }
+    if ((peer.info.capabilities & Capability.FIRMWARE) === 0) {
+      return Promise.reject(new LinkProtocolError('unsupported', `the subdevice at address ${address} takes no firmware (no FIRMWARE capability in its HELLO)`));
+    }
+    // A new offer replaces whatever transfer the subdevice had: no need to go on cancelling it.
+    peer.cancel = undefined;
     const maxChunk = this.maxPayload(address) - 4;
     const sender = new FirmwareSender(
       source,
@@ -179,6 +217,15 @@ export class GatewayEngine {
       }
       peer.sender.tick(now);
       peer.firmware?.tick();
+      const cancel = peer.cancel;
+      if (cancel && now >= cancel.deadline) {
+        if (cancel.attempts >= CANCEL_ATTEMPTS) peer.cancel = undefined;
+        else {
+          cancel.attempts++;
+          cancel.deadline = now + this.#controlRetryMs;
+          this.#sendControl(address, { type: 'fw_cancel', reason: cancel.reason });
+        }
+      }
     }
   }
 
@@ -191,54 +238,25 @@ export class GatewayEngine {
   }
 
   #receive(address: number, seq: number, m: Message): void {
-    const now = this.#scheduler.now();
-    let peer = this.#peers.get(address);
     if (m.type === 'hello') {
-      const same =
-        peer && peer.info.productId === m.productId && peer.info.deviceName === m.deviceName && peer.info.firmwareVersion === m.firmwareVersion;
-      if (peer && !(same && peer.framesSinceHello === 0)) {
-        // The subdevice restarted (or another one took the address): end the old session first.
-        this.#detach(address, 'rehello');
-        peer = undefined;
-      }
-      const isNew = !peer;
-      if (!peer) {
-        const info: PeerInfo = {
-          address,
-          productId: m.productId,
-          deviceName: m.deviceName,
-          firmwareVersion: m.firmwareVersion,
-          maxFrameSize: m.maxFrameSize,
-          capabilities: m.capabilities,
-        };
-        peer = {
-          info,
-          lastHeard: now,
-          framesSinceHello: 0,
-          txSeq: 0,
-          received: new SeqHistory(),
-          sender: new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
-        };
-        this.#peers.set(address, peer);
-      }
-      peer.lastHeard = now;
-      this.#reply(address, seq, { type: 'hello_ack', keepaliveIntervalMs: this.#keepaliveIntervalMs, maxFrameSize: this.#maxFrameSize });
-      if (isNew) this.hooks.attached?.(peer.info);
+      this.#hello(address, seq, m);
       return;
     }
+    const peer = this.#peers.get(address);
     if (!peer) {
       // We do not know this subdevice (the gateway restarted): ask it to say HELLO again.
       if (m.type !== 'bye') this.#reply(address, seq, { type: 'bye', reason: ByeReason.UNKNOWN_SESSION });
       return;
     }
-    peer.lastHeard = now;
+    peer.lastHeard = this.#scheduler.now();
     peer.framesSinceHello++;
     switch (m.type) {
       case 'keepalive':
         this.#reply(address, seq, { type: 'keepalive_ack' });
         return;
       case 'data':
-        this.#reply(address, seq, { type: 'data_ack' });
+        // Without RELIABLE_DATA nobody acknowledges DATA and nothing is resent.
+        if (reliable(peer.info)) this.#reply(address, seq, { type: 'data_ack' });
         if (peer.received.seenBefore(seq)) return; // a retransmission of what we already delivered
         this.hooks.data?.(peer.info, m.payload);
         return;
@@ -246,17 +264,82 @@ export class GatewayEngine {
         peer.sender.ack(seq);
         return;
       case 'bye':
-        this.#detach(address, 'goodbye');
+        this.#detach(address, m.reason === ByeReason.REBOOT ? 'reboot' : 'goodbye');
+        return;
+      case 'fw_result':
+        // Revision 2: the subdevice may forget the verdict (and reboot) once we have it.
+        if (peer.info.revision >= 2) this.#reply(address, seq, { type: 'fw_result_ack' });
+        peer.cancel = undefined;
+        peer.firmware?.receive(m);
         return;
       case 'fw_accept':
       case 'fw_ack':
       case 'fw_applying':
-      case 'fw_result':
         peer.firmware?.receive(m);
         return;
       default:
         return;
     }
+  }
+
+  #hello(address: number, seq: number, m: Extract<Message, { type: 'hello' }>): void {
+    let peer = this.#peers.get(address);
+    const revision = Math.min(m.revision, this.#revision);
+    const info: PeerInfo = {
+      address,
+      productId: m.productId,
+      deviceName: m.deviceName,
+      firmwareVersion: m.firmwareVersion,
+      maxFrameSize: m.maxFrameSize,
+      capabilities: m.capabilities,
+      revision,
+      // No optional feature is defined yet: the gateway agrees to none.
+      features: 0,
+    };
+    const same =
+      peer &&
+      peer.info.productId === m.productId &&
+      peer.info.deviceName === m.deviceName &&
+      peer.info.firmwareVersion === m.firmwareVersion &&
+      peer.info.revision === revision;
+    if (peer && !(same && peer.framesSinceHello === 0)) {
+      // The subdevice restarted (or another one took the address): end the old session first. A
+      // reboot into the version being applied is the verdict FW_RESULT would have carried.
+      peer.firmware?.peerRebooted(m.firmwareVersion);
+      this.#detach(address, 'reboot');
+      peer = undefined;
+    }
+    if (!peer) {
+      const refusal = this.hooks.admit?.(info);
+      if (refusal) {
+        this.#reply(address, seq, {
+          type: 'hello_refused',
+          reason: refusal.reason,
+          retryAfterMs: refusal.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS,
+          message: truncateUtf8(refusal.message, 255),
+        });
+        return;
+      }
+      peer = {
+        info,
+        lastHeard: this.#scheduler.now(),
+        framesSinceHello: 0,
+        txSeq: 0,
+        received: new SeqHistory(),
+        sender: new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
+      };
+      this.#peers.set(address, peer);
+      this.#reply(address, seq, this.#helloAck(revision));
+      this.hooks.attached?.(peer.info);
+      return;
+    }
+    // A repeated HELLO: its HELLO_ACK was lost.
+    peer.lastHeard = this.#scheduler.now();
+    this.#reply(address, seq, this.#helloAck(revision));
+  }
+
+  #helloAck(revision: number): Message {
+    return { type: 'hello_ack', keepaliveIntervalMs: this.#keepaliveIntervalMs, maxFrameSize: this.#maxFrameSize, revision, features: 0 };
   }
 
   #detach(address: number, reason: PeerDetachReason): void {
@@ -287,4 +370,8 @@ export class GatewayEngine {
   #encode(address: number, seq: number, m: Message): Uint8Array {
     return encodePacket({ address, direction: 'to_subdevice', seq, message: m }, this.#framing);
   }
+}
+
+function reliable(peer: PeerInfo): boolean {
+  return (peer.capabilities & Capability.RELIABLE_DATA) !== 0;
 }

@@ -1,4 +1,4 @@
-export type LinkProtocolFailure = 'timeout' | 'detached' | 'stopped' | 'busy' | 'read_failed';
+export type LinkProtocolFailure = 'timeout' | 'detached' | 'stopped' | 'busy' | 'read_failed' | 'unsupported';
 
 /** Why a session operation failed; adapters map it onto their own error types. */
 export class LinkProtocolError extends Error {

@@ -1,8 +1,9 @@
 import { FrameDecoder } from '../frame-decoder.js';
 import { DEFAULT_MAX_FRAME_SIZE, type FramingOptions } from '../frame.js';
-import { ByeReason, Capability, FirmwareResultCode, type Message } from '../messages.js';
+import { Capability, LINK_PROTOCOL_REVISION, type Message } from '../messages.js';
 import { encodePacket, packetOf } from '../packet.js';
 import type { FirmwareOutcome } from './firmware-sender.js';
+import { FirmwareReceiver, type FirmwareReceiverHooks } from './firmware-receiver.js';
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { SeqHistory } from './seq-history.js';
@@ -12,13 +13,6 @@ export interface SubdeviceIdentity {
   readonly productId: string;
   readonly deviceName: string;
   readonly firmwareVersion: string;
-}
-
-export interface FirmwareOffer {
-  readonly version: string;
-  readonly size: number;
-  readonly md5: Uint8Array;
-  readonly chunkSize: number;
 }
 
 export interface SubdeviceEngineOptions {
@@ -39,25 +33,34 @@ export interface SubdeviceEngineOptions {
    * as HELLO capability REORDER_BUFFER so the gateway resends only what is missing.
    */
   readonly reorderChunks?: number;
+  /**
+   * Acknowledge DATA and expect acknowledgements (HELLO capability RELIABLE_DATA). Default true.
+   * Without it DATA is sent once each way and nobody acknowledges it.
+   */
+  readonly reliableData?: boolean;
+  /** The protocol revision to speak: 1 plays a subdevice built against the first spec. Default the latest. */
+  readonly revision?: number;
+  /** How long to hold a verdict without FW_RESULT_ACK before it counts as delivered. Default 3000 ms. */
+  readonly resultHoldMs?: number;
 }
 
-export interface SubdeviceEngineHooks {
+/** What HELLO_REFUSED said (revision 2). */
+export interface Refusal {
+  readonly reason: number;
+  readonly message: string;
+  readonly retryAfterMs: number;
+}
+
+export interface SubdeviceEngineHooks extends FirmwareReceiverHooks {
   transmit(bytes: Uint8Array): void;
   connected?(): void;
   disconnected?(): void;
   data?(payload: Uint8Array): void;
-  /**
-   * A firmware offer: return how many bytes of this very image are already held (0 for a fresh
-   * start) to accept, or a refusal. Called again for a repeated offer.
-   */
-  firmwareOffer?(offer: FirmwareOffer): number | { readonly code: number; readonly message: string };
-  /** In-order bytes of the offered image. */
-  firmwareChunk?(offset: number, bytes: Uint8Array): void;
-  /** Every byte arrived: start applying, then call `reportApplying`/`reportResult`. */
-  firmwareCommit?(offer: FirmwareOffer): void;
+  /** The gateway will not serve this subdevice; it says HELLO again after `retryAfterMs`. */
+  refused?(refusal: Refusal): void;
 }
 
-export type SubdeviceEngineState = 'idle' | 'connecting' | 'connected';
+export type SubdeviceEngineState = 'idle' | 'connecting' | 'refused' | 'connected';
 
 /** Subdevice side of the link protocol: what an MCU runs, and what the simulator uses. */
 export class SubdeviceEngine {
@@ -71,15 +74,13 @@ export class SubdeviceEngine {
   #nextHelloAt = 0;
   #nextKeepaliveAt = 0;
   #cancelTick: (() => void) | undefined;
-  #offer: FirmwareOffer | undefined;
-  #received = 0;
-  readonly #early = new Map<number, Uint8Array>();
-  #applying: number | undefined;
-  #result: FirmwareOutcome | undefined;
   /** Counts HELLO_ACKs: which gateway session we are in. */
   #session = 0;
-  /** The session the current image was offered in: only that gateway can read its FW_RESULT. */
-  #offerSession = 0;
+  /** Revision agreed in the last HELLO_ACK. */
+  #agreedRevision = 1;
+  readonly #revision: number;
+  readonly #reliable: boolean;
+  readonly #firmware: FirmwareReceiver;
   readonly #sender: ReliableSender;
   readonly #scheduler: Scheduler;
   readonly #framing: FramingOptions;
@@ -91,8 +92,16 @@ export class SubdeviceEngine {
     this.#identity = options.identity;
     this.#scheduler = options.scheduler ?? realScheduler;
     this.#framing = options.framing ?? {};
+    this.#revision = Math.max(1, Math.min(options.revision ?? LINK_PROTOCOL_REVISION, LINK_PROTOCOL_REVISION));
+    this.#reliable = options.reliableData ?? true;
     this.decoder = new FrameDecoder(this.#framing);
     this.#sender = new ReliableSender(options.ackTimeoutMs ?? 300, options.maxAttempts ?? 5, (w) => this.hooks.transmit(w));
+    this.#firmware = new FirmwareReceiver(hooks, (m) => this.#send(m), () => this.#scheduler.now(), {
+      reorderChunks: this.#reorderChunks,
+      resultHoldMs: options.resultHoldMs ?? 3000,
+      // A revision-2 subdevice talking to a revision-1 gateway behaves as revision 1 (no -101 answers).
+      revision: () => this.#agreedRevision,
+    });
   }
 
   get #reorderChunks(): number {
@@ -105,6 +114,11 @@ export class SubdeviceEngine {
 
   get identity(): SubdeviceIdentity {
     return this.#identity;
+  }
+
+  /** The revision agreed with the gateway in the current session (1 before any). */
+  get agreedRevision(): number {
+    return this.#agreedRevision;
   }
 
   /** Starts saying HELLO. */
@@ -137,21 +151,26 @@ export class SubdeviceEngine {
 
   feed(bytes: Uint8Array): void {
     for (const frame of this.decoder.push(bytes)) {
-      const packet = packetOf(frame);
+      const packet = packetOf(frame, { revision: this.#revision });
       if (!packet || packet.direction !== 'to_subdevice' || packet.address !== this.options.address) continue;
       this.#receive(packet.seq, packet.message);
     }
   }
 
+  /** Resolves on DATA_ACK; without RELIABLE_DATA, once the frame is handed to the link. */
   sendData(payload: Uint8Array): Promise<void> {
     if (this.#state !== 'connected') return Promise.reject(new LinkProtocolError('detached', 'not connected to a gateway'));
     const seq = this.#nextSeq();
-    return this.#sender.send(seq, this.#encode(seq, { type: 'data', payload }), this.#scheduler.now());
+    const wire = this.#encode(seq, { type: 'data', payload });
+    if (!this.#reliable) {
+      this.hooks.transmit(wire);
+      return Promise.resolve();
+    }
+    return this.#sender.send(seq, wire, this.#scheduler.now());
   }
 
   reportApplying(percent: number): void {
-    this.#applying = Math.max(0, Math.min(100, Math.round(percent)));
-    this.#send({ type: 'fw_applying', percent: this.#applying });
+    this.#firmware.reportApplying(percent);
   }
 
   /**
@@ -162,20 +181,17 @@ export class SubdeviceEngine {
    * actually runs instead of the one it announced before the apply finished.
    */
   reportResult(result: FirmwareOutcome): void {
-    this.#applying = undefined;
-    this.#result = result;
-    this.#offer = undefined;
-    this.#received = 0;
-    this.#early.clear();
     if (result.ok && result.version !== this.#identity.firmwareVersion) {
       this.#identity = { ...this.#identity, firmwareVersion: result.version };
     }
-    this.#sendResult();
-    if (this.#state === 'connected' && this.#offerSession !== this.#session) this.#toConnecting();
+    this.#firmware.reportResult(result);
+    if (this.#state === 'connected' && this.#firmware.offerSession !== this.#session) this.#toConnecting();
   }
 
   tick(): void {
     const now = this.#scheduler.now();
+    this.#firmware.tick();
+    if (this.#state === 'refused' && now >= this.#nextHelloAt) this.#state = 'connecting';
     if (this.#state === 'connecting' && now >= this.#nextHelloAt) {
       this.#nextHelloAt = now + (this.options.helloRetryMs ?? 500);
       this.#send({
@@ -184,7 +200,12 @@ export class SubdeviceEngine {
         deviceName: this.#identity.deviceName,
         firmwareVersion: this.#identity.firmwareVersion,
         maxFrameSize: this.#framing.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
-        capabilities: Capability.FIRMWARE | Capability.RELIABLE_DATA | (this.#reorderChunks > 0 ? Capability.REORDER_BUFFER : 0),
+        capabilities:
+          (this.hooks.firmwareOffer ? Capability.FIRMWARE : 0) |
+          (this.#reliable ? Capability.RELIABLE_DATA : 0) |
+          (this.#reorderChunks > 0 ? Capability.REORDER_BUFFER : 0),
+        revision: this.#revision,
+        features: 0,
       });
     } else if (this.#state === 'connected') {
       if (now - this.#lastHeard > this.#keepaliveIntervalMs * (this.options.keepaliveMissLimit ?? 3)) {
@@ -224,11 +245,20 @@ export class SubdeviceEngine {
       if (this.#state === 'connecting') {
         this.#state = 'connected';
         this.#session++;
+        this.#agreedRevision = Math.min(this.#revision, m.revision);
         this.#keepaliveIntervalMs = Math.max(50, m.keepaliveIntervalMs);
         this.#nextKeepaliveAt = now + this.#keepaliveIntervalMs;
         this.#dataSeen = new SeqHistory();
         this.hooks.connected?.();
       }
+      return;
+    }
+    if (m.type === 'hello_refused') {
+      // Only an answer to our HELLO counts; a late one after HELLO_ACK is stale.
+      if (this.#state !== 'connecting') return;
+      this.#state = 'refused';
+      this.#nextHelloAt = now + m.retryAfterMs;
+      this.hooks.refused?.({ reason: m.reason, message: m.message, retryAfterMs: m.retryAfterMs });
       return;
     }
     if (this.#state !== 'connected') return;
@@ -237,105 +267,21 @@ export class SubdeviceEngine {
       case 'keepalive_ack':
         return;
       case 'bye':
-        if (m.reason === ByeReason.UNKNOWN_SESSION || m.reason === ByeReason.SHUTDOWN || m.reason === ByeReason.REBOOT) this.#toConnecting();
+        // Any BYE from the gateway (shutdown, reboot, unknown session): say HELLO again.
+        this.#toConnecting();
         return;
       case 'data':
-        this.#reply(seq, { type: 'data_ack' });
+        if (this.#reliable) this.#reply(seq, { type: 'data_ack' });
         if (this.#dataSeen.seenBefore(seq)) return;
         this.hooks.data?.(m.payload);
         return;
       case 'data_ack':
         this.#sender.ack(seq);
         return;
-      case 'fw_offer':
-        this.#onOffer(m);
-        return;
-      case 'fw_chunk':
-        if (!this.#offer || this.#applying !== undefined) return;
-        if (m.offset === this.#received && m.bytes.length > 0 && this.#received + m.bytes.length <= this.#offer.size) {
-          this.#accept(m.bytes);
-          // Drain chunks that arrived early and now follow on.
-          for (let next = this.#early.get(this.#received); next && this.#offer; next = this.#early.get(this.#received)) {
-            this.#early.delete(this.#received);
-            this.#accept(next);
-          }
-        } else if (
-          m.offset > this.#received &&
-          this.#early.size < this.#reorderChunks &&
-          m.offset + m.bytes.length <= this.#offer.size &&
-          m.offset - this.#received <= this.#reorderChunks * Math.max(1, this.#offer.chunkSize)
-        ) {
-          this.#early.set(m.offset, m.bytes);
-        }
-        // Cumulative: a chunk out of order repeats the last good offset (a duplicate ack), with a
-        // bitmap of the chunks held beyond it.
-        this.#send({ type: 'fw_ack', offset: this.#received, sack: this.#sackBits() });
-        return;
-      case 'fw_commit':
-        this.#onCommit();
-        return;
       default:
+        this.#firmware.receive(m, this.#session);
         return;
     }
-  }
-
-  #sackBits(): number {
-    const size = Math.max(1, this.#offer?.chunkSize ?? 1);
-    let bits = 0;
-    for (const key of this.#early.keys()) {
-      const i = (key - this.#received) / size - 1;
-      if (Number.isInteger(i) && i >= 0 && i < 32) bits |= 1 << i;
-    }
-    return bits >>> 0;
-  }
-
-  #accept(bytes: Uint8Array): void {
-    this.hooks.firmwareChunk?.(this.#received, bytes);
-    this.#received += bytes.length;
-    for (const key of this.#early.keys()) if (key < this.#received) this.#early.delete(key);
-  }
-
-  #onOffer(m: FirmwareOffer): void {
-    this.#early.clear();
-    if (this.#applying !== undefined) {
-      this.#send({ type: 'fw_result', ok: false, code: FirmwareResultCode.REFUSED, message: 'busy applying an image' });
-      return;
-    }
-    const answer = this.hooks.firmwareOffer ? this.hooks.firmwareOffer(m) : { code: FirmwareResultCode.REFUSED, message: 'firmware updates not supported' };
-    if (typeof answer !== 'number') {
-      this.#send({ type: 'fw_result', ok: false, code: answer.code, message: answer.message });
-      return;
-    }
-    this.#offer = { version: m.version, size: m.size, md5: m.md5, chunkSize: m.chunkSize };
-    this.#offerSession = this.#session;
-    this.#received = Math.max(0, Math.min(answer, m.size));
-    this.#result = undefined;
-    this.#send({ type: 'fw_accept', resumeOffset: this.#received });
-  }
-
-  #onCommit(): void {
-    if (this.#result) {
-      this.#sendResult();
-      return;
-    }
-    if (this.#applying !== undefined) {
-      this.#send({ type: 'fw_applying', percent: this.#applying });
-      return;
-    }
-    if (!this.#offer) return;
-    if (this.#received < this.#offer.size) {
-      this.#send({ type: 'fw_ack', offset: this.#received });
-      return;
-    }
-    this.#applying = 0;
-    this.#send({ type: 'fw_applying', percent: 0 });
-    this.hooks.firmwareCommit?.(this.#offer);
-  }
-
-  #sendResult(): void {
-    const r = this.#result;
-    if (!r) return;
-    this.#send(r.ok ? { type: 'fw_result', ok: true, version: r.version } : { type: 'fw_result', ok: false, code: r.code, message: r.message });
   }
 
   #nextSeq(): number {

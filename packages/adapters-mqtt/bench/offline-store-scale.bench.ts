@@ -1,0 +1,90 @@
+/**
+ * The offline store at scale: 1,000,000 readings of 100 subdevices queued while the hub is down
+ * (RSS of the gateway process while queuing), then drained once the hub is up: rate compared
+ * with the same gateway's online uplink rate, in order per subdevice, none lost, duplicates
+ * counted. mosquitto (defaults), the hub side and the gateway each in their own process.
+ * Writes bench/results/offline-store-scale.json.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonChild } from './harness/json-child.js';
+import { freePort, MosquittoProcess } from './harness/mosquitto-process.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const RESULTS = join(HERE, '../../../../bench/results');
+const COUNT = Number(process.env['BENCH_STORE_COUNT'] ?? 1_000_000);
+const SUBDEVICES = Number(process.env['BENCH_STORE_SUBDEVICES'] ?? 100);
+const RUNS = Number(process.env['BENCH_STORE_RUNS'] ?? 2);
+
+async function once(): Promise<Record<string, unknown>> {
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-scale-'));
+  const port = await freePort();
+  const gateway = new JsonChild(join(HERE, 'scale.child.js'), [String(port), String(COUNT), String(SUBDEVICES), join(dir, 'uplink')]);
+  const mosquitto = new MosquittoProcess();
+  let hub: JsonChild | undefined;
+  try {
+    const queued = await gateway.next<{ queued: number; queueSeconds: number; peakRssMB: number; storeMB: number }>((v) => (v as { queued?: number }).queued !== undefined);
+    console.log(`queued ${queued.queued} readings in ${queued.queueSeconds.toFixed(1)} s, peak rss ${queued.peakRssMB.toFixed(0)} MB, store ${queued.storeMB.toFixed(0)} MB`);
+    // Unlimited queue for QoS 1 subscribers: with mosquitto's default 1000, the counting subscriber
+    // loses messages when it falls behind, which would be counted against the gateway.
+    await mosquitto.start(port, 'max_queued_messages 0\n');
+    hub = new JsonChild(join(HERE, 'harness/hub-side.child.js'), [String(port)]);
+    await hub.next((v) => (v as { ready?: boolean }).ready === true, 30_000);
+    hub.send({ cmd: 'expect', run: 'drain', count: COUNT, idleMs: 30_000 });
+    gateway.send({ go: true });
+    const { drainStart } = await gateway.next<{ drainStart: string }>((v) => typeof (v as { drainStart?: string }).drainStart === 'string');
+    const drained = await gateway.next<{ drainSeconds: number; peakRssMB: number; dropped: Record<string, number> }>((v) => (v as { drained?: boolean }).drained === true);
+    const arrived = await hub.next<{ distinct: number; duplicates: number; reordered: number; last: string }>((v) => (v as { run?: string }).run === 'drain');
+    const drainRate = arrived.distinct / (Number(BigInt(arrived.last) - BigInt(drainStart)) / 1e9);
+    const onlineCount = Math.min(COUNT, 100_000);
+    hub.send({ cmd: 'expect', run: 'online', count: onlineCount, idleMs: 30_000 });
+    gateway.send({ go: true });
+    const { onlineStart } = await gateway.next<{ onlineStart: string }>((v) => typeof (v as { onlineStart?: string }).onlineStart === 'string');
+    const online = await hub.next<{ distinct: number; last: string }>((v) => (v as { run?: string }).run === 'online');
+    const onlineRate = online.distinct / (Number(BigInt(online.last) - BigInt(onlineStart)) / 1e9);
+    const row = {
+      queued: queued.queued,
+      queueSeconds: Number(queued.queueSeconds.toFixed(2)),
+      peakRssWhileQueuingMB: Number(queued.peakRssMB.toFixed(1)),
+      peakRssWhileDrainingMB: Number(drained.peakRssMB.toFixed(1)),
+      storeMB: Number(queued.storeMB.toFixed(1)),
+      delivered: arrived.distinct,
+      lost: COUNT - arrived.distinct,
+      duplicates: arrived.duplicates,
+      reorderedPerSubdevice: arrived.reordered,
+      droppedByStore: drained.dropped,
+      drainMsgsPerSecond: Math.round(drainRate),
+      onlineMsgsPerSecond: Math.round(onlineRate),
+      drainToOnlineRatio: Number((drainRate / onlineRate).toFixed(3)),
+    };
+    console.log(JSON.stringify(row));
+    return row;
+  } finally {
+    await gateway.close();
+    await hub?.close();
+    await mosquitto.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const runs: Array<Record<string, unknown>> = [];
+for (let i = 0; i < RUNS; i++) runs.push(await once());
+await mkdir(RESULTS, { recursive: true });
+await writeFile(
+  join(RESULTS, 'offline-store-scale.json'),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      readings: COUNT,
+      subdevices: SUBDEVICES,
+      targets: { peakRssWhileQueuingMB: '< 150', drainToOnlineRatio: '>= 0.9', lost: 0, reorderedPerSubdevice: 0 },
+      setup: 'mosquitto 2 (defaults except max_queued_messages 0, so the counting subscriber is never dropped), hub side and gateway each in their own process; store on disk (tmpdir), default bounds; online rate: the same gateway, window 1000, same subdevices',
+      runs,
+    },
+    null,
+    2,
+  )}\n`,
+);

@@ -1,0 +1,122 @@
+/**
+ * Uplink through MqttHubTransport vs bare mqtt.js, measured apart from everything else: mosquitto
+ * (default settings) in its own process, the hub's side (answers operations, counts what
+ * arrives) in its own, each contender in its own. Windows 1, 100, 1000 and all-in-flight, QoS 0
+ * and 1; msgs/s (first send to last arrival), CPU-seconds per 100k readings in the contender, and
+ * the latency of a single reading (window 1) from publish to the hub's side. Rounds alternate the
+ * contenders; every round is kept (the machine is shared: report ranges, not a best).
+ * Writes bench/results/mqtt-uplink.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonChild, percentile } from './harness/json-child.js';
+import { MosquittoProcess } from './harness/mosquitto-process.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const RESULTS = join(HERE, '../../../../bench/results');
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
+const N = Number(process.env['BENCH_N'] ?? 20_000);
+const N_SEQUENTIAL = Number(process.env['BENCH_N_SEQUENTIAL'] ?? 2_000);
+const WINDOWS = (process.env['BENCH_WINDOWS'] ?? '1,100,1000,all').split(',');
+const QOS = (process.env['BENCH_QOS'] ?? '1,0').split(',').map(Number) as Array<0 | 1>;
+const N_ONLINE = Number(process.env['BENCH_N_ONLINE'] ?? 10_000);
+
+interface Measurement {
+  readonly rate: number;
+  readonly cpuPer100k: number;
+  readonly delivered: number;
+  readonly duplicates: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Window 1: publish call to its promise resolving (PUBACK for QoS 1), in the contender. */
+  readonly ownP50Ms: number | null;
+}
+
+async function measure(hub: JsonChild, port: number, contender: 'bare' | 'adapter', qos: 0 | 1, window: string, count: number, run: string): Promise<Measurement> {
+  const child = new JsonChild(join(HERE, 'contender.child.js'), [String(port), contender, String(qos), window, String(count), run]);
+  try {
+    await child.next((v) => (v as { ready?: boolean }).ready === true, 60_000);
+    hub.send({ cmd: 'expect', run, count, idleMs: 10_000 });
+    child.send({ go: true });
+    const done = await child.next<{ t0: string; t1: string; cpuSeconds: number; ownP50: number | null }>((v) => typeof (v as { t0?: unknown }).t0 === 'string');
+    const arrived = await hub.next<{ run: string; distinct: number; duplicates: number; last: string; latencies: number[] }>((v) => (v as { run?: string }).run === run);
+    const end = BigInt(arrived.last) > BigInt(done.t1) ? BigInt(arrived.last) : BigInt(done.t1);
+    const seconds = Number(end - BigInt(done.t0)) / 1e9;
+    return {
+      rate: Math.round(arrived.distinct / seconds),
+      cpuPer100k: Number(((done.cpuSeconds / count) * 100_000).toFixed(2)),
+      delivered: arrived.distinct,
+      duplicates: arrived.duplicates,
+      p50Ms: Number(percentile(arrived.latencies, 50).toFixed(3)),
+      p99Ms: Number(percentile(arrived.latencies, 99).toFixed(3)),
+      ownP50Ms: done.ownP50 === null ? null : Number(done.ownP50.toFixed(3)),
+    };
+  } finally {
+    await child.close();
+  }
+}
+
+function range(values: readonly number[]): [number, number] {
+  return [Math.min(...values), Math.max(...values)];
+}
+
+async function main(): Promise<void> {
+  const mosquitto = new MosquittoProcess();
+  await mosquitto.start();
+  const hub = new JsonChild(join(HERE, 'harness/hub-side.child.js'), [String(mosquitto.port)]);
+  await hub.next((v) => (v as { ready?: boolean }).ready === true, 30_000);
+  const rows: Record<string, unknown> = {};
+  try {
+    for (const qos of QOS) {
+      for (const window of WINDOWS) {
+        const count = window === '1' ? N_SEQUENTIAL : N;
+        const got: Record<'bare' | 'adapter', Measurement[]> = { bare: [], adapter: [] };
+        for (let round = 0; round < ROUNDS; round++) {
+          const order: Array<'bare' | 'adapter'> = round % 2 === 0 ? ['bare', 'adapter'] : ['adapter', 'bare'];
+          for (const contender of order) {
+            const m = await measure(hub, mosquitto.port, contender, qos, window, count, `q${qos}-w${window}-${contender}-${round}`);
+            got[contender].push(m);
+            console.log(`qos${qos} window ${window} ${contender}: ${m.rate} msgs/s, ${m.cpuPer100k} cpu-s/100k, p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms${m.ownP50Ms !== null ? ` (publish→resolve p50 ${m.ownP50Ms} ms)` : ''}, ${m.delivered}/${count} delivered`);
+          }
+        }
+        const ratios = got.adapter.map((a, i) => Number((a.rate / (got.bare[i]?.rate ?? a.rate)).toFixed(3)));
+        const latencyRatios = got.adapter.map((a, i) => Number((a.p50Ms / (got.bare[i]?.p50Ms || a.p50Ms)).toFixed(2)));
+        rows[`qos${qos}/window-${window}`] = {
+          readings: count,
+          bare: { msgsPerSecond: range(got.bare.map((m) => m.rate)), cpuSecondsPer100k: range(got.bare.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.bare.map((m) => m.p50Ms)), p99Ms: range(got.bare.map((m) => m.p99Ms)), publishToResolveP50Ms: range(got.bare.map((m) => m.ownP50Ms ?? 0)) } : {}) },
+          adapter: { msgsPerSecond: range(got.adapter.map((m) => m.rate)), cpuSecondsPer100k: range(got.adapter.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.adapter.map((m) => m.p50Ms)), p99Ms: range(got.adapter.map((m) => m.p99Ms)), publishToResolveP50Ms: range(got.adapter.map((m) => m.ownP50Ms ?? 0)) } : {}) },
+          ratioPerRound: ratios,
+          ...(window === '1' ? { latencyP50RatioPerRound: latencyRatios } : {}),
+          incomplete: [...got.bare, ...got.adapter].some((m) => m.delivered < count),
+        };
+      }
+    }
+    // Bringing 10,000 subdevices online from a gateway alone in its process (time and RSS).
+    const online = new JsonChild(join(HERE, 'online-rss.child.js'), [String(mosquitto.port), 'Z3dTZWNyZXRLZXkxMjM0NQ==', String(N_ONLINE)]);
+    const child = await online.next<{ ok: number; seconds: number; rssMB: number; heapUsedMB: number }>((v) => typeof (v as { ok?: number }).ok === 'number', 120_000);
+    await online.close();
+    console.log(`online: ${N_ONLINE} subdevices (${child.ok} ok) in ${child.seconds} s; gateway rss ${child.rssMB} MB`);
+    await mkdir(RESULTS, { recursive: true });
+    await writeFile(
+      join(RESULTS, 'mqtt-online.json'),
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, broker: 'mosquitto 2, own process, defaults', subdevices: N_ONLINE, batchSize: 50, gatewayProcess: { ...child, targetRssMB: 150 } }, null, 2)}\n`,
+    );
+  } finally {
+    await hub.close();
+    await mosquitto.dispose();
+  }
+  await mkdir(RESULTS, { recursive: true });
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    broker: 'mosquitto 2 in its own process, default settings (listener on 127.0.0.1, anonymous)',
+    setup: 'contenders and the hub side each in their own process; both contenders subscribed to their data topic at QoS 1 (the echo); payload ~100 bytes JSON',
+    rounds: ROUNDS,
+    note: 'ratio = adapter / bare msgs/s in the same round; a shared, loaded machine: read ranges',
+    ...rows,
+  };
+  await writeFile(join(RESULTS, 'mqtt-uplink.json'), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();

@@ -1,0 +1,76 @@
+import { subdeviceKey, TypedEmitter, type GatewayError, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
+import { decodeGatewayReply, decodeOtaHubMessage, parseTopic } from '@iotgw/protocol-tencent';
+import type { EchoFilter } from './echo-filter.js';
+import type { GatewayOperations } from './gateway-operations.js';
+import type { OnlineGate } from './online-gate.js';
+
+/**
+ * Everything the hub sends, to where it belongs: operation replies to the waiting calls, data to
+ * `downlink` (minus the echo of our own uplink), firmware jobs to `firmwareUpdate`, console
+ * (un)binds to `bindingChanged`. Malformed messages are reported as a count and a summary per
+ * interval, never a line and an event each: a flood of garbage must not drown the log or stall
+ * the readings going up.
+ */
+export class DownlinkRouter {
+  constructor(
+    private readonly events: TypedEmitter<HubTransportEvents>,
+    private readonly operations: GatewayOperations,
+    private readonly gate: OnlineGate,
+    private readonly echoes: EchoFilter,
+    private readonly warnings: ThrottledLog,
+    private readonly log: Logger,
+    /** The current client, for unsubscribing what the console unbound. */
+    private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1]) => void,
+  ) {}
+
+  route(topic: string, payload: Buffer, qos: 0 | 1 = 1): void {
+    const parsed = parseTopic(topic);
+    if (!parsed) {
+      this.warnings.warn('unknown-topic', 'message on a topic the gateway does not know ignored', { topic });
+      return;
+    }
+    if (parsed.kind === 'data') {
+      if (this.echoes.isEcho(topic, payload, qos)) return;
+      this.events.emit('downlink', { subdevice: parsed.device, channel: parsed.channel, payload: new Uint8Array(payload) });
+      return;
+    }
+    if (parsed.kind === 'gateway-operation-result') {
+      const reply = decodeGatewayReply(payload);
+      if (!reply.ok) return this.#malformed('gateway-reply', reply.error);
+      const r = reply.value;
+      if (r.type === 'change') {
+        if (r.status !== 1) {
+          this.gate.close(r.devices);
+          this.unfollow(r.devices);
+        }
+        this.events.emit('bindingChanged', { subdevices: r.devices, bound: r.status === 1 });
+      } else if (r.type === 'describe_sub_devices') {
+        this.operations.correlator.resolveList([...r.devices]);
+      } else {
+        for (const d of r.devices) this.operations.correlator.resolveResult(r.type, d.subdevice, d.result);
+      }
+      return;
+    }
+    if (parsed.kind === 'ota-update') {
+      const message = decodeOtaHubMessage(payload);
+      if (!message.ok) return this.#malformed('ota-update', message.error);
+      if (message.value.type === 'update_firmware') {
+        this.events.emit('firmwareUpdate', { subdevice: parsed.device, job: message.value.job });
+      } else if (message.value.type === 'update_firmware_refused') {
+        // The OTA use case reports it to the hub and logs it once.
+        const { version, reason } = message.value;
+        this.events.emit('firmwareUpdateRefused', { subdevice: parsed.device, version, reason });
+      } else {
+        this.log.debug('version report acknowledged', { subdevice: subdeviceKey(parsed.device), resultCode: message.value.resultCode });
+      }
+    }
+  }
+
+  /** One warning line and one `error` event per kind per interval, with the count held back. */
+  #malformed(kind: string, error: GatewayError): void {
+    const before = this.warnings.heldBack(kind);
+    this.warnings.warn(kind, `malformed message from the hub: ${error.message}`, { code: error.code });
+    if (this.warnings.heldBack(kind) === before + 1) return; // counted, not reported
+    this.events.emit('error', error);
+  }
+}

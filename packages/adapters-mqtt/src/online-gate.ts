@@ -1,0 +1,103 @@
+import type { MqttClient } from 'mqtt';
+import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
+import { dataTopic, gatewayOperationResultTopic, otaUpdateTopic } from '@iotgw/protocol-tencent';
+
+/**
+ * Which subdevices may use their topics right now, and what the connection subscribes.
+ *
+ * The hub drops a gateway that publishes or subscribes a subdevice's data topic while that
+ * subdevice is not online, and it forgets every online subdevice when the gateway disconnects.
+ * So a subdevice's gate opens only once the hub accepted it online on this connection and its
+ * topics are subscribed, and it closes the moment its offline or unbind is about to be sent (a
+ * reading published after that request would get the gateway disconnected: ACL denied).
+ */
+export class OnlineGate {
+  /** Subdevice keys whose data may be sent on the current connection. */
+  readonly #open = new Set<string>();
+  /** topic → QoS: everything to (re)subscribe on a connection. */
+  readonly #subscriptions = new Map<string, 0 | 1>();
+  readonly #resultTopic: string;
+  readonly #opened: (keys: readonly string[]) => void;
+
+  constructor(
+    gateway: SubdeviceId,
+    private readonly channels: readonly string[],
+    /** Called when gates open: held readings of those subdevices may go now. */
+    opened: (keys: readonly string[]) => void,
+  ) {
+    this.#resultTopic = gatewayOperationResultTopic(gateway);
+    this.#subscriptions.set(this.#resultTopic, 1);
+    this.#opened = opened;
+  }
+
+  isOpen(key: string): boolean {
+    return this.#open.has(key);
+  }
+
+  /** Whether `topic` is subscribed (its uplink will come back to us as an echo). */
+  isSubscribed(topic: string): boolean {
+    return this.#subscriptions.has(topic);
+  }
+
+  /** Subscribes everything this connection needs (only the gateway's own topic after a loss). */
+  async subscribeAll(client: MqttClient): Promise<void> {
+    await client.subscribeAsync(Object.fromEntries([...this.#subscriptions].map(([topic, qos]) => [topic, { qos }])));
+  }
+
+  /** The hub accepted `devices` online: subscribe their topics, then open their gates. */
+  async follow(client: MqttClient | undefined, devices: readonly SubdeviceId[]): Promise<void> {
+    if (devices.length === 0) return;
+    const topics = this.#topicsOf(devices);
+    for (const [topic, qos] of topics) this.#subscriptions.set(topic, qos);
+    if (client) await client.subscribeAsync(Object.fromEntries([...topics].map(([topic, qos]) => [topic, { qos }])));
+    const keys = devices.map(subdeviceKey);
+    for (const key of keys) this.#open.add(key);
+    this.#opened(keys);
+  }
+
+  /** Closes the gates of `devices` (before their offline/unbind request goes out). */
+  close(devices: readonly SubdeviceId[]): string[] {
+    const closed: string[] = [];
+    for (const d of devices) {
+      const key = subdeviceKey(d);
+      if (this.#open.delete(key)) closed.push(key);
+    }
+    return closed;
+  }
+
+  /** Reopens gates `close` shut when the hub refused to take those subdevices offline. */
+  reopen(keys: readonly string[]): void {
+    for (const key of keys) this.#open.add(key);
+    if (keys.length > 0) this.#opened(keys);
+  }
+
+  /** `devices` are offline or unbound: stop following their topics. Best effort on the wire. */
+  async unfollow(client: MqttClient | undefined, devices: readonly SubdeviceId[]): Promise<void> {
+    if (devices.length === 0) return;
+    this.close(devices);
+    const topics = [...this.#topicsOf(devices).keys()];
+    for (const topic of topics) this.#subscriptions.delete(topic);
+    if (client) await client.unsubscribeAsync(topics);
+  }
+
+  /** The connection is gone and the hub forgot who was online: back to the gateway's own topic. */
+  forgetAll(): void {
+    this.#open.clear();
+    for (const topic of [...this.#subscriptions.keys()]) if (topic !== this.#resultTopic) this.#subscriptions.delete(topic);
+  }
+
+  /**
+   * The topics an online subdevice is followed on, all at QoS 1. Data channels too: the hub echoes
+   * each uplink to us, and at QoS 0 that echo needs no reply, so the broker's PUBACK for the next
+   * reading waits behind Nagle for our delayed TCP ACK (~40 ms each on mosquitto defaults). Our
+   * PUBACK for a QoS 1 echo carries the ACK at once. The hub accepts QoS 1 on data topics.
+   */
+  #topicsOf(devices: readonly SubdeviceId[]): Map<string, 0 | 1> {
+    const topics = new Map<string, 0 | 1>();
+    for (const d of devices) {
+      for (const channel of this.channels) topics.set(dataTopic(d, channel), 1);
+      topics.set(otaUpdateTopic(d), 1);
+    }
+    return topics;
+  }
+}

@@ -1,0 +1,14 @@
+import test from 'ava';
+import { subdeviceId } from '@iotgw/domain';
+import { describeSubdeviceLinkContract } from '@iotgw/testkit';
+import { contractHarness } from './memory-bus.js';
+
+const subdevices = [subdeviceId('ABCDEFGHIJ', 'sub1'), subdeviceId('ABCDEFGHIJ', 'sub2')];
+
+// The port contract for the one link-protocol link, on an in-memory bus with two subdevices; the
+// serial (socat pty) and BLE (simulated central) adapters run the same suite over their providers.
+describeSubdeviceLinkContract(test, () => Promise.resolve(contractHarness(subdevices)), { name: 'LinkProtocolSubdeviceLink (memory bus)' });
+// Subdevices built against the first published spec (revision 1) get the same service.
+describeSubdeviceLinkContract(test, () => Promise.resolve(contractHarness(subdevices, { revision: 1 })), {
+  name: 'LinkProtocolSubdeviceLink with revision-1 subdevices',
+});
