@@ -41,10 +41,10 @@ const tcpOptions = z
 
 const unitOptions = z
   .object({
-    /** The subdevice this unit is on the hub: "PRODUCTID/deviceName". */
-    subdevice: subdeviceRef,
+    /** The subdevice this unit is on the hub: "PRODUCTID/deviceName" (as `id` in the serial and BLE links). */
+    id: subdeviceRef,
     /** The Modbus unit (slave) id: 1..247 on a serial bus, 0..255 over TCP. */
-    unitId: z.number().int().min(0).max(255),
+    unit: z.number().int().min(0).max(255),
     /** A model file (relative paths from the config's directory) or the model itself, inline. */
     model: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
       message: 'must be the path of a model file (e.g. "models/energy-meter.json") or an inline model object',
@@ -68,7 +68,7 @@ export const modbusLinkOptionsSchema = z
     name: z.string().min(1).optional(),
     rtu: rtuOptions.optional(),
     tcp: tcpOptions.optional(),
-    units: z.array(unitOptions).min(1, 'must list at least one unit (subdevice, unitId, model)'),
+    units: z.array(unitOptions).min(1, 'must list at least one unit ({ "id": "PRODUCTID/deviceName", "unit": 1, "model": "models/x.json" })'),
     /** How long a unit has to answer one request. */
     requestTimeoutMs: z.number().int().min(10).max(60_000).default(1000),
     /** How long opening the port or the TCP connection may take (each attempt). */
@@ -94,15 +94,15 @@ export const modbusLinkOptionsSchema = z
     const ids = new Map<number, number>();
     const subdevices = new Map<string, number>();
     o.units.forEach((u, i) => {
-      if (o.rtu && (u.unitId < 1 || u.unitId > 247)) {
-        ctx.addIssue({ code: 'custom', path: ['units', i, 'unitId'], message: `${u.unitId} is not a unit id on a serial bus: use 1..247 (0 is broadcast)` });
+      if (o.rtu && (u.unit < 1 || u.unit > 247)) {
+        ctx.addIssue({ code: 'custom', path: ['units', i, 'unit'], message: `${u.unit} is not a unit id on a serial bus: use 1..247 (0 is broadcast)` });
       }
-      const sameId = ids.get(u.unitId);
-      if (sameId !== undefined) ctx.addIssue({ code: 'custom', path: ['units', i, 'unitId'], message: `unit id ${u.unitId} is already used by units[${sameId}]: each unit on one bus needs its own id` });
-      ids.set(u.unitId, i);
-      const sameSub = subdevices.get(u.subdevice);
-      if (sameSub !== undefined) ctx.addIssue({ code: 'custom', path: ['units', i, 'subdevice'], message: `${u.subdevice} is already units[${sameSub}]` });
-      subdevices.set(u.subdevice, i);
+      const sameId = ids.get(u.unit);
+      if (sameId !== undefined) ctx.addIssue({ code: 'custom', path: ['units', i, 'unit'], message: `unit id ${u.unit} is already used by units[${sameId}]: each unit on one bus needs its own id` });
+      ids.set(u.unit, i);
+      const sameSub = subdevices.get(u.id);
+      if (sameSub !== undefined) ctx.addIssue({ code: 'custom', path: ['units', i, 'id'], message: `${u.id} is already units[${sameSub}]` });
+      subdevices.set(u.id, i);
     });
   });
 
@@ -114,7 +114,7 @@ export type ModbusUnitOptions = ModbusLinkOptions['units'][number];
 
 /** The subdevices a Modbus link serves, from its options (validated or not yet). */
 export function modbusSubdevicesOf(options: Pick<ModbusLinkOptionsInput, 'units'>): SubdeviceId[] {
-  return options.units.map((u) => parseSubdeviceKey(u.subdevice));
+  return options.units.map((u) => parseSubdeviceKey(u.id));
 }
 
 /** The spec's inter-frame silence: 3.5 characters, fixed at 1.75 ms above 19200 baud. */

@@ -77,8 +77,8 @@ export class ModbusSubdeviceLink implements SubdeviceLink {
       if (!model) throw new ValidationError(`units[${i}] has no model`);
       return new ModbusUnit(
         {
-          subdevice: parseSubdeviceKey(u.subdevice),
-          unitId: u.unitId,
+          subdevice: parseSubdeviceKey(u.id),
+          unitId: u.unit,
           model,
           pollIntervalMs: u.pollIntervalMs,
           reportOnChange: u.reportOnChange ?? options.reportOnChange,

@@ -101,7 +101,7 @@ test('firmware version registers', (t) => {
 });
 
 test('options: defaults, the inter-frame gap, and errors naming the path', (t) => {
-  const o = parseModbusLinkOptions({ rtu: { path: '/dev/ttyUSB0' }, units: [{ subdevice: 'MODBUS0001/a', unitId: 1, model: 'm.json' }] });
+  const o = parseModbusLinkOptions({ rtu: { path: '/dev/ttyUSB0' }, units: [{ id: 'MODBUS0001/a', unit: 1, model: 'm.json' }] });
   t.like(o, { requestTimeoutMs: 1000, crcRetries: 2, offlineAfterFailures: 3, downPollIntervalMs: 10_000, reportOnChange: false, minReportIntervalMs: 0 });
   t.like(o.rtu, { baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
   t.is(interFrameGapMs(o.rtu!), (3.5 * 10 * 1000) / 9600);
@@ -113,16 +113,16 @@ test('options: defaults, the inter-frame gap, and errors naming the path', (t) =
       rtu: { path: '/dev/ttyUSB0', parity: 'mark' },
       tcp: { host: 'x' },
       units: [
-        { subdevice: 'bad', unitId: 1, model: 'm.json' },
-        { subdevice: 'MODBUS0001/b', unitId: 1, model: 'm.json' },
-        { subdevice: 'MODBUS0001/c', unitId: 0, model: 7 },
+        { id: 'bad', unit: 1, model: 'm.json' },
+        { id: 'MODBUS0001/b', unit: 1, model: 'm.json' },
+        { id: 'MODBUS0001/c', unit: 0, model: 7 },
       ],
     }),
   );
   t.is((error as { code?: string }).code, 'config.invalid');
   for (const expected of [
     /rtu\.parity: must be "none", "even" or "odd"/,
-    /units\.0\.subdevice: subdevice "bad" is not valid: write it as PRODUCTID\/deviceName/,
+    /units\.0\.id: subdevice "bad" is not valid: write it as PRODUCTID\/deviceName/,
     /units\.2\.model: must be the path of a model file/,
   ]) {
     t.regex(error.message, expected);
@@ -132,17 +132,17 @@ test('options: defaults, the inter-frame gap, and errors naming the path', (t) =
       rtu: { path: '/dev/ttyUSB0' },
       tcp: { host: 'x' },
       units: [
-        { subdevice: 'MODBUS0001/a', unitId: 1, model: 'm.json' },
-        { subdevice: 'MODBUS0001/a', unitId: 1, model: 'm.json' },
-        { subdevice: 'MODBUS0001/c', unitId: 0, model: 'm.json' },
+        { id: 'MODBUS0001/a', unit: 1, model: 'm.json' },
+        { id: 'MODBUS0001/a', unit: 1, model: 'm.json' },
+        { id: 'MODBUS0001/c', unit: 0, model: 'm.json' },
       ],
     }),
   );
   for (const expected of [
     /tcp: give exactly one of "rtu" .* or "tcp"/,
-    /units\.1\.unitId: unit id 1 is already used by units\[0\]/,
-    /units\.1\.subdevice: MODBUS0001\/a is already units\[0\]/,
-    /units\.2\.unitId: 0 is not a unit id on a serial bus: use 1\.\.247/,
+    /units\.1\.unit: unit id 1 is already used by units\[0\]/,
+    /units\.1\.id: MODBUS0001\/a is already units\[0\]/,
+    /units\.2\.unit: 0 is not a unit id on a serial bus: use 1\.\.247/,
   ]) {
     t.regex(semantic.message, expected);
   }

@@ -83,13 +83,13 @@ test('model files: not JSON, missing, and a bad model are errors naming the file
   t.regex(missing.message, /nope\.json: cannot be read \(no such file\)/);
   writeFileSync(join(dir, 'bad.json'), JSON.stringify(model([point({ name: 'voltage', type: 'int64' })])));
   const bad = await t.throwsAsync(
-    createModbusLink({ tcp: { host: '127.0.0.1' }, units: [{ subdevice: 'MODBUS0003/m1', unitId: 1, model: 'bad.json' }] }, { baseDir: dir }),
+    createModbusLink({ tcp: { host: '127.0.0.1' }, units: [{ id: 'MODBUS0003/m1', unit: 1, model: 'bad.json' }] }, { baseDir: dir }),
     { instanceOf: ModbusModelError },
   );
   t.is(bad.file, join(dir, 'bad.json'), 'relative model paths start at baseDir');
   t.is(bad.point, 'voltage');
   t.is(bad.fieldName, 'type');
-  const inline = await t.throwsAsync(createModbusLink({ tcp: { host: '127.0.0.1' }, units: [{ subdevice: 'MODBUS0003/m1', unitId: 1, model: model([point({ scale: 0 })]) }] }), {
+  const inline = await t.throwsAsync(createModbusLink({ tcp: { host: '127.0.0.1' }, units: [{ id: 'MODBUS0003/m1', unit: 1, model: model([point({ scale: 0 })]) }] }), {
     instanceOf: ModbusModelError,
   });
   t.is(inline.file, 'units[0].model (inline)');

@@ -32,7 +32,7 @@ async function rig(t: { teardown(fn: () => Promise<void> | void): void }, map: R
 }
 
 maybe('RTU: readings are decoded with the right types, word and byte orders and scale, one JSON reading per poll cycle', async (t) => {
-  const { watch } = await rig(t, typedRegisters(7), [{ subdevice: SUB, unitId: 7, model: typedModel, pollIntervalMs: 200 }]);
+  const { watch } = await rig(t, typedRegisters(7), [{ id: SUB, unit: 7, model: typedModel, pollIntervalMs: 200 }]);
   const [first] = await watch.readingCount(SUB, 2);
   t.deepEqual(first!.value, typedValues);
   t.deepEqual(watch.attached.map((a) => [a.key, a.firmwareVersion]), [[SUB, '1.4.2']], 'attached once, version from the ascii register');
@@ -41,7 +41,7 @@ maybe('RTU: readings are decoded with the right types, word and byte orders and 
 const encode = (o: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(o));
 
 maybe('RTU: a command writes the mapped registers (they land in pymodbus) and is answered per point on the same subdevice', async (t) => {
-  const { link, server, watch } = await rig(t, typedRegisters(7), [{ subdevice: SUB, unitId: 7, model: typedModel, pollIntervalMs: 200 }]);
+  const { link, server, watch } = await rig(t, typedRegisters(7), [{ id: SUB, unit: 7, model: typedModel, pollIntervalMs: 200 }]);
   await watch.readingCount(SUB, 1);
   const sub = link.attachedSubdevices()[0]!.subdevice;
   await link.send(sub, encode({ set: { setpoint: 22.25, u16scaled: 301.5, counter: -70000, relay: false }, id: 'c1' }));
@@ -69,7 +69,7 @@ maybe('RTU: a command writes the mapped registers (they land in pymodbus) and is
 });
 
 maybe('RTU: refused points (unknown, read-only, out of range, wrong type, not a step of the scale) and bad payloads never reach the bus', async (t) => {
-  const { link, server, watch } = await rig(t, typedRegisters(7), [{ subdevice: SUB, unitId: 7, model: typedModel, pollIntervalMs: 60_000 }]);
+  const { link, server, watch } = await rig(t, typedRegisters(7), [{ id: SUB, unit: 7, model: typedModel, pollIntervalMs: 60_000 }]);
   await watch.readingCount(SUB, 1);
   const sub = link.attachedSubdevices()[0]!.subdevice;
   await server.stats(); // reset the server's request count
@@ -116,7 +116,7 @@ maybe('RTU: a unit that stops answering costs the others at most one timeout per
   const pollMs = 100;
   const timeoutMs = 400;
   const downPollMs = 3000;
-  const units = [1, 2, 3, 4].map((u) => ({ subdevice: `MODBUS0001/unit${u}`, unitId: u, model: tenRegisters, pollIntervalMs: pollMs }));
+  const units = [1, 2, 3, 4].map((u) => ({ id: `MODBUS0001/unit${u}`, unit: u, model: tenRegisters, pollIntervalMs: pollMs }));
   const { link, server, watch } = await rig(t, tenRegisterMap([1, 2, 3, 4]), units, {
     requestTimeoutMs: timeoutMs,
     offlineAfterFailures: 3,
@@ -162,7 +162,7 @@ maybe('RTU: a unit that stops answering costs the others at most one timeout per
 });
 
 maybe('RTU: a unit that never answered is polled slowly, never attached, and attaches once it answers', async (t) => {
-  const units = [1, 2].map((u) => ({ subdevice: `MODBUS0001/unit${u}`, unitId: u, model: tenRegisters, pollIntervalMs: 200 }));
+  const units = [1, 2].map((u) => ({ id: `MODBUS0001/unit${u}`, unit: u, model: tenRegisters, pollIntervalMs: 200 }));
   const cable = await PtyCable.create();
   t.teardown(() => cable.dispose());
   const server = await PymodbusServer.start({ rtu: cable.device }, tenRegisterMap([1, 2]));
@@ -189,7 +189,7 @@ maybe('RTU: a unit that never answered is polled slowly, never attached, and att
 });
 
 maybe('RTU: the pty torn down and recreated mid-run: units detach (link_lost), the port is reopened and they attach again', async (t) => {
-  const units = [1, 2].map((u) => ({ subdevice: `MODBUS0001/unit${u}`, unitId: u, model: tenRegisters, pollIntervalMs: 100 }));
+  const units = [1, 2].map((u) => ({ id: `MODBUS0001/unit${u}`, unit: u, model: tenRegisters, pollIntervalMs: 100 }));
   const { link, cable, server, watch } = await rig(t, tenRegisterMap([1, 2]), units, { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } });
   await watch.until(() => watch.attached.length, (n) => n === 2, 'both attached');
   await cable.pull();

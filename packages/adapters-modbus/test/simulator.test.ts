@@ -30,7 +30,7 @@ for (const kind of ['tcp', 'rtu'] as const) {
     const sim = await startModbusSimulator(endpoint, new Map([[1, meter]]));
     t.teardown(() => sim.close());
     if (kind === 'tcp') linkTarget = { tcp: { host: '127.0.0.1', port: sim.port } };
-    const link = await createModbusLink({ ...linkTarget, units: [{ subdevice: 'MODBUSDEMO/meter1', unitId: 1, model: EXAMPLE_MODBUS_MODELS.energyMeter, pollIntervalMs: 200 }] });
+    const link = await createModbusLink({ ...linkTarget, units: [{ id: 'MODBUSDEMO/meter1', unit: 1, model: EXAMPLE_MODBUS_MODELS.energyMeter, pollIntervalMs: 200 }] });
     const watch = new LinkWatch(link);
     t.teardown(async () => {
       await link.stop();

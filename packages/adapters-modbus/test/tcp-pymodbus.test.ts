@@ -10,7 +10,7 @@ const encode = (o: unknown): Uint8Array => new TextEncoder().encode(JSON.stringi
 maybe('TCP: readings decoded like RTU, writes land in pymodbus, several unit ids behind one connection', async (t) => {
   const server = await PymodbusServer.start({ tcp: true }, { ...typedRegisters(1), ...typedRegisters(2) });
   t.teardown(() => server.stop());
-  const units = [1, 2].map((u) => ({ subdevice: `MODBUS0002/tcp${u}`, unitId: u, model: typedModel, pollIntervalMs: 100 }));
+  const units = [1, 2].map((u) => ({ id: `MODBUS0002/tcp${u}`, unit: u, model: typedModel, pollIntervalMs: 100 }));
   const link = await createModbusLink({ tcp: { host: '127.0.0.1', port: server.port }, units });
   const watch = new LinkWatch(link);
   t.teardown(async () => {
@@ -37,7 +37,7 @@ maybe('TCP: the connection lost (server restarted): units detach (link_lost), th
   const port = server.port!;
   const link = await createModbusLink({
     tcp: { host: '127.0.0.1', port },
-    units: [{ subdevice: 'MODBUS0002/tcp1', unitId: 1, model: typedModel, pollIntervalMs: 100 }],
+    units: [{ id: 'MODBUS0002/tcp1', unit: 1, model: typedModel, pollIntervalMs: 100 }],
     reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
   });
   const watch = new LinkWatch(link);
@@ -58,7 +58,7 @@ maybe('TCP: the connection lost (server restarted): units detach (link_lost), th
 });
 
 test.serial('TCP: start rejects with link.unavailable naming the host when nothing listens before the deadline', async (t) => {
-  const link = await createModbusLink({ tcp: { host: '127.0.0.1', port: 1 }, units: [{ subdevice: 'MODBUS0002/tcp1', unitId: 1, model: typedModel }] });
+  const link = await createModbusLink({ tcp: { host: '127.0.0.1', port: 1 }, units: [{ id: 'MODBUS0002/tcp1', unit: 1, model: typedModel }] });
   const error = await t.throwsAsync(link.start({ timeoutMs: 1500 }));
   t.is((error as { code?: string }).code, 'link.unavailable');
   t.regex(error.message, /^modbus-tcp:127\.0\.0\.1:1: could not open Modbus TCP 127\.0\.0\.1:1 within 1500 ms \(last try: .*ECONNREFUSED.*\)$/);

@@ -25,6 +25,12 @@ export interface ModbusBusMetrics {
   readonly queueDepth: number;
   readonly pollCycles: number;
   readonly pollCycleLagMs: { readonly last: number; readonly max: number; readonly mean: number };
+  /**
+   * How long units take to answer: from a request handed to the port to its answer parsed (wire
+   * time both ways and the unit's turnaround), over the last answered requests (RESPONSE_SAMPLE);
+   * null before the first answer.
+   */
+  readonly responseTimeMs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
   /** Readings emitted as `data`. */
   readonly readings: number;
   /** Readings not emitted: unchanged within the deadband (report-on-change). */
@@ -35,7 +41,10 @@ export interface ModbusBusMetrics {
   readonly unitsDown: number;
 }
 
-type Counter = Exclude<keyof ModbusBusMetrics, 'link' | 'open' | 'queueDepth' | 'pollCycleLagMs' | 'unitsAttached' | 'unitsDown'>;
+type Counter = Exclude<keyof ModbusBusMetrics, 'link' | 'open' | 'queueDepth' | 'pollCycleLagMs' | 'responseTimeMs' | 'unitsAttached' | 'unitsDown'>;
+
+/** Answered requests the response-time percentiles are taken over (a ring: the latest win). */
+export const RESPONSE_SAMPLE = 1024;
 
 /** The bus's counters; the gauges are read from the bus when a snapshot is taken. */
 export class BusCounters {
@@ -56,6 +65,8 @@ export class BusCounters {
   #lagLast = 0;
   #lagMax = 0;
   #lagSum = 0;
+  readonly #responseMs = new Float64Array(RESPONSE_SAMPLE);
+  #responses = 0;
 
   add(counter: Counter, n = 1): void {
     this.#counts[counter] += n;
@@ -70,12 +81,32 @@ export class BusCounters {
     this.#lagSum += lag;
   }
 
+  /** A request was answered (as asked, or with an exception) `ms` after it was sent. */
+  answeredIn(ms: number): void {
+    this.#responseMs[this.#responses % RESPONSE_SAMPLE] = ms;
+    this.#responses++;
+  }
+
   snapshot(gauges: Pick<ModbusBusMetrics, 'link' | 'open' | 'queueDepth' | 'unitsAttached' | 'unitsDown'>): ModbusBusMetrics {
     const cycles = this.#counts.pollCycles;
     return {
       ...gauges,
       ...this.#counts,
       pollCycleLagMs: { last: this.#lagLast, max: this.#lagMax, mean: cycles === 0 ? 0 : this.#lagSum / cycles },
+      responseTimeMs: this.#responseTimes(),
     };
   }
+
+  #responseTimes(): ModbusBusMetrics['responseTimeMs'] {
+    const n = Math.min(this.#responses, RESPONSE_SAMPLE);
+    if (n === 0) return null;
+    const sorted = this.#responseMs.slice(0, n).sort();
+    const at = (q: number): number => round(sorted[Math.min(n - 1, Math.floor(q * n))] ?? 0);
+    return { p50: at(0.5), p99: at(0.99), max: round(sorted[n - 1] ?? 0) };
+  }
+}
+
+/** Response times in ms to a microsecond: finer would only be noise. */
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

@@ -174,8 +174,10 @@ export class ModbusBus {
     for (let attempt = 0; ; attempt++) {
       await this.#gap();
       this.counters.add('requests');
+      const sentAt = performance.now();
       const outcome = await this.#connection.execute(request, this.settings.requestTimeoutMs);
       this.#lastFrameAt = performance.now();
+      if (outcome.ok || outcome.kind === 'exception') this.counters.answeredIn(this.#lastFrameAt - sentAt);
       if (outcome.ok) {
         this.counters.add('responses');
         return outcome;
@@ -191,12 +193,17 @@ export class ModbusBus {
   }
 
   /**
-   * Keeps the line silent for the inter-frame gap after the last frame. Node's timers have 1 ms
-   * steps and round a 1.75 ms wait down, so the wait is rounded up instead: a gap is never short.
+   * Keeps the line silent for the inter-frame gap after the last frame (counted from when its
+   * answer reached us, which is after its last byte left the wire: never short). Node's timers step
+   * in whole milliseconds (a 1.75 ms wait would become 2 to 3 ms, a tenth of a poll at 115200
+   * baud), so a timer covers the whole milliseconds and turns of the event loop (setImmediate:
+   * other work still runs) the fraction left, or any shortfall of a timer that fired early.
    */
   async #gap(): Promise<void> {
-    const wait = this.#lastFrameAt + this.settings.interFrameGapMs - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    const until = this.#lastFrameAt + this.settings.interFrameGapMs;
+    const whole = Math.floor(until - performance.now());
+    if (whole >= 1) await new Promise((resolve) => setTimeout(resolve, whole));
+    while (performance.now() < until) await new Promise((resolve) => setImmediate(resolve));
   }
 
   async #idle(now: number, signal: AbortSignal): Promise<void> {

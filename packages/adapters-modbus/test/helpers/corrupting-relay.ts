@@ -8,6 +8,8 @@ import { SerialPort } from 'serialport';
 export class CorruptingRelay {
   corrupted = 0;
   responses = 0;
+  /** Every chunk relayed, in order: which way and when (performance.now()). */
+  readonly chunks: Array<{ readonly to: 'device' | 'gateway'; readonly at: number }> = [];
   readonly #ports: SerialPort[] = [];
 
   private constructor(private readonly corrupt: (response: Buffer, index: number) => boolean) {}
@@ -16,8 +18,12 @@ export class CorruptingRelay {
     const relay = new CorruptingRelay(corrupt);
     const [toGateway, toDevice] = await Promise.all([open(gatewayCableFarEnd), open(deviceCableNearEnd)]);
     relay.#ports.push(toGateway, toDevice);
-    toGateway.on('data', (chunk: Buffer) => toDevice.write(chunk));
+    toGateway.on('data', (chunk: Buffer) => {
+      relay.chunks.push({ to: 'device', at: performance.now() });
+      toDevice.write(chunk);
+    });
     toDevice.on('data', (chunk: Buffer) => {
+      relay.chunks.push({ to: 'gateway', at: performance.now() });
       const copy = Buffer.from(chunk);
       if (copy.length > 4 && relay.corrupt(copy, relay.responses++)) {
         copy[3]! ^= 0x10;
