@@ -10,7 +10,7 @@
  * machine hits one round of one contender, not one contender for the whole bench.
  *
  *   npm run bench    (writes ../../bench/results/modbus-rtu-poll-rate.json)
- *   IOTGW_BENCH_ROUNDS=3 IOTGW_BENCH_WARMUP_MS=2000 IOTGW_BENCH_WINDOW_MS=6000 (the defaults)
+ *   IOTGW_BENCH_ROUNDS=3 IOTGW_BENCH_WARMUP_MS=2000 IOTGW_BENCH_DEAD_WARMUP_MS=17000 IOTGW_BENCH_WINDOW_MS=10000 (defaults)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,10 +27,21 @@ const BAUD = 115_200;
 const UNITS = 10;
 const DEAD_UNIT = UNITS + 1;
 const REGISTERS = 10;
-const REQUEST_TIMEOUT_MS = 100;
+/**
+ * Well above the slowest answers seen on a loaded 2-core machine (p99 50-90 ms through the
+ * emulator): a healthy unit whose answer comes after the timeout counts as failed and sits out a
+ * retry backoff, which would charge this machine's load to the dead-unit comparison.
+ */
+const REQUEST_TIMEOUT_MS = 250;
 const ROUNDS = Number(process.env.IOTGW_BENCH_ROUNDS ?? 3);
 const WARMUP_MS = Number(process.env.IOTGW_BENCH_WARMUP_MS ?? 2000);
-const WINDOW_MS = Number(process.env.IOTGW_BENCH_WINDOW_MS ?? 6000);
+const WINDOW_MS = Number(process.env.IOTGW_BENCH_WINDOW_MS ?? 10_000);
+/**
+ * The dead unit's run starts measuring once the unit is at its slow poll (link defaults: retries
+ * after 0.5, 1, 2, 4, 8 s, then every 10 s), so the window shows the steady cost of a dead unit:
+ * one timeout per slow poll. The ramp before it costs 6 timeouts in the first 16 s.
+ */
+const DEAD_UNIT_WARMUP_MS = Number(process.env.IOTGW_BENCH_DEAD_WARMUP_MS ?? 17_000);
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/modbus-rtu-poll-rate.json', import.meta.url));
 const EMULATOR = fileURLToPath(new URL('./line-emulator.js', import.meta.url));
 
@@ -123,7 +134,7 @@ async function linkRun(l: Line, deadUnit: boolean): Promise<Run> {
     if (subdevice.deviceName !== 'dead') healthy++;
   });
   await link.start();
-  await sleep(WARMUP_MS);
+  await sleep(deadUnit ? DEAD_UNIT_WARMUP_MS : WARMUP_MS);
   await l.server.stats(); // resets pymodbus's latency sample
   const before = { readings: healthy, metrics: link.metrics(), at: performance.now(), cpu: process.cpuUsage() };
   await sleep(WINDOW_MS);
@@ -206,17 +217,27 @@ const CONTENDERS: ReadonlyArray<[Contender, (l: Line) => Promise<Run>]> = [
   ['linkWithDeadUnit', (l) => linkRun(l, true)],
 ];
 
-async function measure(raw: boolean, label: string): Promise<Record<Contender, { medianPollsPerS: number; rounds: Run[] }>> {
+let current: Line | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    // Leave no pymodbus, emulator or socat behind.
+    void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+async function measure(raw: boolean, label: string, roundCount = ROUNDS): Promise<Record<Contender, { medianPollsPerS: number; rounds: Run[] }>> {
   const rounds: Record<Contender, Run[]> = { bare: [], link: [], linkWithDeadUnit: [] };
-  for (let r = 1; r <= ROUNDS; r++) {
+  for (let r = 1; r <= roundCount; r++) {
     const l = await line(raw);
+    current = l;
     try {
       for (const [name, run] of CONTENDERS) {
         const result = await run(l);
         rounds[name].push(result);
-        console.log(`${label} round ${r}/${ROUNDS} ${name}: ${result.pollsPerS} polls/s, response p50 ${result.responseMs?.p50} ms p99 ${result.responseMs?.p99} ms, ${result.timeouts} timeouts, cpu ${result.cpuPercent}%`);
+        console.log(`${label} round ${r}/${roundCount} ${name}: ${result.pollsPerS} polls/s, response p50 ${result.responseMs?.p50} ms p99 ${result.responseMs?.p99} ms, ${result.timeouts} timeouts, cpu ${result.cpuPercent}%`);
       }
     } finally {
+      current = undefined;
       await l.close();
     }
   }
@@ -230,7 +251,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg().map((l) => round(l, 2));
   console.log(`theoretical limit at ${BAUD} baud, ${REGISTERS} registers a read: ${limit.transactionMs} ms a poll, ${limit.pollsPerS} polls/s; load ${loadBefore.join(' ')}`);
   const emulated = await measure(false, 'line 115200');
-  const rawPty = await measure(true, 'raw pty');
+  const rawPty = await measure(true, 'raw pty', 1); // a reference: what the emulated line costs
   const link = emulated.link.medianPollsPerS;
   const msPerPoll = 1000 / link;
   const responseP50 = median(emulated.link.rounds.map((r) => r.responseMs?.p50 ?? 0));
@@ -240,6 +261,8 @@ async function main(): Promise<void> {
     linkVsBare: round(link / emulated.bare.medianPollsPerS, 3),
     deadUnitRatio: round(emulated.linkWithDeadUnit.medianPollsPerS / link, 3),
     deadUnitRatioRawPty: round(rawPty.linkWithDeadUnit.medianPollsPerS / rawPty.link.medianPollsPerS, 3),
+    /** What a dead unit should cost once at its slow poll: one timeout per downPollIntervalMs (10 s). */
+    deadUnitExpectedRatio: round(1 - REQUEST_TIMEOUT_MS / 10_000, 3),
     /**
      * Where a poll's time goes on the emulated line (medians): the answer (wire both ways, pymodbus,
      * pty hops), the inter-frame gap the link keeps after it, and the rest (the link's own work and
@@ -260,9 +283,10 @@ async function main(): Promise<void> {
       registersPerRead: REGISTERS,
       rounds: ROUNDS,
       warmupMs: WARMUP_MS,
+      deadUnitWarmupMs: DEAD_UNIT_WARMUP_MS,
       windowMs: WINDOW_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      deadUnit: `unit ${DEAD_UNIT}, muted in pymodbus (never answers); link defaults: offline after 3 failures, retry backoff from 500 ms doubling, slow poll every 10 s at most`,
+      deadUnit: `unit ${DEAD_UNIT}, muted in pymodbus (never answers); link defaults: offline after 3 failures, retried after 0.5, 1, 2, 4, 8 s, then every 10 s (downPollIntervalMs)`,
       line: 'bench/line-emulator.ts: each frame delivered to the other pty when its last byte would have left a 115200 8N1 wire (10 bits a character), one frame on the line at a time',
     },
     theoretical: limit,

@@ -19,9 +19,13 @@ export interface ModbusLinkFactoryContext {
  * builds the link. Nothing is opened until `start`.
  */
 export async function createModbusLink(options: unknown, context: ModbusLinkFactoryContext = {}): Promise<ModbusSubdeviceLink> {
-  const parsed = parseModbusLinkOptions(options);
-  const models = await loadModbusModels(parsed, context.baseDir ?? process.cwd());
-  return new ModbusSubdeviceLink(parsed, models, context);
+  return buildModbusLink(parseModbusLinkOptions(options), context);
+}
+
+/** `createModbusLink` for options already validated by `modbusLinkOptionsSchema` (the descriptor's way). */
+export async function buildModbusLink(options: ModbusLinkOptions, context: ModbusLinkFactoryContext = {}): Promise<ModbusSubdeviceLink> {
+  const models = await loadModbusModels(options, context.baseDir ?? process.cwd());
+  return new ModbusSubdeviceLink(options, models, context);
 }
 
 /** The options, validated with every default applied; one ConfigError naming each problem's path. */

@@ -1,5 +1,6 @@
 export * from './modbus-subdevice-link.js';
 export * from './create-modbus-link.js';
+export * from './modbus-link.descriptor.js';
 export * from './modbus-link.options.js';
 export * from './bus/bus-metrics.js';
 export * from './model/modbus-model.js';
