@@ -30,7 +30,7 @@ export interface ModbusBusMetrics {
    * time both ways and the unit's turnaround), over the last answered requests (RESPONSE_SAMPLE);
    * null before the first answer.
    */
-  readonly responseTimeMs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
+  readonly responseTimeMs: { readonly mean: number; readonly p50: number; readonly p99: number; readonly max: number } | null;
   /** Readings emitted as `data`. */
   readonly readings: number;
   /** Readings not emitted: unchanged within the deadband (report-on-change). */
@@ -102,7 +102,8 @@ export class BusCounters {
     if (n === 0) return null;
     const sorted = this.#responseMs.slice(0, n).sort();
     const at = (q: number): number => round(sorted[Math.min(n - 1, Math.floor(q * n))] ?? 0);
-    return { p50: at(0.5), p99: at(0.99), max: round(sorted[n - 1] ?? 0) };
+    const mean = sorted.reduce((sum, ms) => sum + ms, 0) / n;
+    return { mean: round(mean), p50: at(0.5), p99: at(0.99), max: round(sorted[n - 1] ?? 0) };
   }
 }
 
