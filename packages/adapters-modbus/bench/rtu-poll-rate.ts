@@ -115,7 +115,10 @@ interface Run {
   pollsPerS: number;
   requestsPerS: number;
   timeouts: number;
-  /** Request to answer, seen by the gateway (wire time both ways + pymodbus's turnaround + pty hops). */
+  /**
+   * Request to answer, seen by the gateway (wire time both ways + pymodbus's turnaround + pty
+   * hops): mean over the window; percentiles over the last 1024 answers (the link's metric).
+   */
   responseMs: { mean: number; p50: number; p99: number; max: number } | null;
   /** pymodbus's own turnaround: request parsed to answer handed to its port. */
   pymodbusMs: { p50: number | null; p99: number | null };
@@ -127,10 +130,10 @@ interface Run {
 }
 
 /** Our link polling as fast as it may (poll interval 0). `deadUnit` adds the unit that never answers. */
-async function linkRun(l: Line, deadUnit: boolean): Promise<Run> {
+async function linkRun(l: Line, deadUnit: boolean, interFrameGapMs?: number): Promise<Run> {
   const units = range(UNITS).map((u) => ({ id: `BENCHMODBS/u${u}`, unit: u, model, pollIntervalMs: 0 }));
   if (deadUnit) units.push({ id: 'BENCHMODBS/dead', unit: DEAD_UNIT, model, pollIntervalMs: 0 });
-  const link = await createModbusLink({ rtu: { path: l.gatewayPath, baudRate: BAUD }, units, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const link = await createModbusLink({ rtu: { path: l.gatewayPath, baudRate: BAUD, interFrameGapMs }, units, requestTimeoutMs: REQUEST_TIMEOUT_MS });
   let healthy = 0;
   link.on('data', ({ subdevice }) => {
     if (subdevice.deviceName !== 'dead') healthy++;
@@ -149,7 +152,10 @@ async function linkRun(l: Line, deadUnit: boolean): Promise<Run> {
     pollsPerS: round((healthy - before.readings) / seconds),
     requestsPerS: round((after.requests - before.metrics.requests) / seconds),
     timeouts: after.timeouts - before.metrics.timeouts,
-    responseMs: after.responseTimeMs,
+    responseMs: after.responseTimeMs && {
+      ...after.responseTimeMs,
+      mean: round((after.answeredMs - before.metrics.answeredMs) / (after.responses + after.exceptions - before.metrics.responses - before.metrics.exceptions), 3),
+    },
     pymodbusMs: { p50: server.latency_ms.p50, p99: server.latency_ms.p99 },
     cpuPercent: round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100),
     seconds: round(seconds),
@@ -214,10 +220,13 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : round((s[mid - 1]! + s[mid]!) / 2);
 }
 
-type Contender = 'bare' | 'link' | 'linkWithDeadUnit';
+type Contender = 'bare' | 'link' | 'linkNoGap' | 'linkWithDeadUnit';
 const CONTENDERS: ReadonlyArray<[Contender, (l: Line) => Promise<Run>]> = [
   ['bare', bareRun],
   ['link', (l) => linkRun(l, false)],
+  // Diagnostic, not a setting to use: the link without the inter-frame gap (as bare has none),
+  // to tell the gap's cost on this machine from the rest of the link's.
+  ['linkNoGap', (l) => linkRun(l, false, 0)],
   ['linkWithDeadUnit', (l) => linkRun(l, true)],
 ];
 
@@ -230,7 +239,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function measure(raw: boolean, label: string, roundCount = ROUNDS): Promise<Record<Contender, { medianPollsPerS: number; rounds: Run[] }>> {
-  const rounds: Record<Contender, Run[]> = { bare: [], link: [], linkWithDeadUnit: [] };
+  const rounds: Record<Contender, Run[]> = { bare: [], link: [], linkNoGap: [], linkWithDeadUnit: [] };
   for (let r = 1; r <= roundCount; r++) {
     const l = await line(raw);
     current = l;
@@ -267,6 +276,7 @@ async function main(): Promise<void> {
     bestLinkVsTheoretical: round(Math.max(...emulated.link.rounds.map((r) => r.pollsPerS)) / limit.pollsPerS, 3),
     bareVsTheoretical: round(emulated.bare.medianPollsPerS / limit.pollsPerS, 3),
     linkVsBare: paired(emulated.link.rounds, emulated.bare.rounds),
+    linkNoGapVsBare: paired(emulated.linkNoGap.rounds, emulated.bare.rounds),
     deadUnitRatio: paired(emulated.linkWithDeadUnit.rounds, emulated.link.rounds),
     deadUnitRatioRawPty: paired(rawPty.linkWithDeadUnit.rounds, rawPty.link.rounds),
     /** What a dead unit should cost once at its slow poll: one timeout per downPollIntervalMs (10 s). */
@@ -276,8 +286,27 @@ async function main(): Promise<void> {
      * both ways, pymodbus, pty hops), the inter-frame gap the link keeps after it, and the rest
      * (the link's own work and timer lateness on this machine).
      */
+    /**
+     * The link's polls against what a master that loses no time at all would reach on this same
+     * chain: one poll per (mean answer time the link saw + the gap). The answer time is the
+     * machine's (line emulator, ptys, pymodbus, load); what is left is the link's own cost.
+     */
+    linkVsAnswersPlusGap: median(emulated.link.rounds.map((r) => round(r.pollsPerS / (1000 / ((r.responseMs?.mean ?? Number.NaN) + limit.gapMs)), 3))),
+    /**
+     * The same for the run with the dead unit, its timeouts' bus time taken out: about the same
+     * figure as linkVsAnswersPlusGap means the dead unit costs the others its timeouts and nothing
+     * more, whatever this machine's load did to the answer times.
+     */
+    deadUnitRunVsAnswersPlusGap: median(
+      emulated.linkWithDeadUnit.rounds.map((r) => {
+        const busMsPerS = 1000 - (r.timeouts * (REQUEST_TIMEOUT_MS + limit.gapMs)) / r.seconds;
+        return round(r.pollsPerS / (busMsPerS / ((r.responseMs?.mean ?? Number.NaN) + limit.gapMs)), 3);
+      }),
+    ),
     linkPollMs: { total: round(msPerPoll, 3), responseMean, gap: limit.gapMs, rest: round(msPerPoll - responseMean - limit.gapMs, 3) },
     targets: { linkVsTheoretical: 0.8, deadUnitRatio: 0.9 },
+    /** Answers on this machine against the line's own time for them (request + response on the wire + pymodbus's turnaround). */
+    answerMsMedian: { link: responseMean, wireAndTurnaround: round(limit.wireMs + (median(emulated.link.rounds.map((r) => r.pymodbusMs.p50 ?? 0)) || 0), 3) },
   };
   console.log(`summary: ${JSON.stringify(summary)}`);
   mkdirSync(dirname(RESULTS), { recursive: true });

@@ -122,6 +122,7 @@ maybe('link: metrics of the bus', async (t) => {
   const rt = m.responseTimeMs;
   t.truthy(rt);
   t.true(rt!.p50 > 0 && rt!.p50 <= rt!.p99 && rt!.p99 <= rt!.max && rt!.mean > 0 && rt!.mean <= rt!.max, JSON.stringify(rt));
+  t.true(Math.abs(m.answeredMs / (m.responses + m.exceptions) - rt!.mean) < 0.01, 'answeredMs sums what the mean is taken over (fewer than 1024 answers here)');
   t.like(m, { open: true, timeouts: 0, crcErrors: 0, unitsAttached: 2, unitsDown: 0 });
   // Every request answered, but the snapshot may fall while the next one is on the wire (one at most).
   t.true(m.requests >= 10 && m.responses <= m.requests && m.requests <= m.responses + 1, `${m.requests} requests, ${m.responses} responses`);

@@ -19,6 +19,8 @@ export interface ModbusBusMetrics {
   readonly exceptions: number;
   /** Requests asked again after a bad CRC or a garbled answer. */
   readonly retries: number;
+  /** Time spent waiting for answers that came (responses and exceptions), in ms: over an interval, Δ / Δ(responses + exceptions) is the mean response time. */
+  readonly answeredMs: number;
   /** Times the port / connection was lost. */
   readonly disconnects: number;
   /** Requests waiting for the bus right now (writes, reads of cycles in progress, cycles due). */
@@ -56,6 +58,7 @@ export class BusCounters {
     frameErrors: 0,
     exceptions: 0,
     retries: 0,
+    answeredMs: 0,
     disconnects: 0,
     pollCycles: 0,
     readings: 0,
@@ -85,6 +88,7 @@ export class BusCounters {
   answeredIn(ms: number): void {
     this.#responseMs[this.#responses % RESPONSE_SAMPLE] = ms;
     this.#responses++;
+    this.#counts.answeredMs += ms;
   }
 
   snapshot(gauges: Pick<ModbusBusMetrics, 'link' | 'open' | 'queueDepth' | 'unitsAttached' | 'unitsDown'>): ModbusBusMetrics {
