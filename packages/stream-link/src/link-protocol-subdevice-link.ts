@@ -1,6 +1,7 @@
 import {
   CancelledError,
   LinkError,
+  firmwareCancelReasonOf,
   TimeoutError,
   TypedEmitter,
   ValidationError,
@@ -11,6 +12,7 @@ import {
   type CallOptions,
   type DeliverFirmwareOptions,
   type DetachReason,
+  type FirmwareCancelReason,
   type FirmwareDeliveryResult,
   type FirmwareImage,
   type GatewayError,
@@ -23,12 +25,19 @@ import {
   type SubdeviceLinkEvents,
   type Subscription,
 } from '@iotgw/domain';
-import { DEFAULT_MAX_FRAME_SIZE, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
+import { CancelReason, DEFAULT_MAX_FRAME_SIZE, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
 import { detachReasonOf, linkErrorOf } from './link-errors.js';
 import type { LinkProtocolSubdeviceLinkOptions } from './link-protocol-subdevice-link.options.js';
 import { engineOptionsFor } from './link-timing.js';
 import { RefusalLog } from './refusal-log.js';
 import { ServedSubdevices } from './served-subdevices.js';
+
+/** The FW_CANCEL reason the subdevice is told, from why the app cancelled the job. */
+const CANCEL_REASON: Record<FirmwareCancelReason, number> = {
+  unspecified: CancelReason.UNSPECIFIED,
+  superseded: CancelReason.SUPERSEDED,
+  shutdown: CancelReason.SHUTDOWN,
+};
 
 /** One open stream and the link-protocol session engine running on it. */
 interface StreamSession {
@@ -140,7 +149,7 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
       return await withDeadline(where, options, this.#options.firmwareTimeoutMs ?? 30 * 60_000, async (signal) => {
         // An aborted delivery (cancelled, superseded, timed out) stops using the medium at once and
         // tells the subdevice (FW_CANCEL); it keeps what it acknowledged, so a later offer resumes.
-        const cancel = (): void => engine.cancelFirmware(entry.address, `${where} aborted`);
+        const cancel = (): void => engine.cancelFirmware(entry.address, `${where} aborted`, CANCEL_REASON[firmwareCancelReasonOf(signal.reason)]);
         signal.addEventListener('abort', cancel, { once: true });
         try {
           const outcome = await engine.deliverFirmware(
