@@ -13,10 +13,17 @@ sys.exit(0 if tuple(int(x) for x in pymodbus.__version__.split(".")[:2]) == (3, 
 PY
 }
 
-ensure_pymodbus() {
-  local py="${IOTGW_PYTHON:-python3}" sudo="" venv="${XDG_CACHE_HOME:-$HOME/.cache}/iotgw/pymodbus-venv"
+# Only on the fallback paths; the package lists may be empty on a fresh image.
+apt_install() {
+  local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  command -v "$py" >/dev/null || $sudo apt-get install -y -qq python3 >/dev/null 2>&1
+  $sudo apt-get update -qq >/dev/null 2>&1
+  $sudo apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+ensure_pymodbus() {
+  local py="${IOTGW_PYTHON:-python3}" venv="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/iotgw/pymodbus-venv"
+  command -v "$py" >/dev/null || apt_install python3
   pymodbus_fits "$py" && { export IOTGW_PYTHON="$py"; return 0; }
   [ -x "$venv/bin/python" ] && pymodbus_fits "$venv/bin/python" && { export IOTGW_PYTHON="$venv/bin/python"; return 0; }
   echo "installing ${PYMODBUS_SPEC} for the Modbus tests"
@@ -25,13 +32,13 @@ ensure_pymodbus() {
     export IOTGW_PYTHON="$py"; return 0
   fi
   # 2. A venv of our own (Debian's python3 refuses a system-wide pip install).
-  if python3 -m venv "$venv" >/dev/null 2>&1 || { $sudo apt-get install -y -qq python3-venv >/dev/null 2>&1 && python3 -m venv "$venv" >/dev/null 2>&1; }; then
+  if python3 -m venv "$venv" >/dev/null 2>&1 || { apt_install python3-venv && python3 -m venv "$venv" >/dev/null 2>&1; }; then
     if "$venv/bin/python" -m pip install -q "$PYMODBUS_SPEC" 'pyserial>=3.5' >/dev/null 2>&1 && pymodbus_fits "$venv/bin/python"; then
       export IOTGW_PYTHON="$venv/bin/python"; return 0
     fi
   fi
   # 3. No PyPI: the distribution's package, if it is recent enough (Debian 12 has 3.0: it is not).
-  if $sudo apt-get install -y -qq python3-pymodbus python3-serial >/dev/null 2>&1 && pymodbus_fits /usr/bin/python3; then
+  if apt_install python3-pymodbus python3-serial && pymodbus_fits /usr/bin/python3; then
     export IOTGW_PYTHON=/usr/bin/python3; return 0
   fi
   local debian
