@@ -1,4 +1,5 @@
 import test from 'ava';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createModbusLink } from '../src/index.js';
 import { LinkWatch } from './helpers/link-watch.js';
 import { PymodbusServer, pymodbusTestsEnabled } from './helpers/pymodbus-server.js';
@@ -62,4 +63,58 @@ test.serial('TCP: start rejects with link.unavailable naming the host when nothi
   const error = await t.throwsAsync(link.start({ timeoutMs: 1500 }));
   t.is((error as { code?: string }).code, 'link.unavailable');
   t.regex(error.message, /^modbus-tcp:127\.0\.0\.1:1: could not open Modbus TCP 127\.0\.0\.1:1 within 1500 ms \(last try: .*ECONNREFUSED.*\)$/);
+});
+
+/** A TCP relay to pymodbus that can reset the connections it carries (RST, as a peer that crashed). */
+async function resettingRelay(target: number): Promise<{ port: number; reset(): void; close(): Promise<void> }> {
+  const carried: Array<[Socket, Socket]> = [];
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) s.on('error', () => undefined);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    carried.push([client, upstream]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    reset: () => {
+      for (const [client, upstream] of carried.splice(0)) {
+        client.resetAndDestroy();
+        upstream.destroy();
+      }
+    },
+    close: async () => {
+      for (const [client, upstream] of carried.splice(0)) {
+        client.destroy();
+        upstream.destroy();
+      }
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+maybe('TCP: a connection reset (no close event from modbus-serial) is a lost connection too: units detach, the link reconnects, they attach again', async (t) => {
+  const server = await PymodbusServer.start({ tcp: true }, typedRegisters(1));
+  t.teardown(() => server.stop());
+  const relay = await resettingRelay(server.port!);
+  t.teardown(() => relay.close());
+  const link = await createModbusLink({
+    tcp: { host: '127.0.0.1', port: relay.port },
+    units: [{ id: 'MODBUS0002/tcp1', unit: 1, model: typedModel, pollIntervalMs: 100 }],
+    reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
+  });
+  const watch = new LinkWatch(link);
+  t.teardown(async () => {
+    await link.stop();
+    watch.close();
+  });
+  await link.start();
+  await watch.readingCount('MODBUS0002/tcp1', 2);
+  relay.reset();
+  await watch.until(() => watch.detached, (d) => d.length === 1, 'detached after the reset');
+  t.is(watch.detached[0]!.reason, 'link_lost');
+  await watch.until(() => watch.attached.length, (n) => n === 2, 'attached again');
+  t.is(link.metrics().disconnects, 1);
+  t.true(watch.errors.some((e) => e.code === 'link.disconnected'));
 });

@@ -135,6 +135,9 @@ export class ModbusBus {
     const stopped = aborted(signal);
     while (!signal.aborted) {
       if (!this.#connection.isOpen) {
+        // modbus-serial's TCP port can end without a word: a socket 'error' (a reset) clears its
+        // open flag first, and then its 'close' is not passed on. Found closed, it is lost all the same.
+        this.#lost('closed (connection reset?)');
         await this.#reopen(signal);
         continue;
       }
