@@ -32,10 +32,8 @@ maybe('TCP: readings decoded like RTU, writes land in pymodbus, several unit ids
   t.deepEqual(await server.get(1, 'hr', 1, 1), [2298], 'unit 1 untouched');
 });
 
-maybe('TCP: the connection lost (server restarted): units detach (link_lost), the link reconnects with backoff and they attach again', async (t) => {
-  let server = await PymodbusServer.start({ tcp: true }, typedRegisters(1));
-  t.teardown(() => server.stop());
-  const port = server.port!;
+/** One unit polled every 100 ms over TCP to `port`, reconnecting fast (100 ms to 500 ms); started. */
+async function reconnectingLink(t: { teardown(fn: () => Promise<void>): void }, port: number) {
   const link = await createModbusLink({
     tcp: { host: '127.0.0.1', port },
     units: [{ id: 'MODBUS0002/tcp1', unit: 1, model: typedModel, pollIntervalMs: 100 }],
@@ -47,6 +45,14 @@ maybe('TCP: the connection lost (server restarted): units detach (link_lost), th
     watch.close();
   });
   await link.start();
+  return { link, watch };
+}
+
+maybe('TCP: the connection lost (server restarted): units detach (link_lost), the link reconnects with backoff and they attach again', async (t) => {
+  let server = await PymodbusServer.start({ tcp: true }, typedRegisters(1));
+  t.teardown(() => server.stop());
+  const port = server.port!;
+  const { link, watch } = await reconnectingLink(t, port);
   await watch.readingCount('MODBUS0002/tcp1', 1);
   await server.stop();
   await watch.until(() => watch.detached, (d) => d.length === 1, 'detached');
@@ -99,17 +105,7 @@ maybe('TCP: a connection reset (no close event from modbus-serial) is a lost con
   t.teardown(() => server.stop());
   const relay = await resettingRelay(server.port!);
   t.teardown(() => relay.close());
-  const link = await createModbusLink({
-    tcp: { host: '127.0.0.1', port: relay.port },
-    units: [{ id: 'MODBUS0002/tcp1', unit: 1, model: typedModel, pollIntervalMs: 100 }],
-    reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
-  });
-  const watch = new LinkWatch(link);
-  t.teardown(async () => {
-    await link.stop();
-    watch.close();
-  });
-  await link.start();
+  const { link, watch } = await reconnectingLink(t, relay.port);
   await watch.readingCount('MODBUS0002/tcp1', 2);
   relay.reset();
   await watch.until(() => watch.detached, (d) => d.length === 1, 'detached after the reset');
