@@ -3,6 +3,7 @@ import { AdapterRegistry } from '@iotgw/app';
 import { mqttHubAdapter } from '@iotgw/adapters-mqtt';
 import { httpFirmwareAdapter } from '@iotgw/adapters-http';
 import { serialLinkAdapter } from '@iotgw/adapters-serial';
+import { modbusLinkAdapter } from '@iotgw/adapters-modbus';
 import { createBleLinkAdapter } from '@iotgw/adapters-ble';
 import { SimulatedBleCentral } from '@iotgw/simulators';
 
@@ -16,6 +17,7 @@ export const bundledAdapters: readonly AnyAdapterDescriptor[] = [
   mqttHubAdapter,
   httpFirmwareAdapter,
   serialLinkAdapter,
+  modbusLinkAdapter,
   // `central: "simulated"` gets an in-memory central (nothing advertises on it unless a demo adds peripherals).
   createBleLinkAdapter({ simulated: () => new SimulatedBleCentral() }),
 ];

@@ -203,6 +203,12 @@ export class OtaCoordinator {
       return;
     }
     if (!this.#intake.admits(subdevice, job)) return;
+    const noFirmware = this.#firmwareRefusal(subdevice);
+    if (noFirmware) {
+      // Nothing to download for a subdevice whose link cannot carry the image (Modbus units).
+      this.#intake.refuse(subdevice, job.version, noFirmware);
+      return;
+    }
     const slot = this.#slotOf(subdevice);
     const latest = slot.next ?? slot.current;
     if (latest && !latest.ended && !shouldReplaceOtaJob(latest.state, job)) {
@@ -246,6 +252,17 @@ export class OtaCoordinator {
   /** Never fetch firmware from this port of this machine (the gateway's own control endpoint). */
   refuseLocalPort(port: number): void {
     this.#intake.refuseLocalPort(port);
+  }
+
+  /**
+   * Why `subdevice` cannot be updated by the gateway, or undefined: it is attached over a link that
+   * declares it cannot deliver firmware (a Modbus link). A subdevice not attached right now is given
+   * the benefit of the doubt; if it comes back on such a link, its delivery fails with the link's error.
+   */
+  #firmwareRefusal(subdevice: SubdeviceId): string | undefined {
+    const link = this.directory.find(subdevice)?.link;
+    if (!link || link.capabilities.supportsFirmware) return undefined;
+    return `${subdeviceKey(subdevice)} is reached over link ${link.name}, which cannot deliver firmware: update it with its maker's tool`;
   }
 
   #slotOf(subdevice: SubdeviceId): OtaSlot {
@@ -318,9 +335,13 @@ export class OtaCoordinator {
     for (;;) {
       if (signal.aborted) return;
       switch (otaNextStep(run.state)) {
-        case 'download':
-          await this.#download.run(run, signal);
+        case 'download': {
+          // Also here: a job resumed after a restart, for a subdevice that attached since, on such a link.
+          const noFirmware = this.#firmwareRefusal(run.state.subdevice);
+          if (noFirmware) run.fail(OTA_FAIL.upgradeFailed, noFirmware);
+          else await this.#download.run(run, signal);
           break;
+        }
         case 'deliver':
           await this.#delivery.run(run, signal);
           break;

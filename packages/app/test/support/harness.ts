@@ -9,6 +9,7 @@ import {
   MemoryStateStore,
   MemorySubdeviceLink,
   fakeAdapter,
+  type MemorySubdeviceLinkOptions,
 } from '@iotgw/testkit';
 import { assembleGateway, AdapterRegistry, type Gateway, type GatewayConfig } from '../../src/index.js';
 
@@ -29,6 +30,8 @@ export interface HarnessOptions {
   readonly batchSize?: number;
   readonly ota?: GatewayConfig['ota'];
   readonly linkCount?: number;
+  /** Options of each link, by index (e.g. `{ capabilities: { supportsFirmware: false } }`). */
+  readonly linkOptions?: ReadonlyArray<MemorySubdeviceLinkOptions>;
   readonly hubTimeoutMs?: number;
   readonly downlinkQueueLength?: number;
   /** QoS 1 messages the fake hub queues while disconnected (default 1000). */
@@ -62,7 +65,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     bound: options.bound ?? subdevices,
     ...(options.hubOutboxLimit ? { outboxLimit: options.hubOutboxLimit } : {}),
   });
-  const links = Array.from({ length: options.linkCount ?? 1 }, (_, i) => new MemorySubdeviceLink({ name: `link${i}` }));
+  const links = Array.from({ length: options.linkCount ?? options.linkOptions?.length ?? 1 }, (_, i) => new MemorySubdeviceLink({ name: `link${i}`, ...options.linkOptions?.[i] }));
   const firmware = options.firmware ?? new FakeFirmwareStore();
   const store = options.store ?? new MemoryStateStore();
   const clock = new ManualClock();

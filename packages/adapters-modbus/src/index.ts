@@ -1,0 +1,12 @@
+export * from './modbus-subdevice-link.js';
+export * from './create-modbus-link.js';
+export * from './modbus-link.descriptor.js';
+export * from './modbus-link.options.js';
+export * from './bus/bus-metrics.js';
+export * from './model/modbus-model.js';
+export * from './model/modbus-model.schema.js';
+export * from './model/modbus-model.errors.js';
+export * from './model/load-models.js';
+export * from './model/point-codec.js';
+export * from './model/example-models.js';
+export { UNKNOWN_FIRMWARE_VERSION } from './model/firmware-version.js';
