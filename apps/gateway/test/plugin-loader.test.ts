@@ -84,7 +84,7 @@ test('a config naming a plugin\'s adapter is checked by that adapter\'s schema; 
   const text = (plugins: string[], link: object): string => JSON.stringify({ plugins, links: [{ adapter: 'tcp-test', ...link }] });
   const { config: parsed, registry } = await loadGatewayConfig(text(['./local.js'], { port: 7000 }), config);
   t.like(parsed.links[0], { adapter: 'tcp-test', port: 7000 });
-  t.deepEqual(registry.names('link'), ['ble', 'serial', 'tcp-test']);
+  t.deepEqual(registry.names('link'), ['ble', 'modbus', 'serial', 'tcp-test']);
   const bad = await t.throwsAsync(loadGatewayConfig(text(['./local.js'], { port: 'x' }), config), { instanceOf: ConfigError });
   t.regex(bad?.message ?? '', /iotgw\.json: links\.0\.port: must be the TCP port, e\.g\. 7000/);
   const unknown = await t.throwsAsync(loadGatewayConfig(text([], { port: 7000 }), config), { instanceOf: ConfigError });

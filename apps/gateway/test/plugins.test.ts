@@ -29,7 +29,7 @@ test('the registry knows every shipped adapter by name, and no test double', (t)
   const registry = createAdapterRegistry();
   t.deepEqual(registry.names('hub'), ['mqtt']);
   t.deepEqual(registry.names('firmware'), ['http']);
-  t.deepEqual(registry.names('link'), ['ble', 'serial']);
+  t.deepEqual(registry.names('link'), ['ble', 'modbus', 'serial']);
 });
 
 test('toAppConfig maps hub, links, subdevices, OTA and resolves secret references', async (t) => {

@@ -46,7 +46,13 @@ test('SocatPair.stop kills a socat that ignores SIGTERM', async (t) => {
   const dir = await privateDir(t, 'iotgw-exit-');
   const pair = new SocatPair(await stubbornSocat(dir), dir, 'stubborn');
   await pair.start();
-  t.is(processesMentioning(join(dir, 'stubborn-gw')).length, 1);
+  // A fork of the script (its `sleep`, before exec) briefly shows the same command line: count settled.
+  let running = processesMentioning(join(dir, 'stubborn-gw')).length;
+  for (let i = 0; i < 40 && running !== 1; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    running = processesMentioning(join(dir, 'stubborn-gw')).length;
+  }
+  t.is(running, 1);
   await pair.stop();
   t.deepEqual(processesMentioning(join(dir, 'stubborn-gw')), []);
 });

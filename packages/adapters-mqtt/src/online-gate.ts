@@ -17,6 +17,8 @@ export class OnlineGate {
   /** topic → QoS: everything to (re)subscribe on a connection. */
   readonly #subscriptions = new Map<string, 0 | 1>();
   readonly #resultTopic: string;
+  /** Topics of the gateway's own services, kept across connections. */
+  readonly #always = new Set<string>();
   /** The gateway's own firmware updates: followed on every connection, like the result topic. */
   readonly #ownOtaTopic: string;
   readonly #opened: (keys: readonly string[]) => void;
@@ -36,6 +38,7 @@ export class OnlineGate {
 
   /** A topic of the gateway's own, subscribed on every connection (config, log level). */
   always(topic: string, qos: 0 | 1): void {
+    this.#always.add(topic);
     this.#subscriptions.set(topic, qos);
   }
 
@@ -92,7 +95,10 @@ export class OnlineGate {
   /** The connection is gone and the hub forgot who was online: back to the gateway's own topic. */
   forgetAll(): void {
     this.#open.clear();
-    for (const topic of [...this.#subscriptions.keys()]) if (topic !== this.#resultTopic && topic !== this.#ownOtaTopic) this.#subscriptions.delete(topic);
+    // The gateway's own topics stay for the next connection; subdevices' wait for their online.
+    for (const topic of [...this.#subscriptions.keys()]) {
+      if (topic !== this.#resultTopic && topic !== this.#ownOtaTopic && !this.#always.has(topic)) this.#subscriptions.delete(topic);
+    }
   }
 
   /**
