@@ -88,7 +88,7 @@ test('a config naming a plugin\'s adapter is checked by that adapter\'s schema; 
   const bad = await t.throwsAsync(loadGatewayConfig(text(['./local.js'], { port: 'x' }), config), { instanceOf: ConfigError });
   t.regex(bad?.message ?? '', /iotgw\.json: links\.0\.port: must be the TCP port, e\.g\. 7000/);
   const unknown = await t.throwsAsync(loadGatewayConfig(text([], { port: 7000 }), config), { instanceOf: ConfigError });
-  t.regex(unknown?.message ?? '', /links\.0\.adapter: unknown link adapter "tcp-test": known link adapters are "ble", "serial"; .*"plugins"/);
+  t.regex(unknown?.message ?? '', /links\.0\.adapter: unknown link adapter "tcp-test": known link adapters are "ble", "modbus", "serial"; .*"plugins"/);
 });
 
 function capture(): CliOutput & { stdout: string[]; stderr: string[] } {
