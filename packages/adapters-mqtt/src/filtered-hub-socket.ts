@@ -48,7 +48,7 @@ export class FilteredHubSocket extends Duplex {
       if (!room) socket.pause();
     });
     socket.on('end', () => this.push(null));
-    socket.on('error', (error) => this.destroy(error));
+    socket.on('error', (error: Error) => this.destroy(error));
     socket.on('close', () => this.destroy());
   }
 
