@@ -1,10 +1,10 @@
-import { LogCapture, type AdapterRegistry, type Gateway } from '@iotgw/app';
+import { FileStateStore, LogCapture, type AdapterRegistry, type Gateway } from '@iotgw/app';
 import { subdeviceKey, type LogLevel } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { startDeviceServices } from '../device-services/gateway-device-services.js';
 import type { RuntimeLogger } from '../device-services/remote-config-applier.js';
-import { readRemoteConfig, stateStoreOf } from '../device-services/remote-config-store.js';
+import { readRemoteConfig } from '../device-services/remote-config-store.js';
 import type { DemoFlowContext } from './demo-flow-context.js';
 import { jsonObject } from './demo-modbus-meter.js';
 import { waitFor } from './wait-for.js';
@@ -85,7 +85,7 @@ export async function pushLogLevel(c: DemoFlowContext, d: RemoteConfigDemo, leve
   const outcome = await push(c, documentOf(d.config, { logLevel: level }));
   if (outcome.result !== 0) throw new Error(`the gateway refused it: ${outcome.message}`);
   if (d.logger.level !== level) throw new Error(`the gateway's log level is ${d.logger.level}, not ${level}`);
-  const stored = await readRemoteConfig(stateStoreOf(d.config.dataDir));
+  const stored = await readRemoteConfig(FileStateStore.inDataDir(d.config.dataDir));
   if (stored?.config.logLevel !== level || !stored.confirmed) throw new Error(`the data dir holds ${JSON.stringify(stored?.config.logLevel)}, not the pushed config`);
   if (d.services.restarts.length > 0) throw new Error(`the gateway asked for a restart: ${d.services.restarts.join('; ')}`);
   if (c.gateway().hub.state !== 'connected') throw new Error(`the hub connection is ${c.gateway().hub.state}`);
@@ -108,7 +108,7 @@ export async function pushBadModelPath(c: DemoFlowContext, d: RemoteConfigDemo, 
   if (outcome.result === 0) throw new Error(`the gateway applied it: ${outcome.message}`);
   if (!/no-such-meter\.json/.test(outcome.message) || !outcome.message.includes(`links.${meterLink}.units.0.model`)) throw new Error(`the refusal does not name the model file: ${outcome.message}`);
   if (d.logger.level !== level) throw new Error(`the log level changed to ${d.logger.level}: part of a refused config was applied`);
-  const stored = await readRemoteConfig(stateStoreOf(d.config.dataDir));
+  const stored = await readRemoteConfig(FileStateStore.inDataDir(d.config.dataDir));
   if (stored?.config.logLevel !== level) throw new Error('the refused config replaced the saved one');
   // The message names the file by its absolute path in the demo's temporary directory: shortened here.
   const reason = outcome.message.replace(/model \S*\/(models\/no-such-meter\.json)/, 'model …/$1').replace(/ *\(no such file\).*$/, ' (no such file)');

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FloodRequest, FloodStats } from '../rig/flood-process.js';
 import { IpcClient } from '../rig/ipc.js';
-import { MOSQUITTO_BIN, MosquittoBroker } from '../rig/mosquitto-broker.js';
+import { MOSQUITTO_BIN, MosquittoBroker } from '@iotgw/testkit/mosquitto';
 import { sleep, terminate } from '../rig/processes.js';
 import { GATEWAY_KEY, SUBDEVICE_PRODUCT } from '../rig/rig.js';
 import type { Scenario } from './scenario.js';
@@ -32,14 +32,15 @@ export const hostileScenarios: readonly Scenario[] = [
     name: 'hostile-hub',
     profiles: ['short', 'full'],
     description: `the hub publishes ${FLOOD_COUNT.toLocaleString('en')} generated payloads (invalid JSON, wrong types, huge up to 100 MB, empty, binary) on every topic the gateway subscribes: no crash, RSS +${HOSTILE_BOUNDS.rssGrowthMb} MB at most, at most ${HOSTILE_BOUNDS.logLines} log lines, readings keep flowing (gaps < ${HOSTILE_BOUNDS.readingGapMs / 1000} s)`,
-    async setup(dir) {
+    async setup() {
       if (!MOSQUITTO_BIN) return { skip: 'mosquitto is not installed (apt-get install mosquitto): the hostile hub publishes through it' };
-      broker = await MosquittoBroker.start(dir);
+      // Anonymous, no ACLs, no message size limit (mosquitto's default): the gateway must protect itself.
+      broker = await MosquittoBroker.launch({ extraConfig: 'max_queued_messages 100000' });
       const url = broker.url;
       return {
         rig: { brokerUrl: url },
         teardown: async () => {
-          await broker?.close();
+          await broker?.dispose();
           broker = undefined;
         },
       };
