@@ -7,6 +7,7 @@ import {
   packetOf,
   type Message,
   type SubdeviceEngineOptions,
+  type SubdeviceEngineHooks,
   type FirmwareOffer,
   type FirmwareSource,
   type GatewayEngineOptions,
@@ -82,7 +83,15 @@ export function sourceOf(image: Uint8Array, version = '2.0.0'): FirmwareSource &
 }
 
 export function makeRig(
-  options: { addresses?: number[]; gateway?: GatewayEngineOptions; subdevice?: Partial<SubdeviceEngineOptions>; applyResult?: 'ok' | 'fail' } = {},
+  options: {
+    addresses?: number[];
+    gateway?: GatewayEngineOptions;
+    subdevice?: Partial<SubdeviceEngineOptions>;
+    /** Extra subdevice hooks (request handler, shadow delta): per address. */
+    hooks?: (address: number) => Partial<SubdeviceEngineHooks>;
+    gatewayHooks?: Partial<import('../src/index.js').GatewayEngineHooks>;
+    applyResult?: 'ok' | 'fail';
+  } = {},
 ): Rig {
   const scheduler = new ManualScheduler(1_000_000);
   const wire = new VirtualWire(scheduler);
@@ -102,6 +111,7 @@ export function makeRig(
       attached: (p) => events.attached.push(p),
       detached: (peer, reason) => events.detached.push({ peer, reason }),
       data: (p, payload) => events.gwData.push(`${p.deviceName}:${Buffer.from(payload).toString()}`),
+      ...options.gatewayHooks,
     },
     { scheduler, ...options.gateway },
   );
@@ -138,6 +148,7 @@ export function makeRig(
             else sub.reportResult({ ok: false, code: -4, message: 'md5 mismatch' });
           });
         },
+        ...options.hooks?.(address),
       },
       { address, identity: { productId: 'ABCDEFGHIJ', deviceName: `sub${i + 1}`, firmwareVersion: '1.0.0' }, scheduler, ...options.subdevice },
     );
