@@ -21,6 +21,7 @@ export class DownlinkRouter {
     private readonly log: Logger,
     /** The current client, for unsubscribing what the console unbound. */
     private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1]) => void,
+    private readonly now: () => number = Date.now,
   ) {}
 
   route(topic: string, payload: Buffer, qos: 0 | 1 = 1): void {
@@ -32,6 +33,11 @@ export class DownlinkRouter {
     if (parsed.kind === 'data') {
       if (this.echoes.isEcho(topic, payload, qos)) return;
       this.events.emit('downlink', { subdevice: parsed.device, channel: parsed.channel, payload: new Uint8Array(payload) });
+      return;
+    }
+    if (parsed.kind === 'rrpc-request') {
+      // Opaque bytes both ways (the cloud API's Payload string, delivered raw).
+      this.events.emit('rrpcRequest', { subdevice: parsed.device, processId: parsed.processId, payload: new Uint8Array(payload), receivedAt: this.now() });
       return;
     }
     if (parsed.kind === 'gateway-operation-result') {

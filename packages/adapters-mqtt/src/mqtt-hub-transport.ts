@@ -27,7 +27,7 @@ import {
   type UplinkBacklogStats,
 } from '@iotgw/domain';
 import type { MqttClient } from 'mqtt';
-import { dataTopic, encodeReportProgress, encodeReportVersion, otaReportTopic } from '@iotgw/protocol-tencent';
+import { dataTopic, encodeReportProgress, encodeReportVersion, isValidRrpcProcessId, otaReportTopic, rrpcReplyTopic } from '@iotgw/protocol-tencent';
 import { OfflineStore } from '@iotgw/offline-store';
 import { DownlinkRouter } from './downlink-router.js';
 import { EchoFilter } from './echo-filter.js';
@@ -91,7 +91,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     });
     const unfollow = (devices: readonly SubdeviceId[]): void =>
       void this.#gate.unfollow(this.#connection.client, devices).catch(() => undefined); // best effort: the hub already stopped routing them
-    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow);
+    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow, () => this.#clock.now());
     this.#connection = new HubConnection(options, resolveEndpoint(options), {
       prepare: (c) => this.#gate.subscribeAll(c),
       up: (c, info) => {
@@ -205,6 +205,15 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
       return;
     }
     return this.#publish(`${UNGATED}ota/${subdeviceKey(subdevice)}`, otaReportTopic(subdevice), encodeReportProgress(report), downloading ? 0 : 1, options);
+  }
+
+  /** QoS 0 and never queued: a reply the hub's caller no longer waits for is worth nothing. */
+  replyRrpc(subdevice: SubdeviceId, processId: string, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    if (!isValidRrpcProcessId(processId)) {
+      return Promise.reject(new ValidationError(`RRPC process id ${JSON.stringify(processId)} is not valid: it must be 1..32 letters, digits, "_" or "-" (echo the one the request came with)`));
+    }
+    if (!this.#connection.client) return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped (the hub does not wait across a reconnect)'));
+    return this.#publish(subdeviceKey(subdevice), rrpcReplyTopic(subdevice, processId), payload, 0, options);
   }
 
   /** `key`: the subdevice whose gate data waits for, or an UNGATED key. */

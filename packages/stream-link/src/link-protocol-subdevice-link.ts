@@ -1,5 +1,6 @@
 import {
   CancelledError,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   LinkError,
   TimeoutError,
   TypedEmitter,
@@ -17,6 +18,7 @@ import {
   type LinkCapabilities,
   type Logger,
   type ProvidedStream,
+  type RequestCapableLink,
   type SubdeviceAttachment,
   type SubdeviceId,
   type SubdeviceLink,
@@ -24,7 +26,8 @@ import {
   type Subscription,
 } from '@iotgw/domain';
 import { DEFAULT_MAX_FRAME_SIZE, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
-import { detachReasonOf, linkErrorOf } from './link-errors.js';
+import { requestOutcomeOf } from './request-outcome.js';
+import { detachReasonOf, linkErrorOf, requestErrorOf } from './link-errors.js';
 import type { LinkProtocolSubdeviceLinkOptions } from './link-protocol-subdevice-link.options.js';
 import { engineOptionsFor } from './link-timing.js';
 import { RefusalLog } from './refusal-log.js';
@@ -54,7 +57,7 @@ interface Attached {
  * turns the engines' sessions into `attached`/`detached`/`data` events, `send` and
  * `deliverFirmware`. Serial and BLE differ only in their providers.
  */
-export class LinkProtocolSubdeviceLink implements SubdeviceLink {
+export class LinkProtocolSubdeviceLink implements SubdeviceLink, RequestCapableLink {
   readonly name: string;
   readonly capabilities: LinkCapabilities;
   readonly #options: LinkProtocolSubdeviceLinkOptions;
@@ -127,6 +130,29 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
       entry.session.engine.sendData(entry.address, payload).catch((error: unknown) => {
         throw linkErrorOf(error, where);
       }),
+    );
+  }
+
+  /**
+   * The subdevice's answer to a request (the hub's RRPC), within `timeoutMs` (default 3.5 s):
+   * the engine resends the REQUEST until the RESPONSE and gives up at the deadline itself, so a
+   * late answer is dropped there. Subdevices without the REQUESTS feature fail at once.
+   */
+  async request(subdevice: SubdeviceId, payload: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    const entry = this.#require(subdevice);
+    const where = `request to ${subdeviceKey(subdevice)} on ${this.name}`;
+    if (payload.length + 4 > this.capabilities.maxPayloadSize) {
+      throw new ValidationError(`request of ${payload.length} bytes is larger than link ${this.name} carries (${this.capabilities.maxPayloadSize - 4} bytes)`);
+    }
+    const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 0xffff);
+    // The outer deadline is a backstop a little after the engine's own (which resolves the request).
+    return withDeadline(where, { ...options, timeoutMs: timeoutMs + 1000 }, timeoutMs, () =>
+      entry.session.engine.request(entry.address, payload, timeoutMs).then(
+        (outcome) => requestOutcomeOf(outcome, where),
+        (error: unknown) => {
+          throw requestErrorOf(error, where, timeoutMs);
+        },
+      ),
     );
   }
 

@@ -31,6 +31,16 @@ export interface DownlinkData {
   readonly payload: Uint8Array;
 }
 
+/** The hub's RRPC: a caller in the cloud waits (about 4 s) for the subdevice's answer. */
+export interface RrpcRequest {
+  readonly subdevice: SubdeviceId;
+  /** The hub's process id: the last level of `$rrpc/rxd/{pid}/{dev}/{processId}`, echoed in the reply. */
+  readonly processId: string;
+  readonly payload: Uint8Array;
+  /** When the request arrived (the transport's clock, ms), so the deadline counts from there. */
+  readonly receivedAt: number;
+}
+
 export interface BindingChange {
   readonly subdevices: readonly SubdeviceId[];
   readonly bound: boolean;
@@ -46,6 +56,8 @@ export interface HubTransportEvents {
    */
   reconnected: (info: { readonly attempt: number }) => void;
   downlink: (data: DownlinkData) => void;
+  /** An RRPC request for an online subdevice (answer with `replyRrpc`, or not at all). */
+  rrpcRequest: (request: RrpcRequest) => void;
   /** The console bound or unbound subdevices of this gateway. */
   bindingChanged: (change: BindingChange) => void;
   firmwareUpdate: (command: { readonly subdevice: SubdeviceId; readonly job: FirmwareJob }) => void;
@@ -98,6 +110,13 @@ export interface HubTransport extends EventSource<HubTransportEvents> {
   reportVersion(subdevice: SubdeviceId, version: string, options?: CallOptions): Promise<void>;
   /** Downloading reports are QoS 0 (lossy by design); burning/done/fail are QoS 1. */
   reportFirmwareProgress(subdevice: SubdeviceId, report: OtaReport, options?: CallOptions): Promise<void>;
+  /**
+   * Answers an RRPC request on `$rrpc/txd/{pid}/{dev}/{processId}`, QoS 0 like the vendor SDKs.
+   * Never queued: the hub's caller has given up after a few seconds, so while disconnected it
+   * rejects with HubDisconnectedError instead of answering late. A process id that is not 1..32
+   * of `[A-Za-z0-9_-]` rejects with ValidationError.
+   */
+  replyRrpc(subdevice: SubdeviceId, processId: string, payload: Uint8Array, options?: CallOptions): Promise<void>;
 }
 
 /** QoS 1 uplink the transport holds until the hub acknowledges it (an offline store). */

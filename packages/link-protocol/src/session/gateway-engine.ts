@@ -326,7 +326,9 @@ export class GatewayEngine {
       peer.info.productId === m.productId &&
       peer.info.deviceName === m.deviceName &&
       peer.info.firmwareVersion === m.firmwareVersion &&
-      peer.info.revision === revision;
+      peer.info.revision === revision &&
+      peer.info.capabilities === m.capabilities &&
+      peer.info.features === info.features;
     if (peer && !(same && peer.framesSinceHello === 0)) {
       // The subdevice restarted (or another one took the address): end the old session first. A
       // reboot into the version being applied is the verdict FW_RESULT would have carried.

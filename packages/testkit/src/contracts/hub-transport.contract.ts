@@ -6,6 +6,7 @@ import {
   subdeviceId,
   subdeviceKey,
   TimeoutError,
+  ValidationError,
   type DataChannel,
   type FirmwareJob,
   type HubConnectionState,
@@ -43,6 +44,10 @@ export interface HubTransportHarness {
   reportsReceived(): Promise<Array<{ readonly subdevice: SubdeviceId; readonly report: OtaReport | { readonly state: 'version'; readonly version: string } }>>;
   pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array): Promise<void>;
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): Promise<void>;
+  /** A cloud caller's RRPC request to a subdevice (`$rrpc/rxd/{pid}/{dev}/{processId}`). */
+  pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array): Promise<void>;
+  /** RRPC replies the hub received (`$rrpc/txd/...`), in arrival order. */
+  rrpcRepliesReceived(): Promise<Array<{ readonly subdevice: SubdeviceId; readonly processId: string; readonly payload: Uint8Array }>>;
   /** The console binds/unbinds: the transport must emit `bindingChanged`. */
   changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): Promise<void>;
   /** Whether the hub currently counts the subdevice online; omit when the hub side cannot tell. */
@@ -295,6 +300,35 @@ export function describeHubTransportContract(
     const c = await change;
     t.false(c.bound);
     t.deepEqual(c.subdevices.map(subdeviceKey), [subdeviceKey(SUB_B)]);
+  });
+
+  test(`${name}: an RRPC request to an online subdevice arrives with its process id; the reply reaches the hub under the same id`, async (t) => {
+    const h = await withBound(t);
+    await h.transport.online([SUB_A]);
+    const request = nextEvent<{ subdevice: SubdeviceId; processId: string; payload: Uint8Array; receivedAt: number }>((l) => h.transport.on('rrpcRequest', l));
+    await h.pushRrpcRequest(SUB_A, '469', new TextEncoder().encode('closed'));
+    const r = await request;
+    t.is(subdeviceKey(r.subdevice), subdeviceKey(SUB_A));
+    t.is(r.processId, '469');
+    t.is(new TextDecoder().decode(r.payload), 'closed');
+    t.true(Number.isFinite(r.receivedAt));
+    await h.transport.replyRrpc(SUB_A, r.processId, new TextEncoder().encode('ok'));
+    const [reply] = await eventually(() => h.rrpcRepliesReceived(), (r) => r.length === 1, { what: 'the reply to reach the hub' });
+    t.is(subdeviceKey(reply!.subdevice), subdeviceKey(SUB_A));
+    t.is(reply!.processId, '469');
+    t.is(new TextDecoder().decode(reply!.payload), 'ok');
+  });
+
+  test(`${name}: an RRPC reply is never queued: while disconnected it rejects with HubDisconnectedError; a bad process id with ValidationError`, async (t) => {
+    const h = await withBound(t);
+    await h.transport.online([SUB_A]);
+    await t.throwsAsync(h.transport.replyRrpc(SUB_A, '1/2', new Uint8Array(0)), { instanceOf: ValidationError });
+    await t.throwsAsync(h.transport.replyRrpc(SUB_A, '+', new Uint8Array(0)), { instanceOf: ValidationError });
+    await h.cutConnection();
+    await t.throwsAsync(h.transport.replyRrpc(SUB_A, '7', new TextEncoder().encode('late')), { instanceOf: HubDisconnectedError });
+    await h.restoreConnection();
+    await eventually(() => h.transport.state, (s) => s === 'connected', { timeoutMs: 10_000, what: 'the reconnect' });
+    t.deepEqual(await h.rrpcRepliesReceived(), [], 'nothing was sent late');
   });
 
   test(`${name}: after close every call rejects with HubDisconnectedError, no event fires, close is idempotent`, async (t) => {

@@ -4,6 +4,7 @@ import {
   HubAuthError,
   HubDisconnectedError,
   subdeviceKey,
+  ValidationError,
   TypedEmitter,
   withDeadline,
   type BindRequest,
@@ -39,6 +40,12 @@ export type RecordedReport =
   | { readonly subdevice: SubdeviceId; readonly kind: 'version'; readonly version: string }
   | { readonly subdevice: SubdeviceId; readonly kind: 'progress'; readonly report: OtaReport };
 
+export interface RecordedRrpcReply {
+  readonly subdevice: SubdeviceId;
+  readonly processId: string;
+  readonly payload: Uint8Array;
+}
+
 export interface FakeHubOptions {
   readonly gateway?: GatewayIdentity;
   /** Subdevices the hub knows, with the secret a bind must present. */
@@ -71,6 +78,8 @@ export class FakeHub implements HubTransport {
   readonly gateway: GatewayIdentity;
   readonly published: PublishedData[] = [];
   readonly reports: RecordedReport[] = [];
+  /** RRPC replies the gateway sent, in order. */
+  readonly rrpcReplies: RecordedRrpcReply[] = [];
   /** Every batched operation answered, with the subdevice keys it named. */
   readonly operations: Array<{ readonly op: HubBatchOp; readonly subdevices: readonly string[] }> = [];
   /** Set to make `connect` reject with HubAuthError. */
@@ -200,6 +209,16 @@ export class FakeHub implements HubTransport {
     return this.#send('report', qos, options, () => this.reports.push({ subdevice, kind: 'progress', report }));
   }
 
+  replyRrpc(subdevice: SubdeviceId, processId: string, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(processId)) return Promise.reject(new ValidationError(`RRPC process id ${JSON.stringify(processId)} is not valid`));
+    if (this.#state !== 'connected') return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped'));
+    // QoS 0 on the subdevice's topic: not online → not sent (the real transport's gate).
+    if (!this.#online.has(subdeviceKey(subdevice))) return Promise.resolve();
+    return this.#call('publish', options, () => {
+      this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) });
+    });
+  }
+
   // --- hub side: registry ---
 
   /** The hub learns a subdevice and the secret its binds must present. */
@@ -247,6 +266,13 @@ export class FakeHub implements HubTransport {
   pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array | string): void {
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
     this.#pushEvent('downlink', { subdevice, channel, payload: bytes });
+  }
+
+  /** A caller in the cloud sends an RRPC request to an online subdevice (the hub routes only those). */
+  pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array | string): void {
+    if (!this.#online.has(subdeviceKey(subdevice))) return;
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
+    this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytes, receivedAt: Date.now() });
   }
 
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): void {
@@ -384,7 +410,7 @@ export class FakeHub implements HubTransport {
     this.#controls.set(op, list);
   }
 
-  #pushEvent<K extends 'downlink' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
+  #pushEvent<K extends 'downlink' | 'rrpcRequest' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
     event: K,
     payload: Parameters<HubTransportEvents[K]>[0],
   ): void {
