@@ -1,4 +1,4 @@
-import { DEFAULT_FIRMWARE_SOURCE_POLICY, type SubdeviceId } from '@iotgw/domain';
+import { DEFAULT_FIRMWARE_SOURCE_POLICY, DEFAULT_REQUEST_TIMEOUT_MS, type SubdeviceId } from '@iotgw/domain';
 
 /** When declared subdevices are brought online: all at start, or each when its link announces it. */
 export type OnlinePolicy = 'at_start' | 'on_attach';
@@ -32,6 +32,11 @@ export interface GatewaySettings {
   readonly batchSize: number;
   /** Timeout of each hub operation. */
   readonly hubTimeoutMs: number;
+  /**
+   * How long a subdevice gets to answer an RRPC request, counted from its arrival. The hub's
+   * caller waits about 4 s (hub docs), so the default 3500 ms leaves time for the reply to travel.
+   */
+  readonly rrpcTimeoutMs: number;
   readonly ota: OtaSettings;
 }
 
@@ -55,6 +60,7 @@ export function gatewaySettings(input: Partial<Omit<GatewaySettings, 'ota'>> & {
     // The hub accepts many devices per message; 50 keeps each message small.
     batchSize: input.batchSize ?? 50,
     hubTimeoutMs: input.hubTimeoutMs ?? 10_000,
+    rrpcTimeoutMs: input.rrpcTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ota: { ...DEFAULT_OTA_SETTINGS, ...input.ota },
   };
 }

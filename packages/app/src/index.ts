@@ -21,6 +21,7 @@ export { SubdeviceSessions } from './use-cases/subdevice-sessions.js';
 export { SubdevicePresence } from './use-cases/subdevice-presence.js';
 export { Binding } from './use-cases/binding.js';
 export { DataForwarding } from './use-cases/data-forwarding.js';
+export { RrpcForwarding, type RrpcStats } from './use-cases/rrpc-forwarding.js';
 export { OtaCoordinator, otaStateKey } from './use-cases/ota-coordinator.js';
 export { GatewayService } from './use-cases/gateway-service.js';
 export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';

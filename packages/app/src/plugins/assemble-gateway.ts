@@ -54,6 +54,8 @@ export interface GatewayConfig {
   readonly onlinePolicy?: OnlinePolicy;
   readonly batchSize?: number;
   readonly hubTimeoutMs?: number;
+  /** How long a subdevice gets to answer an RRPC request (default 3500 ms). */
+  readonly rrpcTimeoutMs?: number;
   readonly ota?: Partial<OtaSettings>;
   /** `PRODUCTID/deviceName` → device secret, for binding. */
   readonly secrets?: Readonly<Record<string, string>>;
@@ -113,6 +115,7 @@ export async function assembleGateway(
     ...(config.onlinePolicy ? { onlinePolicy: config.onlinePolicy } : {}),
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
     ...(config.hubTimeoutMs ? { hubTimeoutMs: config.hubTimeoutMs } : {}),
+    ...(config.rrpcTimeoutMs ? { rrpcTimeoutMs: config.rrpcTimeoutMs } : {}),
     ...(config.ota ? { ota: config.ota } : {}),
   });
 

@@ -29,6 +29,7 @@ export interface HarnessOptions {
   readonly ota?: GatewayConfig['ota'];
   readonly linkCount?: number;
   readonly hubTimeoutMs?: number;
+  readonly rrpcTimeoutMs?: number;
   // Shared across a "restart": the same disk, the same downloaded images.
   readonly store?: MemoryStateStore;
   readonly firmware?: FakeFirmwareStore;
@@ -78,6 +79,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       ...(options.onlinePolicy ? { onlinePolicy: options.onlinePolicy } : {}),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       hubTimeoutMs: options.hubTimeoutMs ?? 2000,
+      ...(options.rrpcTimeoutMs ? { rrpcTimeoutMs: options.rrpcTimeoutMs } : {}),
       ota: { attachTimeoutMs: 2000, verdictTimeoutMs: 2000, deliveryTimeoutMs: 5000, ...options.ota },
     },
     registry,

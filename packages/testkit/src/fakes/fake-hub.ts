@@ -269,10 +269,10 @@ export class FakeHub implements HubTransport {
   }
 
   /** A caller in the cloud sends an RRPC request to an online subdevice (the hub routes only those). */
-  pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array | string): void {
+  pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array | string, receivedAt = Date.now()): void {
     if (!this.#online.has(subdeviceKey(subdevice))) return;
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
-    this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytes, receivedAt: Date.now() });
+    this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytes, receivedAt });
   }
 
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): void {
