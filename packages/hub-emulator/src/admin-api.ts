@@ -29,6 +29,7 @@ export class AdminApi {
     hub.core.on('ota', (job) => this.streams.broadcast('ota', job));
     hub.core.on('message', (message) => this.streams.broadcast('message', message));
     hub.core.on('version', (device, version) => this.streams.broadcast('version', { device, version }));
+    hub.core.on('rrpc', (record) => this.streams.broadcast('rrpc', record));
     hub.onRefusal((refusal) => this.streams.broadcast('refusal', refusal));
     hub.registry.on('changed', () => this.streams.broadcast('registry', {}));
     hub.registry.on('online', (device, online) => this.streams.broadcast('online', { device, online }));
@@ -104,6 +105,8 @@ export class AdminApi {
         return sendJson(res, 200, { stats: hub.stats, refusals: hub.refusals() });
       case '/api/state':
         return sendJson(res, 200, this.state());
+      case '/api/rrpc':
+        return sendJson(res, 200, { calls: hub.core.rrpc.history, lateReplies: hub.core.rrpc.lateReplies });
     }
     sendJson(res, 404, { error: `no route GET ${path}`, code: 'not_found' });
   }
@@ -141,6 +144,16 @@ export class AdminApi {
         await hub.core.sendData(device, text, channel);
         this.logger.info('console: data sent', { device, channel, bytes: Buffer.byteLength(text) });
         return sendJson(res, 200, { ok: true });
+      }
+      case '/api/rrpc': {
+        // As the cloud API PublishRRPCMessage: waits for the reply (200 answered) or the timeout (504).
+        const payload = body['payload'];
+        const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {});
+        const timeout = body['timeoutMs'];
+        if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout))) throw new RegistryError('"timeoutMs" must be an integer of milliseconds');
+        const record = await hub.core.rrpc.call(str(body, 'device'), text, typeof timeout === 'number' ? timeout : undefined);
+        this.logger.info('console: RRPC', { device: record.device, processId: record.processId, status: record.status });
+        return sendJson(res, record.status === 'answered' ? 200 : 504, { rrpc: record });
       }
       case '/api/firmware': {
         const file = await resolveInFirmwareDir(hub.firmwareDir, str(body, 'path'));

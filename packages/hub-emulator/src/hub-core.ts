@@ -10,6 +10,7 @@ import { BoundedLog } from './bounded-log.js';
 import { GatewayOperations, parseKey } from './gateway-operations.js';
 import { OtaJobs } from './ota-jobs.js';
 import { loggablePayload } from './loggable-payload.js';
+import { RrpcCalls, type RrpcCallRecord } from './rrpc-calls.js';
 
 export interface HubMessageRecord {
   at: number;
@@ -31,6 +32,8 @@ export interface HubCoreEvents {
   protocolError: [topic: string, reason: string];
   /** A device reported its firmware version (`report_version`). */
   version: [device: string, version: string];
+  /** An RRPC call started, was answered or timed out. */
+  rrpc: [record: RrpcCallRecord];
 }
 
 export interface HubCoreOptions {
@@ -69,6 +72,8 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   private readonly now: () => number;
   private readonly operations: GatewayOperations;
   private readonly ota: OtaJobs;
+  /** RRPC calls made from the console or admin API. */
+  readonly rrpc: RrpcCalls;
 
   constructor(private readonly options: HubCoreOptions) {
     super();
@@ -96,6 +101,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       changed: (job) => this.emit('ota', job),
       versionReported: (device, version) => this.emit('version', device, version),
     });
+    this.rrpc = new RrpcCalls(options.registry, send, this.now, options.logger, (record) => this.emit('rrpc', record));
     options.bus.onMessage((topic, payload) => {
       this.handle(topic, payload).catch((error: unknown) => {
         options.logger.error('hub failed to handle a message', { topic, error: (error as Error).message });
@@ -130,6 +136,9 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       await this.ota.handleReport(parsed.device, payload);
     } else if (parsed.kind === 'data') {
       this.record('up', topic, payload);
+    } else if (parsed.kind === 'rrpc-reply') {
+      this.record('up', topic, payload);
+      this.rrpc.reply(parsed.device, parsed.processId, payload);
     }
   }
 
