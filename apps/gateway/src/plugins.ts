@@ -153,6 +153,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
       subdevices: [...subdevices.values()],
       batchSize: config.hub.batchSize,
       hubTimeoutMs: config.hub.operationTimeoutMs,
+      rrpcTimeoutMs: config.hub.rrpcTimeoutMs,
       ota: {
         concurrencyPerLink: config.ota.concurrencyPerLink,
         allowedHosts: config.ota.allowedHosts,

@@ -106,6 +106,8 @@ const gatewayConfigSchema = z
         insecureSkipVerify: z.boolean().default(false),
         operationTimeoutMs: z.number().int().positive().default(10_000),
         batchSize: z.number().int().min(1).max(1000).default(50),
+        /** How long a subdevice gets to answer an RRPC request (the hub's caller waits about 4 s). */
+        rrpcTimeoutMs: z.number().int().min(100).max(60_000).default(3500),
         /** Largest MQTT packet taken from the hub (and largest reading sent). */
         maxPacketBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
         offlineStore: offlineStoreSchema,
@@ -117,6 +119,7 @@ const gatewayConfigSchema = z
         insecureSkipVerify: false,
         operationTimeoutMs: 10_000,
         batchSize: 50,
+        rrpcTimeoutMs: 3500,
         maxPacketBytes: 1024 * 1024,
         offlineStore: OFFLINE_STORE_DEFAULTS,
       }),
