@@ -1,5 +1,6 @@
 import { subdeviceKey, TypedEmitter, type GatewayError, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
-import { decodeGatewayReply, decodeOtaHubMessage, parseTopic } from '@iotgw/protocol-tencent';
+import { decodeGatewayReply, decodeOtaHubMessage, decodeShadowHubMessage, parseTopic } from '@iotgw/protocol-tencent';
+import type { ShadowOperations } from './shadow-operations.js';
 import type { EchoFilter } from './echo-filter.js';
 import type { GatewayOperations } from './gateway-operations.js';
 import type { OnlineGate } from './online-gate.js';
@@ -22,6 +23,7 @@ export class DownlinkRouter {
     /** The current client, for unsubscribing what the console unbound. */
     private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1]) => void,
     private readonly now: () => number = Date.now,
+    private readonly shadows?: ShadowOperations,
   ) {}
 
   route(topic: string, payload: Buffer, qos: 0 | 1 = 1): void {
@@ -38,6 +40,14 @@ export class DownlinkRouter {
     if (parsed.kind === 'rrpc-request') {
       // Opaque bytes both ways (the cloud API's Payload string, delivered raw).
       this.events.emit('rrpcRequest', { subdevice: parsed.device, processId: parsed.processId, payload: new Uint8Array(payload), receivedAt: this.now() });
+      return;
+    }
+    if (parsed.kind === 'shadow-operation-result') {
+      const message = decodeShadowHubMessage(payload);
+      if (!message.ok) return this.#malformed('shadow', message.error);
+      const m = message.value;
+      if (m.type === 'delta') this.events.emit('shadowDelta', { subdevice: parsed.device, version: m.version, state: m.state });
+      else if (!this.shadows?.reply(m)) this.log.debug('shadow reply nobody waits for (late or not ours)', { subdevice: subdeviceKey(parsed.device), clientToken: m.clientToken });
       return;
     }
     if (parsed.kind === 'gateway-operation-result') {

@@ -20,6 +20,8 @@ import {
   type Logger,
   type OtaReport,
   type PublishOptions,
+  type ShadowDocument,
+  type ShadowUpdate,
   type SubdeviceId,
   type SubdeviceResult,
   type Subscription,
@@ -36,6 +38,7 @@ import { HubConnection } from './hub-connection.js';
 import { resolveEndpoint, type MqttHubTransportOptions } from './mqtt-hub-transport.options.js';
 import { OnlineGate } from './online-gate.js';
 import { UNGATED, UplinkSender } from './uplink-sender.js';
+import { ShadowOperations } from './shadow-operations.js';
 import { untilAborted } from './until-aborted.js';
 
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
@@ -61,6 +64,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
   readonly #operations: GatewayOperations;
   readonly #router: DownlinkRouter;
   readonly #echoes: EchoFilter;
+  readonly #shadows: ShadowOperations;
   #store: OfflineStore | undefined;
   #sender: UplinkSender | undefined;
   #storeOpening: Promise<UplinkSender> | undefined;
@@ -91,7 +95,13 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     });
     const unfollow = (devices: readonly SubdeviceId[]): void =>
       void this.#gate.unfollow(this.#connection.client, devices).catch(() => undefined); // best effort: the hub already stopped routing them
-    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow, () => this.#clock.now());
+    this.#shadows = new ShadowOperations(
+      (subdevice, topic, payload, callOptions) => this.#publish(subdeviceKey(subdevice), topic, payload, 0, callOptions),
+      (subdevice) => this.#connection.client !== undefined && this.#gate.isOpen(subdeviceKey(subdevice)),
+      this.#opTimeoutMs,
+      this.#clock,
+    );
+    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow, () => this.#clock.now(), this.#shadows);
     this.#connection = new HubConnection(options, resolveEndpoint(options), {
       prepare: (c) => this.#gate.subscribeAll(c),
       up: (c, info) => {
@@ -101,6 +111,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
       down: () => {
         this.#gate.forgetAll();
         this.#operations.rejectAll();
+        this.#shadows.rejectAll(new HubDisconnectedError('the connection to the hub was lost before the shadow reply'));
         this.#sender?.disconnected();
       },
       message: (topic, payload, qos) => this.#router.route(topic, payload, qos),
@@ -152,6 +163,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     this.#closed = true;
     this.#events.clear();
     this.#operations.rejectAll(new HubDisconnectedError('transport closed before the reply'));
+    this.#shadows.rejectAll(new HubDisconnectedError('transport closed before the reply'));
     await this.#connection.close();
     this.#sender?.disconnected();
     await this.#storeOpening?.catch(() => undefined);
@@ -214,6 +226,14 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     }
     if (!this.#connection.client) return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped (the hub does not wait across a reconnect)'));
     return this.#publish(subdeviceKey(subdevice), rrpcReplyTopic(subdevice, processId), payload, 0, options);
+  }
+
+  getShadow(subdevice: SubdeviceId, options: CallOptions = {}): Promise<ShadowDocument> {
+    return this.#operation(() => this.#shadows.get(subdevice, options));
+  }
+
+  updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options: CallOptions = {}): Promise<{ readonly version: number }> {
+    return this.#operation(() => this.#shadows.update(subdevice, update, options));
   }
 
   /** `key`: the subdevice whose gate data waits for, or an UNGATED key. */

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter } from '@iotgw/protocol-tencent';
+import { dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter, shadowOperationResultTopic } from '@iotgw/protocol-tencent';
 
 /**
  * Which subdevices may use their topics right now, and what the connection subscribes.
@@ -91,7 +91,8 @@ export class OnlineGate {
    * each uplink to us, and at QoS 0 that echo needs no reply, so the broker's PUBACK for the next
    * reading waits behind Nagle for our delayed TCP ACK (~40 ms each on mosquitto defaults). Our
    * PUBACK for a QoS 1 echo carries the ACK at once. The hub accepts QoS 1 on data topics.
-   * RRPC requests at QoS 0, as the vendor SDKs subscribe them (the reply goes elsewhere: no echo).
+   * RRPC requests and shadow results at QoS 0, as the vendor SDKs subscribe them (we publish on
+   * other topics: no echo).
    */
   #topicsOf(devices: readonly SubdeviceId[]): Map<string, 0 | 1> {
     const topics = new Map<string, 0 | 1>();
@@ -99,6 +100,7 @@ export class OnlineGate {
       for (const channel of this.channels) topics.set(dataTopic(d, channel), 1);
       topics.set(otaUpdateTopic(d), 1);
       topics.set(rrpcRequestFilter(d), 0);
+      topics.set(shadowOperationResultTopic(d), 0);
     }
     return topics;
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isGatewayError, type Logger } from '@iotgw/domain';
+import { isGatewayError, type Logger, type ShadowState } from '@iotgw/domain';
 import type { HubEmulator } from './hub-emulator.js';
 import { AdminRequestError, RegistryError } from './hub-emulator.errors.js';
 import { CONSOLE_HTML } from './console-page.js';
@@ -30,6 +30,7 @@ export class AdminApi {
     hub.core.on('message', (message) => this.streams.broadcast('message', message));
     hub.core.on('version', (device, version) => this.streams.broadcast('version', { device, version }));
     hub.core.on('rrpc', (record) => this.streams.broadcast('rrpc', record));
+    hub.core.on('shadow', (device, record) => this.streams.broadcast('shadow', { device, ...record, delta: hub.core.shadows.delta(record) }));
     hub.onRefusal((refusal) => this.streams.broadcast('refusal', refusal));
     hub.registry.on('changed', () => this.streams.broadcast('registry', {}));
     hub.registry.on('online', (device, online) => this.streams.broadcast('online', { device, online }));
@@ -107,6 +108,10 @@ export class AdminApi {
         return sendJson(res, 200, this.state());
       case '/api/rrpc':
         return sendJson(res, 200, { calls: hub.core.rrpc.history, lateReplies: hub.core.rrpc.lateReplies });
+      case '/api/shadow':
+        return sendJson(res, 200, { shadows: hub.core.shadows.list() });
+      case '/api/time':
+        return sendJson(res, 200, { now: Date.now(), timeRequests: hub.core.timeRequests });
     }
     sendJson(res, 404, { error: `no route GET ${path}`, code: 'not_found' });
   }
@@ -154,6 +159,22 @@ export class AdminApi {
         const record = await hub.core.rrpc.call(str(body, 'device'), text, typeof timeout === 'number' ? timeout : undefined);
         this.logger.info('console: RRPC', { device: record.device, processId: record.processId, status: record.status });
         return sendJson(res, record.status === 'answered' ? 200 : 504, { rrpc: record });
+      }
+      case '/api/shadow': {
+        // As the cloud API UpdateDeviceShadow: sets desired; an online device gets the delta now, an offline one on its next get.
+        const desired = body['desired'];
+        if (typeof desired !== 'object' || desired === null || Array.isArray(desired)) throw new RegistryError('"desired" must be a JSON object, e.g. {"led":1}');
+        const device = str(body, 'device');
+        const record = await hub.core.shadows.setDesired(device, desired as ShadowState);
+        this.logger.info('console: shadow desired set', { device, version: record.version });
+        return sendJson(res, 200, { shadow: { device, ...record, delta: hub.core.shadows.delta(record) } });
+      }
+      case '/api/broadcast': {
+        const payload = body['payload'];
+        const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {});
+        const sentTo = await hub.core.broadcast(str(body, 'productId'), text);
+        this.logger.info('console: broadcast', { productId: str(body, 'productId'), devices: sentTo.length });
+        return sendJson(res, 200, { sentTo });
       }
       case '/api/firmware': {
         const file = await resolveInFirmwareDir(hub.firmwareDir, str(body, 'path'));

@@ -54,6 +54,8 @@ function renderDevices() {
   // Data goes to a subdevice far more often than to a gateway: subdevices first, one preselected.
   options($('data-device'), [...subs, ...gateways], subs[0]);
   options($('rrpc-device'), [...subs, ...gateways], subs[0]);
+  options($('shadow-device'), [...subs, ...gateways], subs[0]);
+  if (!$('broadcast-product').value && subs[0]) $('broadcast-product').value = subs[0].split('/')[0];
   options($('ota-sub'), subs);
   options($('ota-fw'), state.firmware.map((f) => f.id));
   for (const o of $('ota-fw').options) { const f = state.firmware.find((x) => x.id === o.value); if (f) o.textContent = f.id + ' (' + f.version + ', ' + f.size + ' B)'; }

@@ -11,6 +11,8 @@ import { GatewayOperations, parseKey } from './gateway-operations.js';
 import { OtaJobs } from './ota-jobs.js';
 import { loggablePayload } from './loggable-payload.js';
 import { RrpcCalls, type RrpcCallRecord } from './rrpc-calls.js';
+import { ShadowStore, type ShadowRecord } from './shadow-store.js';
+import { encodeTimeReply, isTimeRequest, systemOperationResultTopic, broadcastTopic } from '@iotgw/protocol-tencent';
 
 export interface HubMessageRecord {
   at: number;
@@ -34,6 +36,8 @@ export interface HubCoreEvents {
   version: [device: string, version: string];
   /** An RRPC call started, was answered or timed out. */
   rrpc: [record: RrpcCallRecord];
+  /** A device's shadow changed (console desired, device update). */
+  shadow: [device: string, record: ShadowRecord];
 }
 
 export interface HubCoreOptions {
@@ -74,6 +78,10 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   private readonly ota: OtaJobs;
   /** RRPC calls made from the console or admin API. */
   readonly rrpc: RrpcCalls;
+  /** Device shadows. */
+  readonly shadows: ShadowStore;
+  /** Time requests (`$sys/operation` get time) answered. */
+  timeRequests = 0;
 
   constructor(private readonly options: HubCoreOptions) {
     super();
@@ -102,6 +110,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       versionReported: (device, version) => this.emit('version', device, version),
     });
     this.rrpc = new RrpcCalls(options.registry, send, this.now, options.logger, (record) => this.emit('rrpc', record));
+    this.shadows = new ShadowStore(options.registry, send, this.now, options.logger, protocolError, (device, record) => this.emit('shadow', device, record));
     options.bus.onMessage((topic, payload) => {
       this.handle(topic, payload).catch((error: unknown) => {
         options.logger.error('hub failed to handle a message', { topic, error: (error as Error).message });
@@ -136,6 +145,13 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       await this.ota.handleReport(parsed.device, payload);
     } else if (parsed.kind === 'data') {
       this.record('up', topic, payload);
+    } else if (parsed.kind === 'shadow-operation') {
+      this.record('up', topic, payload);
+      await this.shadows.handle(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
+    } else if (parsed.kind === 'system-operation') {
+      this.record('up', topic, payload);
+      if (isTimeRequest(payload)) this.timeRequests++;
+      if (isTimeRequest(payload)) await this.send(systemOperationResultTopic(parsed.device), encodeTimeReply(this.now()), 0);
     } else if (parsed.kind === 'rrpc-reply') {
       this.record('up', topic, payload);
       this.rrpc.reply(parsed.device, parsed.processId, payload);
@@ -171,6 +187,16 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   async sendData(device: string, payload: string, channel = 'data'): Promise<void> {
     if (!this.options.registry.getByKey(device)) throw new RegistryError(`device ${device} is not in the registry`);
     await this.send(dataTopic(parseKey(device), channel), payload, 1);
+  }
+
+  /**
+   * Broadcast (the cloud API PublishBroadcastMessage): to every online device of the product, on
+   * its `$broadcast/rxd/{pid}/{dev}` (delivered only where subscribed). Returns the devices sent to.
+   */
+  async broadcast(productId: string, payload: string): Promise<string[]> {
+    const targets = this.options.registry.list().filter((d) => d.productId === productId && this.options.registry.isOnline(`${d.productId}/${d.deviceName}`));
+    for (const d of targets) await this.send(broadcastTopic(d), payload, 0);
+    return targets.map((d) => `${d.productId}/${d.deviceName}`);
   }
 
   /** Pushes `update_firmware` for a registered image to a device; returns the job record. */

@@ -6,3 +6,5 @@ export * from './bind-signature.js';
 export * from './gateway-operation.codec.js';
 export * from './ota.codec.js';
 export * from './result-codes.js';
+export * from './shadow.codec.js';
+export * from './time.codec.js';

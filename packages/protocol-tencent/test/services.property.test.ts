@@ -3,7 +3,7 @@
 // it accepts means what the gateway relies on.
 import test from 'ava';
 import fc from 'fast-check';
-import { isValidRrpcProcessId, parseRrpcRequestFilter, parseTopic, rrpcReplyTopic, rrpcRequestFilter, rrpcRequestTopic } from '../src/index.js';
+import { decodeShadowDeviceMessage, decodeShadowHubMessage, decodeTimeReply, isTimeRequest, isValidRrpcProcessId, parseRrpcRequestFilter, parseTopic, rrpcReplyTopic, rrpcRequestFilter, rrpcRequestTopic } from '../src/index.js';
 
 const RUNS = Number(process.env['IOTGW_FUZZ_RUNS'] ?? 1_000);
 const prefixes = ['$rrpc/rxd/', '$rrpc/txd/', '$broadcast/rxd/', '$sys/operation/', '$sys/operation/result/'];
@@ -36,4 +36,32 @@ test('RRPC: every valid process id round-trips through the request and reply top
     { numRuns: RUNS },
   );
   t.deepEqual(parseRrpcRequestFilter(rrpcRequestFilter(device)), device);
+});
+
+const jsonish = fc.oneof(
+  fc.json({ maxDepth: 4 }),
+  fc.constantFrom('{"type":"delta","payload":{"state":{"a":1},"version":3}}', '{"type":"get","result":0,"clientToken":"t","payload":{"state":{"reported":{},"delta":{"x":null}},"version":1}}', '{"type":"get","time":1,"ntptime1":1000}'),
+  fc.string({ maxLength: 200 }),
+);
+const payload = fc.oneof(
+  jsonish,
+  jsonish.map((j) => j.replace(/\d+/, '"x"')),
+  fc.uint8Array({ maxLength: 300 }),
+  fc.integer({ min: 65 * 1024, max: 200 * 1024 }).map((n) => '{"type":"delta","payload":{"state":{"a":"' + 'x'.repeat(n) + '"},"version":1}}'),
+);
+
+test('shadow and time decoders: any payload (malformed JSON, wrong types, huge) decodes or is refused with hub.protocol, never throws', (t) => {
+  fc.assert(
+    fc.property(payload, (p) => {
+      for (const r of [decodeShadowHubMessage(p), decodeShadowDeviceMessage(p), decodeTimeReply(p)]) {
+        if (!r.ok && r.error.code !== 'hub.protocol') return false;
+      }
+      const delta = decodeShadowHubMessage(p);
+      if (delta.ok && delta.value.type === 'delta' && (typeof delta.value.state !== 'object' || !Number.isSafeInteger(delta.value.version))) return false;
+      isTimeRequest(p);
+      return true;
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
 });

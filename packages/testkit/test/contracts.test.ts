@@ -8,6 +8,7 @@ import {
   describeStateStoreContract,
   describeSubdeviceLinkContract,
   describeRequestCapableLinkContract,
+  describeHubShadowContract,
   FakeFirmwareStore,
   FakeHub,
   ManualClock,
@@ -129,4 +130,20 @@ describeRequestCapableLinkContract(
     };
   },
   'MemorySubdeviceLink',
+);
+
+describeHubShadowContract(
+  test,
+  async () => {
+    const subdevices = [subdeviceId('SUBPRODAAA', 'node-1'), subdeviceId('SUBPRODAAA', 'node-2')] as const;
+    const hub = new FakeHub({ bound: [...subdevices] });
+    return {
+      transport: hub,
+      subdevices,
+      setDesired: async (sub, desired) => hub.setDesired(sub, desired),
+      shadowAtHub: async (sub) => hub.shadows.document(sub),
+      dispose: () => hub.close(),
+    };
+  },
+  'FakeHub',
 );

@@ -3,6 +3,7 @@ import type { EventSource } from '../events.js';
 import type { FirmwareJob, OtaReport } from '../firmware.js';
 import type { GatewayError } from '../errors.js';
 import type { GatewayIdentity, SubdeviceId } from '../subdevice-id.js';
+import type { JsonValue } from './state-store.port.js';
 
 export type HubConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -41,6 +42,33 @@ export interface RrpcRequest {
   readonly receivedAt: number;
 }
 
+/** A shadow state object (`reported`, `desired`, `delta`): JSON, as the hub keeps it. */
+export type ShadowState = { [key: string]: JsonValue };
+
+/** The hub pushed a shadow delta: desired state the subdevice does not report yet. */
+export interface ShadowDelta {
+  readonly subdevice: SubdeviceId;
+  /** The shadow's version after the change that caused it. */
+  readonly version: number;
+  readonly state: ShadowState;
+}
+
+/** A subdevice's shadow as the hub holds it (`get`). */
+export interface ShadowDocument {
+  readonly version: number;
+  readonly reported: ShadowState;
+  readonly desired: ShadowState | undefined;
+  /** What desired asks that reported does not say yet; undefined when nothing. */
+  readonly delta: ShadowState | undefined;
+}
+
+export interface ShadowUpdate {
+  /** Fields to set in `reported` (a null value deletes the field). */
+  readonly reported?: ShadowState;
+  /** Clear `desired` (`"desired": null`), as the vendor SDKs do once a delta was handled. */
+  readonly clearDesired?: boolean;
+}
+
 export interface BindingChange {
   readonly subdevices: readonly SubdeviceId[];
   readonly bound: boolean;
@@ -58,6 +86,8 @@ export interface HubTransportEvents {
   downlink: (data: DownlinkData) => void;
   /** An RRPC request for an online subdevice (answer with `replyRrpc`, or not at all). */
   rrpcRequest: (request: RrpcRequest) => void;
+  /** Desired shadow state changed for an online subdevice (`delta` on `$shadow/operation/result`). */
+  shadowDelta: (delta: ShadowDelta) => void;
   /** The console bound or unbound subdevices of this gateway. */
   bindingChanged: (change: BindingChange) => void;
   firmwareUpdate: (command: { readonly subdevice: SubdeviceId; readonly job: FirmwareJob }) => void;
@@ -117,6 +147,15 @@ export interface HubTransport extends EventSource<HubTransportEvents> {
    * of `[A-Za-z0-9_-]` rejects with ValidationError.
    */
   replyRrpc(subdevice: SubdeviceId, processId: string, payload: Uint8Array, options?: CallOptions): Promise<void>;
+  /**
+   * The subdevice's shadow (`get` on `$shadow/operation/{pid}/{dev}`, matched by clientToken).
+   * Only for an online subdevice (its shadow topics follow its online, as its data topics):
+   * otherwise, and while disconnected, HubDisconnectedError. A non-zero result: HubRefusedError
+   * with the hub's code. TimeoutError by default after 10 s.
+   */
+  getShadow(subdevice: SubdeviceId, options?: CallOptions): Promise<ShadowDocument>;
+  /** Updates the subdevice's shadow (no version check); resolves with the new version. Errors as `getShadow`. */
+  updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options?: CallOptions): Promise<{ readonly version: number }>;
 }
 
 /** QoS 1 uplink the transport holds until the hub acknowledges it (an offline store). */

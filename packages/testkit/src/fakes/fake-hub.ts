@@ -18,54 +18,17 @@ import {
   type HubTransportEvents,
   type OtaReport,
   type PublishOptions,
+  type ShadowDocument,
+  type ShadowState,
+  type ShadowUpdate,
   type SubdeviceId,
   type SubdeviceResult,
   type Subscription,
 } from '@iotgw/domain';
 
-/** The hub's `result` codes (protocol.md §3). */
-export const HUB_RESULT = { ok: 0, notBound: -1, systemError: -2 } as const;
-
-export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
-export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report';
-
-export interface PublishedData {
-  readonly subdevice: SubdeviceId;
-  readonly channel: DataChannel;
-  readonly payload: Uint8Array;
-  readonly qos: 0 | 1;
-}
-
-export type RecordedReport =
-  | { readonly subdevice: SubdeviceId; readonly kind: 'version'; readonly version: string }
-  | { readonly subdevice: SubdeviceId; readonly kind: 'progress'; readonly report: OtaReport };
-
-export interface RecordedRrpcReply {
-  readonly subdevice: SubdeviceId;
-  readonly processId: string;
-  readonly payload: Uint8Array;
-}
-
-export interface FakeHubOptions {
-  readonly gateway?: GatewayIdentity;
-  /** Subdevices the hub knows, with the secret a bind must present. */
-  readonly subdevices?: ReadonlyArray<{ readonly subdevice: SubdeviceId; readonly secret: string }>;
-  /** Subdevices already bound to this gateway. */
-  readonly bound?: readonly SubdeviceId[];
-  /** Default for CallOptions.timeoutMs (10 s, like the MQTT adapter). */
-  readonly defaultTimeoutMs?: number;
-  /** QoS 1 messages kept while disconnected (default 1000). */
-  readonly outboxLimit?: number;
-}
-
-type Control = { kind: 'fail'; hubCode: number } | { kind: 'delay'; ms: number } | { kind: 'drop' };
-
-interface Outgoing {
-  readonly op: 'publish' | 'report';
-  readonly deliver: () => void;
-  /** For data: the subdevice that must be online before it may go out. */
-  readonly subdevice?: string;
-}
+export { HUB_RESULT, type FakeHubOptions, type HubBatchOp, type HubOp, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
+import { FakeShadows, notOnline } from './fake-shadows.js';
+import { bytesOf, HUB_RESULT, messageFor, type Control, type FakeHubOptions, type HubBatchOp, type HubOp, type Outgoing, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
 
 const DEFAULT_GATEWAY: GatewayIdentity = Object.freeze({ productId: 'GWPRODUCT1', deviceName: 'gateway' });
 
@@ -82,6 +45,8 @@ export class FakeHub implements HubTransport {
   readonly rrpcReplies: RecordedRrpcReply[] = [];
   /** Every batched operation answered, with the subdevice keys it named. */
   readonly operations: Array<{ readonly op: HubBatchOp; readonly subdevices: readonly string[] }> = [];
+  /** The hub's device shadows (inspect with `shadows.document(subdevice)`). */
+  readonly shadows = new FakeShadows();
   /** Set to make `connect` reject with HubAuthError. */
   refuseCredentials = false;
 
@@ -214,13 +179,20 @@ export class FakeHub implements HubTransport {
     if (this.#state !== 'connected') return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped'));
     // QoS 0 on the subdevice's topic: not online → not sent (the real transport's gate).
     if (!this.#online.has(subdeviceKey(subdevice))) return Promise.resolve();
-    return this.#call('publish', options, () => {
-      this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) });
-    });
+    return this.#call('publish', options, () => void this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) }));
+  }
+
+  getShadow(subdevice: SubdeviceId, options: CallOptions = {}): Promise<ShadowDocument> {
+    if (this.#state === 'connected' && !this.#online.has(subdeviceKey(subdevice))) return Promise.reject(notOnline(subdevice));
+    return this.#call('publish', options, () => this.shadows.document(subdevice));
+  }
+
+  updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options: CallOptions = {}): Promise<{ readonly version: number }> {
+    if (this.#state === 'connected' && !this.#online.has(subdeviceKey(subdevice))) return Promise.reject(notOnline(subdevice));
+    return this.#call('publish', options, () => this.shadows.update(subdevice, update));
   }
 
   // --- hub side: registry ---
-
   /** The hub learns a subdevice and the secret its binds must present. */
   addSubdevice(subdevice: SubdeviceId, secret: string): void {
     this.#secrets.set(subdeviceKey(subdevice), secret);
@@ -255,7 +227,6 @@ export class FakeHub implements HubTransport {
   }
 
   // --- hub side: pushes ---
-
   /** The console binds/unbinds: the registry changes and the gateway hears `bindingChanged`. */
   changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): void {
     for (const sub of subdevices) this.setBound(sub, bound);
@@ -264,15 +235,19 @@ export class FakeHub implements HubTransport {
   }
 
   pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array | string): void {
-    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
-    this.#pushEvent('downlink', { subdevice, channel, payload: bytes });
+    this.#pushEvent('downlink', { subdevice, channel, payload: bytesOf(payload) });
   }
 
   /** A caller in the cloud sends an RRPC request to an online subdevice (the hub routes only those). */
   pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array | string, receivedAt = Date.now()): void {
     if (!this.#online.has(subdeviceKey(subdevice))) return;
-    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
-    this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytes, receivedAt });
+    this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytesOf(payload), receivedAt });
+  }
+
+  /** The console sets desired state: an online subdevice gets the delta now, an offline one in its next `getShadow`. */
+  setDesired(subdevice: SubdeviceId, desired: ShadowState): void {
+    const { version, delta } = this.shadows.setDesired(subdevice, desired);
+    if (delta && this.#state === 'connected' && this.#online.has(subdeviceKey(subdevice))) this.#pushEvent('shadowDelta', { subdevice, version, state: delta });
   }
 
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): void {
@@ -290,7 +265,6 @@ export class FakeHub implements HubTransport {
   }
 
   // --- fault injection ---
-
   /** The next `op` answers every subdevice with `hubCode` (batched ops only). */
   failNext(op: HubBatchOp, hubCode: number): void {
     this.#enqueueControl(op, { kind: 'fail', hubCode });
@@ -330,12 +304,7 @@ export class FakeHub implements HubTransport {
 
   // --- internals ---
 
-  #batch(
-    op: HubBatchOp,
-    subdevices: readonly SubdeviceId[],
-    options: CallOptions,
-    decide: (sub: SubdeviceId, key: string) => number,
-  ): Promise<SubdeviceResult[]> {
+  #batch(op: HubBatchOp, subdevices: readonly SubdeviceId[], options: CallOptions, decide: (sub: SubdeviceId, key: string) => number): Promise<SubdeviceResult[]> {
     const list = [...subdevices];
     return this.#call(op, options, (control) => {
       this.operations.push({ op, subdevices: list.map(subdeviceKey) });
@@ -410,7 +379,7 @@ export class FakeHub implements HubTransport {
     this.#controls.set(op, list);
   }
 
-  #pushEvent<K extends 'downlink' | 'rrpcRequest' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
+  #pushEvent<K extends 'downlink' | 'rrpcRequest' | 'shadowDelta' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
     event: K,
     payload: Parameters<HubTransportEvents[K]>[0],
   ): void {
@@ -425,11 +394,4 @@ export class FakeHub implements HubTransport {
     this.#state = state;
     this.#events.emit('state', state);
   }
-}
-
-function messageFor(hubCode: number): string {
-  if (hubCode === HUB_RESULT.ok) return 'success';
-  if (hubCode === HUB_RESULT.notBound) return 'gateway not bound to this subdevice';
-  if (hubCode === HUB_RESULT.systemError) return 'system error';
-  return `hub result ${hubCode}`;
 }
