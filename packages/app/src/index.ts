@@ -22,6 +22,7 @@ export { SubdevicePresence } from './use-cases/subdevice-presence.js';
 export { Binding } from './use-cases/binding.js';
 export { DataForwarding } from './use-cases/data-forwarding.js';
 export { RrpcForwarding, type RrpcStats } from './use-cases/rrpc-forwarding.js';
+export { ShadowSync, shadowStateKey } from './use-cases/shadow-sync.js';
 export { OtaCoordinator, otaStateKey } from './use-cases/ota-coordinator.js';
 export { GatewayService } from './use-cases/gateway-service.js';
 export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';

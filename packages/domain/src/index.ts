@@ -11,6 +11,7 @@ export * from './ports/firmware-store.port.js';
 export * from './ports/subdevice-link.port.js';
 export * from './ports/subdevice-requests.port.js';
 export * from './ports/subdevice-shadow.port.js';
+export * from './ports/subdevice-time.port.js';
 export * from './ports/byte-stream.port.js';
 export * from './ports/state-store.port.js';
 export * from './ports/secret-store.port.js';

@@ -17,6 +17,7 @@ import { Binding } from './binding.js';
 import { DataForwarding } from './data-forwarding.js';
 import { OtaCoordinator } from './ota-coordinator.js';
 import { RrpcForwarding } from './rrpc-forwarding.js';
+import { ShadowSync } from './shadow-sync.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
 
@@ -39,6 +40,7 @@ export class GatewayService {
     readonly forwarding: DataForwarding,
     readonly ota: OtaCoordinator,
     readonly rrpc: RrpcForwarding,
+    readonly shadow: ShadowSync,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
@@ -57,6 +59,7 @@ export class GatewayService {
     this.binding.start();
     this.forwarding.start();
     this.rrpc.start();
+    this.shadow.start();
     await this.#connectHub(options);
     for (const link of this.directory.links) {
       await link.start(options);
@@ -99,7 +102,7 @@ export class GatewayService {
 
   /** Resolves when no background work (online calls, forwarding, OTA) is running. */
   async idle(): Promise<void> {
-    await Promise.all([this.presence.idle(), this.binding.idle(), this.forwarding.idle(), this.rrpc.idle(), this.ota.idle()]);
+    await Promise.all([this.presence.idle(), this.binding.idle(), this.forwarding.idle(), this.rrpc.idle(), this.shadow.idle(), this.ota.idle()]);
   }
 
   /** Cancels the use cases, stops the links and closes the hub; errors are logged, not thrown. */
@@ -111,6 +114,7 @@ export class GatewayService {
     await this.ota.stop();
     await this.forwarding.stop();
     await this.rrpc.stop();
+    await this.shadow.stop();
     await this.binding.stop();
     await this.presence.stop();
     const links = this.directory.links.slice(0, this.#linksStarted).reverse();

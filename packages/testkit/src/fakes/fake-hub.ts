@@ -179,17 +179,17 @@ export class FakeHub implements HubTransport {
     if (this.#state !== 'connected') return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped'));
     // QoS 0 on the subdevice's topic: not online → not sent (the real transport's gate).
     if (!this.#online.has(subdeviceKey(subdevice))) return Promise.resolve();
-    return this.#call('publish', options, () => void this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) }));
+    return this.#call('rrpc', options, () => void this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) }));
   }
 
   getShadow(subdevice: SubdeviceId, options: CallOptions = {}): Promise<ShadowDocument> {
     if (this.#state === 'connected' && !this.#online.has(subdeviceKey(subdevice))) return Promise.reject(notOnline(subdevice));
-    return this.#call('publish', options, () => this.shadows.document(subdevice));
+    return this.#call('shadow', options, () => this.shadows.document(subdevice));
   }
 
   updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options: CallOptions = {}): Promise<{ readonly version: number }> {
     if (this.#state === 'connected' && !this.#online.has(subdeviceKey(subdevice))) return Promise.reject(notOnline(subdevice));
-    return this.#call('publish', options, () => this.shadows.update(subdevice, update));
+    return this.#call('shadow', options, () => this.shadows.update(subdevice, update));
   }
 
   // --- hub side: registry ---

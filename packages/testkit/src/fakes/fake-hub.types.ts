@@ -4,7 +4,7 @@ import type { DataChannel, GatewayIdentity, OtaReport, SubdeviceId } from '@iotg
 export const HUB_RESULT = { ok: 0, notBound: -1, systemError: -2 } as const;
 
 export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
-export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report';
+export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report' | 'rrpc' | 'shadow';
 
 export interface PublishedData {
   readonly subdevice: SubdeviceId;

@@ -12,6 +12,8 @@ import {
   type FirmwareImage,
   type LinkCapabilities,
   type RequestCapableLink,
+  type ShadowCapableLink,
+  type ShadowState,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type SubdeviceAttachment,
   type SubdeviceId,
@@ -59,6 +61,10 @@ export class ScriptedSubdevice {
   requestHandler: ((payload: Uint8Array) => Uint8Array | Promise<Uint8Array>) | undefined;
   /** Request payloads it was asked, in order. */
   readonly requests: Uint8Array[] = [];
+  /** Whether it takes shadow deltas (its firmware announced the ability). */
+  acceptsShadow = true;
+  /** Shadow deltas delivered to it, in order. */
+  readonly shadowDeltas: Array<{ readonly version: number; readonly state: ShadowState }> = [];
 
   constructor(
     readonly subdevice: SubdeviceId,
@@ -77,7 +83,7 @@ export interface MemorySubdeviceLinkOptions {
 }
 
 /** A SubdeviceLink whose subdevices are scripted objects in memory. */
-export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink {
+export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink, ShadowCapableLink {
   readonly name: string;
   readonly capabilities: LinkCapabilities;
   /** Everything `send` accepted, in order. */
@@ -256,6 +262,25 @@ export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink {
       await turn();
       return Uint8Array.from(await handler(Uint8Array.from(payload)));
     });
+  }
+
+  sendShadowDelta(subdevice: SubdeviceId, delta: { readonly version: number; readonly state: ShadowState }, options: CallOptions = {}): Promise<void> {
+    return withDeadline(`shadow delta to ${subdeviceKey(subdevice)}`, options, this.#sendTimeoutMs, async () => {
+      const sub = this.#attached(subdevice);
+      if (!sub.acceptsShadow) throw new LinkError('link.unavailable', `${subdeviceKey(subdevice)} takes no shadow deltas`);
+      await turn();
+      sub.shadowDeltas.push({ version: delta.version, state: structuredClone(delta.state) });
+    });
+  }
+
+  acceptsShadow(subdevice: SubdeviceId): boolean {
+    const sub = this.#subdevices.get(subdeviceKey(subdevice));
+    return this.#started && sub?.attached === true && sub.acceptsShadow;
+  }
+
+  /** Test control: the subdevice reports shadow state (`shadowReported`). */
+  reportShadow(subdevice: SubdeviceId, reported: ShadowState): void {
+    this.#events.emit('shadowReported', { subdevice, reported });
   }
 
   #attached(subdevice: SubdeviceId): ScriptedSubdevice {
