@@ -37,3 +37,26 @@ test.serial('RRPC: the hub request reaches the subdevice over the pty and its an
   t.is(rig.hub.core.rrpc.lateReplies, 0, 'no late reply reached the hub');
   t.like(gateway.service.rrpc.stats, { timedOut: 1 });
 });
+
+test.serial('shadow: desired set at the hub reaches the subdevice over the pty as a delta, its report comes back, desired is cleared; a sleeping subdevice gets it after a gateway restart when it wakes', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  let gateway = await rig.startGateway();
+  await sensor1Online(rig, gateway);
+  const sim1 = rig.bench.subdevices[0]!.simulator;
+  await rig.hub.core.shadows.setDesired(s1, { led: 1 });
+  await waitFor('the delta at sensor1', () => sim1.shadowDeltas.length === 1, { timeoutMs: 10_000 });
+  t.deepEqual(sim1.shadowDeltas[0]!.state, { led: 1 });
+  await waitFor('reported at the hub and desired cleared', () => rig.hub.core.shadows.of(s1).reported['led'] === 1 && rig.hub.core.shadows.of(s1).desired === undefined, { timeoutMs: 10_000 });
+
+  // sensor2 sleeps (never attached); the console sets desired; the gateway restarts meanwhile.
+  const s2 = subdeviceKey(SENSOR2);
+  await rig.hub.core.shadows.setDesired(s2, { interval: 60 });
+  await gateway.dispose({ timeoutMs: 10_000 });
+  gateway = await rig.startGateway();
+  const sim2 = rig.bench.subdevices[1]!.simulator;
+  rig.bench.subdevices[1]!.powerOn();
+  await waitFor('the delta at sensor2 once awake', () => sim2.shadowDeltas.length === 1, { timeoutMs: 20_000 });
+  t.deepEqual(sim2.shadowDeltas[0]!.state, { interval: 60 });
+  await waitFor('sensor2 reported, desired cleared', () => rig.hub.core.shadows.of(s2).reported['interval'] === 60 && rig.hub.core.shadows.of(s2).desired === undefined, { timeoutMs: 10_000 });
+  t.is(gateway.service.shadow.delivered, 1);
+});
