@@ -60,3 +60,18 @@ test.serial('shadow: desired set at the hub reaches the subdevice over the pty a
   await waitFor('sensor2 reported, desired cleared', () => rig.hub.core.shadows.of(s2).reported['interval'] === 60 && rig.hub.core.shadows.of(s2).desired === undefined, { timeoutMs: 10_000 });
   t.is(gateway.service.shadow.delivered, 1);
 });
+
+test.serial('time: a subdevice without a clock asks over the pty and gets hub time from the offset the gateway measured at the emulator', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  const gateway = await rig.startGateway();
+  await sensor1Online(rig, gateway);
+  await waitFor('the hub time measured', () => gateway.service.hubClock.offsetMs !== undefined, { timeoutMs: 10_000 });
+  t.true(rig.hub.core.timeRequests >= 1);
+  const sim = rig.bench.subdevices[0]!.simulator;
+  const before = Date.now();
+  const time = await sim.requestTime();
+  const after = Date.now();
+  t.true(time.synced);
+  // The emulator's clock is this machine's: the answer lies within the request's round trip (plus rounding).
+  t.true(time.unixMs >= before - 50 && time.unixMs <= after + 50, `${time.unixMs} not within ${before}..${after}`);
+});

@@ -1,5 +1,6 @@
 import { subdeviceKey, TypedEmitter, type GatewayError, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
-import { decodeGatewayReply, decodeOtaHubMessage, decodeShadowHubMessage, parseTopic } from '@iotgw/protocol-tencent';
+import { decodeGatewayReply, decodeOtaHubMessage, decodeShadowHubMessage, decodeTimeReply, parseTopic } from '@iotgw/protocol-tencent';
+import type { TimeService } from './time-service.js';
 import type { ShadowOperations } from './shadow-operations.js';
 import type { EchoFilter } from './echo-filter.js';
 import type { GatewayOperations } from './gateway-operations.js';
@@ -24,6 +25,7 @@ export class DownlinkRouter {
     private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1]) => void,
     private readonly now: () => number = Date.now,
     private readonly shadows?: ShadowOperations,
+    private readonly time?: TimeService,
   ) {}
 
   route(topic: string, payload: Buffer, qos: 0 | 1 = 1): void {
@@ -40,6 +42,12 @@ export class DownlinkRouter {
     if (parsed.kind === 'rrpc-request') {
       // Opaque bytes both ways (the cloud API's Payload string, delivered raw).
       this.events.emit('rrpcRequest', { subdevice: parsed.device, processId: parsed.processId, payload: new Uint8Array(payload), receivedAt: this.now() });
+      return;
+    }
+    if (parsed.kind === 'system-operation-result') {
+      const reply = decodeTimeReply(payload);
+      if (!reply.ok) return this.#malformed('time', reply.error);
+      this.time?.reply(reply.value);
       return;
     }
     if (parsed.kind === 'shadow-operation-result') {

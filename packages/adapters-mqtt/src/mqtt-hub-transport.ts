@@ -39,6 +39,7 @@ import { resolveEndpoint, type MqttHubTransportOptions } from './mqtt-hub-transp
 import { OnlineGate } from './online-gate.js';
 import { UNGATED, UplinkSender } from './uplink-sender.js';
 import { ShadowOperations } from './shadow-operations.js';
+import { TimeService } from './time-service.js';
 import { untilAborted } from './until-aborted.js';
 
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
@@ -65,6 +66,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
   readonly #router: DownlinkRouter;
   readonly #echoes: EchoFilter;
   readonly #shadows: ShadowOperations;
+  readonly #time: TimeService;
   #store: OfflineStore | undefined;
   #sender: UplinkSender | undefined;
   #storeOpening: Promise<UplinkSender> | undefined;
@@ -101,7 +103,20 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
       this.#opTimeoutMs,
       this.#clock,
     );
-    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow, () => this.#clock.now(), this.#shadows);
+    this.#time = new TimeService(
+      this.gateway,
+      // Straight to the client: the gateway's own topic needs no gate, and the hub's 'connected'
+      // state event (when the app asks first) comes before the uplink sender has the client.
+      async (topic, payload) => {
+        const c = this.#connection.client;
+        if (!c) throw new HubDisconnectedError('not connected to the hub: no hub time');
+        await c.publishAsync(topic, payload, { qos: 0 });
+      },
+      () => this.#connection.client !== undefined,
+      this.#opTimeoutMs,
+      this.#clock,
+    );
+    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow, () => this.#clock.now(), this.#shadows, this.#time);
     this.#connection = new HubConnection(options, resolveEndpoint(options), {
       prepare: (c) => this.#gate.subscribeAll(c),
       up: (c, info) => {
@@ -226,6 +241,10 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     }
     if (!this.#connection.client) return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped (the hub does not wait across a reconnect)'));
     return this.#publish(subdeviceKey(subdevice), rrpcReplyTopic(subdevice, processId), payload, 0, options);
+  }
+
+  hubTime(options: CallOptions = {}): Promise<{ readonly unixMs: number; readonly at: number }> {
+    return this.#operation(() => this.#time.request(options));
   }
 
   getShadow(subdevice: SubdeviceId, options: CallOptions = {}): Promise<ShadowDocument> {

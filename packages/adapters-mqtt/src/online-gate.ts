@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter, shadowOperationResultTopic } from '@iotgw/protocol-tencent';
+import { dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter, shadowOperationResultTopic, systemOperationResultTopic } from '@iotgw/protocol-tencent';
 
 /**
  * Which subdevices may use their topics right now, and what the connection subscribes.
@@ -17,6 +17,8 @@ export class OnlineGate {
   /** topic → QoS: everything to (re)subscribe on a connection. */
   readonly #subscriptions = new Map<string, 0 | 1>();
   readonly #resultTopic: string;
+  /** The gateway's own topics besides the result topic: kept across a connection loss. */
+  readonly #ownTopics = new Set<string>();
   readonly #opened: (keys: readonly string[]) => void;
 
   constructor(
@@ -27,6 +29,9 @@ export class OnlineGate {
   ) {
     this.#resultTopic = gatewayOperationResultTopic(gateway);
     this.#subscriptions.set(this.#resultTopic, 1);
+    // The hub's time service answers on the gateway's own $sys result topic (QoS 0, as the C SDK).
+    this.#ownTopics.add(systemOperationResultTopic(gateway));
+    this.#subscriptions.set(systemOperationResultTopic(gateway), 0);
     this.#opened = opened;
   }
 
@@ -83,7 +88,7 @@ export class OnlineGate {
   /** The connection is gone and the hub forgot who was online: back to the gateway's own topic. */
   forgetAll(): void {
     this.#open.clear();
-    for (const topic of [...this.#subscriptions.keys()]) if (topic !== this.#resultTopic) this.#subscriptions.delete(topic);
+    for (const topic of [...this.#subscriptions.keys()]) if (topic !== this.#resultTopic && !this.#ownTopics.has(topic)) this.#subscriptions.delete(topic);
   }
 
   /**

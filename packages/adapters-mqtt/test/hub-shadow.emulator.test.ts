@@ -41,3 +41,22 @@ describeHubShadowContract(
   },
   'MqttHubTransport (hub emulator)',
 );
+
+test('hubTime: the emulator answers $sys/operation get time; the transport returns NTP-corrected hub time', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-time-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const registryPath = join(dir, 'registry.json');
+  await writeFile(registryPath, JSON.stringify({ devices: [{ ...GW, deviceSecret: secret('gw1'), gateway: true }], bindings: [] }));
+  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, host: '127.0.0.1', registryPath });
+  t.teardown(() => hub.close());
+  const mqtt = new URL(hub.urls.mqtt);
+  const transport = new MqttHubTransport({ gateway: GW, auth: { mode: 'KEY', deviceSecret: secret('gw1') }, host: mqtt.hostname, port: Number(mqtt.port), tls: false });
+  t.teardown(() => transport.close());
+  await transport.connect();
+  const before = Date.now();
+  const { unixMs, at } = await transport.hubTime({ timeoutMs: 5000 });
+  t.true(at >= before && at <= Date.now());
+  t.true(Math.abs(unixMs - at) < 100, `hub ${unixMs} vs local ${at}`);
+  t.is(hub.core.timeRequests, 1);
+  t.is(hub.stats.aclDenials, 0);
+});

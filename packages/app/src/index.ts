@@ -23,6 +23,7 @@ export { Binding } from './use-cases/binding.js';
 export { DataForwarding } from './use-cases/data-forwarding.js';
 export { RrpcForwarding, type RrpcStats } from './use-cases/rrpc-forwarding.js';
 export { ShadowSync, shadowStateKey } from './use-cases/shadow-sync.js';
+export { HubClockSync } from './use-cases/hub-clock-sync.js';
 export { OtaCoordinator, otaStateKey } from './use-cases/ota-coordinator.js';
 export { GatewayService } from './use-cases/gateway-service.js';
 export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';

@@ -18,6 +18,7 @@ import { DataForwarding } from './data-forwarding.js';
 import { OtaCoordinator } from './ota-coordinator.js';
 import { RrpcForwarding } from './rrpc-forwarding.js';
 import { ShadowSync } from './shadow-sync.js';
+import { HubClockSync } from './hub-clock-sync.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
 
@@ -41,6 +42,7 @@ export class GatewayService {
     readonly ota: OtaCoordinator,
     readonly rrpc: RrpcForwarding,
     readonly shadow: ShadowSync,
+    readonly hubClock: HubClockSync,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
@@ -60,6 +62,7 @@ export class GatewayService {
     this.forwarding.start();
     this.rrpc.start();
     this.shadow.start();
+    this.hubClock.start();
     await this.#connectHub(options);
     for (const link of this.directory.links) {
       await link.start(options);
@@ -115,6 +118,7 @@ export class GatewayService {
     await this.forwarding.stop();
     await this.rrpc.stop();
     await this.shadow.stop();
+    await this.hubClock.stop();
     await this.binding.stop();
     await this.presence.stop();
     const links = this.directory.links.slice(0, this.#linksStarted).reverse();

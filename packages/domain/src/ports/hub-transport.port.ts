@@ -154,6 +154,12 @@ export interface HubTransport extends EventSource<HubTransportEvents> {
    * with the hub's code. TimeoutError by default after 10 s.
    */
   getShadow(subdevice: SubdeviceId, options?: CallOptions): Promise<ShadowDocument>;
+  /**
+   * Hub time from the hub's time service (`$sys/operation` get time, the gateway's own topic):
+   * the hub's unix ms at the moment the reply arrived, NTP-corrected for the round trip, and that
+   * moment on the transport's clock. HubDisconnectedError while disconnected; TimeoutError (10 s).
+   */
+  hubTime(options?: CallOptions): Promise<{ readonly unixMs: number; readonly at: number }>;
   /** Updates the subdevice's shadow (no version check); resolves with the new version. Errors as `getShadow`. */
   updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options?: CallOptions): Promise<{ readonly version: number }>;
 }

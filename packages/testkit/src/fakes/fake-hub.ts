@@ -28,9 +28,7 @@ import {
 
 export { HUB_RESULT, type FakeHubOptions, type HubBatchOp, type HubOp, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
 import { FakeShadows, notOnline } from './fake-shadows.js';
-import { bytesOf, HUB_RESULT, messageFor, type Control, type FakeHubOptions, type HubBatchOp, type HubOp, type Outgoing, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
-
-const DEFAULT_GATEWAY: GatewayIdentity = Object.freeze({ productId: 'GWPRODUCT1', deviceName: 'gateway' });
+import { bytesOf, DEFAULT_GATEWAY, HUB_RESULT, messageFor, type Control, type FakeHubOptions, type HubBatchOp, type HubOp, type Outgoing, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
 
 /**
  * A HubTransport with the hub inside: a binding registry, the online set and the real result
@@ -49,7 +47,6 @@ export class FakeHub implements HubTransport {
   readonly shadows = new FakeShadows();
   /** Set to make `connect` reject with HubAuthError. */
   refuseCredentials = false;
-
   readonly #events = new TypedEmitter<HubTransportEvents>();
   readonly #secrets = new Map<string, string>();
   readonly #bound = new Map<string, SubdeviceId>();
@@ -180,6 +177,12 @@ export class FakeHub implements HubTransport {
     // QoS 0 on the subdevice's topic: not online → not sent (the real transport's gate).
     if (!this.#online.has(subdeviceKey(subdevice))) return Promise.resolve();
     return this.#call('rrpc', options, () => void this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) }));
+  }
+
+  /** How far the hub's clock is ahead of this machine's (ms): what `hubTime` adds to Date.now(). */
+  hubClockOffsetMs = 0;
+  hubTime(options: CallOptions = {}): Promise<{ readonly unixMs: number; readonly at: number }> {
+    return this.#call('time', options, () => ({ unixMs: Date.now() + this.hubClockOffsetMs, at: Date.now() }));
   }
 
   getShadow(subdevice: SubdeviceId, options: CallOptions = {}): Promise<ShadowDocument> {

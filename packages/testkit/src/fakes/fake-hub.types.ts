@@ -4,7 +4,7 @@ import type { DataChannel, GatewayIdentity, OtaReport, SubdeviceId } from '@iotg
 export const HUB_RESULT = { ok: 0, notBound: -1, systemError: -2 } as const;
 
 export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
-export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report' | 'rrpc' | 'shadow';
+export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report' | 'rrpc' | 'shadow' | 'time';
 
 export interface PublishedData {
   readonly subdevice: SubdeviceId;
@@ -59,3 +59,5 @@ export function messageFor(hubCode: number): string {
 export function bytesOf(payload: Uint8Array | string): Uint8Array {
   return typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
 }
+
+export const DEFAULT_GATEWAY: GatewayIdentity = Object.freeze({ productId: 'GWPRODUCT1', deviceName: 'gateway' });
