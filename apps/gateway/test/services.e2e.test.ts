@@ -75,3 +75,14 @@ test.serial('time: a subdevice without a clock asks over the pty and gets hub ti
   // The emulator's clock is this machine's: the answer lies within the request's round trip (plus rounding).
   t.true(time.unixMs >= before - 50 && time.unixMs <= after + 50, `${time.unixMs} not within ${before}..${after}`);
 });
+
+test.serial('broadcast: the hub broadcasts to the product; each online subdevice gets it over its pty, an asleep one does not', async (t) => {
+  const rig = await startRig(t, { bindings: [SENSOR1, SENSOR2] });
+  const gateway = await rig.startGateway();
+  await sensor1Online(rig, gateway);
+  const sentTo = await rig.hub.core.broadcast(SENSOR1.productId, '{"notice":"maintenance at 02:00"}');
+  t.deepEqual(sentTo, [s1], 'only the online subdevice is a target');
+  const received = (): string[] => rig.bench.subdevices[0]!.received().map((p) => new TextDecoder().decode(p));
+  await waitFor('the broadcast at sensor1', () => received().includes('{"notice":"maintenance at 02:00"}'), { timeoutMs: 10_000 });
+  t.is(rig.bench.subdevices[1]!.received().length, 0);
+});

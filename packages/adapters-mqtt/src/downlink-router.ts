@@ -44,6 +44,10 @@ export class DownlinkRouter {
       this.events.emit('rrpcRequest', { subdevice: parsed.device, processId: parsed.processId, payload: new Uint8Array(payload), receivedAt: this.now() });
       return;
     }
+    if (parsed.kind === 'broadcast') {
+      this.events.emit('broadcast', { subdevice: parsed.device, payload: new Uint8Array(payload) });
+      return;
+    }
     if (parsed.kind === 'system-operation-result') {
       const reply = decodeTimeReply(payload);
       if (!reply.ok) return this.#malformed('time', reply.error);

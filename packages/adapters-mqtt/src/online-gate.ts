@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter, shadowOperationResultTopic, systemOperationResultTopic } from '@iotgw/protocol-tencent';
+import { broadcastTopic, dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter, shadowOperationResultTopic, systemOperationResultTopic } from '@iotgw/protocol-tencent';
 
 /**
  * Which subdevices may use their topics right now, and what the connection subscribes.
@@ -106,6 +106,8 @@ export class OnlineGate {
       topics.set(otaUpdateTopic(d), 1);
       topics.set(rrpcRequestFilter(d), 0);
       topics.set(shadowOperationResultTopic(d), 0);
+      // QoS 1 as the C SDK subscribes broadcasts (the Python SDK uses 0).
+      topics.set(broadcastTopic(d), 1);
     }
     return topics;
   }

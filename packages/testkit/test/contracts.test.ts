@@ -50,6 +50,7 @@ describeHubTransportContract(
       pushDownlink: async (sub, channel, payload) => hub.pushDownlink(sub, channel, payload),
       pushFirmwareUpdate: async (sub, job) => hub.pushFirmwareUpdate(sub, job),
       pushRrpcRequest: async (sub, processId, payload) => hub.pushRrpcRequest(sub, processId, payload),
+      pushBroadcast: async (sub, payload) => hub.pushBroadcast(sub, payload),
       rrpcRepliesReceived: async () => hub.rrpcReplies.map((r) => ({ ...r })),
       changeBinding: async (subs, bound) => hub.changeBinding(subs, bound),
       isOnlineAtHub: async (sub) => hub.isOnline(sub),

@@ -5,6 +5,7 @@ import {
   subdeviceKey,
   type HubTransport,
   type Logger,
+  type SubdeviceId,
   type Subscription,
 } from '@iotgw/domain';
 import { TaskTracker } from '../task-tracker.js';
@@ -12,7 +13,8 @@ import { SubdeviceDirectory } from './subdevice-directory.js';
 
 /**
  * Data both ways: what a subdevice sends over its link is published on its `data` channel;
- * what the hub sends down to a subdevice goes over the link it is attached to.
+ * what the hub sends down to a subdevice (its data topics, broadcasts to its product) goes over
+ * the link it is attached to.
  */
 @injectable()
 export class DataForwarding {
@@ -40,16 +42,20 @@ export class DataForwarding {
       );
     }
     this.#subscriptions.push(
-      this.hub.on('downlink', ({ subdevice, payload }) => {
-        const key = subdeviceKey(subdevice);
-        const entry = this.directory.find(subdevice);
-        if (!entry) {
-          this.logger.warn('downlink for a subdevice that is not attached; dropped', { subdevice: key });
-          return;
-        }
-        this.#tasks.run(`forwarding downlink to ${key}`, (signal) => entry.link.send(subdevice, payload, { signal }));
-      }),
+      this.hub.on('downlink', ({ subdevice, payload }) => this.#down('downlink', subdevice, payload)),
+      // A broadcast to the product reaches each of its online subdevices on its own topic: as data.
+      this.hub.on('broadcast', ({ subdevice, payload }) => this.#down('broadcast', subdevice, payload)),
     );
+  }
+
+  #down(what: 'downlink' | 'broadcast', subdevice: SubdeviceId, payload: Uint8Array): void {
+    const key = subdeviceKey(subdevice);
+    const entry = this.directory.find(subdevice);
+    if (!entry) {
+      this.logger.warn(`${what} for a subdevice that is not attached; dropped`, { subdevice: key });
+      return;
+    }
+    this.#tasks.run(`forwarding ${what} to ${key}`, (signal) => entry.link.send(subdevice, payload, { signal }));
   }
 
   async stop(): Promise<void> {

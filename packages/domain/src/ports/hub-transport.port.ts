@@ -86,6 +86,8 @@ export interface HubTransportEvents {
   downlink: (data: DownlinkData) => void;
   /** An RRPC request for an online subdevice (answer with `replyRrpc`, or not at all). */
   rrpcRequest: (request: RrpcRequest) => void;
+  /** A broadcast to the subdevice's product (`$broadcast/rxd/{pid}/{dev}`): opaque bytes, as data. */
+  broadcast: (message: { readonly subdevice: SubdeviceId; readonly payload: Uint8Array }) => void;
   /** Desired shadow state changed for an online subdevice (`delta` on `$shadow/operation/result`). */
   shadowDelta: (delta: ShadowDelta) => void;
   /** The console bound or unbound subdevices of this gateway. */

@@ -46,6 +46,8 @@ export interface HubTransportHarness {
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): Promise<void>;
   /** A cloud caller's RRPC request to a subdevice (`$rrpc/rxd/{pid}/{dev}/{processId}`). */
   pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array): Promise<void>;
+  /** A broadcast to the subdevice's product, as the hub delivers it (`$broadcast/rxd/{pid}/{dev}`). */
+  pushBroadcast(subdevice: SubdeviceId, payload: Uint8Array): Promise<void>;
   /** RRPC replies the hub received (`$rrpc/txd/...`), in arrival order. */
   rrpcRepliesReceived(): Promise<Array<{ readonly subdevice: SubdeviceId; readonly processId: string; readonly payload: Uint8Array }>>;
   /** The console binds/unbinds: the transport must emit `bindingChanged`. */
@@ -317,6 +319,16 @@ export function describeHubTransportContract(
     t.is(subdeviceKey(reply!.subdevice), subdeviceKey(SUB_A));
     t.is(reply!.processId, '469');
     t.is(new TextDecoder().decode(reply!.payload), 'ok');
+  });
+
+  test(`${name}: a broadcast for an online subdevice arrives as a broadcast event with the exact bytes`, async (t) => {
+    const h = await withBound(t);
+    await h.transport.online([SUB_A]);
+    const message = nextEvent<{ subdevice: SubdeviceId; payload: Uint8Array }>((l) => h.transport.on('broadcast', l));
+    await h.pushBroadcast(SUB_A, new TextEncoder().encode('closed'));
+    const m = await message;
+    t.is(subdeviceKey(m.subdevice), subdeviceKey(SUB_A));
+    t.is(new TextDecoder().decode(m.payload), 'closed');
   });
 
   test(`${name}: an RRPC reply is never queued: while disconnected it rejects with HubDisconnectedError; a bad process id with ValidationError`, async (t) => {

@@ -181,6 +181,7 @@ export class FakeHub implements HubTransport {
 
   /** How far the hub's clock is ahead of this machine's (ms): what `hubTime` adds to Date.now(). */
   hubClockOffsetMs = 0;
+
   hubTime(options: CallOptions = {}): Promise<{ readonly unixMs: number; readonly at: number }> {
     return this.#call('time', options, () => ({ unixMs: Date.now() + this.hubClockOffsetMs, at: Date.now() }));
   }
@@ -229,12 +230,10 @@ export class FakeHub implements HubTransport {
     return this.#outbox.length;
   }
 
-  // --- hub side: pushes ---
-  /** The console binds/unbinds: the registry changes and the gateway hears `bindingChanged`. */
+  // --- hub side: pushes --- (the console binds/unbinds: the registry changes, the gateway hears it)
   changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): void {
     for (const sub of subdevices) this.setBound(sub, bound);
-    const change: BindingChange = { subdevices: [...subdevices], bound };
-    this.#pushEvent('bindingChanged', change);
+    this.#pushEvent('bindingChanged', { subdevices: [...subdevices], bound } satisfies BindingChange);
   }
 
   pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array | string): void {
@@ -243,8 +242,12 @@ export class FakeHub implements HubTransport {
 
   /** A caller in the cloud sends an RRPC request to an online subdevice (the hub routes only those). */
   pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array | string, receivedAt = Date.now()): void {
-    if (!this.#online.has(subdeviceKey(subdevice))) return;
-    this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytesOf(payload), receivedAt });
+    if (this.#online.has(subdeviceKey(subdevice))) this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytesOf(payload), receivedAt });
+  }
+
+  /** A broadcast to the subdevice's product: reaches the gateway for its online subdevices only. */
+  pushBroadcast(subdevice: SubdeviceId, payload: Uint8Array | string): void {
+    if (this.#online.has(subdeviceKey(subdevice))) this.#pushEvent('broadcast', { subdevice, payload: bytesOf(payload) });
   }
 
   /** The console sets desired state: an online subdevice gets the delta now, an offline one in its next `getShadow`. */
@@ -283,10 +286,7 @@ export class FakeHub implements HubTransport {
     this.#enqueueControl(op, { kind: 'drop' });
   }
 
-  /**
-   * The connection drops: state 'reconnecting', pending calls reject with HubDisconnectedError,
-   * the hub forgets which subdevices were online, QoS 1 messages queue from now on.
-   */
+  /** The connection drops: pending calls reject (HubDisconnectedError), the hub forgets who was online, QoS 1 queues. */
   disconnect(): void {
     if (this.#state !== 'connected') return;
     const error = new HubDisconnectedError('the connection to the hub was lost');
@@ -382,7 +382,7 @@ export class FakeHub implements HubTransport {
     this.#controls.set(op, list);
   }
 
-  #pushEvent<K extends 'downlink' | 'rrpcRequest' | 'shadowDelta' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
+  #pushEvent<K extends 'downlink' | 'broadcast' | 'rrpcRequest' | 'shadowDelta' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
     event: K,
     payload: Parameters<HubTransportEvents[K]>[0],
   ): void {
