@@ -309,11 +309,9 @@ test.serial('a revision-1 subdevice (HELLO without the extension) attaches as re
   await gatewaySays(b, 'csub1 attached on 8.0.0', (v) => v?.attached === true && v.firmwareVersion === '8.0.0');
 });
 
-// Known gateway deviation (reported, not ours to fix): the spec's Cancel chart (§10) and §5 say a
-// delivery superseded by a newer update is cancelled with reason 1 (superseded); the gateway sends
-// 0 (unspecified). ava reports this test as passing while the deviation lasts and fails it once
-// the gateway is fixed, so the .failing marker is then removed.
-test.serial.failing('a superseded delivery is cancelled with FW_CANCEL reason 1 (superseded), as the spec says', (t) => {
+// The spec's Cancel chart (§10) and §5: a delivery superseded by a newer update is cancelled with
+// reason 1 (superseded), not 0 (unspecified).
+test.serial('a superseded delivery is cancelled with FW_CANCEL reason 1 (superseded), as the spec says', (t) => {
   if (!bench) throw new Error(`skipped: ${skipped ?? 'the bench did not start'}`);
   t.is(supersedeCancelReason, '1');
 });

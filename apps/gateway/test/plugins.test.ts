@@ -94,13 +94,13 @@ test('a serial link serves the subdevices it lists at their addresses; one listi
   const config = parseGatewayConfig(
     JSON.stringify({
       links: [
-        { adapter: 'serial', path: '/dev/ttyS1', crc: 'crc16', subdevices: [{ id: 'SB00000001/valve1', address: 7 }, 'SB00000001/valve2'] },
+        { adapter: 'serial', path: '/dev/ttyS1', crc: 'crc16', subdevices: [{ id: 'SB00000001/sensor2', address: 7 }, 'SB00000002/tag1'] },
         { adapter: 'serial', path: '/dev/ttyS2' },
       ],
     }),
   );
   const { config: app } = await toAppConfig(deviceInfo, config, { logger: new CapturingLogger() });
-  t.like(app.links[0]?.options, { crc: 'crc16', serves: [{ id: 'SB00000001/valve1', address: 7 }, { id: 'SB00000001/valve2' }] });
+  t.like(app.links[0]?.options, { crc: 'crc16', serves: [{ id: 'SB00000001/sensor2', address: 7 }, { id: 'SB00000002/tag1' }] });
   // sensor1 comes from the device info's subdevice list and is listed by no link.
   t.deepEqual((app.links[1]?.options as { serves: unknown }).serves, [{ id: 'SB00000001/sensor1' }]);
   const link = await createPluginRegistry().create('link:serial', app.links[0]!.options!, {

@@ -55,7 +55,7 @@ test('an unset secret environment variable: validate and start both exit 2 namin
 });
 
 test('a link naming a subdevice that is not in the device file: validate and start both exit 2, saying what to add', async (t) => {
-  const paths = await files(t, { links: [{ adapter: 'memory', subdevices: ['SB00000001/sensor1', 'SB00000001/sensor9'] }] });
+  const paths = await files(t, { links: [{ adapter: 'serial', path: '/dev/null', subdevices: ['SB00000001/sensor1', 'SB00000001/sensor9'] }] });
   const { validate, start } = await both(paths);
   for (const run of [validate, start]) {
     t.is(run.code, 2, run.stderr.join('\n'));

@@ -3,3 +3,4 @@ export { FileFirmwareImage } from './file-firmware-image.js';
 export { readProgressFile, type DownloadProgressRecord } from './progress-file.js';
 export { systemClock } from '@iotgw/domain';
 export type { FirmwareSourceGuard } from './source-guard.js';
+export { HubLogUploader, DEFAULT_LOG_UPLOAD_URL, type HubLogUploaderOptions } from './hub-log-uploader.js';

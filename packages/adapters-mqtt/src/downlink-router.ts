@@ -1,5 +1,5 @@
 import { subdeviceKey, TypedEmitter, type GatewayError, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
-import { decodeGatewayReply, decodeOtaHubMessage, decodeShadowHubMessage, decodeTimeReply, parseTopic } from '@iotgw/protocol-tencent';
+import { decodeGatewayReply, decodeLogLevelMessage, decodeOtaHubMessage, decodeRemoteConfigMessage, decodeShadowHubMessage, decodeTimeReply, parseTopic } from '@iotgw/protocol-tencent';
 import type { TimeService } from './time-service.js';
 import type { ShadowOperations } from './shadow-operations.js';
 import type { EchoFilter } from './echo-filter.js';
@@ -77,6 +77,19 @@ export class DownlinkRouter {
       } else {
         for (const d of r.devices) this.operations.correlator.resolveResult(r.type, d.subdevice, d.result);
       }
+      return;
+    }
+    if (parsed.kind === 'config-operation-result') {
+      const message = decodeRemoteConfigMessage(payload, { maxBytes: payload.byteLength });
+      if (!message.ok) return this.#malformed('remote-config', message.error);
+      const { type, result, payload: config } = message.value;
+      this.events.emit('remoteConfig', { type, result, config });
+      return;
+    }
+    if (parsed.kind === 'log-operation-result') {
+      const message = decodeLogLevelMessage(payload);
+      if (!message.ok) return this.#malformed('log-level', message.error);
+      if (message.value.result === 0) this.events.emit('logLevel', message.value.level);
       return;
     }
     if (parsed.kind === 'ota-update') {

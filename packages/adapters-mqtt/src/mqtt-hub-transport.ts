@@ -13,6 +13,7 @@ import {
   type CallOptions,
   type Clock,
   type DataChannel,
+  type GatewayDeviceServices,
   type GatewayIdentity,
   type HubConnectionState,
   type HubTransport,
@@ -29,7 +30,20 @@ import {
   type UplinkBacklogStats,
 } from '@iotgw/domain';
 import type { MqttClient } from 'mqtt';
-import { dataTopic, encodeReportProgress, encodeReportVersion, isValidRrpcProcessId, otaReportTopic, rrpcReplyTopic } from '@iotgw/protocol-tencent';
+import {
+  configOperationResultTopic,
+  configOperationTopic,
+  dataTopic,
+  encodeConfigGet,
+  encodeLogLevelGet,
+  encodeReportProgress,
+  encodeReportVersion,
+  isValidRrpcProcessId,
+  logOperationResultTopic,
+  logOperationTopic,
+  otaReportTopic,
+  rrpcReplyTopic,
+} from '@iotgw/protocol-tencent';
 import { OfflineStore } from '@iotgw/offline-store';
 import { DownlinkRouter } from './downlink-router.js';
 import { EchoFilter } from './echo-filter.js';
@@ -52,7 +66,7 @@ const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
  * correlation, timeouts), the online gate (which subdevices may use their topics, what is
  * subscribed), the QoS 1 sender with its offline store, and the downlink router (echo filter).
  */
-export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
+export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, GatewayDeviceServices {
   readonly gateway: GatewayIdentity;
   readonly #events: TypedEmitter<HubTransportEvents>;
   readonly #log: Logger;
@@ -71,6 +85,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
   #sender: UplinkSender | undefined;
   #storeOpening: Promise<UplinkSender> | undefined;
   #closed = false;
+  #logRequests = 0;
 
   constructor(options: MqttHubTransportOptions) {
     this.#options = options;
@@ -85,6 +100,9 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
     const warnings = new ThrottledLog(this.#log, this.#clock);
     this.#echoes = new EchoFilter(30_000, 10_000, () => this.#clock.now());
     this.#gate = new OnlineGate(this.gateway, options.dataChannels ?? ['data'], () => this.#sender?.kick());
+    // The gateway's own services: its configuration and the log level the console sets.
+    this.#gate.always(configOperationResultTopic(this.gateway), 1);
+    this.#gate.always(logOperationResultTopic(this.gateway), 1);
     const client = (): MqttClient => {
       const c = this.#connection.client;
       if (!c) throw new HubDisconnectedError(`not connected to the hub (state ${this.#connection.state})`);
@@ -253,6 +271,20 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter {
 
   updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options: CallOptions = {}): Promise<{ readonly version: number }> {
     return this.#operation(() => this.#shadows.update(subdevice, update, options));
+  }
+
+  requestRemoteConfig(options: CallOptions = {}): Promise<void> {
+    return this.#publish(`${UNGATED}config`, configOperationTopic(this.gateway), encodeConfigGet(), 0, options);
+  }
+
+  requestLogLevel(options: CallOptions = {}): Promise<void> {
+    this.#logRequests += 1;
+    const token = `${this.gateway.productId}-${this.#logRequests}`;
+    return this.#publish(`${UNGATED}log`, logOperationTopic(this.gateway), encodeLogLevelGet(token), 0, options);
+  }
+
+  publishGatewayEvent(payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    return this.#publish(`${UNGATED}event`, dataTopic(this.gateway, 'event'), payload, 1, options);
   }
 
   /** `key`: the subdevice whose gate data waits for, or an UNGATED key. */

@@ -17,7 +17,7 @@ export class OnlineGate {
   /** topic → QoS: everything to (re)subscribe on a connection. */
   readonly #subscriptions = new Map<string, 0 | 1>();
   readonly #resultTopic: string;
-  /** The gateway's own topics besides the result topic: kept across a connection loss. */
+  /** The gateway's own topics besides the result topic (`always`): kept across a connection loss. */
   readonly #ownTopics = new Set<string>();
   readonly #opened: (keys: readonly string[]) => void;
 
@@ -30,9 +30,14 @@ export class OnlineGate {
     this.#resultTopic = gatewayOperationResultTopic(gateway);
     this.#subscriptions.set(this.#resultTopic, 1);
     // The hub's time service answers on the gateway's own $sys result topic (QoS 0, as the C SDK).
-    this.#ownTopics.add(systemOperationResultTopic(gateway));
-    this.#subscriptions.set(systemOperationResultTopic(gateway), 0);
+    this.always(systemOperationResultTopic(gateway), 0);
     this.#opened = opened;
+  }
+
+  /** A topic of the gateway's own, subscribed on every connection (config, log level). */
+  always(topic: string, qos: 0 | 1): void {
+    this.#ownTopics.add(topic);
+    this.#subscriptions.set(topic, qos);
   }
 
   isOpen(key: string): boolean {

@@ -74,6 +74,19 @@ async function makeHarness(): Promise<HubTransportHarness> {
         }),
       ),
     changeBinding: (subdevices, bound) => hub.pushChange([...subdevices], bound),
+    deviceServices: {
+      setRemoteConfig: (config, enabled) => {
+        hub.config = config;
+        hub.configEnabled = enabled;
+        return Promise.resolve();
+      },
+      pushRemoteConfig: (config) => hub.pushConfig(config),
+      setLogLevel: (level, push) => (push ? hub.pushLogLevel(level) : Promise.resolve(void (hub.logLevel = level))),
+      gatewayEventsReceived: () =>
+        Promise.resolve(
+          broker.published.flatMap((p) => (p.clientId === `${GW.productId}${GW.deviceName}` && p.topic === `${GW.productId}/${GW.deviceName}/event` ? [new Uint8Array(p.payload)] : [])),
+        ),
+    },
     makeRefusedTransport: () => Promise.resolve(make('d3JvbmdTZWNyZXQ=')),
     dispose: async () => {
       for (const m of made) await m.close();

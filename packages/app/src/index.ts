@@ -27,3 +27,6 @@ export { HubClockSync } from './use-cases/hub-clock-sync.js';
 export { OtaCoordinator, otaStateKey } from './use-cases/ota-coordinator.js';
 export { GatewayService } from './use-cases/gateway-service.js';
 export { MAX_QUEUED_VERDICTS } from './use-cases/ota/ota-verdict-queue.js';
+export { LogCapture, type LogCaptureOptions } from './infra/log-capture.js';
+export { HubLogUpload, type HubLogUploadOptions } from './use-cases/hub-log-upload.js';
+export { RemoteConfiguration, type RemoteConfigApplier, type RemoteConfigOutcome, type RemoteConfigurationOptions } from './use-cases/remote-configuration.js';

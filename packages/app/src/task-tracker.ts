@@ -38,8 +38,9 @@ export class TaskTracker {
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
   }
 
-  async abort(): Promise<void> {
-    this.#controller.abort();
+  /** Cancels every task with `reason` (the signal's reason, for those that tell why they stopped). */
+  async abort(reason?: unknown): Promise<void> {
+    this.#controller.abort(reason);
     await this.idle();
   }
 }

@@ -1,4 +1,4 @@
-import { ValidationError, type OtaFailCode } from './errors.js';
+import { CancelledError, ValidationError, type OtaFailCode } from './errors.js';
 import type { SubdeviceId } from './subdevice-id.js';
 
 /** What the hub asks for: an image at a URL with its MD5 and size. */
@@ -96,4 +96,29 @@ export function percentOf(bytes: number, total: number): number {
 export interface FirmwareUpdateCommand {
   readonly subdevice: SubdeviceId;
   readonly job: FirmwareJob;
+}
+
+/** Why a firmware job was cancelled where it stood; a link may tell its subdevice (the link protocol's FW_CANCEL reason). */
+export type FirmwareCancelReason = 'unspecified' | 'superseded' | 'shutdown';
+
+/** The abort reason of a firmware job's signal when the app knows why it cancels it. */
+export class FirmwareCancelledError extends CancelledError {
+  readonly reason: FirmwareCancelReason;
+  constructor(reason: FirmwareCancelReason, what = 'the firmware job') {
+    super(`${what} (${reason})`);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Why a signal was aborted, for a firmware delivery: deadlines and wrappers re-wrap the reason
+ * (CancelledError with the outer reason as its cause), so the cause chain is followed.
+ */
+export function firmwareCancelReasonOf(abortReason: unknown): FirmwareCancelReason {
+  let at: unknown = abortReason;
+  for (let depth = 0; depth < 8 && at instanceof Error; depth++) {
+    if (at instanceof FirmwareCancelledError) return at.reason;
+    at = at.cause;
+  }
+  return 'unspecified';
 }

@@ -18,6 +18,7 @@ export * from './ports/secret-store.port.js';
 export * from './ports/clock.port.js';
 export * from './ports/logger.port.js';
 export * from './ports/adapter-descriptor.port.js';
+export * from './ports/log-uploader.port.js';
 export * from './tokens.js';
 export * from './system-clock.js';
 export * from './backoff-policy.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { firmwareJob, isValidFirmwareVersion, percentOf, ValidationError } from '../src/index.js';
+import { CancelledError, FirmwareCancelledError, firmwareCancelReasonOf, firmwareJob, isValidFirmwareVersion, percentOf, ValidationError } from '../src/index.js';
 
 const GOOD = { version: '1.3.0', url: 'https://fw.test/a.bin?sig=1', md5: 'AD4615B866C13AFB8B293A679BFA5DC4', size: 175436 };
 
@@ -46,4 +46,13 @@ test('percentOf floors, caps at 100 and says 100 for an empty total', (t) => {
   t.is(percentOf(1000, 1000), 100);
   t.is(percentOf(2000, 1000), 100);
   t.is(percentOf(0, 0), 100);
+});
+
+test('why a firmware job was cancelled is found through the wrappers a deadline adds', (t) => {
+  const superseded = new FirmwareCancelledError('superseded');
+  t.is(firmwareCancelReasonOf(superseded), 'superseded');
+  t.is(firmwareCancelReasonOf(new CancelledError('firmware 2.0.0 to X/y', { cause: new FirmwareCancelledError('shutdown') })), 'shutdown');
+  t.is(firmwareCancelReasonOf(new CancelledError('x')), 'unspecified');
+  t.is(firmwareCancelReasonOf(undefined), 'unspecified');
+  t.is(superseded.code, 'operation.cancelled');
 });

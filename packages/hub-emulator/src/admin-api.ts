@@ -112,6 +112,8 @@ export class AdminApi {
         return sendJson(res, 200, { shadows: hub.core.shadows.list() });
       case '/api/time':
         return sendJson(res, 200, { now: Date.now(), timeRequests: hub.core.timeRequests });
+      case '/api/logs':
+        return sendJson(res, 200, { total: hub.core.services.uploadedLogs.total, lines: hub.core.services.uploadedLogs.items });
     }
     sendJson(res, 404, { error: `no route GET ${path}`, code: 'not_found' });
   }
@@ -188,6 +190,29 @@ export class AdminApi {
         if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1)) throw new RegistryError('"ttlSec" must be a positive integer of seconds');
         const job = await hub.core.pushFirmware({ subdevice: str(body, 'subdevice'), firmwareId: str(body, 'firmwareId'), ...(typeof ttl === 'number' ? { ttlSec: ttl } : {}) });
         return sendJson(res, 201, { job });
+      }
+      case '/api/config': {
+        const device = str(body, 'device');
+        const config = body['config'];
+        if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new RegistryError('"config" must be a JSON object (the configuration document to push)');
+        if (!hub.registry.getByKey(device)) throw new RegistryError(`device ${device} is not in the registry`);
+        await hub.core.services.pushConfig(device, config as Json);
+        return sendJson(res, 200, { ok: true });
+      }
+      case '/api/config-enabled': {
+        const productId = str(body, 'productId');
+        if (typeof body['enabled'] !== 'boolean') throw new RegistryError('"enabled" must be true or false');
+        hub.core.services.setConfigEnabled(productId, body['enabled']);
+        this.logger.info('console: remote configuration switched', { productId, enabled: body['enabled'] });
+        return sendJson(res, 200, { ok: true });
+      }
+      case '/api/log-level': {
+        const device = str(body, 'device');
+        const level = body['level'];
+        if (level !== 'none' && level !== 'error' && level !== 'warn' && level !== 'info' && level !== 'debug') throw new RegistryError('"level" must be none, error, warn, info or debug');
+        if (!hub.registry.getByKey(device)) throw new RegistryError(`device ${device} is not in the registry`);
+        await hub.core.services.setLogLevel(device, level);
+        return sendJson(res, 200, { ok: true });
       }
       case '/api/faults': {
         hub.firmwareFaults = faultsFrom(body);

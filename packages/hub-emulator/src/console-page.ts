@@ -23,6 +23,7 @@ const STYLE = `
   progress { width: 110px; vertical-align: middle; }
   .muted { color: var(--muted); }
   #messages { height: 260px; overflow: auto; font: 12px ui-monospace, monospace; background: #fbfcfd; border: 1px solid var(--line); padding: 4px; }
+  #logs { max-height: 180px; overflow: auto; font: 12px ui-monospace, monospace; background: #fbfcfd; border: 1px solid var(--line); padding: 4px; margin-top: 6px; }
   .msg { white-space: pre-wrap; word-break: break-all; padding: 1px 0; }
   .msg-time { color: var(--muted); } .msg-dir { font-weight: 700; } .msg.up .msg-dir { color: var(--accent); } .msg.down .msg-dir { color: #8250df; }
   .msg-topic { color: #0b6e4f; }
@@ -81,6 +82,12 @@ ${CONSOLE_SERVICES_HTML}
 <h2>Firmware</h2>
 <form id="upload-form">upload <input id="upload-file" type="file"> version <input id="upload-version" size="8" placeholder="1.0.0"> <button id="upload-btn" type="submit">Upload</button></form>
 <form id="ota-form">push <select id="ota-fw"></select> to <select id="ota-sub"></select> <button id="ota-btn" type="submit">Push firmware</button></form>
+</section>
+<section class="wide">
+<h2>Gateway services <span class="muted">(remote configuration, log level, uploaded logs)</span></h2>
+<form id="level-form">log level of <select id="level-device"></select> <select id="level-value"><option>none</option><option>error</option><option>warn</option><option>info</option><option>debug</option></select> <button id="level-btn" type="submit">Set level</button></form>
+<form id="config-form">push configuration to <select id="config-device"></select> <button id="config-btn" type="submit">Push config</button><br><textarea id="config-text" rows="4" cols="70">{"logLevel": "debug"}</textarea></form>
+<div id="logs"><span class="muted" id="logs-empty">no log lines uploaded yet</span></div>
 </section>
 <section class="wide">
 <h2>Firmware jobs</h2>

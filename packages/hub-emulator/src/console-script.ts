@@ -57,6 +57,8 @@ function renderDevices() {
   options($('shadow-device'), [...subs, ...gateways], subs[0]);
   if (!$('broadcast-product').value && subs[0]) $('broadcast-product').value = subs[0].split('/')[0];
   options($('ota-sub'), subs);
+  options($('level-device'), [...gateways, ...subs], gateways[0]);
+  options($('config-device'), [...gateways, ...subs], gateways[0]);
   options($('ota-fw'), state.firmware.map((f) => f.id));
   for (const o of $('ota-fw').options) { const f = state.firmware.find((x) => x.id === o.value); if (f) o.textContent = f.id + ' (' + f.version + ', ' + f.size + ' B)'; }
   const online = state.devices.filter((d) => d.online).length;
@@ -167,6 +169,21 @@ $('upload-form').onsubmit = async (e) => {
   await refresh();
   $('ota-fw').value = json.firmware.id;
 };
+$('level-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/log-level', { device: $('level-device').value, level: $('level-value').value }).catch(() => undefined); };
+$('config-form').onsubmit = (e) => {
+  e.preventDefault();
+  let config;
+  try { config = JSON.parse($('config-text').value); } catch { showError('the configuration is not valid JSON'); return; }
+  api('POST', '/api/config', { device: $('config-device').value, config }).catch(() => undefined);
+};
+async function renderLogs() {
+  const { lines } = await api('GET', '/api/logs');
+  const box = $('logs');
+  if (lines.length === 0) return;
+  box.replaceChildren(...lines.slice(-200).map((l) => { const div = document.createElement('div'); div.className = 'log-line'; div.textContent = l.device + '  ' + l.line; return div; }));
+  box.scrollTop = box.scrollHeight;
+}
+setInterval(() => renderLogs().catch(() => undefined), 2000);
 $('ota-form').onsubmit = (e) => { e.preventDefault(); api('POST', '/api/ota', { subdevice: $('ota-sub').value, firmwareId: $('ota-fw').value }).then(refresh, () => undefined); };
 $('msg-filter').oninput = renderMessages;
 

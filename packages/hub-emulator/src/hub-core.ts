@@ -7,6 +7,7 @@ import type { HubBus } from './hub-bus.js';
 import type { OtaJobRecord } from './ota-job.record.js';
 import { RegistryError } from './hub-emulator.errors.js';
 import { BoundedLog } from './bounded-log.js';
+import { DeviceServices } from './device-services.js';
 import { GatewayOperations, parseKey } from './gateway-operations.js';
 import { OtaJobs } from './ota-jobs.js';
 import { loggablePayload } from './loggable-payload.js';
@@ -82,6 +83,8 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   readonly shadows: ShadowStore;
   /** Time requests (`$sys/operation` get time) answered. */
   timeRequests = 0;
+  /** Remote configuration, log levels and uploaded logs of every device. */
+  readonly services: DeviceServices;
 
   constructor(private readonly options: HubCoreOptions) {
     super();
@@ -111,6 +114,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     });
     this.rrpc = new RrpcCalls(options.registry, send, this.now, options.logger, (record) => this.emit('rrpc', record));
     this.shadows = new ShadowStore(options.registry, send, this.now, options.logger, protocolError, (device, record) => this.emit('shadow', device, record));
+    this.services = new DeviceServices({ registry: options.registry, logger: options.logger, now: this.now, send, protocolError });
     options.bus.onMessage((topic, payload) => {
       this.handle(topic, payload).catch((error: unknown) => {
         options.logger.error('hub failed to handle a message', { topic, error: (error as Error).message });
@@ -155,6 +159,12 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     } else if (parsed.kind === 'rrpc-reply') {
       this.record('up', topic, payload);
       this.rrpc.reply(parsed.device, parsed.processId, payload);
+    } else if (parsed.kind === 'config-operation') {
+      this.record('up', topic, payload);
+      await this.services.handleConfigRequest(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
+    } else if (parsed.kind === 'log-operation') {
+      this.record('up', topic, payload);
+      await this.services.handleLogLevelRequest(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
     }
   }
 

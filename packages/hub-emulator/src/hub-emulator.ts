@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { handleDeviceHttp } from './device-http.js';
 import { silentLogger } from '@iotgw/domain';
 import { DeviceRegistry, deviceKey } from './device-registry.js';
 import { EmbeddedBroker, type AclDenial, type OversizePacket } from './embedded-broker.js';
@@ -159,6 +160,7 @@ export class HubEmulator {
     http.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', httpBase);
       if (firmwareHttp.handle(req, res, url)) return;
+      if (handleDeviceHttp(core.services, req, res, url)) return;
       emulator.api.handle(req, res, url);
     });
     return emulator;

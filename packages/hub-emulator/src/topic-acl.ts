@@ -9,8 +9,17 @@ export interface AclDecision {
 }
 
 // Which direction each system topic may be used in by a device (the hub publishes the other way).
-const DEVICE_PUBLISHES = new Set(['gateway-operation', 'ota-report', 'shadow-operation', 'rrpc-reply', 'system-operation']);
-const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'shadow-operation-result', 'rrpc-request', 'broadcast', 'system-operation-result']);
+const DEVICE_PUBLISHES = new Set(['gateway-operation', 'ota-report', 'shadow-operation', 'rrpc-reply', 'system-operation', 'config-operation', 'log-operation']);
+const DEVICE_SUBSCRIBES = new Set([
+  'gateway-operation-result',
+  'ota-update',
+  'shadow-operation-result',
+  'rrpc-request',
+  'broadcast',
+  'system-operation-result',
+  'config-operation-result',
+  'log-operation-result',
+]);
 // A gateway may use these topics of a bound subdevice only while the hub counts it online, as
 // its data topics ("代理子设备发布和订阅": after bind and online).
 const ONLINE_ONLY = new Set(['data', 'rrpc-request', 'rrpc-reply', 'shadow-operation', 'shadow-operation-result', 'broadcast']);

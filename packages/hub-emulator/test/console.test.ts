@@ -189,3 +189,40 @@ test('console: after the hub restarts (same ports and token) the page reconnects
   await page.locator('tr[data-device="SB00000006/meanwhile"]').waitFor();
   t.is(await page.locator('#devices tbody tr').count(), 6, '4 at start, one added live, one while away');
 });
+
+test('console: gateway services: a log level and a configuration set on the page reach the gateway; uploaded log lines are shown', async (t) => {
+  const fx: Fixture = await startHub();
+  t.teardown(() => fx.cleanup());
+  const context = await launch(t);
+  if (!context) return t.pass();
+  const gw = await connectDevice(fx, GW);
+  const heard: Array<{ topic: string; payload: string }> = [];
+  gw.on('message', (topic, payload) => heard.push({ topic, payload: payload.toString() }));
+  await gw.subscribeAsync(['$log/operation/result/GW00000001/gw1', '$config/operation/result/GW00000001/gw1'], { qos: 1 });
+  const page = await context.newPage();
+  await page.goto(fx.hub.urls.console);
+  await page.locator('#status', { hasText: 'live' }).waitFor();
+
+  await page.selectOption('#level-device', 'GW00000001/gw1');
+  await page.selectOption('#level-value', 'warn');
+  await page.click('#level-btn');
+  await page.selectOption('#config-device', 'GW00000001/gw1');
+  await page.fill('#config-text', '{"logLevel":"debug","ota":{"allowLoopback":true}}');
+  await page.click('#config-btn');
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+    t.true(ok(), what);
+  };
+  await until('the level reached the gateway', () => heard.some((m) => m.topic.startsWith('$log/') && JSON.parse(m.payload).log_level === 2));
+  await until('the config reached the gateway', () => heard.some((m) => m.topic.startsWith('$config/') && JSON.parse(m.payload).type === 'push' && JSON.parse(m.payload).payload.logLevel === 'debug'));
+
+  // An upload as the gateway makes it (signed with its secret) shows on the page.
+  const { encodeLogUpload, deviceHttpHeaders } = await import('@iotgw/protocol-tencent');
+  const body = encodeLogUpload(GW, [{ level: 'warn', time: Date.now(), tag: 'link 0', text: 'subdevice detached' }]);
+  const url = new URL('/device/reportlog', fx.hub.urls.http);
+  const headers = deviceHttpHeaders({ host: url.host, path: url.pathname, body, secret: GW.deviceSecret, timestamp: Math.floor(Date.now() / 1000), nonce: 7 });
+  const res = await fetch(url, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json' } });
+  t.is(res.status, 200);
+  await page.locator('#logs .log-line', { hasText: 'GW00000001/gw1  WRN|' }).waitFor();
+  t.regex(await text(page, '#logs .log-line'), /link 0\|subdevice detached/);
+});

@@ -77,7 +77,11 @@ export type TopicKind =
   | 'shadow-operation-result'
   | 'broadcast'
   | 'system-operation'
-  | 'system-operation-result';
+  | 'system-operation-result'
+  | 'config-operation'
+  | 'config-operation-result'
+  | 'log-operation'
+  | 'log-operation-result';
 
 export type ParsedTopic =
   | { readonly kind: TopicKind; readonly device: SubdeviceId }
@@ -95,6 +99,12 @@ const SYSTEM_TOPICS: ReadonlyArray<readonly [string, TopicKind]> = [
   ['$broadcast/rxd/', 'broadcast'],
   ['$sys/operation/result/', 'system-operation-result'],
   ['$sys/operation/', 'system-operation'],
+  ['$config/operation/result/', 'config-operation-result'],
+  ['$config/operation/', 'config-operation'],
+  // The Java SDK asks for its config here; the hub answers on the result topic all the same.
+  ['$config/report/', 'config-operation'],
+  ['$log/operation/result/', 'log-operation-result'],
+  ['$log/operation/', 'log-operation'],
 ];
 
 const RRPC_TOPICS: ReadonlyArray<readonly [string, 'rrpc-request' | 'rrpc-reply']> = [

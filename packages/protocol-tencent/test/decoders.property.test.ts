@@ -8,10 +8,15 @@ import fc from 'fast-check';
 import { HubProtocolError, OTA_FAIL, type OtaReport, type SubdeviceId } from '@iotgw/domain';
 import {
   dataTopic,
+  decodeConfigRequest,
   decodeGatewayReply,
   decodeGatewayRequest,
+  decodeLogLevelMessage,
+  decodeLogLevelRequest,
+  decodeLogUpload,
   decodeOtaDeviceMessage,
   decodeOtaHubMessage,
+  decodeRemoteConfigMessage,
   encodeGatewayReply,
   encodeGatewayRequest,
   encodeReportProgress,
@@ -175,6 +180,11 @@ const decoders: Record<string, (payload: string | Uint8Array, options?: { maxByt
   decodeGatewayRequest,
   decodeOtaHubMessage,
   decodeOtaDeviceMessage,
+  decodeRemoteConfigMessage,
+  decodeConfigRequest,
+  decodeLogLevelMessage,
+  decodeLogLevelRequest,
+  decodeLogUpload,
   parseJsonObject,
 };
 

@@ -2,6 +2,7 @@ import {
   CancelledError,
   DEFAULT_REQUEST_TIMEOUT_MS,
   LinkError,
+  firmwareCancelReasonOf,
   TimeoutError,
   TypedEmitter,
   ValidationError,
@@ -12,6 +13,7 @@ import {
   type CallOptions,
   type DeliverFirmwareOptions,
   type DetachReason,
+  type FirmwareCancelReason,
   type FirmwareDeliveryResult,
   type FirmwareImage,
   type GatewayError,
@@ -29,7 +31,7 @@ import {
   type SubdeviceLinkEvents,
   type Subscription,
 } from '@iotgw/domain';
-import { DEFAULT_MAX_FRAME_SIZE, Feature, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
+import { CancelReason, DEFAULT_MAX_FRAME_SIZE, Feature, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
 import { shadowReportOf } from './shadow-report.js';
 import { requestOutcomeOf } from './request-outcome.js';
 import { detachReasonOf, linkErrorOf, requestErrorOf } from './link-errors.js';
@@ -37,6 +39,13 @@ import type { LinkProtocolSubdeviceLinkOptions } from './link-protocol-subdevice
 import { engineOptionsFor } from './link-timing.js';
 import { RefusalLog } from './refusal-log.js';
 import { ServedSubdevices } from './served-subdevices.js';
+
+/** The FW_CANCEL reason the subdevice is told, from why the app cancelled the job. */
+const CANCEL_REASON: Record<FirmwareCancelReason, number> = {
+  unspecified: CancelReason.UNSPECIFIED,
+  superseded: CancelReason.SUPERSEDED,
+  shutdown: CancelReason.SHUTDOWN,
+};
 
 /** One open stream and the link-protocol session engine running on it. */
 interface StreamSession {
@@ -194,7 +203,7 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink, RequestCapableL
       return await withDeadline(where, options, this.#options.firmwareTimeoutMs ?? 30 * 60_000, async (signal) => {
         // An aborted delivery (cancelled, superseded, timed out) stops using the medium at once and
         // tells the subdevice (FW_CANCEL); it keeps what it acknowledged, so a later offer resumes.
-        const cancel = (): void => engine.cancelFirmware(entry.address, `${where} aborted`);
+        const cancel = (): void => engine.cancelFirmware(entry.address, `${where} aborted`, CANCEL_REASON[firmwareCancelReasonOf(signal.reason)]);
         signal.addEventListener('abort', cancel, { once: true });
         try {
           const outcome = await engine.deliverFirmware(

@@ -54,6 +54,18 @@ describeHubTransportContract(
       rrpcRepliesReceived: async () => hub.rrpcReplies.map((r) => ({ ...r })),
       changeBinding: async (subs, bound) => hub.changeBinding(subs, bound),
       isOnlineAtHub: async (sub) => hub.isOnline(sub),
+      deviceServices: {
+        setRemoteConfig: async (config, enabled) => {
+          hub.remoteConfig = config;
+          hub.remoteConfigEnabled = enabled;
+        },
+        pushRemoteConfig: async (config) => hub.pushRemoteConfig(config),
+        setLogLevel: async (level, push) => {
+          if (push) hub.changeLogLevel(level);
+          else hub.logLevel = level;
+        },
+        gatewayEventsReceived: async () => hub.gatewayEvents,
+      },
       makeRefusedTransport: async () => {
         const refused = new FakeHub();
         refused.refuseCredentials = true;

@@ -9,6 +9,9 @@ export const processOutput: CliOutput = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** Exit codes: 0 success, 1 a flow failed, 2 bad usage or bad configuration. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 success, 1 a flow failed, 2 bad usage or bad configuration, 75 (EX_TEMPFAIL)
+ * stopped to be started again (a configuration from the hub needs a restart, or was rolled back).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, restart: 75 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

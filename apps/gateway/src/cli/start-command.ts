@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { assembleGateway } from '@iotgw/app';
+import { resolve } from 'node:path';
+import { assembleGateway, LogCapture, WinstonLogger } from '@iotgw/app';
+import { startDeviceServices } from '../device-services/gateway-device-services.js';
 import { subdeviceKey, toGatewayError } from '@iotgw/domain';
 import { loadStartConfig } from '../config/preflight.js';
 import { ControlServer } from '../control/control-server.js';
@@ -26,24 +28,58 @@ export const startCommand: CommandDefinition = {
 };
 
 async function runStart(options: { deviceInfo: string; config?: string }, ctx: CommandContext): Promise<ExitCode> {
-  const { info, config, assembly, tightened, dataDirWarning } = await loadStartConfig({ deviceInfo: options.deviceInfo, config: options.config });
+  // One logger from the start: it keeps recent lines for the hub's log upload too.
+  const capture = new LogCapture();
+  const winston = new WinstonLogger({ level: 'info', capture });
+  const { info, config, assembly, tightened, dataDirWarning, remote, warnings } = await loadStartConfig(
+    { deviceInfo: options.deviceInfo, config: options.config },
+    { logger: winston },
+  );
+  winston.setLevel(config.logLevel);
   const { config: app, overrides, logger } = assembly;
   if (dataDirWarning) ctx.io.err(`iotgw: WARNING: ${dataDirWarning}`);
+  for (const warning of warnings) ctx.io.err(`iotgw: WARNING: ${warning}`);
+  if (remote) ctx.io.out(`iotgw: running on the configuration the hub pushed (received ${remote.receivedAt}${remote.confirmed ? '' : ', on probation'}), not the config file`);
   if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
   const gateway = await assembleGateway(app, createPluginRegistry(), overrides);
+  let restartReason: string | undefined;
+  let restartNow: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
+    restartNow = resolve;
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  const restart = (reason: string): void => {
+    if (!config.deviceServices.remoteConfig.restartToApply) {
+      logger.warn(`${reason}: restart iotgw to apply it (deviceServices.remoteConfig.restartToApply is false)`);
+      return;
+    }
+    restartReason ??= reason;
+    restartNow();
+  };
   let control: ControlServer | undefined;
+  let services: { stop(): Promise<void> } | undefined;
   try {
     await gateway.start({ signal: ctx.signal });
+    services = startDeviceServices({
+      gateway,
+      config,
+      info,
+      deviceInfoFile: options.deviceInfo,
+      baseDir: process.cwd(),
+      dataDir: resolve(app.dataDir ?? config.dataDir),
+      logger: winston,
+      capture,
+      remote,
+      restart,
+    });
     control = await ControlServer.start(gateway, config.control.port);
     // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
     gateway.service.ota.refuseLocalPort(Number(new URL(control.url).port));
     ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
     ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
     await stopped;
+    if (restartReason) ctx.io.out(`iotgw: stopping to restart: ${restartReason}`);
     // Firmware jobs may wait for minutes (for an attach, a delivery slot, a verdict, a download):
     // cancelled first, each where it stands; its state is on disk and the next start resumes it.
     await gateway.service.ota.stop();
@@ -60,12 +96,14 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
       logger.warn(`background work still running ${IDLE_AT_STOP_MS} ms into the stop: cancelling it`);
     }
   } finally {
+    await services?.stop();
     await control?.close();
     // Closing the hub transport flushes its outbox (bounded by the timeout).
     await gateway.dispose({ timeoutMs: 10_000 });
   }
   ctx.io.out('iotgw: stopped');
-  return EXIT.ok;
+  // A non-zero code the supervisor restarts on (systemd Restart=on-failure), never mistaken for a bad config (2).
+  return restartReason ? EXIT.restart : EXIT.ok;
 }
 
 const IDLE_AT_STOP_MS = 5_000;

@@ -94,6 +94,36 @@ const offlineStoreSchema = z
   .strict()
   .default(OFFLINE_STORE_DEFAULTS);
 
+/**
+ * The gateway's own services at the hub. Log upload sends nothing until the console sets a level
+ * (the hub's default is none); remote configuration applies what the console pushes, validated
+ * like this file. Both on by default: the hub's console decides.
+ */
+const deviceServicesSchema = z
+  .object({
+    logUpload: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Default Tencent's endpoint; the hub emulator serves `<http>/device/reportlog`. */
+        url: z.url({ protocol: /^https?$/ }).optional(),
+        intervalSec: z.number().int().min(1).max(3600).default(30),
+      })
+      .strict()
+      .default({ enabled: true, intervalSec: 30 }),
+    remoteConfig: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** After a restart on a pushed config, the hub must be reached within this time, or the config is rolled back. */
+        healthyWithinSec: z.number().int().min(1).max(3600).default(120),
+        /** Stop with exit code 75 when a pushed config needs a restart (a supervisor starts iotgw again). */
+        restartToApply: z.boolean().default(true),
+      })
+      .strict()
+      .default({ enabled: true, healthyWithinSec: 120, restartToApply: true }),
+  })
+  .strict()
+  .default({ logUpload: { enabled: true, intervalSec: 30 }, remoteConfig: { enabled: true, healthyWithinSec: 120, restartToApply: true } });
+
 const gatewayConfigSchema = z
   .object({
     hub: z
@@ -157,10 +187,12 @@ const gatewayConfigSchema = z
       .object({ port: z.number().int().min(0).max(65535).default(7380) })
       .strict()
       .default({ port: 7380 }),
+    deviceServices: deviceServicesSchema,
   })
   .strict();
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type DeviceServicesConfig = GatewayConfig['deviceServices'];
 export type LinkConfig = GatewayConfig['links'][number];
 
 export function parseGatewayConfig(text: string, source = 'iotgw.json'): GatewayConfig {

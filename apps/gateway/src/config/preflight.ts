@@ -7,6 +7,7 @@ import { parseDeviceInfo, type DeviceInfo } from './device-info.js';
 import { defaultGatewayConfig, parseGatewayConfig, type GatewayConfig } from './gateway-config.js';
 import { checkLinkSubdevices } from './link-subdevices.js';
 import { checkSerialPaths } from './serial-paths.js';
+import { effectiveConfig, type StoredRemoteConfig } from '../device-services/remote-config-store.js';
 
 /** A config file's text; a missing or unreadable file is a ConfigError naming the flag. */
 export async function readConfigText(file: string, flag: string): Promise<string> {
@@ -30,18 +31,27 @@ export interface StartConfig {
   readonly tightened: number;
   /** Set when the gateway starts degraded (a full data dir). */
   readonly dataDirWarning?: string | undefined;
+  /** The configuration the hub pushed, when this start runs on it instead of the file's. */
+  readonly remote?: StoredRemoteConfig | undefined;
+  /** Warnings for the operator (a pushed config that no longer validates, ...). */
+  readonly warnings: readonly string[];
 }
 
 /**
  * Everything `iotgw start` checks before it connects, in order: both files parse, every link names
  * a subdevice of the device file, every secret reference resolves, the data dir can be written.
  */
-export async function loadStartConfig(files: StartFiles, options: ToAppConfigOptions = {}): Promise<StartConfig> {
+export async function loadStartConfig(files: StartFiles, options: ToAppConfigOptions & { readonly remoteConfig?: boolean } = {}): Promise<StartConfig> {
   const info = parseDeviceInfo(await readConfigText(files.deviceInfo, '--device-info'), files.deviceInfo);
-  const config = files.config ? parseGatewayConfig(await readConfigText(files.config, '--config'), files.config) : defaultGatewayConfig();
+  const fileConfig = files.config ? parseGatewayConfig(await readConfigText(files.config, '--config'), files.config) : defaultGatewayConfig();
+  const warnings: string[] = [];
+  // A configuration the hub pushed (kept in the data dir) takes the file's place until rolled back.
+  const { config, remote } = options.remoteConfig === false
+    ? { config: fileConfig, remote: undefined }
+    : await effectiveConfig(fileConfig, resolve(options.baseDir ?? process.cwd(), fileConfig.dataDir), (w) => warnings.push(w));
   const assembly = await toAppConfig(info, config, { ...options, deviceInfoFile: files.deviceInfo });
   const dataDir = await checkDataDir(assembly.config.dataDir ?? config.dataDir, files.config);
-  return { info, config, assembly, tightened: dataDir.tightened, dataDirWarning: dataDir.warning };
+  return { info, config, assembly, tightened: dataDir.tightened, dataDirWarning: dataDir.warning, remote, warnings };
 }
 
 /**

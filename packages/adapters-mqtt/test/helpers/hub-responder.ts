@@ -1,8 +1,14 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import { subdeviceKey, type FirmwareJob, type SubdeviceId } from '@iotgw/domain';
+import { subdeviceKey, type FirmwareJob, type HubLogLevel, type SubdeviceId } from '@iotgw/domain';
 import {
+  configOperationResultTopic,
   dataTopic,
+  decodeConfigRequest,
   decodeGatewayRequest,
+  decodeLogLevelRequest,
+  encodeConfigMessage,
+  encodeLogLevelMessage,
+  logOperationResultTopic,
   decodeOtaDeviceMessage,
   encodeGatewayReply,
   encodeUpdateFirmware,
@@ -32,6 +38,10 @@ export class HubResponder {
   /** Treat every subdevice as bound (benchmarks). */
   bindAll = false;
   delayMs = 0;
+  /** The gateway's configuration as the console holds it; `configEnabled` false answers 1001. */
+  config: Readonly<Record<string, unknown>> | undefined;
+  configEnabled = true;
+  logLevel: HubLogLevel = 'none';
   #client: MqttClient | undefined;
 
   constructor(
@@ -54,7 +64,13 @@ export class HubResponder {
   ready = 0;
 
   async #subscribe(): Promise<void> {
-    await this.#client?.subscribeAsync({ '$gateway/operation/+/+': { qos: 0 }, '+/+/+': { qos: 1 }, '$ota/report/+/+': { qos: 1 } });
+    await this.#client?.subscribeAsync({
+      '$gateway/operation/+/+': { qos: 0 },
+      '+/+/+': { qos: 1 },
+      '$ota/report/+/+': { qos: 1 },
+      '$config/operation/+/+': { qos: 0 },
+      '$log/operation/+/+': { qos: 0 },
+    });
     this.ready++;
   }
 
@@ -78,9 +94,31 @@ export class HubResponder {
     await this.publish(otaUpdateTopic(subdevice), encodeUpdateFirmware(job), 1);
   }
 
+  async pushConfig(config: Readonly<Record<string, unknown>>): Promise<void> {
+    this.config = config;
+    await this.publish(configOperationResultTopic(this.gateway), encodeConfigMessage({ type: 'push', result: 0, payload: config }), 1);
+  }
+
+  async pushLogLevel(level: HubLogLevel): Promise<void> {
+    this.logLevel = level;
+    await this.publish(logOperationResultTopic(this.gateway), encodeLogLevelMessage({ level, result: 0, clientToken: undefined, timestamp: Math.floor(Date.now() / 1000) }), 1);
+  }
+
   #onMessage(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
     if (!parsed) return;
+    if (parsed.kind === 'config-operation') {
+      if (!decodeConfigRequest(payload).ok) return;
+      const reply = this.configEnabled ? { type: 'reply' as const, result: 0, payload: this.config } : { type: 'reply' as const, result: 1001, payload: undefined };
+      void this.publish(configOperationResultTopic(parsed.device), encodeConfigMessage(reply), 1);
+      return;
+    }
+    if (parsed.kind === 'log-operation') {
+      const request = decodeLogLevelRequest(payload);
+      if (!request.ok) return;
+      void this.publish(logOperationResultTopic(parsed.device), encodeLogLevelMessage({ level: this.logLevel, result: 0, clientToken: request.value.clientToken, timestamp: Math.floor(Date.now() / 1000) }), 1);
+      return;
+    }
     if (parsed.kind === 'data') {
       this.data.push({ subdevice: parsed.device, channel: parsed.channel, payload });
     } else if (parsed.kind === 'ota-report') {

@@ -1,6 +1,7 @@
 import winston from 'winston';
 import type Transport from 'winston-transport';
-import type { LogContext, LogLevel, Logger } from '@iotgw/domain';
+import type { HubLogLevel, LogContext, LogLevel, Logger } from '@iotgw/domain';
+import { hubLevelRank, type LogCapture } from './log-capture.js';
 import { redact, redactText } from './redact.js';
 
 export interface WinstonLoggerOptions {
@@ -9,6 +10,8 @@ export interface WinstonLoggerOptions {
   readonly pretty?: boolean;
   /** Where lines go; default the console. Tests pass a capturing transport. */
   readonly transports?: Transport[];
+  /** Keeps recent lines for the hub's log upload, at the level the hub asks for (`setCaptureLevel`). */
+  readonly capture?: LogCapture;
 }
 
 // Runs last on every line: whatever a caller put in, secrets do not leave.
@@ -22,12 +25,19 @@ const redactSecrets = winston.format((info) => {
 /** The Logger port on winston, with redaction of secret-looking keys and values. */
 export class WinstonLogger implements Logger {
   readonly #winston: winston.Logger;
+  #level: LogLevel;
+  #captureLevel: HubLogLevel = 'none';
+  readonly #capture: LogCapture | undefined;
 
   constructor(options: WinstonLoggerOptions | winston.Logger = {}) {
     if (options instanceof winston.Logger) {
       this.#winston = options;
+      this.#level = options.level as LogLevel;
+      this.#capture = undefined;
       return;
     }
+    this.#level = options.level ?? 'info';
+    this.#capture = options.capture;
     const pretty = options.pretty ?? process.stdout.isTTY === true;
     const format = pretty
       ? winston.format.combine(
@@ -41,11 +51,37 @@ export class WinstonLogger implements Logger {
           }),
         )
       : winston.format.combine(redactSecrets(), winston.format.timestamp(), winston.format.json());
-    this.#winston = winston.createLogger({
-      level: options.level ?? 'info',
-      format,
-      transports: options.transports ?? [new winston.transports.Console()],
+    // Each output has its own level; the logger's is the most verbose of them (setCaptureLevel).
+    const outputs = (options.transports ?? [new winston.transports.Console()]).map((t) => {
+      t.level ??= this.#level;
+      return t;
     });
+    if (options.capture) outputs.push(options.capture);
+    this.#winston = winston.createLogger({ level: this.#level, format, transports: outputs });
+  }
+
+  /**
+   * The level of the lines kept for the hub (`none`: none). The console keeps its own level; the
+   * logger produces the more verbose of the two, so `debug` for the hub costs nothing otherwise.
+   */
+  setCaptureLevel(level: HubLogLevel): void {
+    if (!this.#capture) return;
+    this.#captureLevel = level;
+    this.#capture.silent = level === 'none';
+    if (level !== 'none') this.#capture.level = level;
+    this.#fitLevel();
+  }
+
+  /** The level of every output but the capture (a configuration change at runtime). */
+  setLevel(level: LogLevel): void {
+    this.#level = level;
+    for (const t of this.#winston.transports) if (t !== this.#capture) t.level = level;
+    this.#fitLevel();
+  }
+
+  #fitLevel(): void {
+    const capture = this.#capture && this.#captureLevel !== 'none' ? this.#captureLevel : undefined;
+    this.#winston.level = capture && hubLevelRank(capture) > hubLevelRank(this.#level) ? capture : this.#level;
   }
 
   debug(message: string, context?: LogContext): void {

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import {
+  FirmwareCancelledError,
   CLOCK,
   FIRMWARE_STORE,
   GATEWAY_SETTINGS,
@@ -132,7 +133,7 @@ export class OtaCoordinator {
   async stop(): Promise<void> {
     for (const s of this.#subscriptions) s.close();
     this.#subscriptions = [];
-    await this.#tasks.abort();
+    await this.#tasks.abort(new FirmwareCancelledError('shutdown', 'firmware jobs'));
     // Reports still queued were cancelled with the tasks; only the state writes are waited for.
     await Promise.allSettled([...this.#slots.values()].flatMap((slot) => [...runsOf(slot).map((r) => r.reportsSent()), slot.writer.flush()]));
     await this.#verdicts.close();
@@ -248,7 +249,7 @@ export class OtaCoordinator {
 
   #markSuperseded(run: OtaRun, byVersion: string): void {
     run.supersededBy = byVersion;
-    run.controller.abort();
+    run.controller.abort(new FirmwareCancelledError('superseded', `the update to ${run.state.job.version}`));
   }
 
   /** A replaced job's verdict goes to the hub after the reports it already queued. */

@@ -99,8 +99,46 @@ export interface HubTransportEvents {
    * it); `reason` says what is wrong, for the report and the log. Emitted instead of `error`.
    */
   firmwareUpdateRefused: (refusal: { readonly subdevice: SubdeviceId; readonly version: string | undefined; readonly reason: string }) => void;
+  /** The hub's answer to `requestRemoteConfig`, or the console pushing the gateway's configuration. */
+  remoteConfig: (message: RemoteConfigMessage) => void;
+  /** The log level the console set for the gateway: an answer to `requestLogLevel`, or a change. */
+  logLevel: (level: HubLogLevel) => void;
   /** A problem that no caller is waiting for (malformed message, outbox overflow). */
   error: (error: GatewayError) => void;
+}
+
+/** The hub's log levels for a device (what it wants uploaded): `none` uploads nothing. */
+export type HubLogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug';
+
+/** The hub's `result` when remote configuration is disabled for the product in the console. */
+export const REMOTE_CONFIG_DISABLED_RESULT = 1001;
+
+export interface RemoteConfigMessage {
+  /** `reply` answers `requestRemoteConfig`; `push` is the console sending a config unasked. */
+  readonly type: 'reply' | 'push';
+  /** The hub's result: 0 success, 1001 remote configuration disabled for the product. */
+  readonly result: number;
+  /** The configuration document, when the hub has one. */
+  readonly config: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * The gateway's own device services on the hub, beyond speaking for subdevices: remote
+ * configuration, the log level the console sets, and events on its own `event` topic. A hub
+ * transport offers them when it can (the MQTT adapter and FakeHub do).
+ */
+export interface GatewayDeviceServices {
+  /** Asks for the gateway's configuration; the answer comes as a `remoteConfig` event. */
+  requestRemoteConfig(options?: CallOptions): Promise<void>;
+  /** Asks for the gateway's log level; the answer comes as a `logLevel` event. */
+  requestLogLevel(options?: CallOptions): Promise<void>;
+  /** Publishes on the gateway's own `{pid}/{dev}/event` topic (QoS 1: held while disconnected). */
+  publishGatewayEvent(payload: Uint8Array, options?: CallOptions): Promise<void>;
+}
+
+export function offersDeviceServices(hub: unknown): hub is GatewayDeviceServices {
+  const h = hub as Partial<GatewayDeviceServices> | null;
+  return typeof h?.requestRemoteConfig === 'function' && typeof h.requestLogLevel === 'function' && typeof h.publishGatewayEvent === 'function';
 }
 
 export interface PublishOptions extends CallOptions {

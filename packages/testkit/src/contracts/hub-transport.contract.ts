@@ -3,6 +3,7 @@ import {
   CancelledError,
   HubAuthError,
   HubDisconnectedError,
+  offersDeviceServices,
   subdeviceId,
   subdeviceKey,
   TimeoutError,
@@ -10,6 +11,8 @@ import {
   type DataChannel,
   type FirmwareJob,
   type HubConnectionState,
+  type HubLogLevel,
+  type RemoteConfigMessage,
   type HubTransport,
   type OtaReport,
   type SubdeviceId,
@@ -54,6 +57,14 @@ export interface HubTransportHarness {
   changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): Promise<void>;
   /** Whether the hub currently counts the subdevice online; omit when the hub side cannot tell. */
   isOnlineAtHub?(subdevice: SubdeviceId): Promise<boolean>;
+  /** The hub's side of the gateway's own services (remote config, log level, events); omit when the transport offers none. */
+  deviceServices?: {
+    /** What the console holds for the gateway; `enabled: false` makes the hub answer 1001. */
+    setRemoteConfig(config: Readonly<Record<string, unknown>> | undefined, enabled: boolean): Promise<void>;
+    pushRemoteConfig(config: Readonly<Record<string, unknown>>): Promise<void>;
+    setLogLevel(level: HubLogLevel, push: boolean): Promise<void>;
+    gatewayEventsReceived(): Promise<Uint8Array[]>;
+  };
   /** A transport for the same gateway with wrong credentials; omit when not applicable. */
   makeRefusedTransport?(): Promise<HubTransport>;
   dispose(): Promise<void>;
@@ -369,5 +380,56 @@ export function describeHubTransportContract(
     await new Promise((resolve) => setTimeout(resolve, 20));
     await h.transport.close();
     await t.throwsAsync(pending, { instanceOf: HubDisconnectedError });
+  });
+
+  const services = async (t: ExecutionContext): Promise<{ h: HubTransportHarness; hub: NonNullable<HubTransportHarness['deviceServices']> } | undefined> => {
+    const h = await connected(t);
+    if (!h.deviceServices || !offersDeviceServices(h.transport)) {
+      t.pass('the transport offers no device services');
+      return undefined;
+    }
+    return { h, hub: h.deviceServices };
+  };
+
+  test(`${name}: device services: the log level is answered when asked, and a console change arrives`, async (t) => {
+    const s = await services(t);
+    if (!s || !offersDeviceServices(s.h.transport)) return;
+    await s.hub.setLogLevel('warn', false);
+    const answer = nextEvent<HubLogLevel>((l) => s.h.transport.on('logLevel', l), 5000, 'logLevel');
+    await s.h.transport.requestLogLevel({ timeoutMs: 5000 });
+    t.is(await answer, 'warn');
+    const change = nextEvent<HubLogLevel>((l) => s.h.transport.on('logLevel', l), 5000, 'logLevel');
+    await s.hub.setLogLevel('debug', true);
+    t.is(await change, 'debug');
+  });
+
+  test(`${name}: device services: remote config is answered when asked (1001 when disabled), and a console push arrives`, async (t) => {
+    const s = await services(t);
+    if (!s || !offersDeviceServices(s.h.transport)) return;
+    type Message = RemoteConfigMessage;
+    const next = (): Promise<Message> => nextEvent<Message>((l) => s.h.transport.on('remoteConfig', l), 5000, 'remoteConfig');
+    await s.hub.setRemoteConfig({ logLevel: 'debug', ota: { allowLoopback: true } }, true);
+    let answer = next();
+    await s.h.transport.requestRemoteConfig({ timeoutMs: 5000 });
+    t.deepEqual(await answer, { type: 'reply', result: 0, config: { logLevel: 'debug', ota: { allowLoopback: true } } });
+    await s.hub.setRemoteConfig(undefined, false);
+    answer = next();
+    await s.h.transport.requestRemoteConfig({ timeoutMs: 5000 });
+    t.like(await answer, { type: 'reply', result: 1001 });
+    answer = next();
+    await s.hub.pushRemoteConfig({ logLevel: 'info' });
+    t.deepEqual(await answer, { type: 'push', result: 0, config: { logLevel: 'info' } });
+  });
+
+  test(`${name}: device services: an event on the gateway's own topic reaches the hub, also when sent while disconnected`, async (t) => {
+    const s = await services(t);
+    if (!s || !offersDeviceServices(s.h.transport)) return;
+    await s.h.transport.publishGatewayEvent(new TextEncoder().encode('{"n":1}'), { timeoutMs: 5000 });
+    await s.h.cutConnection();
+    const held = s.h.transport.publishGatewayEvent(new TextEncoder().encode('{"n":2}'));
+    await s.h.restoreConnection();
+    await held;
+    await eventually(() => s.hub.gatewayEventsReceived(), (events) => events.length >= 2, { timeoutMs: 10_000, what: 'both events at the hub' });
+    t.deepEqual((await s.hub.gatewayEventsReceived()).map((p) => new TextDecoder().decode(p)), ['{"n":1}', '{"n":2}']);
   });
 }

@@ -12,8 +12,10 @@ import {
   type CallOptions,
   type DataChannel,
   type FirmwareJob,
+  type GatewayDeviceServices,
   type GatewayIdentity,
   type HubConnectionState,
+  type HubLogLevel,
   type HubTransport,
   type HubTransportEvents,
   type OtaReport,
@@ -28,6 +30,7 @@ import {
 
 export { HUB_RESULT, type FakeHubOptions, type HubBatchOp, type HubOp, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
 import { FakeShadows, notOnline } from './fake-shadows.js';
+import { answerUnderControl } from './fake-hub-control.js';
 import { bytesOf, DEFAULT_GATEWAY, HUB_RESULT, messageFor, type Control, type FakeHubOptions, type HubBatchOp, type HubOp, type Outgoing, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
 
 /**
@@ -35,7 +38,7 @@ import { bytesOf, DEFAULT_GATEWAY, HUB_RESULT, messageFor, type Control, type Fa
  * codes, plus controls to inject faults. Everything the gateway sends is recorded in `published`,
  * `reports` and `operations`.
  */
-export class FakeHub implements HubTransport {
+export class FakeHub implements HubTransport, GatewayDeviceServices {
   readonly gateway: GatewayIdentity;
   readonly published: PublishedData[] = [];
   readonly reports: RecordedReport[] = [];
@@ -47,6 +50,17 @@ export class FakeHub implements HubTransport {
   readonly shadows = new FakeShadows();
   /** Set to make `connect` reject with HubAuthError. */
   refuseCredentials = false;
+  /** What the gateway published on its own `event` topic. */
+  readonly gatewayEvents: Uint8Array[] = [];
+  /** The gateway's configuration as the console holds it (answered to `requestRemoteConfig`). */
+  remoteConfig: Readonly<Record<string, unknown>> | undefined;
+  /** False: the product has remote configuration disabled (the hub answers 1001). */
+  remoteConfigEnabled = true;
+  /** The log level the console holds for the gateway. */
+  logLevel: HubLogLevel = 'none';
+  /** How many config and log level requests the gateway sent. */
+  readonly requests = { remoteConfig: 0, logLevel: 0 };
+
   readonly #events = new TypedEmitter<HubTransportEvents>();
   readonly #secrets = new Map<string, string>();
   readonly #bound = new Map<string, SubdeviceId>();
@@ -179,6 +193,28 @@ export class FakeHub implements HubTransport {
     return this.#call('rrpc', options, () => void this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) }));
   }
 
+  requestRemoteConfig(options: CallOptions = {}): Promise<void> {
+    return this.#send('report', 0, options, () => {
+      this.requests.remoteConfig += 1;
+      queueMicrotask(() =>
+        this.#answer('remoteConfig', this.remoteConfigEnabled ? { type: 'reply', result: 0, config: this.remoteConfig } : { type: 'reply', result: 1001, config: undefined }),
+      );
+    });
+  }
+
+  requestLogLevel(options: CallOptions = {}): Promise<void> {
+    return this.#send('report', 0, options, () => {
+      this.requests.logLevel += 1;
+      // The hub answers with what it holds when it answers.
+      queueMicrotask(() => this.#answer('logLevel', this.logLevel));
+    });
+  }
+
+  publishGatewayEvent(payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    const bytes = Uint8Array.from(payload);
+    return this.#send('publish', 1, options, () => this.gatewayEvents.push(bytes));
+  }
+
   /** How far the hub's clock is ahead of this machine's (ms): what `hubTime` adds to Date.now(). */
   hubClockOffsetMs = 0;
 
@@ -265,6 +301,18 @@ export class FakeHub implements HubTransport {
     this.#pushEvent('firmwareUpdateRefused', { subdevice, version, reason });
   }
 
+  /** The console pushes a configuration for the gateway. */
+  pushRemoteConfig(config: Readonly<Record<string, unknown>>): void {
+    this.remoteConfig = config;
+    this.#pushEvent('remoteConfig', { type: 'push', result: 0, config });
+  }
+
+  /** The console sets the gateway's log level. */
+  changeLogLevel(level: HubLogLevel): void {
+    this.logLevel = level;
+    this.#pushEvent('logLevel', level);
+  }
+
   /** A problem no caller waits for, as the transport would report it. */
   pushError(error: GatewayError): void {
     this.#pushEvent('error', error);
@@ -325,28 +373,7 @@ export class FakeHub implements HubTransport {
       if (this.#state !== 'connected') return Promise.reject(new HubDisconnectedError());
       const control = this.#controls.get(op)?.shift();
       if (control?.kind === 'fail' || control === undefined) return Promise.resolve(answer(control));
-      return new Promise<T>((resolve, reject) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const settle = (error?: Error): void => {
-          this.#pending.delete(settle);
-          signal.removeEventListener('abort', onAbort);
-          if (timer) clearTimeout(timer);
-          if (error) {
-            reject(error);
-            return;
-          }
-          try {
-            resolve(answer(undefined));
-          } catch (e) {
-            reject(e instanceof Error ? e : new Error(String(e)));
-          }
-        };
-        const onAbort = (): void => settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.#pending.add(settle);
-        if (control.kind === 'delay') timer = setTimeout(() => settle(), control.ms);
-        // 'drop': nobody ever answers; only the deadline, a cancel, a disconnect or close ends it.
-      });
+      return answerUnderControl(control, signal, this.#pending, () => answer(undefined));
     });
   }
 
@@ -382,7 +409,7 @@ export class FakeHub implements HubTransport {
     this.#controls.set(op, list);
   }
 
-  #pushEvent<K extends 'downlink' | 'broadcast' | 'rrpcRequest' | 'shadowDelta' | 'bindingChanged' | 'firmwareUpdate' | 'firmwareUpdateRefused' | 'error'>(
+  #pushEvent<K extends Exclude<keyof HubTransportEvents & string, 'state' | 'reconnected'>>(
     event: K,
     payload: Parameters<HubTransportEvents[K]>[0],
   ): void {
@@ -390,6 +417,11 @@ export class FakeHub implements HubTransport {
       throw new HubDisconnectedError(`FakeHub: cannot push ${event} while ${this.#state} (call connect/reconnect first)`);
     }
     this.#events.emit(event, payload);
+  }
+
+  /** The hub's answer to a request, like a message that arrives later: lost if the connection went meanwhile. */
+  #answer<K extends 'remoteConfig' | 'logLevel'>(event: K, payload: Parameters<HubTransportEvents[K]>[0]): void {
+    if (this.#state === 'connected') this.#events.emit(event, payload);
   }
 
   #setState(state: HubConnectionState): void {
