@@ -1,35 +1,15 @@
 import test from 'ava';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { launch } from './browser.js';
 import { connectGateway, startHub, sub, SUB1 } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-
-async function launch(t: { log(...v: unknown[]): void; teardown(fn: () => Promise<void>): void }): Promise<BrowserContext | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env['CI'] === 'true') throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
-    t.log(`${CHROMIUM} missing: console test skipped`);
-    return undefined;
-  }
-  const profile = await mkdtemp(join(tmpdir(), 'hub-console-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
-  t.teardown(async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  });
-  return context;
-}
-
-test('console: send an RRPC and see the reply, then one that times out', async (t) => {
+test('console: send an RRPC and see the reply, then one that times out; set desired shadow state (delta to the device); broadcast; hub time', async (t) => {
   const fx = await startHub();
   t.teardown(() => fx.cleanup());
   const gw = await connectGateway(fx);
   await gw.request({ type: 'online', devices: [sub(SUB1)] });
-  await gw.client.subscribeAsync('$rrpc/rxd/SB00000001/test1/+', { qos: 0 });
+  await gw.client.subscribeAsync(['$rrpc/rxd/SB00000001/test1/+', '$shadow/operation/result/SB00000001/test1', '$broadcast/rxd/SB00000001/test1'], { qos: 0 });
+  const seen: Array<[string, string]> = [];
+  gw.client.on('message', (topic, payload) => seen.push([topic, payload.toString()]));
   let answer = true;
   gw.client.on('message', (topic, payload) => {
     if (!topic.startsWith('$rrpc/rxd/') || !answer) return;
@@ -51,5 +31,19 @@ test('console: send an RRPC and see the reply, then one that times out', async (
   await page.fill('#rrpc-timeout', '300');
   await page.click('#rrpc-btn');
   await page.locator('.rrpc-call.timeout .rrpc-status', { hasText: 'timeout' }).waitFor();
+
+  await page.selectOption('#shadow-device', 'SB00000001/test1');
+  await page.fill('#shadow-desired', '{"led":1}');
+  await page.click('#shadow-btn');
+  await page.locator('#shadows tr[data-device="SB00000001/test1"] .shadow-delta', { hasText: '{"led":1}' }).waitFor();
+  const deadline = Date.now() + 5000;
+  while (!seen.some(([topic, p]) => topic === '$shadow/operation/result/SB00000001/test1' && p.includes('"delta"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.true(seen.some(([topic, p]) => topic === '$shadow/operation/result/SB00000001/test1' && JSON.parse(p).payload.state.led === 1), 'the device got the delta');
+
+  await page.fill('#broadcast-product', 'SB00000001');
+  await page.fill('#broadcast-payload', 'hello all');
+  await page.click('#broadcast-btn');
+  await page.locator('#broadcast-result', { hasText: 'sent to SB00000001/test1' }).waitFor();
+  await page.locator('#hub-time', { hasText: /^\d{4}-/ }).waitFor();
   t.deepEqual(pageErrors, []);
 });

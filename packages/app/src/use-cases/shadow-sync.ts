@@ -15,6 +15,7 @@ import {
   type Subscription,
 } from '@iotgw/domain';
 import { TaskTracker } from '../task-tracker.js';
+import { SubdeviceTurns } from '../subdevice-turns.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
 
@@ -42,7 +43,7 @@ export function shadowStateKey(subdevice: SubdeviceId): string {
 @injectable()
 export class ShadowSync {
   readonly #tasks: TaskTracker;
-  readonly #turns = new Map<string, Promise<void>>();
+  readonly #turns: SubdeviceTurns;
   #subscriptions: Subscription[] = [];
   /** Deltas handed to subdevices, since start. */
   delivered = 0;
@@ -55,6 +56,7 @@ export class ShadowSync {
     private readonly presence: SubdevicePresence,
   ) {
     this.#tasks = new TaskTracker(logger);
+    this.#turns = new SubdeviceTurns(this.#tasks);
   }
 
   start(): void {
@@ -94,18 +96,7 @@ export class ShadowSync {
   }
 
   #inTurn(subdevice: SubdeviceId, what: string, work: (signal: AbortSignal) => Promise<void>): void {
-    const key = subdeviceKey(subdevice);
-    const previous = this.#turns.get(key) ?? Promise.resolve();
-    this.#tasks.run(`${what} for ${key}`, async (signal) => {
-      const turn = previous.then(() => work(signal));
-      const settled = turn.catch(() => undefined);
-      this.#turns.set(key, settled);
-      try {
-        await turn;
-      } finally {
-        if (this.#turns.get(key) === settled) this.#turns.delete(key);
-      }
-    });
+    this.#turns.run(subdevice, `${what} for ${subdeviceKey(subdevice)}`, work);
   }
 
   /** Merges a delta into what is kept (a newer value of a field wins), then tries to deliver. */
