@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import test from 'ava';
 import { SubdeviceSessions, type Gateway } from '@iotgw/app';
 import { subdeviceKey } from '@iotgw/domain';
+import { GatewayMetrics } from '../src/control/gateway-metrics.js';
 import { waitFor } from '../src/demo/wait-for.js';
 import { SENSOR1, SENSOR2, startRig, type Rig } from './helpers/rig.js';
 
@@ -36,6 +37,11 @@ test.serial('RRPC: the hub request reaches the subdevice over the pty and its an
   await new Promise((resolve) => setTimeout(resolve, 2000));
   t.is(rig.hub.core.rrpc.lateReplies, 0, 'no late reply reached the hub');
   t.like(gateway.service.rrpc.stats, { timedOut: 1 });
+  const metrics = new GatewayMetrics(gateway);
+  t.teardown(() => metrics.close());
+  const text = await metrics.text();
+  t.regex(text, /^iotgw_rrpc_requests\{outcome="answered"\} 1$/m);
+  t.regex(text, /^iotgw_rrpc_requests\{outcome="timed_out"\} 1$/m);
 });
 
 test.serial('shadow: desired set at the hub reaches the subdevice over the pty as a delta, its report comes back, desired is cleared; a sleeping subdevice gets it after a gateway restart when it wakes', async (t) => {

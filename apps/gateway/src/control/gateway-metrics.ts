@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Gateway } from '@iotgw/app';
+import type { Gateway, RrpcStats } from '@iotgw/app';
 import type { Subscription } from '@iotgw/domain';
 import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
 
@@ -119,6 +119,21 @@ export class GatewayMetrics {
         },
       });
     }
+    const rrpc = (): RrpcStats => gateway.service.rrpc.stats;
+    new Gauge({
+      name: 'iotgw_rrpc_requests',
+      help: 'RRPC requests for subdevices since start, by outcome (answered; timed_out, not_attached, unsupported, failed: no reply sent)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+      collect() {
+        const s = rrpc();
+        this.set({ outcome: 'answered' }, s.answered);
+        this.set({ outcome: 'timed_out' }, s.timedOut);
+        this.set({ outcome: 'not_attached' }, s.notAttached);
+        this.set({ outcome: 'unsupported' }, s.unsupported);
+        this.set({ outcome: 'failed' }, s.failed);
+      },
+    });
     const linkErrors = new Counter({
       name: 'iotgw_link_errors_total',
       help: 'Subdevices lost by a link (link lost or keepalive timeout), by link',
