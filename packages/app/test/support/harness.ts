@@ -36,6 +36,7 @@ export interface HarnessOptions {
   readonly downlinkQueueLength?: number;
   /** QoS 1 messages the fake hub queues while disconnected (default 1000). */
   readonly hubOutboxLimit?: number;
+  readonly rrpcTimeoutMs?: number;
   // Shared across a "restart": the same disk, the same downloaded images.
   readonly store?: MemoryStateStore;
   readonly firmware?: FakeFirmwareStore;
@@ -91,6 +92,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       hubTimeoutMs: options.hubTimeoutMs ?? 2000,
       ...(options.downlinkQueueLength ? { downlinkQueueLength: options.downlinkQueueLength } : {}),
+      ...(options.rrpcTimeoutMs ? { rrpcTimeoutMs: options.rrpcTimeoutMs } : {}),
       ota: { attachTimeoutMs: 2000, verdictTimeoutMs: 2000, deliveryTimeoutMs: 5000, ...options.ota },
     },
     registry,
