@@ -16,6 +16,7 @@ import {
 } from '@iotgw/domain';
 import type { GatewaySettings } from '../gateway-settings.js';
 import { TaskTracker } from '../task-tracker.js';
+import { onEveryConnection } from './on-every-connection.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 
 /** How often the offset is measured again while connected. */
@@ -61,12 +62,7 @@ export class HubClockSync {
       this.logger.debug("the hub adapter offers no time service: subdevices get the gateway's own clock, marked unsynced");
       return;
     }
-    this.#subscriptions.push(
-      this.hub.on('state', (state) => {
-        if (state === 'connected') this.#tasks.run('measuring hub time', (signal) => this.sync({ signal }));
-      }),
-    );
-    if (this.hub.state === 'connected') this.#tasks.run('measuring hub time', (signal) => this.sync({ signal }));
+    this.#subscriptions.push(onEveryConnection(this.hub, () => this.#tasks.run('measuring hub time', (signal) => this.sync({ signal }))));
     this.#tasks.run('measuring hub time periodically', async (signal) => {
       for (;;) {
         await this.clock.sleep(RESYNC_MS, signal);

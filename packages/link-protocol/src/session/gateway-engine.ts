@@ -18,7 +18,6 @@ import { truncateUtf8 } from '../bytes.js';
 const CANCEL_ATTEMPTS = 3;
 const DEFAULT_RETRY_AFTER_MS = 60_000;
 
-
 /**
  * Gateway side of the link protocol for one byte stream (a serial port with one or many
  * subdevices). Sans-I/O: bytes go in through `feed`, out through `hooks.transmit`; time comes from

@@ -6,7 +6,6 @@ import {
   subdeviceId,
   subdeviceKey,
   TimeoutError,
-  ValidationError,
   type DataChannel,
   type FirmwareJob,
   type HubConnectionState,
