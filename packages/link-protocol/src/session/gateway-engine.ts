@@ -8,8 +8,8 @@ import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type Firmw
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { DataReceiver } from './data-receiver.js';
-import { reliable, type PeerState } from './gateway-peer.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { newPeerState, reliable, sameSession, type PeerState } from './gateway-peer.js';
+import { realScheduler, setTick, type Scheduler } from './scheduler.js';
 import type { GatewayEngineHooks, GatewayEngineOptions } from './gateway-engine.options.js';
 import { RequestTracker, type RequestOutcome } from './request-tracker.js';
 import type { PeerDetachReason, PeerInfo } from './peer-info.js';
@@ -230,10 +230,21 @@ export class GatewayEngine {
 
   #arm(): void {
     if (!this.#running) return;
-    this.#cancelTick = this.#scheduler.setTimer(this.#tickMs, () => {
+    this.#cancelTick = setTick(this.#scheduler, this.#tickMs, (stalledMs) => {
+      this.#forgiveStall(stalledMs);
       this.tick();
       this.#arm();
     });
+  }
+
+  /**
+   * A tick this late means the gateway itself was not running (a stalled event loop, a starved
+   * CPU): what the subdevices sent meanwhile still waits unread in the OS buffer, and timers run
+   * before I/O is read. That silence is the gateway's, not the subdevices': it does not count
+   * towards their keepalive timeout.
+   */
+  #forgiveStall(stalledMs: number): void {
+    if (stalledMs > 0) for (const peer of this.#peers.values()) peer.lastHeard += stalledMs;
   }
 
   #receive(address: number, seq: number, m: Message): void {
@@ -315,15 +326,7 @@ export class GatewayEngine {
       // A revision-1 HELLO carries no features; otherwise those both sides implement.
       features: revision >= 2 ? m.features & this.#features : 0,
     };
-    const same =
-      peer &&
-      peer.info.productId === m.productId &&
-      peer.info.deviceName === m.deviceName &&
-      peer.info.firmwareVersion === m.firmwareVersion &&
-      peer.info.revision === revision &&
-      peer.info.capabilities === m.capabilities &&
-      peer.info.features === info.features;
-    if (peer && !(same && peer.framesSinceHello === 0)) {
+    if (peer && !(sameSession(peer.info, info) && peer.framesSinceHello === 0)) {
       // The subdevice restarted (or another one took the address): end the old session first. A
       // reboot into the version being applied is the verdict FW_RESULT would have carried.
       peer.firmware?.peerRebooted(m.firmwareVersion);
@@ -341,18 +344,12 @@ export class GatewayEngine {
         });
         return;
       }
-      peer = {
+      peer = newPeerState(
         info,
-        lastHeard: this.#scheduler.now(),
-        framesSinceHello: 0,
-        txSeq: 0,
-        received: new DataReceiver(
-          reliable(info),
-          (payload) => this.hooks.data?.(info, payload),
-          (ack) => this.#reply(address, ack, { type: 'data_ack' }),
-        ),
-        sender: new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
-      };
+        this.#scheduler.now(),
+        new DataReceiver(reliable(info), (payload) => this.hooks.data?.(info, payload), (ack) => this.#reply(address, ack, { type: 'data_ack' })),
+        new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
+      );
       this.#peers.set(address, peer);
       this.#reply(address, seq, this.#helloAck(peer.info));
       this.hooks.attached?.(peer.info);

@@ -23,3 +23,19 @@ export interface PeerState {
 export function reliable(peer: PeerInfo): boolean {
   return (peer.capabilities & Capability.RELIABLE_DATA) !== 0;
 }
+
+export function newPeerState(info: PeerInfo, now: number, received: DataReceiver, sender: ReliableSender): PeerState {
+  return { info, lastHeard: now, framesSinceHello: 0, txSeq: 0, received, sender };
+}
+
+/** A HELLO that says nothing new (its HELLO_ACK was lost), unlike a restart or another subdevice at the address. */
+export function sameSession(current: PeerInfo, hello: PeerInfo): boolean {
+  return (
+    current.productId === hello.productId &&
+    current.deviceName === hello.deviceName &&
+    current.firmwareVersion === hello.firmwareVersion &&
+    current.revision === hello.revision &&
+    current.capabilities === hello.capabilities &&
+    current.features === hello.features
+  );
+}
