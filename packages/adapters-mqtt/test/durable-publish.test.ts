@@ -3,15 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { HeldSyncFiles } from './helpers/held-sync-files.js';
+import { NodeSegmentFiles } from '@iotgw/offline-store';
+import { HeldSyncSegmentFiles } from '@iotgw/offline-store/testing';
 import { SUB_A, rig, until } from './helpers/setup.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-async function heldFiles(t: ExecutionContext): Promise<HeldSyncFiles> {
+async function heldFiles(t: ExecutionContext): Promise<HeldSyncSegmentFiles> {
   const dir = await mkdtemp(join(tmpdir(), 'iotgw-durable-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return new HeldSyncFiles(dir);
+  return new HeldSyncSegmentFiles(new NodeSegmentFiles(dir));
 }
 
 /** 'pending' unless `promise` settled within a few turns of the event loop. */

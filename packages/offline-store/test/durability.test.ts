@@ -1,7 +1,7 @@
 import test from 'ava';
 import { OfflineStore, OfflineStoreDroppedError } from '../src/index.js';
 import { FaultySegmentFiles } from './faulty-segment-files.js';
-import { GatedSegmentFiles } from './gated-segment-files.js';
+import { HeldSyncSegmentFiles } from '../src/testing/index.js';
 import { enc, openStore, tempDir } from './helpers.js';
 
 /** Settles to 'pending' unless `promise` settled by the time the event loop turned a few times. */
@@ -12,7 +12,7 @@ async function stateOf(promise: Promise<unknown>): Promise<'resolved' | 'rejecte
 }
 
 test('whenDurable resolves only once the reading is fsynced, and soon (group commit), not at the sync interval', async (t) => {
-  const files = new GatedSegmentFiles();
+  const files = new HeldSyncSegmentFiles();
   // A sync interval far longer than the test: only the group commit can make the reading durable.
   const store = await openStore(t, { files, syncIntervalMs: 3_600_000, groupCommitMs: 5 });
   const syncsAtOpen = files.syncs;
@@ -28,7 +28,7 @@ test('whenDurable resolves only once the reading is fsynced, and soon (group com
 });
 
 test('readings waiting together share one fsync', async (t) => {
-  const files = new GatedSegmentFiles();
+  const files = new HeldSyncSegmentFiles();
   const store = await openStore(t, { files, syncIntervalMs: 3_600_000, groupCommitMs: 20 });
   const syncsAtOpen = files.syncs;
   const waits = [];
@@ -41,7 +41,7 @@ test('readings waiting together share one fsync', async (t) => {
 });
 
 test("the hub's acknowledgement makes a reading durable before any fsync", async (t) => {
-  const files = new GatedSegmentFiles();
+  const files = new HeldSyncSegmentFiles();
   const store = await openStore(t, { files, syncIntervalMs: 3_600_000, groupCommitMs: 5 });
   files.holdSync = true;
   const seq = store.append('P/a', 'P/a/data', enc('r1'), true)!;
@@ -53,7 +53,7 @@ test("the hub's acknowledgement makes a reading durable before any fsync", async
 });
 
 test('a reading dropped by a bound before it was durable rejects its waiter with store.dropped', async (t) => {
-  const files = new GatedSegmentFiles();
+  const files = new HeldSyncSegmentFiles();
   const store = await openStore(t, { files, syncIntervalMs: 3_600_000, groupCommitMs: 3_600_000, maxBytes: 64 * 1024, overflow: 'drop-oldest' });
   const first = store.append('P/a', 'P/a/data', enc('x'.repeat(1000)))!;
   const waiting = store.whenDurable('P/a', first);
@@ -91,7 +91,7 @@ test('closing with the disk refusing the reading rejects its waiter (it is lost 
 });
 
 test('groupCommitMs 0: the first waiting reading is fsynced at once; those arriving during that fsync share the next one', async (t) => {
-  const files = new GatedSegmentFiles();
+  const files = new HeldSyncSegmentFiles();
   const store = await openStore(t, { files, syncIntervalMs: 3_600_000, groupCommitMs: 0 });
   const syncsAtOpen = files.syncs;
   files.holdSync = true;

@@ -1,17 +1,21 @@
-import { NodeSegmentFiles, type SegmentFiles, type SegmentWriter } from '@iotgw/offline-store';
+import { MemorySegmentFiles } from '../memory-segment-files.js';
+import type { SegmentFiles, SegmentWriter } from '../segment-files.port.js';
 
 /**
- * The offline store's real segment files, with fsync held by the test: while `holdSync` is set,
- * each fsync waits for `releaseSyncs()`; `syncs` counts those that completed.
+ * For tests: segment files (in memory by default, or any others such as the real
+ * NodeSegmentFiles) whose fsync the test holds. While `holdSync` is set, each `sync` waits until
+ * `releaseSyncs()`; `syncs` counts fsyncs that completed, so a test can tell whether something
+ * happened before or after the disk made it durable.
  */
-export class HeldSyncFiles implements SegmentFiles {
+export class HeldSyncSegmentFiles implements SegmentFiles {
   holdSync = false;
   syncs = 0;
-  readonly #inner: NodeSegmentFiles;
+  readonly #inner: SegmentFiles;
   #held: Array<() => void> = [];
+  #syncStarted: Array<() => void> = [];
 
-  constructor(dir: string) {
-    this.#inner = new NodeSegmentFiles(dir);
+  constructor(inner: SegmentFiles = new MemorySegmentFiles()) {
+    this.#inner = inner;
   }
 
   list(): Promise<string[]> {
@@ -23,6 +27,7 @@ export class HeldSyncFiles implements SegmentFiles {
     return {
       append: (chunks) => writer.append(chunks),
       sync: async () => {
+        for (const started of this.#syncStarted.splice(0)) started();
         if (this.holdSync) await new Promise<void>((resolve) => this.#held.push(resolve));
         await writer.sync();
         this.syncs++;
@@ -30,6 +35,11 @@ export class HeldSyncFiles implements SegmentFiles {
       truncate: (length) => writer.truncate(length),
       close: () => writer.close(),
     };
+  }
+
+  /** Resolves when the next fsync starts. */
+  nextSync(): Promise<void> {
+    return new Promise((resolve) => this.#syncStarted.push(resolve));
   }
 
   releaseSyncs(): void {
