@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { assembleGateway, LogCapture, WinstonLogger } from '@iotgw/app';
 import { startDeviceServices } from '../device-services/gateway-device-services.js';
-import { subdeviceKey, toGatewayError } from '@iotgw/domain';
+import { subdeviceKey } from '@iotgw/domain';
 import { loadStartConfig } from '../config/preflight.js';
 import { ControlServer } from '../control/control-server.js';
 import { EXIT, type ExitCode } from './output.js';
+import { StopOrRestart, stopGracefully } from './start-lifecycle.js';
 import type { CommandContext, CommandDefinition } from './main.js';
 
 const DESCRIPTION = `Runs a gateway: connects to the hub, starts the configured links and keeps the declared subdevices online, forwards data both ways and runs firmware updates. On SIGINT/SIGTERM it stops firmware jobs where they stand (the next start resumes them), takes its subdevices offline, flushes what it still has to send and exits 0. Both files are checked completely before anything connects (the same checks as "iotgw validate"): a bad file exits 2.`;
@@ -41,53 +42,24 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   if (remote) ctx.io.out(`iotgw: running on the configuration the hub pushed (received ${remote.receivedAt}${remote.confirmed ? '' : ', on probation'}), not the config file`);
   if (tightened > 0) logger.warn(`data dir ${app.dataDir ?? config.dataDir}: ${tightened} entries were readable by other users; now owner-only (0700/0600)`);
   const gateway = await assembleGateway(app, registry, { ...overrides, signal: ctx.signal });
-  let restartReason: string | undefined;
-  let restartNow: () => void = () => undefined;
-  // Aborts a start still under way (a version on probation rolled back while it tries to reach the hub).
-  const running = new AbortController();
-  const stopped = new Promise<void>((resolve) => {
-    restartNow = () => {
-      running.abort();
-      resolve();
-    };
-    if (ctx.signal.aborted) resolve();
-    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  const lifecycle = new StopOrRestart(ctx.signal);
   const restart = (reason: string): void => {
-    if (!config.deviceServices.remoteConfig.restartToApply) {
-      logger.warn(`${reason}: restart iotgw to apply it (deviceServices.remoteConfig.restartToApply is false)`);
-      return;
-    }
-    restartReason ??= reason;
-    restartNow();
+    if (config.deviceServices.remoteConfig.restartToApply) lifecycle.restart(reason);
+    else logger.warn(`${reason}: restart iotgw to apply it (deviceServices.remoteConfig.restartToApply is false)`);
   };
   // A self-update that installed (or rolled back) a version ends the process like a stop, with EXIT.restart.
-  void gateway.selfUpdate?.restartRequested.then((reason) => {
-    restartReason ??= reason;
-    restartNow();
-  }); // never rejects
+  void gateway.selfUpdate?.restartRequested.then((reason) => lifecycle.restart(reason)); // never rejects
   let control: ControlServer | undefined;
   let services: { stop(): Promise<void> } | undefined;
   try {
     try {
-      await gateway.start({ signal: AbortSignal.any([ctx.signal, running.signal]) });
+      await gateway.start({ signal: AbortSignal.any([ctx.signal, lifecycle.signal]) });
     } catch (error) {
-      if (restartReason === undefined) throw error;
+      if (lifecycle.restartReason === undefined) throw error;
     }
-    if (restartReason === undefined) {
-      services = startDeviceServices({
-        gateway,
-        config,
-        registry,
-        info,
-        deviceInfoFile: options.deviceInfo,
-        baseDir: process.cwd(),
-        dataDir: resolve(app.dataDir ?? config.dataDir),
-        logger: winston,
-        capture,
-        remote,
-        restart,
-      });
+    if (lifecycle.restartReason === undefined) {
+      const dataDir = resolve(app.dataDir ?? config.dataDir);
+      services = startDeviceServices({ gateway, config, registry, info, deviceInfoFile: options.deviceInfo, baseDir: process.cwd(), dataDir, logger: winston, capture, remote, restart });
       control = await ControlServer.start(gateway, config.control.port);
       // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
       const controlPort = Number(new URL(control.url).port);
@@ -96,23 +68,9 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
       ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
       ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
     }
-    await stopped;
-    if (restartReason) ctx.io.out(`iotgw: stopping to restart: ${restartReason}`);
-    // Firmware jobs may wait for minutes (for an attach, a delivery slot, a verdict, a download):
-    // cancelled first, each where it stands; its state is on disk and the next start resumes it.
-    await gateway.service.ota.stop();
-    ctx.io.out('iotgw: stopping: taking subdevices offline');
-    const online = gateway.service.presence.wanted();
-    if (online.length > 0) {
-      // Best effort: the hub also marks them offline when the gateway disconnects.
-      await gateway.service.presence.takeOffline(online, { timeoutMs: 5_000 }).catch((error: unknown) => {
-        logger.warn(`taking subdevices offline failed: ${toGatewayError(error).message}`);
-      });
-    }
-    // Lets readings already taken reach the hub transport, but never holds the stop.
-    if (!(await settlesWithin(gateway.service.idle(), IDLE_AT_STOP_MS))) {
-      logger.warn(`background work still running ${IDLE_AT_STOP_MS} ms into the stop: cancelling it`);
-    }
+    await lifecycle.stopped;
+    if (lifecycle.restartReason) ctx.io.out(`iotgw: stopping to restart: ${lifecycle.restartReason}`);
+    await stopGracefully(gateway, logger, (line) => ctx.io.out(line));
   } finally {
     await services?.stop();
     await control?.close();
@@ -121,18 +79,5 @@ async function runStart(options: { deviceInfo: string; config?: string }, ctx: C
   }
   ctx.io.out('iotgw: stopped');
   // A non-zero code the supervisor restarts on (systemd Restart=on-failure), never mistaken for a bad config (2).
-  return restartReason ? EXIT.restart : EXIT.ok;
-}
-
-const IDLE_AT_STOP_MS = 5_000;
-
-/** True when `work` settled within `ms`; it is never awaited past that. */
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([work.then(() => true, () => true), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return lifecycle.restartReason ? EXIT.restart : EXIT.ok;
 }
