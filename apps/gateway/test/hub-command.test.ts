@@ -45,7 +45,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     });
     await ready;
     t.regex(out, /MQTT:\s+mqtt:\/\/127\.0\.0\.1:\d+/);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the last lines written before exiting may still be on their way through the pipe.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     child.kill(signal);
     t.is(await exited, 0, out);
     t.regex(out, /stopping hub emulator/);
@@ -77,7 +78,8 @@ test('iotgw hub --registry loads the devices of a registry file', async (t) => {
   });
   const devices = await (await fetch(new URL('/api/devices', consoleUrl), { headers: { authorization: `Bearer ${consoleUrl.searchParams.get('token')}` } })).text();
   t.regex(devices, /GW00000001/);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last lines written before exiting may still be on their way through the pipe.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   child.kill('SIGTERM');
   t.is(await exited, 0, out);
 });
@@ -150,7 +152,8 @@ test('iotgw hub prints refused connections and ACL denials on stderr, stdout kee
   });
   await client.subscribeAsync('SB00000001/other/data').catch(() => undefined);
   await client.endAsync(true);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last lines written before exiting may still be on their way through the pipe.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   child.kill('SIGTERM');
   t.is(await exited, 0, stderr);
   t.regex(stderr, /^\S+ warn  MQTT auth refused clientId=GW00000001gw1 reason="password signature does not match"$/m);
