@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import {
   FileStateStore,
   type AdapterRegistry,
@@ -96,7 +96,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
       // Undeclared subdevices of these products may say HELLO on a link: the gateway registers them.
       ...(enrolment.admitProducts.length > 0 ? { admitProducts: enrolment.admitProducts } : {}),
     },
-    overrides: { logger, stateStore: new FileStateStore(join(dataDir, 'state')), env, ...(selfUpdate.installer ? { installer: selfUpdate.installer } : {}),
+    overrides: { logger, stateStore: FileStateStore.inDataDir(dataDir), env, ...(selfUpdate.installer ? { installer: selfUpdate.installer } : {}),
       ...(enrolment.registrar ? { registrar: enrolment.registrar } : {}),
     },
   };

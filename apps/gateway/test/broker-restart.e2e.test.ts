@@ -2,16 +2,16 @@ import 'reflect-metadata';
 import test from 'ava';
 import mqtt from 'mqtt';
 import { waitFor } from '../src/demo/wait-for.js';
-import { MOSQUITTO, startMosquitto } from './helpers/mosquitto.js';
+import { MosquittoBroker } from '@iotgw/testkit/mosquitto';
 import { SENSOR1, startRig } from './helpers/rig.js';
 
 test.serial('mosquitto restarts during data flow: every QoS 1 reading still reaches the hub side', async (t) => {
-  if (!MOSQUITTO) {
+  if (!MosquittoBroker.available()) {
     if (process.env.CI === 'true') t.fail('mosquitto is required under CI');
     return t.pass('mosquitto not installed');
   }
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
+  const broker = await MosquittoBroker.launch({ persistence: true });
+  t.teardown(() => broker.dispose());
   // The hub's side of data: a persistent QoS 1 subscriber, so the broker keeps its messages across the restart.
   const seen = new Set<number>();
   const observer = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'iotgw-test-observer', clean: false, reconnectPeriod: 200 });

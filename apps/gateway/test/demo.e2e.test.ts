@@ -57,13 +57,13 @@ test.serial('demo aborted before it starts reports failure (exit 1), not success
 });
 
 test.serial('demo on a real mosquitto broker (emulator as a client of it) walks every flow', async (t) => {
-  const { MOSQUITTO, startMosquitto } = await import('./helpers/mosquitto.js');
-  if (!MOSQUITTO) {
+  const { MosquittoBroker } = await import('@iotgw/testkit/mosquitto');
+  if (!MosquittoBroker.available()) {
     if (process.env.CI === 'true') t.fail('mosquitto is required under CI');
     return t.pass('mosquitto not installed');
   }
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
+  const broker = await MosquittoBroker.launch({ persistence: true });
+  t.teardown(() => broker.dispose());
   const io = capture();
   const report = await runDemo({ io, memory: true, broker: broker.url, tty: false, logger: new CapturingLogger() });
   const out = io.stdout.join('\n');

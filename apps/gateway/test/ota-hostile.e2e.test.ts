@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { waitFor } from '../src/demo/wait-for.js';
-import { MOSQUITTO, startMosquitto } from './helpers/mosquitto.js';
+import { MosquittoBroker } from '@iotgw/testkit/mosquitto';
 import { processRig } from './helpers/gateway-process.js';
 import { SENSOR1, startRig } from './helpers/rig.js';
 
@@ -32,12 +32,12 @@ async function countingServer(t: ExecutionContext): Promise<{ url: string; reque
 }
 
 test.serial('hostile update_firmware pushes on the wire: never downloaded, each reported fail -5 saying why', async (t) => {
-  if (!MOSQUITTO) {
+  if (!MosquittoBroker.available()) {
     if (process.env.CI === 'true') t.fail('mosquitto is required under CI');
     return t.pass('mosquitto not installed');
   }
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
+  const broker = await MosquittoBroker.launch({ persistence: true });
+  t.teardown(() => broker.dispose());
   const origin = await countingServer(t);
   // The real hub's role on the wire is played by a plain client of the same broker.
   const hub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'iotgw-test-hostile-hub' });
@@ -87,12 +87,12 @@ test.serial('hostile update_firmware pushes on the wire: never downloaded, each 
 });
 
 test.serial('iotgw start with ota.allowLoopback: a firmware URL pointing at its own control endpoint is refused, and logged once', async (t) => {
-  if (!MOSQUITTO) {
+  if (!MosquittoBroker.available()) {
     if (process.env.CI === 'true') t.fail('mosquitto is required under CI');
     return t.pass('mosquitto not installed');
   }
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
+  const broker = await MosquittoBroker.launch({ persistence: true });
+  t.teardown(() => broker.dispose());
   const rig = await processRig(t, { broker: broker.url, ota: { allowLoopback: true } });
   if (!rig) return t.pass('socat not installed');
   const hub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'iotgw-test-control-hub' });

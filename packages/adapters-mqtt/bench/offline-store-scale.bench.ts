@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonChild } from './harness/json-child.js';
-import { freePort, MosquittoProcess } from './harness/mosquitto-process.js';
+import { freePort, MosquittoBroker } from '@iotgw/testkit/mosquitto';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, '../../../../bench/results');
@@ -22,14 +22,14 @@ async function once(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'iotgw-scale-'));
   const port = await freePort();
   const gateway = new JsonChild(join(HERE, 'scale.child.js'), [String(port), String(COUNT), String(SUBDEVICES), join(dir, 'uplink')]);
-  const mosquitto = new MosquittoProcess();
+  const mosquitto = new MosquittoBroker({ port, extraConfig: 'max_queued_messages 0', stopSignal: 'SIGKILL' });
   let hub: JsonChild | undefined;
   try {
     const queued = await gateway.next<{ queued: number; queueSeconds: number; peakRssMB: number; storeMB: number }>((v) => (v as { queued?: number }).queued !== undefined);
     console.log(`queued ${queued.queued} readings in ${queued.queueSeconds.toFixed(1)} s, peak rss ${queued.peakRssMB.toFixed(0)} MB, store ${queued.storeMB.toFixed(0)} MB`);
     // Unlimited queue for QoS 1 subscribers: with mosquitto's default 1000, the counting subscriber
     // loses messages when it falls behind, which would be counted against the gateway.
-    await mosquitto.start(port, 'max_queued_messages 0\n');
+    await mosquitto.start();
     hub = new JsonChild(join(HERE, 'harness/hub-side.child.js'), [String(port)]);
     await hub.next((v) => (v as { ready?: boolean }).ready === true, 30_000);
     hub.send({ cmd: 'expect', run: 'drain', count: COUNT, idleMs: 30_000 });

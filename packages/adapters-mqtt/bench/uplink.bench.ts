@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonChild, percentile } from './harness/json-child.js';
-import { MosquittoProcess } from './harness/mosquitto-process.js';
+import { MosquittoBroker } from '@iotgw/testkit/mosquitto';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, '../../../../bench/results');
@@ -62,7 +62,7 @@ function range(values: readonly number[]): [number, number] {
 }
 
 async function main(): Promise<void> {
-  const mosquitto = new MosquittoProcess();
+  const mosquitto = new MosquittoBroker({ stopSignal: 'SIGKILL' });
   await mosquitto.start();
   const hub = new JsonChild(join(HERE, 'harness/hub-side.child.js'), [String(mosquitto.port)]);
   await hub.next((v) => (v as { ready?: boolean }).ready === true, 30_000);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import { MqttClient, type IClientOptions } from 'mqtt';
 import {
   Backoff,
   CancelledError,
@@ -15,7 +15,8 @@ import {
   type Logger,
 } from '@iotgw/domain';
 import { buildKeyAuth, keyAuthClientId, keyAuthUsername, randomConnId } from '@iotgw/protocol-tencent';
-import { PacketSizeGuard } from './packet-size-guard.js';
+import { FilteredHubSocket } from './filtered-hub-socket.js';
+import { DROPPED_MESSAGE_TOPIC, OversizePublishFilter } from './oversize-publish-filter.js';
 import type { MqttHubTransportOptions, ResolvedEndpoint } from './mqtt-hub-transport.options.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -130,14 +131,15 @@ export class HubConnection {
   async #open(signal: AbortSignal): Promise<void> {
     const opts = await this.#clientOptions();
     this.#log.info('connecting to the hub', { host: this.#endpoint.host, port: this.#endpoint.port, tls: this.#endpoint.tls });
-    const client = mqttConnect(opts);
+    const client = new MqttClient(() => this.#socket(opts), opts);
     // mqtt.js emits 'error' for socket and protocol errors; without a listener they would crash.
     client.on('error', (e) => this.#log.debug('mqtt client error', { reason: e.message }));
-    this.#guardPacketSize(client);
     try {
       await this.#untilConnack(client, signal);
       if (this.#state === 'closed') throw new HubDisconnectedError('transport closed while connecting');
-      const onMessage = (topic: string, payload: Buffer, packet: { qos: number }): void => this.#hooks.message(topic, payload, packet.qos === 0 ? 0 : 1);
+      const onMessage = (topic: string, payload: Buffer, packet: { qos: number }): void => {
+        if (topic !== DROPPED_MESSAGE_TOPIC) this.#hooks.message(topic, payload, packet.qos === 0 ? 0 : 1);
+      };
       const onLost = (): void => this.#lost(client);
       client.on('message', onMessage);
       client.on('close', onLost);
@@ -189,18 +191,29 @@ export class HubConnection {
     });
   }
 
-  /** Cuts the connection when the hub announces a packet over the limit, before its body is read. */
-  #guardPacketSize(client: MqttClient): void {
-    const guard = new PacketSizeGuard(this.#maxPacketBytes);
-    // mqtt.js creates its socket synchronously in connect(); 'data' listeners see every chunk.
-    client.stream.on('data', (chunk: Buffer) => {
-      const oversized = guard.feed(chunk);
-      if (oversized === undefined) return;
-      this.#hooks.problem(
-        new HubProtocolError(`the hub sent a packet of ${Number.isFinite(oversized) ? `${oversized} bytes` : 'malformed length'}, over maxPacketBytes ${this.#maxPacketBytes}: connection cut, reconnecting`),
-      );
-      client.stream.destroy();
+  /**
+   * The socket of one attempt, behind the oversize filter: a message over `maxPacketBytes` is
+   * skipped as it streams in and reported, the connection kept; a packet that cannot be skipped
+   * cuts it.
+   */
+  #socket(opts: IClientOptions): FilteredHubSocket {
+    const max = this.#maxPacketBytes;
+    const filter = new OversizePublishFilter(max, ({ topic, bytes }) => {
+      this.#hooks.problem(new HubProtocolError(`the hub sent a message of ${bytes} bytes on ${topic}, over maxPacketBytes ${max}: dropped unread (the connection is kept)`));
     });
+    return new FilteredHubSocket(
+      {
+        host: this.#endpoint.host,
+        port: this.#endpoint.port,
+        tls: this.#endpoint.tls,
+        rejectUnauthorized: opts.rejectUnauthorized !== false,
+        ...(opts.ca ? { ca: opts.ca as Buffer } : {}),
+        ...(opts.cert ? { cert: opts.cert as Buffer } : {}),
+        ...(opts.key ? { key: opts.key as Buffer } : {}),
+      },
+      filter,
+      (reason) => this.#hooks.problem(new HubProtocolError(`${reason}: connection cut, reconnecting`)),
+    );
   }
 
   async #clientOptions(): Promise<IClientOptions> {

@@ -1,5 +1,5 @@
 export { MqttHubTransport } from './mqtt-hub-transport.js';
 export { resolveEndpoint, type MqttHubTransportOptions, type HubAuth, type ResolvedEndpoint } from './mqtt-hub-transport.options.js';
-export { PacketSizeGuard } from './packet-size-guard.js';
+export { DROPPED_MESSAGE_TOPIC, OversizePublishFilter, type DroppedMessage, type FilteredBytes } from './oversize-publish-filter.js';
 export * from './descriptor.js';
 export type { LegacyOutboxOptions } from './legacy-outbox.js';

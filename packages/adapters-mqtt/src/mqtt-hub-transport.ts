@@ -123,7 +123,8 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
       message: (topic, payload, qos) => this.#router.route(topic, payload, qos),
       state: (state) => this.#events.emit('state', state),
       problem: (error) => {
-        this.#log.warn(error.message, { code: error.code });
+        // Emitted for the application to log (the gateway logs every hub 'error' at warn): once is enough.
+        this.#log.debug(error.message, { code: error.code });
         this.#events.emit('error', error);
       },
     }, this.#clock, this.#log, this.#maxPacketBytes);

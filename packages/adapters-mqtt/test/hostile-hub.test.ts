@@ -1,41 +1,85 @@
 import test from 'ava';
 import type { GatewayError } from '@iotgw/domain';
-import { PacketSizeGuard } from '../src/index.js';
+import { DROPPED_MESSAGE_TOPIC, OversizePublishFilter, type DroppedMessage } from '../src/index.js';
 import { SUB_A, rig, until } from './helpers/setup.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-test('the packet-size guard spots an oversized packet from its header, across chunk boundaries', (t) => {
-  const guard = new PacketSizeGuard(1000);
-  // PUBACK (4 bytes), then a PUBLISH announcing 2,000,000 bytes with its length split over two chunks.
-  t.is(guard.feed(Buffer.from([0x40, 0x02, 0x00, 0x01])), undefined);
-  t.is(guard.feed(Buffer.from([0x30, 0x80])), undefined);
-  t.is(guard.feed(Buffer.from([0x89, 0x7a])), 2_000_000 + 4);
-  const small = new PacketSizeGuard(1000);
-  const body = Buffer.alloc(500, 7);
-  t.is(small.feed(Buffer.concat([Buffer.from([0x30, 0xf4, 0x03]), body])), undefined, 'a 500-byte packet passes');
-  t.is(small.feed(Buffer.from([0xc0, 0x00])), undefined, 'the next packet header is found after the body');
+/** A PUBLISH as a hub sends it (MQTT 3.1.1), with a 4-byte remaining length to span chunk boundaries. */
+function publish(topic: string, payload: Buffer, qos: 0 | 1, packetId = 7): Buffer {
+  const t = Buffer.from(topic);
+  const variable = Buffer.concat([Buffer.from([t.length >> 8, t.length & 0xff]), t, qos ? Buffer.from([packetId >> 8, packetId & 0xff]) : Buffer.alloc(0)]);
+  let length = variable.length + payload.length;
+  const lengthBytes: number[] = [];
+  do {
+    let b = length % 128;
+    length = Math.floor(length / 128);
+    if (length > 0) b |= 0x80;
+    lengthBytes.push(b);
+  } while (length > 0);
+  return Buffer.concat([Buffer.from([0x30 | (qos << 1), ...lengthBytes]), variable, payload]);
+}
+
+function feedInPieces(filter: OversizePublishFilter, bytes: Buffer, piece: number): { out: Buffer; cut?: string } {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += piece) {
+    const r = filter.feed(bytes.subarray(at, at + piece));
+    if ('cut' in r) return { out: Buffer.concat(out), cut: r.cut };
+    out.push(...r.pass);
+  }
+  return { out: Buffer.concat(out) };
+}
+
+test('the oversize filter passes small packets byte for byte and puts an empty PUBLISH with the same packet id in place of a big one, whatever the chunking', (t) => {
+  const small = publish('P/d/data', Buffer.from('hello'), 1, 1);
+  const big = publish('P/d/data', Buffer.alloc(5000, 0x41), 1, 0x1234);
+  const ping = Buffer.from([0xd0, 0x00]);
+  const stream = Buffer.concat([small, big, ping, small]);
+  for (const piece of [1, 3, 64, 100_000]) {
+    const dropped: DroppedMessage[] = [];
+    const filter = new OversizePublishFilter(1000, (m) => dropped.push(m));
+    const { out, cut } = feedInPieces(filter, stream, piece);
+    t.is(cut, undefined);
+    const replacement = publish(DROPPED_MESSAGE_TOPIC, Buffer.alloc(0), 1, 0x1234);
+    t.deepEqual(out, Buffer.concat([small, replacement, ping, small]), `chunks of ${piece}`);
+    t.deepEqual(dropped, [{ topic: 'P/d/data', bytes: big.length }]);
+  }
 });
 
-test('a message over maxPacketBytes cuts the connection before its body is held, is reported, and readings flow again', async (t) => {
+test('the oversize filter keeps QoS 0 flags, and cuts only what it cannot skip: a big non-PUBLISH, a malformed length, a PUBLISH shorter than its topic', (t) => {
+  const filter = new OversizePublishFilter(100, () => undefined);
+  const r = filter.feed(publish('t', Buffer.alloc(200), 0));
+  t.deepEqual('pass' in r ? Buffer.concat(r.pass) : undefined, publish(DROPPED_MESSAGE_TOPIC, Buffer.alloc(0), 0));
+  t.regex(JSON.stringify(new OversizePublishFilter(100, () => undefined).feed(Buffer.from([0x90, 0xc8, 0x01]))), /type 9 and 203 bytes, over maxPacketBytes 100/);
+  t.regex(JSON.stringify(new OversizePublishFilter(100, () => undefined).feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff]))), /malformed length/);
+  // Remaining length 130, topic length 0xffff: the topic cannot fit.
+  t.regex(JSON.stringify(new OversizePublishFilter(100, () => undefined).feed(Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0xff, 0xff]), Buffer.alloc(128)]))), /shorter than its own topic/);
+});
+
+test('a message over maxPacketBytes is dropped unread and reported; the connection is kept and the next message and readings flow', async (t) => {
   const { makeTransport, hub, broker } = await rig(t);
   const transport = makeTransport({ maxPacketBytes: 64 * 1024 });
   const errors: GatewayError[] = [];
   transport.on('error', (e) => errors.push(e));
-  const downlinks: number[] = [];
-  transport.on('downlink', (d) => downlinks.push(d.payload.byteLength));
+  const downlinks: string[] = [];
+  transport.on('downlink', (d) => downlinks.push(d.payload.byteLength > 100 ? `${d.payload.byteLength} bytes` : Buffer.from(d.payload).toString()));
   await transport.connect();
+  const states: string[] = [];
+  transport.on('state', (s) => states.push(s));
   hub.bound.add('SUBPRODAAA/sub-a');
   await transport.online([SUB_A]);
   const before = process.memoryUsage().rss;
-  await hub.pushDownlink(SUB_A, 'data', Buffer.alloc(20 * 1024 * 1024, 0x41));
-  await until(() => errors.some((e) => e.code === 'hub.protocol'), 10_000, 'the oversized packet reported');
-  t.regex(errors.find((e) => e.code === 'hub.protocol')?.message ?? '', /over maxPacketBytes 65536/);
-  await until(() => transport.state === 'connected', 10_000, 'reconnected');
-  await transport.online([SUB_A]);
+  await hub.publish(`SUBPRODAAA/sub-a/data`, Buffer.alloc(20 * 1024 * 1024, 0x41), 1);
+  await hub.publish(`SUBPRODAAA/sub-a/data`, Buffer.from('next'), 1);
+  await until(() => downlinks.includes('next'), 20_000, 'the message after the oversized one');
+  t.deepEqual(downlinks, ['next'], 'the oversized message never reached the application');
+  const reported = errors.filter((e) => e.code === 'hub.protocol');
+  t.is(reported.length, 1);
+  t.regex(reported[0]?.message ?? '', /message of 20971\d+ bytes on SUBPRODAAA\/sub-a\/data, over maxPacketBytes 65536: dropped unread/);
   await transport.publishData(SUB_A, 'data', enc('after'));
   await until(() => hub.data.some((d) => d.payload.toString() === 'after'), 5000, 'a reading after it');
-  t.deepEqual(downlinks, [], 'the oversized message never reached the application');
+  t.is(transport.state, 'connected');
+  t.deepEqual(states, [], 'never disconnected');
   t.log(`rss ${((process.memoryUsage().rss - before) / 1e6).toFixed(1)} MB over the 20 MB message (broker in this process)`);
   t.true(broker.published.length > 0);
 });

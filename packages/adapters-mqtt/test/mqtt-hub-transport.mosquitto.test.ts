@@ -4,7 +4,7 @@ import { subdeviceKey, type GatewayError } from '@iotgw/domain';
 import { gatewayOperationResultTopic } from '@iotgw/protocol-tencent';
 import { CapturingLogger } from '@iotgw/testkit';
 import { MqttHubTransport } from '../src/index.js';
-import { MOSQUITTO, Mosquitto } from './helpers/mosquitto.js';
+import { MOSQUITTO_BIN as MOSQUITTO, MosquittoBroker } from '@iotgw/testkit/mosquitto';
 import { HubResponder } from './helpers/hub-responder.js';
 import { GW, GW_SECRET, SECRET_A, SUB_A, SUB_C, until } from './helpers/setup.js';
 
@@ -12,8 +12,9 @@ import { GW, GW_SECRET, SECRET_A, SUB_A, SUB_C, until } from './helpers/setup.js
 const run = MOSQUITTO || process.env['CI'] === 'true' ? test.serial : test.serial.skip;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-async function setup(t: ExecutionContext): Promise<{ mosquitto: Mosquitto; hub: HubResponder; transport: MqttHubTransport }> {
-  const mosquitto = new Mosquitto();
+async function setup(t: ExecutionContext): Promise<{ mosquitto: MosquittoBroker; hub: HubResponder; transport: MqttHubTransport }> {
+  // Sessions persist on disk across the restart, as a real hub's broker keeps them.
+  const mosquitto = new MosquittoBroker({ persistence: true });
   t.teardown(() => mosquitto.dispose());
   await mosquitto.start();
   // A persistent session: the observer's subscription and queued messages survive the restart.

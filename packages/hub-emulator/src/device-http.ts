@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceServices } from './device-services.js';
+import { headerOf, readRequestBody } from './device-request.js';
 
 const MAX_UPLOAD_BYTES = 1024 * 1024;
 
@@ -16,21 +17,13 @@ export function handleDeviceHttp(services: DeviceServices, req: IncomingMessage,
     reply(405, { Response: { Error: { Code: 'UnsupportedOperation', Message: 'POST only' } } });
     return true;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > MAX_UPLOAD_BYTES) {
-      reply(413, { Response: { Error: { Code: 'InvalidParameter.TooLarge', Message: `a log upload is at most ${MAX_UPLOAD_BYTES} bytes` } } });
-      req.destroy();
-      return;
-    }
-    chunks.push(chunk);
-  });
-  req.on('end', () => {
-    if (res.headersSent) return;
-    const answer = services.receiveLogUpload(req.headers.host ?? url.host, req.headers, Buffer.concat(chunks).toString('utf8'));
-    reply(answer.status, answer.body);
-  });
+  readRequestBody(req, MAX_UPLOAD_BYTES).then(
+    (body) => {
+      if (body === undefined) return reply(413, { Response: { Error: { Code: 'InvalidParameter.TooLarge', Message: `a log upload is at most ${MAX_UPLOAD_BYTES} bytes` } } });
+      const answer = services.receiveLogUpload(req.headers.host ?? url.host, (name) => headerOf(req, name), body);
+      reply(answer.status, answer.body);
+    },
+    () => undefined, // the uploader went away: nobody to answer
+  );
   return true;
 }

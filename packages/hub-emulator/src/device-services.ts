@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { parseSubdeviceKey, REMOTE_CONFIG_DISABLED_RESULT, type HubLogLevel, type Logger } from '@iotgw/domain';
 import {
   configOperationResultTopic,
@@ -8,7 +7,7 @@ import {
   encodeConfigMessage,
   encodeLogLevelMessage,
   logOperationResultTopic,
-  signDeviceHttpRequest,
+  verifyDeviceHttpRequest,
 } from '@iotgw/protocol-tencent';
 import { BoundedLog } from './bounded-log.js';
 import type { DeviceRegistry } from './device-registry.js';
@@ -95,11 +94,7 @@ export class DeviceServices {
    * `POST /device/reportlog`: checks the X-TC-* signature with the device's secret (as text, the
    * platform's way), then keeps the lines. Returns the HTTP status and the platform-shaped body.
    */
-  receiveLogUpload(host: string, headers: Readonly<Record<string, string | string[] | undefined>>, body: string): { status: number; body: unknown } {
-    const header = (name: string): string | undefined => {
-      const v = headers[name.toLowerCase()];
-      return Array.isArray(v) ? v[0] : v;
-    };
+  receiveLogUpload(host: string, header: (name: string) => string | undefined, body: string): { status: number; body: unknown } {
     const refuse = (status: number, code: string, message: string): { status: number; body: unknown } => {
       this.options.logger.warn('log upload refused', { reason: message });
       return { status, body: { Response: { Error: { Code: code, Message: message }, RequestId: String(this.options.now()) } } };
@@ -109,16 +104,19 @@ export class DeviceServices {
     const device = `${upload.value.productId}/${upload.value.deviceName}`;
     const registered = this.options.registry.getByKey(device);
     if (!registered) return refuse(404, 'ResourceNotFound.DeviceNotExist', `device ${device} is not registered`);
-    const timestamp = Number(header('X-TC-Timestamp'));
-    const nonce = Number(header('X-TC-Nonce'));
-    const signature = header('X-TC-Signature') ?? '';
-    if (header('X-TC-Algorithm') !== 'hmacsha256' || !Number.isSafeInteger(timestamp) || !Number.isSafeInteger(nonce)) {
-      return refuse(400, 'InvalidParameter.SignatureHeaders', 'X-TC-Algorithm hmacsha256, X-TC-Timestamp and X-TC-Nonce are required');
+    const refusal = verifyDeviceHttpRequest({
+      host,
+      path: '/device/reportlog',
+      body,
+      header,
+      secret: registered.deviceSecret,
+      nowSec: this.options.now() / 1000,
+      maxSkewSec: TIMESTAMP_WINDOW_SEC,
+    });
+    if (refusal) {
+      const message = refusal.code === 'AuthFailure.SignatureFailure' ? 'the signature does not match the device secret' : refusal.message;
+      return refuse(refusal.code === 'InvalidParameter.SignatureHeaders' ? 400 : 401, refusal.code, message);
     }
-    if (Math.abs(this.options.now() / 1000 - timestamp) > TIMESTAMP_WINDOW_SEC) return refuse(401, 'AuthFailure.TimestampExpired', 'X-TC-Timestamp is too far from the hub clock');
-    const expected = Buffer.from(signDeviceHttpRequest({ host, path: '/device/reportlog', body, secret: registered.deviceSecret, timestamp, nonce }));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return refuse(401, 'AuthFailure.SignatureFailure', 'the signature does not match the device secret');
     const at = this.options.now();
     for (const line of upload.value.lines) this.uploadedLogs.push({ at, device, line });
     this.options.logger.info('log lines uploaded', { device, lines: upload.value.lines.length });

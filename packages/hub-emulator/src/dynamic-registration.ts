@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidDeviceName, type Logger } from '@iotgw/domain';
-import { DYNREG_PATH, encryptDynregPayload, parseJsonObject, verifyDynregSignature } from '@iotgw/protocol-tencent';
+import { DYNREG_PATH, encryptDynregPayload, parseJsonObject, verifyDeviceHttpRequest } from '@iotgw/protocol-tencent';
 import type { DeviceRegistry } from './device-registry.js';
+import { headerOf, readRequestBody } from './device-request.js';
 
 const MAX_BODY_BYTES = 4096;
 /** Requests signed further from the hub's clock than this are refused (replays). */
@@ -37,7 +38,7 @@ export class DynamicRegistrationHandler {
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return reply(res, 405, { Error: { Code: 'UnsupportedOperation', Message: 'use POST' } });
-    const body = await readBody(req);
+    const body = await readRequestBody(req, MAX_BODY_BYTES);
     if (body === undefined) return refuse(res, 'InvalidParameter.BodyTooLarge', `the body is over ${MAX_BODY_BYTES} bytes`);
     const parsed = parseJsonObject(body);
     const productId = parsed.ok ? parsed.value['ProductId'] : undefined;
@@ -49,17 +50,19 @@ export class DynamicRegistrationHandler {
       this.logger.warn('dynamic registration refused: unknown product', log);
       return refuse(res, 'ResourceNotFound.ProductNotExist', `product ${productId} does not exist`);
     }
-    const header = (name: string): string => String(req.headers[name] ?? '');
-    const timestamp = Number(header('x-tc-timestamp'));
-    const nonce = Number(header('x-tc-nonce'));
-    if (header('x-tc-algorithm').toLowerCase() !== 'hmacsha256') return refuse(res, 'InvalidParameter.Algorithm', 'X-TC-Algorithm must be hmacsha256');
-    if (!Number.isSafeInteger(timestamp) || Math.abs(timestamp - this.now() / 1000) > MAX_SKEW_SEC) {
-      return refuse(res, 'AuthFailure.TimestampExpired', `X-TC-Timestamp is missing or more than ${MAX_SKEW_SEC} s away from the hub's clock`);
-    }
-    const signed = { host: header('host'), timestamp, nonce, body, signature: header('x-tc-signature') };
-    if (!Number.isSafeInteger(nonce) || !verifyDynregSignature(signed, product.productSecret)) {
-      this.logger.warn('dynamic registration refused: signature does not match the product secret', log);
-      return refuse(res, 'AuthFailure.SignatureFailure', `the signature does not match product ${productId}'s secret`);
+    const refusal = verifyDeviceHttpRequest({
+      host: String(req.headers.host ?? ''),
+      path: DYNREG_PATH,
+      body,
+      header: (name) => headerOf(req, name),
+      secret: product.productSecret,
+      nowSec: this.now() / 1000,
+      maxSkewSec: MAX_SKEW_SEC,
+    });
+    if (refusal) {
+      this.logger.warn('dynamic registration refused', { ...log, reason: refusal.message });
+      const message = refusal.code === 'AuthFailure.SignatureFailure' ? `the signature does not match product ${productId}'s secret` : refusal.message;
+      return refuse(res, refusal.code, message);
     }
     if (!product.dynamicRegistration) {
       this.logger.warn('dynamic registration refused: turned off for the product', log);
@@ -85,15 +88,4 @@ function reply(res: ServerResponse, status: number, response: Record<string, unk
   const text = JSON.stringify({ Response: { ...response, RequestId: randomUUID() } });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -278,3 +278,30 @@ test('firmware: a subdevice without the FIRMWARE capability is not offered an im
   gateway.stop();
   sub.stop();
 });
+
+test('a stall of the gateway itself (its timers run late) is not blamed on the subdevice: no keepalive detach; real silence still is', async (t) => {
+  const rig = makeRig();
+  start(rig);
+  await runUntil(rig.scheduler, () => rig.subdevices[0]!.state === 'connected');
+  // The process does not run for 5 s (over the 3.5 s keepalive timeout); the subdevice's frames wait in the buffer.
+  rig.scheduler.freeze(5_000);
+  rig.scheduler.advance(2_000);
+  t.deepEqual(rig.events.detached, [], 'the gateway stalled, the subdevice did not go silent');
+  rig.wire.cut = true;
+  t.true(await runUntil(rig.scheduler, () => rig.events.detached.length === 1));
+  t.is(rig.events.detached[0]!.reason, 'keepalive_timeout');
+  rig.gateway.stop();
+});
+
+test('a stall of the subdevice itself is not blamed on the gateway: the session stays up', async (t) => {
+  const rig = makeRig();
+  start(rig);
+  await runUntil(rig.scheduler, () => rig.subdevices[0]!.state === 'connected');
+  const hellos = rig.log.filter((l) => l.message.type === 'hello').length;
+  rig.scheduler.freeze(10_000);
+  rig.scheduler.advance(2_000);
+  t.is(rig.subdevices[0]!.state, 'connected');
+  t.is(rig.log.filter((l) => l.message.type === 'hello').length, hellos, 'no new HELLO');
+  t.deepEqual(rig.events.detached, []);
+  rig.gateway.stop();
+});

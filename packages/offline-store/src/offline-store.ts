@@ -3,6 +3,7 @@ import { dataRecordSize, type DataRecord } from './record-codec.js';
 import { newKeyState, type KeyState, type SegmentInfo } from './log-state.js';
 import { recoverLog } from './log-recovery.js';
 import { DurableWaiters } from './durable-waiters.js';
+import { GroupCommit } from './group-commit.js';
 import { LogWriter, type Unwritten } from './log-writer.js';
 import { MemorySegmentFiles } from './memory-segment-files.js';
 import { NodeSegmentFiles } from './node-segment-files.js';
@@ -49,8 +50,7 @@ export class OfflineStore {
   /** Why the last `append` that returned undefined dropped its reading. */
   #refusal: DropReason = 'max_bytes';
   readonly #durableWaiters = new DurableWaiters();
-  readonly #groupCommitMs: number;
-  #commitQueued = false;
+  readonly #groupCommit: GroupCommit;
 
   private constructor(options: OfflineStoreOptions, files: SegmentFiles, recovered: Awaited<ReturnType<typeof recoverLog>>) {
     this.#clock = options.clock ?? new SystemClock();
@@ -81,7 +81,13 @@ export class OfflineStore {
       onDurable: (seq) => this.#durableWaiters.settleUpTo(seq),
     });
     // In memory nothing survives a crash anyway: no reason to make a waiter wait.
-    this.#groupCommitMs = Math.max(0, options.groupCommitMs ?? (inMemory ? 0 : DEFAULTS.groupCommitMs));
+    this.#groupCommit = new GroupCommit({
+      writer: this.#writer,
+      waiters: this.#durableWaiters,
+      clock: this.#clock,
+      delayMs: Math.max(0, options.groupCommitMs ?? (inMemory ? 0 : DEFAULTS.groupCommitMs)),
+      signal: this.#loop.signal,
+    });
   }
 
   /** Opens (and recovers) the log in `options.dir`, or in memory without one. */
@@ -144,7 +150,7 @@ export class OfflineStore {
     // Neither durable nor acknowledged, yet no longer held: a bound dropped it.
     if (!this.isHeld(key, seq)) return Promise.reject(new OfflineStoreDroppedError('max_bytes', this.#configPath));
     const promise = this.#durableWaiters.wait(seq);
-    this.#commitSoon();
+    this.#groupCommit.soon();
     return promise;
   }
 
@@ -286,38 +292,6 @@ export class OfflineStore {
       this.#dropOlderThan(this.#clock.now() - this.#maxAgeMs);
       await this.#writer.write(true);
     }
-  }
-
-  /**
-   * Group commit: one write + fsync for every reading waiting by the time it starts. With
-   * `groupCommitMs` 0 it is queued after the current turn of the event loop (it starts as soon as
-   * the running write ends, so readings that wait meanwhile share the next one); otherwise it
-   * waits that long first.
-   */
-  #commitSoon(): void {
-    // A refusing disk is retried at the sync interval, not every few ms.
-    if (this.#commitQueued || this.#closed || this.#writer.degraded) return;
-    this.#commitQueued = true;
-    const commit = (): Promise<void> =>
-      this.#writer.write(true, () => {
-        // From here on this write has taken what is held: later waiters need the next one.
-        this.#commitQueued = false;
-      });
-    if (this.#groupCommitMs === 0) {
-      // After this turn of the event loop: a burst of readings in one turn shares one fsync.
-      setImmediate(() => void commit()); // never rejects
-      return;
-    }
-    this.#clock.sleep(this.#groupCommitMs, this.#loop.signal).then(
-      async () => {
-        // Everyone may have been settled by the hub's acknowledgements meanwhile: no fsync then.
-        if (this.#durableWaiters.size > 0) await commit();
-        else this.#commitQueued = false;
-      },
-      () => {
-        this.#commitQueued = false; // closed: close() writes and settles what is left
-      },
-    ).catch(() => undefined); // write() never rejects
   }
 
   /** Frees room for `bytes` more under the overflow policy; false when the new reading is dropped. */

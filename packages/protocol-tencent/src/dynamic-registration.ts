@@ -1,6 +1,6 @@
-import { createCipheriv, createDecipheriv, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomInt } from 'node:crypto';
 import { ValidationError, type SubdeviceId } from '@iotgw/domain';
-import { deviceHttpHeaders, deviceHttpStringToSign, signDeviceHttpRequest } from './http-signature.js';
+import { deviceHttpHeaders, deviceHttpStringToSign } from './http-signature.js';
 import { parseJsonObject } from './json-payload.js';
 
 /**
@@ -44,17 +44,6 @@ export function createDynregRequest(input: {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
   return { body, headers };
-}
-
-/** The platform's check of a request's signature against the product secret. Never throws. */
-export function verifyDynregSignature(input: { host: string; timestamp: number; nonce: number; body: string; signature: string }, productSecret: string): boolean {
-  try {
-    const expected = Buffer.from(signDeviceHttpRequest({ ...input, path: DYNREG_PATH, secret: productSecret }), 'utf8');
-    const given = Buffer.from(input.signature, 'utf8');
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  } catch {
-    return false;
-  }
 }
 
 /** AES-128 key: the first 16 characters of the product secret (the C SDK refuses shorter ones). */

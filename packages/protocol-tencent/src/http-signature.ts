@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * The X-TC-* signature of the hub's device HTTP APIs (dynamic registration `/device/register`,
@@ -45,4 +45,47 @@ export function deviceHttpHeaders(input: DeviceHttpRequestInput): Record<string,
     'X-TC-Nonce': String(input.nonce),
     'X-TC-Signature': signDeviceHttpRequest(input),
   };
+}
+
+/** Why the platform refuses a signed device HTTP request, with its error code. */
+export type DeviceHttpRefusal =
+  | { readonly code: 'InvalidParameter.SignatureHeaders'; readonly message: string }
+  | { readonly code: 'AuthFailure.TimestampExpired'; readonly message: string }
+  | { readonly code: 'AuthFailure.SignatureFailure'; readonly message: string };
+
+export interface DeviceHttpRequestToVerify {
+  readonly host: string;
+  readonly path: string;
+  /** The body exactly as received. */
+  readonly body: string;
+  /** Reads a request header by lower-case name. */
+  readonly header: (name: string) => string | undefined;
+  /** The signing secret as text (device secret for log upload, product secret for registration). */
+  readonly secret: string;
+  /** The verifier's clock, Unix seconds. */
+  readonly nowSec: number;
+  /** How far X-TC-Timestamp may be from `nowSec`. */
+  readonly maxSkewSec: number;
+}
+
+/**
+ * The platform's check of a signed device HTTP request (the hub side of `deviceHttpHeaders`):
+ * headers present, timestamp within the window, signature equal in constant time. Returns the
+ * refusal, or undefined when the request is genuine. Never throws.
+ */
+export function verifyDeviceHttpRequest(request: DeviceHttpRequestToVerify): DeviceHttpRefusal | undefined {
+  const timestamp = Number(request.header('x-tc-timestamp') ?? NaN);
+  const nonce = Number(request.header('x-tc-nonce') ?? NaN);
+  if ((request.header('x-tc-algorithm') ?? '').toLowerCase() !== DEVICE_HTTP_ALGORITHM || !Number.isSafeInteger(timestamp) || !Number.isSafeInteger(nonce)) {
+    return { code: 'InvalidParameter.SignatureHeaders', message: `X-TC-Algorithm ${DEVICE_HTTP_ALGORITHM}, X-TC-Timestamp and X-TC-Nonce (integers) are required` };
+  }
+  if (Math.abs(request.nowSec - timestamp) > request.maxSkewSec) {
+    return { code: 'AuthFailure.TimestampExpired', message: `X-TC-Timestamp is more than ${request.maxSkewSec} s away from the hub's clock` };
+  }
+  const expected = Buffer.from(signDeviceHttpRequest({ host: request.host, path: request.path, body: request.body, secret: request.secret, timestamp, nonce }), 'utf8');
+  const given = Buffer.from(request.header('x-tc-signature') ?? '', 'utf8');
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    return { code: 'AuthFailure.SignatureFailure', message: 'the signature does not match the secret' };
+  }
+  return undefined;
 }

@@ -5,7 +5,8 @@ import {
   dynregBody,
   dynregStringToSign,
   encryptDynregPayload,
-  verifyDynregSignature,
+  DYNREG_PATH,
+  verifyDeviceHttpRequest,
 } from '../src/index.js';
 
 // Vectors from the fact sheet (hub-breadth-protocol.md §11), computed with node 20 crypto from the
@@ -29,10 +30,10 @@ test('X-TC-Signature matches the vector and verifies only with the right product
   t.is(request.headers['x-tc-algorithm'], 'hmacsha256');
   t.is(request.headers['x-tc-timestamp'], '1700000000');
   t.is(request.headers['x-tc-nonce'], '12345');
-  const signed = { host: HOST, timestamp: 1700000000, nonce: 12345, body: request.body, signature: request.headers['x-tc-signature'] ?? '' };
-  t.true(verifyDynregSignature(signed, PRODUCT_SECRET));
-  t.false(verifyDynregSignature(signed, 'wrongSecretKey1234567890'));
-  t.false(verifyDynregSignature({ ...signed, body: dynregBody({ ...DEVICE, deviceName: 'dev2' }) }, PRODUCT_SECRET));
+  const signed = { host: HOST, path: DYNREG_PATH, body: request.body, header: (name: string) => request.headers[name], nowSec: 1700000000, maxSkewSec: 300 };
+  t.is(verifyDeviceHttpRequest({ ...signed, secret: PRODUCT_SECRET }), undefined);
+  t.is(verifyDeviceHttpRequest({ ...signed, secret: 'wrongSecretKey1234567890' })?.code, 'AuthFailure.SignatureFailure');
+  t.is(verifyDeviceHttpRequest({ ...signed, secret: PRODUCT_SECRET, body: dynregBody({ ...DEVICE, deviceName: 'dev2' }) })?.code, 'AuthFailure.SignatureFailure');
 });
 
 test('AES payload matches the vector (53 bytes, zero padded) and round-trips', (t) => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { deviceHttpHeaders, deviceHttpStringToSign, signDeviceHttpRequest } from '../src/index.js';
+import { deviceHttpHeaders, deviceHttpStringToSign, signDeviceHttpRequest, verifyDeviceHttpRequest } from '../src/index.js';
 
 // Vectors computed with Node's crypto from the formula in Tencent's "签名方法" document, as the
 // Java SDK (TXMqttDynreg, TXMqttLogImpl) applies it; the body hashes were checked by hand.
@@ -39,4 +39,17 @@ test('log upload: signed with the device secret as text (not base64-decoded)', (
     'X-TC-Signature': 'dL8YB4q3QSWSx5gEEjrE3Iuz0rNc3u/7nA1Yui6Ia0s=',
   });
   t.false(JSON.stringify(headers).includes(input.secret));
+});
+
+test('verifyDeviceHttpRequest: the hub side refuses missing headers, a stale timestamp and a wrong signature, by code', (t) => {
+  const input = { host: 'h.example', path: '/device/reportlog', body: '{"a":1}', secret: 'c2VjcmV0', timestamp: 1700000000, nonce: 7 };
+  const headers = Object.fromEntries(Object.entries(deviceHttpHeaders(input)).map(([k, v]) => [k.toLowerCase(), v]));
+  const request = { host: input.host, path: input.path, body: input.body, secret: input.secret, nowSec: 1700000010, maxSkewSec: 300, header: (n: string) => headers[n] };
+  t.is(verifyDeviceHttpRequest(request), undefined);
+  t.is(verifyDeviceHttpRequest({ ...request, header: (n: string) => (n === 'x-tc-nonce' ? undefined : headers[n]) })?.code, 'InvalidParameter.SignatureHeaders');
+  t.is(verifyDeviceHttpRequest({ ...request, header: (n: string) => (n === 'x-tc-algorithm' ? 'md5' : headers[n]) })?.code, 'InvalidParameter.SignatureHeaders');
+  t.is(verifyDeviceHttpRequest({ ...request, nowSec: 1700000301 })?.code, 'AuthFailure.TimestampExpired');
+  t.is(verifyDeviceHttpRequest({ ...request, body: '{"a":2}' })?.code, 'AuthFailure.SignatureFailure');
+  t.is(verifyDeviceHttpRequest({ ...request, path: '/device/register' })?.code, 'AuthFailure.SignatureFailure');
+  t.is(verifyDeviceHttpRequest({ ...request, header: (n: string) => (n === 'x-tc-signature' ? 'short' : headers[n]) })?.code, 'AuthFailure.SignatureFailure');
 });

@@ -1,10 +1,10 @@
-import { HubLogUpload, RemoteConfiguration, type AdapterRegistry, type Gateway, type LogCapture, type WinstonLogger } from '@iotgw/app';
+import { FileStateStore, HubLogUpload, RemoteConfiguration, type AdapterRegistry, type Gateway, type LogCapture, type WinstonLogger } from '@iotgw/app';
 import { HubLogUploader } from '@iotgw/adapters-http';
 import { offersDeviceServices, SystemClock, toGatewayError } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { remoteConfigApplier } from './remote-config-applier.js';
-import { rejectRemoteConfig, saveRemoteConfig, stateStoreOf, type StoredRemoteConfig } from './remote-config-store.js';
+import { rejectRemoteConfig, saveRemoteConfig, type StoredRemoteConfig } from './remote-config-store.js';
 
 export interface DeviceServicesContext {
   readonly gateway: Gateway;
@@ -34,7 +34,7 @@ export function startDeviceServices(c: DeviceServicesContext): { stop(): Promise
   if (!offersDeviceServices(hub)) return { stop: () => Promise.resolve() };
   const settings = c.config.deviceServices;
   const stops: Array<() => Promise<void>> = [];
-  const store = stateStoreOf(c.dataDir);
+  const store = FileStateStore.inDataDir(c.dataDir);
 
   if (settings.logUpload.enabled && c.info.auth.mode === 'key') {
     const uploader = new HubLogUploader({ gateway: c.info.gateway, deviceSecret: c.info.auth.deviceSecret, ...(settings.logUpload.url ? { url: settings.logUpload.url } : {}) });

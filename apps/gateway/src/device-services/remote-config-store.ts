@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { FileStateStore, type AdapterRegistry } from '@iotgw/app';
 import { toGatewayError, type JsonValue, type StateStore } from '@iotgw/domain';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
@@ -14,11 +13,6 @@ export interface StoredRemoteConfig {
 
 const KEY = 'remote-config';
 const REJECTED_KEY = 'remote-config.rejected';
-
-/** The state store `assembleGateway` uses for this data dir (`<dataDir>/state`). */
-export function stateStoreOf(dataDir: string): StateStore {
-  return new FileStateStore(join(dataDir, 'state'));
-}
 
 function isStored(value: JsonValue | undefined): value is StoredRemoteConfig & JsonValue {
   const v = value as Partial<StoredRemoteConfig> | undefined;
@@ -67,7 +61,7 @@ export async function effectiveConfig(
   registry: AdapterRegistry,
 ): Promise<{ readonly config: GatewayConfig; readonly remote: StoredRemoteConfig | undefined }> {
   if (!fileConfig.deviceServices.remoteConfig.enabled) return { config: fileConfig, remote: undefined };
-  const store = stateStoreOf(dataDir);
+  const store = FileStateStore.inDataDir(dataDir);
   let stored: StoredRemoteConfig | undefined;
   try {
     stored = await readRemoteConfig(store);

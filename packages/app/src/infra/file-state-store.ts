@@ -24,6 +24,11 @@ export class FileStateStore implements StateStore {
     this.#dir = dir;
   }
 
+  /** The gateway's state store in its data dir (`<dataDir>/state`): one place says where it lives. */
+  static inDataDir(dataDir: string): FileStateStore {
+    return new FileStateStore(join(dataDir, 'state'));
+  }
+
   async get(key: string, options: CallOptions = {}): Promise<JsonValue | undefined> {
     throwIfAborted(options.signal, `reading state ${key}`);
     let text: string;

@@ -124,7 +124,7 @@ export async function assembleGateway(
   const hubChoice = registry.check('hub', config.hub, 'hub');
   const firmwareChoice = registry.check('firmware', config.firmware, 'firmware');
   const linkChoices = config.links.map((choice, i) => registry.check('link', choice, `links.${i}`));
-  const stateStore = overrides.stateStore ?? new FileStateStore(join(dataDir, 'state'));
+  const stateStore = overrides.stateStore ?? FileStateStore.inDataDir(dataDir);
   const configuredSecrets =
     overrides.secretStore ??
     new EnvOrFileSecretStore({

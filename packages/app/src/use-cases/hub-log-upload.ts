@@ -10,6 +10,7 @@ import {
   type Subscription,
 } from '@iotgw/domain';
 import type { LogCapture } from '../infra/log-capture.js';
+import { onEveryConnection } from './on-every-connection.js';
 
 export interface HubLogUploadOptions {
   readonly hub: HubTransport & GatewayDeviceServices;
@@ -60,11 +61,8 @@ export class HubLogUpload {
     const { hub } = this.#o;
     this.#subscriptions.push(
       hub.on('logLevel', (level) => this.#setLevel(level)),
-      hub.on('state', (state) => {
-        if (state === 'connected') this.#ask();
-      }),
+      onEveryConnection(hub, () => this.#ask()),
     );
-    if (hub.state === 'connected') this.#ask();
     this.#loop = this.#every(this.#o.intervalMs ?? 30_000);
   }
 

@@ -7,10 +7,8 @@ import {
   HUB_TRANSPORT,
   LOGGER,
   STATE_STORE,
-  TimeoutError,
   OTA_FAIL,
   otaNextStep,
-  otaReportFor,
   otaSupersededReport,
   parseOtaJob,
   sameSubdevice,
@@ -36,6 +34,7 @@ import { OtaDeliveryLeg } from './ota/ota-delivery-leg.js';
 import { OtaDownloadLeg } from './ota/ota-download-leg.js';
 import { OtaIntake } from './ota/ota-intake.js';
 import { OtaRun, otaStateKey } from './ota/ota-run.js';
+import { OtaVerdictLeg } from './ota/ota-verdict-leg.js';
 import { OtaVerdictQueue } from './ota/ota-verdict-queue.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
@@ -59,7 +58,6 @@ interface OtaSlot {
 function runsOf(slot: OtaSlot): OtaRun[] {
   return [slot.current, slot.next].filter((r): r is OtaRun => r !== undefined);
 }
-
 
 /**
  * Subdevice firmware updates, end to end, on the subdevices' behalf: report the version each
@@ -86,6 +84,7 @@ export class OtaCoordinator {
   readonly #verdicts: OtaVerdictQueue;
   readonly #download: OtaDownloadLeg;
   readonly #delivery: OtaDeliveryLeg;
+  readonly #verdict: OtaVerdictLeg;
   readonly #intake: OtaIntake;
   #subscriptions: Subscription[] = [];
   #selfUpdateElsewhere = false;
@@ -104,6 +103,7 @@ export class OtaCoordinator {
     this.#verdicts = new OtaVerdictQueue(hub, logger, settings.hubTimeoutMs, this.#tasks.signal);
     this.#download = new OtaDownloadLeg(firmware, clock, settings.ota);
     this.#delivery = new OtaDeliveryLeg(firmware, directory, clock, settings.ota);
+    this.#verdict = new OtaVerdictLeg(hub, directory, settings.ota, settings.hubTimeoutMs);
     this.#intake = new OtaIntake(settings.ota, this.#verdicts, logger);
   }
 
@@ -346,48 +346,16 @@ export class OtaCoordinator {
           await this.#delivery.run(run, signal);
           break;
         case 'await_verdict':
-          await this.#awaitVerdict(run, signal);
+          await this.#verdict.awaitVerdict(run, signal);
           break;
         case 'report_final':
-          if (!(await this.#reportFinal(run, signal))) return;
+          if (!(await this.#verdict.reportFinal(run, signal))) return;
           break;
         case 'nothing':
           await this.#finish(run);
           return;
       }
     }
-  }
-
-  async #awaitVerdict(run: OtaRun, signal: AbortSignal): Promise<void> {
-    const { subdevice, job } = run.state;
-    const timeoutMs = this.settings.ota.verdictTimeoutMs;
-    try {
-      await this.directory.waitForAttach(subdevice, (e) => e.firmwareVersion === job.version, { signal, timeoutMs });
-      run.transition({ type: 'succeeded' });
-      run.logger.info('the subdevice came back with the new version');
-    } catch (error) {
-      if (signal.aborted) return;
-      const why = error instanceof TimeoutError ? `within ${timeoutMs} ms` : `(${toGatewayError(error).message})`;
-      run.fail(OTA_FAIL.upgradeFailed, `the subdevice did not come back with version ${job.version} ${why}`);
-    }
-  }
-
-  /** Sends done/fail (and the new version after done); false when the hub could not be told. */
-  async #reportFinal(run: OtaRun, signal: AbortSignal): Promise<boolean> {
-    await run.reportsSent();
-    const report = otaReportFor(run.state);
-    const options = { signal, timeoutMs: this.settings.hubTimeoutMs };
-    try {
-      if (report) await this.hub.reportFirmwareProgress(run.state.subdevice, report, options);
-      if (run.state.phase === 'done') await this.hub.reportVersion(run.state.subdevice, run.state.job.version, options);
-    } catch (error) {
-      if (!signal.aborted) {
-        run.logger.warn(`could not tell the hub the verdict; will retry after reconnect: ${toGatewayError(error).message}`);
-      }
-      return false;
-    }
-    run.transition({ type: 'final_reported' });
-    return true;
   }
 
   async #finish(run: OtaRun): Promise<void> {

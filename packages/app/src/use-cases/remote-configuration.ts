@@ -7,6 +7,7 @@ import {
   type RemoteConfigMessage,
   type Subscription,
 } from '@iotgw/domain';
+import { onEveryConnection } from './on-every-connection.js';
 
 /** What the host did with a configuration from the hub. */
 export interface RemoteConfigOutcome {
@@ -50,11 +51,8 @@ export class RemoteConfiguration {
       hub.on('remoteConfig', (message) => {
         this.#applying = this.#applying.then(() => this.#take(message));
       }),
-      hub.on('state', (state) => {
-        if (state === 'connected') this.#ask();
-      }),
+      onEveryConnection(hub, () => this.#ask()),
     );
-    if (hub.state === 'connected') this.#ask();
   }
 
   /** Resolves when every document received so far has been handled. */

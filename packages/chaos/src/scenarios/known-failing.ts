@@ -15,13 +15,7 @@ export interface KnownFailure {
   readonly why: string;
 }
 
-export const KNOWN_FAILING: readonly KnownFailure[] = [
-  {
-    scenario: 'hostile-hub',
-    check: 'readings-flowing',
-    why: 'issue 11 item 9: downlink is now bounded per subdevice (rss and log-lines pass: +42 MB, ~330 lines), but on a loaded 2-core box (load 15-19) readings still pause 4-12 s: the five oversize packets each cut the hub connection, and at times both simulated subdevices go silent past the keepalive timeout while the flood runs (2026-11-30)',
-  },
-];
+export const KNOWN_FAILING: readonly KnownFailure[] = [];
 
 /** The known failure of this check in this scenario, if listed. */
 export function knownFailure(scenario: string, check: string): KnownFailure | undefined {

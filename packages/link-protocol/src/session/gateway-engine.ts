@@ -6,7 +6,7 @@ import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type Firmw
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { DataReceiver } from './data-receiver.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { realScheduler, setTick, type Scheduler } from './scheduler.js';
 import type { HelloRefusal, PeerDetachReason, PeerInfo } from './peer-info.js';
 import { truncateUtf8 } from '../bytes.js';
 
@@ -239,10 +239,21 @@ export class GatewayEngine {
 
   #arm(): void {
     if (!this.#running) return;
-    this.#cancelTick = this.#scheduler.setTimer(this.#tickMs, () => {
+    this.#cancelTick = setTick(this.#scheduler, this.#tickMs, (stalledMs) => {
+      this.#forgiveStall(stalledMs);
       this.tick();
       this.#arm();
     });
+  }
+
+  /**
+   * A tick this late means the gateway itself was not running (a stalled event loop, a starved
+   * CPU): what the subdevices sent meanwhile still waits unread in the OS buffer, and timers run
+   * before I/O is read. That silence is the gateway's, not the subdevices': it does not count
+   * towards their keepalive timeout.
+   */
+  #forgiveStall(stalledMs: number): void {
+    if (stalledMs > 0) for (const peer of this.#peers.values()) peer.lastHeard += stalledMs;
   }
 
   #receive(address: number, seq: number, m: Message): void {

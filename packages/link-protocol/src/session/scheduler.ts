@@ -65,6 +65,14 @@ export class ManualScheduler implements Scheduler {
     return true;
   }
 
+  /**
+   * `ms` pass while the process does not run (a stalled event loop, a starved CPU): no timer runs
+   * now; those due meanwhile run late, on the next `advance`/`runNext`.
+   */
+  freeze(ms: number): void {
+    this.#now += ms;
+  }
+
   /** Runs every timer due within `ms` from now, then sets the clock to now + ms. */
   advance(ms: number): void {
     const until = this.#now + ms;
@@ -75,4 +83,20 @@ export class ManualScheduler implements Scheduler {
     }
     this.#now = until;
   }
+}
+
+/** A tick at least this late means the process itself was not running (a stalled event loop, a starved CPU). */
+export const STALL_MS = 250;
+
+/**
+ * Runs `fn` once after `delayMs`, telling it how long this process was stalled when it ran that
+ * late (0 otherwise). After a stall, timers run before the I/O that waited meanwhile is read:
+ * a keepalive judged then would blame the peer for our own silence.
+ */
+export function setTick(scheduler: Scheduler, delayMs: number, fn: (stalledMs: number) => void): () => void {
+  const due = scheduler.now() + delayMs;
+  return scheduler.setTimer(delayMs, () => {
+    const late = scheduler.now() - due;
+    fn(late >= STALL_MS ? late : 0);
+  });
 }

@@ -7,7 +7,7 @@ import { FirmwareReceiver, type FirmwareReceiverHooks } from './firmware-receive
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { SeqHistory } from './seq-history.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { realScheduler, setTick, type Scheduler } from './scheduler.js';
 
 export interface SubdeviceIdentity {
   readonly productId: string;
@@ -230,8 +230,10 @@ export class SubdeviceEngine {
   }
 
   #arm(): void {
-    this.#cancelTick = this.#scheduler.setTimer(this.options.tickMs ?? 25, () => {
+    this.#cancelTick = setTick(this.#scheduler, this.options.tickMs ?? 25, (stalledMs) => {
       if (this.#state === 'idle') return;
+      // Our own stall is not the gateway's silence (see setTick).
+      this.#lastHeard += stalledMs;
       this.tick();
       this.#arm();
     });

@@ -1,0 +1,2 @@
+// Node-only helpers (processes, ports): kept out of the main entry, whose fakes run anywhere.
+export * from './mosquitto-broker.js';
