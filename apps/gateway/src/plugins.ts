@@ -83,6 +83,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
       ...numberOption(hubOptions, 'batchSize', 'batchSize'),
       ...numberOption(hubOptions, 'operationTimeoutMs', 'hubTimeoutMs'),
       downlinkQueueLength: config.downlink.queueLength,
+      ...numberOption(hubOptions, 'rrpcTimeoutMs', 'rrpcTimeoutMs'),
       ota: {
         concurrencyPerLink: config.ota.concurrencyPerLink,
         allowedHosts: config.ota.allowedHosts,

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { CapturingLogger } from '@iotgw/testkit';
 import type { CliOutput } from '../src/index.js';
 import { runDemo } from '../src/demo/run-demo.js';
 import { findSocat } from '../src/demo/socat-pair.js';
+import type { StepResult } from '../src/demo/summary-table.js';
 
 function capture(): CliOutput & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -17,12 +18,28 @@ const FLOWS = [
   'online',
   'data up',
   'data down',
+  'Modbus meter1: bind + online',
+  'Modbus meter1 readings → hub',
+  'Modbus meter1 ← hub: set command writes a register',
+  'Modbus meter1: offline + unbind',
+  'remote config push: log level',
+  'remote config push with a bad model path',
   'firmware update sensor1 1.0.0 → 1.1.0',
   'sensor2 data during the update',
   'offline',
   'unbind sensor1 + sensor2',
   'list bound (after unbind)',
 ];
+
+/** What the Modbus meter and remote configuration steps say they saw (each checked at the emulator by the demo). */
+function checkModbusAndRemoteConfig(t: ExecutionContext, results: readonly StepResult[]): void {
+  const detail = (step: string): string => results.find((r) => r.step === step)?.detail ?? `no step "${step}"`;
+  t.regex(detail('start simulated Modbus energy meter'), /meter1 = unit 1 on modbus tcp 127\.0\.0\.1:\d+, register map \.\/models\/energy-meter\.json/);
+  t.regex(detail('Modbus meter1 readings → hub'), /hub received \{"voltage":2\d\d\.\d+,"current":[\d.]+,"activePower":[\d.]+,"frequency":5\d(\.\d+)?\}.* on EM00000001\/meter1\/data/);
+  t.regex(detail('Modbus meter1 ← hub: set command writes a register'), /demandLimit = 5000 W; voltage refused \(read-only: point "voltage" .*not writable/);
+  t.regex(detail('remote config push: log level'), /log level warn → error applied live \(no restart, still connected\).*"logLevel applied now"/);
+  t.regex(detail('remote config push with a bad model path'), /refused, nothing applied \(log level still error\).*links\.[12]\.units\.0\.model: model .*no-such-meter\.json: cannot be read/);
+}
 
 for (const memory of [false, true]) {
   test.serial(`demo walks every flow and exits 0 (${memory ? 'in-memory links' : 'socat ptys + serial links'})`, async (t) => {
@@ -41,7 +58,8 @@ for (const memory of [false, true]) {
     // The closing table: a header and one row per step with its result and time.
     t.regex(out, /^step\s+result\s+time\s+detail$/m);
     for (const r of report.results) t.regex(out, new RegExp(`^${r.step.replace(/[()+→]/g, '.')}\\s+ok\\s+\\d+ ms`, 'm'));
-    t.regex(out, /all 13 steps succeeded/);
+    t.regex(out, /all 20 steps succeeded/);
+    checkModbusAndRemoteConfig(t, report.results);
     // Plain progress lines when not on a terminal.
     t.regex(out, /sensor1 done 100%/);
   });
@@ -69,5 +87,6 @@ test.serial('demo on a real mosquitto broker (emulator as a client of it) walks 
   const out = io.stdout.join('\n');
   t.is(report.code, 0, out);
   t.regex(out, /on external broker mqtt:\/\/127\.0\.0\.1:\d+/);
-  t.regex(out, /all 13 steps succeeded/);
+  t.regex(out, /all 20 steps succeeded/);
+  checkModbusAndRemoteConfig(t, report.results);
 });

@@ -38,7 +38,7 @@ test('toAppConfig maps hub, links, subdevices, OTA and resolves secret reference
   await writeFile(join(dir, 's2.secret'), 'c2Vuc29yMnNlY3JldA==\n');
   const config = parseGatewayConfig(
     JSON.stringify({
-      hub: { host: '127.0.0.1', port: 1883, tls: false },
+      hub: { host: '127.0.0.1', port: 1883, tls: false, rrpcTimeoutMs: 2500 },
       links: [
         { adapter: 'serial', path: 'tty0', subdevices: ['SB00000001/sensor1', 'SB00000001/sensor2'] },
         { adapter: 'ble', central: 'simulated', subdevices: [{ id: 'SB00000002/tag1', localName: 'TAG-1' }] },
@@ -52,6 +52,8 @@ test('toAppConfig maps hub, links, subdevices, OTA and resolves secret reference
   t.is(app.dataDir, join(dir, 'data'));
   t.is(app.hub.adapter, 'mqtt');
   t.like(app.hub.options, { host: '127.0.0.1', port: 1883, tls: false });
+  t.is(app.rrpcTimeoutMs, 2500, 'the RRPC deadline comes from the hub section, as batchSize and operationTimeoutMs');
+  t.like(parseGatewayConfig('{}').hub, { adapter: 'mqtt', rrpcTimeoutMs: 3500 });
   t.like(app.gateway, { identity: { productId: 'GW00000001', deviceName: 'gw1' }, region: 'china', dataChannels: ['data'] });
   t.deepEqual(app.gateway?.credentials, { mode: 'key', deviceSecret: 'c2VjcmV0S2V5MTIzNDU2Nw==' });
   t.is(app.baseDir, dir, 'adapters resolve relative option paths (a serial path) against it');

@@ -116,3 +116,31 @@ test('a good pair passes validate with one ok line per file', async (t) => {
   t.regex(io.stdout[1] ?? '', /iotgw\.json: ok — hub mqtt, 1 link\(s\)/);
   t.notRegex(io.stdout.join('\n'), /not checked/);
 });
+
+test('a modbus link whose model file is missing or has a bad register map: validate exits 2 naming the link, the file, the point and the field', async (t) => {
+  const paths = await files(t, {});
+  const missing = join(paths.dir, 'models', 'no-such-meter.json');
+  const bad = join(paths.dir, 'bad-meter.json');
+  await writeFile(bad, JSON.stringify({ model: 'bad', points: [{ name: 'voltage', function: 'inputRegister', address: 0, type: 'float32', scale: 0 }] }));
+  const good = join(paths.dir, 'good-meter.json');
+  await writeFile(good, JSON.stringify({ model: 'good', points: [{ name: 'voltage', function: 'inputRegister', address: 0, type: 'float32' }] }));
+  const modbus = (units: ReadonlyArray<{ id: string; unit: number; model: string }>): object => ({ adapter: 'modbus', tcp: { host: '127.0.0.1', port: 1502 }, units });
+  await writeFile(
+    paths.config,
+    JSON.stringify({
+      links: [modbus([{ id: 'EM00000001/meter1', unit: 1, model: missing }]), modbus([{ id: 'EM00000001/meter2', unit: 1, model: good }, { id: 'EM00000001/meter3', unit: 2, model: bad }])],
+      dataDir: join(paths.dir, 'data'),
+    }),
+  );
+  const io = capture();
+  t.is(await runCli(['validate', paths.config], io), 2);
+  const err = io.stderr.join('\n');
+  t.regex(err, /links\.0\.units\.0\.model: model .*no-such-meter\.json: cannot be read \(no such file\): check the path/);
+  t.regex(err, /links\.1\.units\.1\.model: model .*bad-meter\.json: point "voltage", field "scale": must not be 0/);
+  t.notRegex(err, /links\.1\.units\.0/, 'the good model is not reported');
+
+  await writeFile(paths.config, JSON.stringify({ links: [modbus([{ id: 'EM00000001/meter2', unit: 1, model: good }])], dataDir: join(paths.dir, 'data') }));
+  const ok = capture();
+  t.is(await runCli(['validate', paths.config], ok), 0, ok.stderr.join('\n'));
+  t.regex(ok.stdout.join('\n'), /iotgw\.json: ok — hub mqtt, 1 link\(s\)/);
+});

@@ -9,7 +9,7 @@ export interface ModbusLinkFactoryContext {
   readonly clock?: Clock;
   /** Aborting it stops the link. */
   readonly signal?: AbortSignal;
-  /** Where relative model paths start (the config file's directory). Default: the working directory. */
+  /** Where relative model paths start (iotgw gives its working directory, as for its other relative paths). Default: the working directory. */
   readonly baseDir?: string;
 }
 

@@ -45,7 +45,7 @@ const unitOptions = z
     id: subdeviceRef,
     /** The Modbus unit (slave) id: 1..247 on a serial bus, 0..255 over TCP. */
     unit: z.number().int().min(0).max(255),
-    /** A model file (relative paths from the config's directory) or the model itself, inline. */
+    /** A model file (relative paths from the base directory: iotgw's working directory) or the model itself, inline. */
     model: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
       message: 'must be the path of a model file (e.g. "models/energy-meter.json") or an inline model object',
     }),

@@ -105,3 +105,28 @@ test('descriptor: create names the model file it cannot read', async (t) => {
   t.true(error.message.includes(join(dir, 'models', 'missing.json')), error.message);
   t.regex(error.message, /no such file/);
 });
+
+test('descriptor: preflight loads every model as create would; each problem is an issue at units.<i>.model naming file, point and field', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iotgw-modbus-preflight-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ model: 'bad', points: [{ name: 'voltage', function: 'inputRegister', address: 0, type: 'float32', scale: 0 }] }));
+  writeFileSync(join(dir, 'good.json'), JSON.stringify(typedModel));
+  const checked = await validate({
+    tcp: { host: '127.0.0.1' },
+    units: [
+      { id: 'MODBUS0005/a', unit: 1, model: './good.json' },
+      { id: 'MODBUS0005/b', unit: 2, model: './missing.json' },
+      { id: 'MODBUS0005/c', unit: 3, model: './bad.json' },
+      { id: 'MODBUS0005/d', unit: 4, model: 'bad.json' },
+      { id: 'MODBUS0005/e', unit: 5, model: { model: 'inline', points: [] } },
+    ],
+  });
+  t.is(checked.issues, undefined);
+  const issues = (await descriptor.preflight?.(checked.value, { baseDir: dir })) ?? [];
+  t.deepEqual(issues.map(where), ['units.1.model', 'units.2.model', 'units.4.model'], 'a file two units share is reported once, at the first');
+  t.regex(issues[0]?.message ?? '', new RegExp(`model ${join(dir, 'missing.json')}: cannot be read \\(no such file\\)`));
+  t.regex(issues[1]?.message ?? '', new RegExp(`model ${join(dir, 'bad.json')}: point "voltage", field "scale": must not be 0`));
+  t.regex(issues[2]?.message ?? '', /units\[4\]\.model \(inline\).*points/);
+  const good = await validate({ tcp: { host: '127.0.0.1' }, units: [{ id: 'MODBUS0005/a', unit: 1, model: './good.json' }] });
+  t.deepEqual(await descriptor.preflight?.(good.value, { baseDir: dir }), []);
+});

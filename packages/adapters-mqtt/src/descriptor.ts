@@ -33,6 +33,8 @@ export const mqttHubOptions = z
     insecureSkipVerify: z.boolean().default(false),
     operationTimeoutMs: z.number().int().positive().default(10_000),
     batchSize: z.number().int().min(1).max(1000).default(50),
+    /** How long a subdevice gets to answer an RRPC request (the hub's caller waits about 4 s); the gateway's RRPC use case reads it. */
+    rrpcTimeoutMs: z.number().int().min(100).max(60_000).default(3500),
     /** Largest MQTT packet taken from the hub (and largest reading sent). */
     maxPacketBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
     offlineStore: offlineStoreOptions,

@@ -1,5 +1,7 @@
 import { subdeviceKey, TypedEmitter, type GatewayError, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
-import { decodeGatewayReply, decodeLogLevelMessage, decodeOtaHubMessage, decodeRemoteConfigMessage, parseTopic } from '@iotgw/protocol-tencent';
+import { decodeGatewayReply, decodeLogLevelMessage, decodeOtaHubMessage, decodeRemoteConfigMessage, decodeShadowHubMessage, decodeTimeReply, parseTopic } from '@iotgw/protocol-tencent';
+import type { TimeService } from './time-service.js';
+import type { ShadowOperations } from './shadow-operations.js';
 import type { EchoFilter } from './echo-filter.js';
 import type { GatewayOperations } from './gateway-operations.js';
 import type { OnlineGate } from './online-gate.js';
@@ -21,6 +23,9 @@ export class DownlinkRouter {
     private readonly log: Logger,
     /** The current client, for unsubscribing what the console unbound. */
     private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1]) => void,
+    private readonly now: () => number = Date.now,
+    private readonly shadows?: ShadowOperations,
+    private readonly time?: TimeService,
   ) {}
 
   route(topic: string, payload: Buffer, qos: 0 | 1 = 1): void {
@@ -32,6 +37,29 @@ export class DownlinkRouter {
     if (parsed.kind === 'data') {
       if (this.echoes.isEcho(topic, payload, qos)) return;
       this.events.emit('downlink', { subdevice: parsed.device, channel: parsed.channel, payload: new Uint8Array(payload) });
+      return;
+    }
+    if (parsed.kind === 'rrpc-request') {
+      // Opaque bytes both ways (the cloud API's Payload string, delivered raw).
+      this.events.emit('rrpcRequest', { subdevice: parsed.device, processId: parsed.processId, payload: new Uint8Array(payload), receivedAt: this.now() });
+      return;
+    }
+    if (parsed.kind === 'broadcast') {
+      this.events.emit('broadcast', { subdevice: parsed.device, payload: new Uint8Array(payload) });
+      return;
+    }
+    if (parsed.kind === 'system-operation-result') {
+      const reply = decodeTimeReply(payload);
+      if (!reply.ok) return this.#malformed('time', reply.error);
+      this.time?.reply(reply.value);
+      return;
+    }
+    if (parsed.kind === 'shadow-operation-result') {
+      const message = decodeShadowHubMessage(payload);
+      if (!message.ok) return this.#malformed('shadow', message.error);
+      const m = message.value;
+      if (m.type === 'delta') this.events.emit('shadowDelta', { subdevice: parsed.device, version: m.version, state: m.state });
+      else if (!this.shadows?.reply(m)) this.log.debug('shadow reply nobody waits for (late or not ours)', { subdevice: subdeviceKey(parsed.device), clientToken: m.clientToken });
       return;
     }
     if (parsed.kind === 'gateway-operation-result') {

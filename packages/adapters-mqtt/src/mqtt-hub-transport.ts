@@ -16,11 +16,16 @@ import {
   type GatewayDeviceServices,
   type GatewayIdentity,
   type HubConnectionState,
+  type HubRrpc,
+  type HubShadows,
+  type HubTimeService,
   type HubTransport,
   type HubTransportEvents,
   type Logger,
   type OtaReport,
   type PublishOptions,
+  type ShadowDocument,
+  type ShadowUpdate,
   type SubdeviceId,
   type SubdeviceResult,
   type Subscription,
@@ -36,9 +41,11 @@ import {
   encodeLogLevelGet,
   encodeReportProgress,
   encodeReportVersion,
+  isValidRrpcProcessId,
   logOperationResultTopic,
   logOperationTopic,
   otaReportTopic,
+  rrpcReplyTopic,
 } from '@iotgw/protocol-tencent';
 import { OfflineStore } from '@iotgw/offline-store';
 import { DownlinkRouter } from './downlink-router.js';
@@ -49,6 +56,8 @@ import { resolveEndpoint, type MqttHubTransportOptions } from './mqtt-hub-transp
 import { migrateLegacyOutbox } from './legacy-outbox.js';
 import { OnlineGate } from './online-gate.js';
 import { UNGATED, UplinkSender } from './uplink-sender.js';
+import { ShadowOperations } from './shadow-operations.js';
+import { TimeService } from './time-service.js';
 import { untilAborted } from './until-aborted.js';
 
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
@@ -61,7 +70,7 @@ const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
  * correlation, timeouts), the online gate (which subdevices may use their topics, what is
  * subscribed), the QoS 1 sender with its offline store, and the downlink router (echo filter).
  */
-export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, GatewayDeviceServices {
+export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, GatewayDeviceServices, HubRrpc, HubShadows, HubTimeService {
   readonly gateway: GatewayIdentity;
   readonly #events: TypedEmitter<HubTransportEvents>;
   readonly #log: Logger;
@@ -74,6 +83,8 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
   readonly #operations: GatewayOperations;
   readonly #router: DownlinkRouter;
   readonly #echoes: EchoFilter;
+  readonly #shadows: ShadowOperations;
+  readonly #time: TimeService;
   #store: OfflineStore | undefined;
   #sender: UplinkSender | undefined;
   #storeOpening: Promise<UplinkSender> | undefined;
@@ -108,7 +119,26 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
     });
     const unfollow = (devices: readonly SubdeviceId[]): void =>
       void this.#gate.unfollow(this.#connection.client, devices).catch(() => undefined); // best effort: the hub already stopped routing them
-    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow);
+    this.#shadows = new ShadowOperations(
+      (subdevice, topic, payload, callOptions) => this.#publish(subdeviceKey(subdevice), topic, payload, 0, callOptions),
+      (subdevice) => this.#connection.client !== undefined && this.#gate.isOpen(subdeviceKey(subdevice)),
+      this.#opTimeoutMs,
+      this.#clock,
+    );
+    this.#time = new TimeService(
+      this.gateway,
+      // Straight to the client: the gateway's own topic needs no gate, and the hub's 'connected'
+      // state event (when the app asks first) comes before the uplink sender has the client.
+      async (topic, payload) => {
+        const c = this.#connection.client;
+        if (!c) throw new HubDisconnectedError('not connected to the hub: no hub time');
+        await c.publishAsync(topic, payload, { qos: 0 });
+      },
+      () => this.#connection.client !== undefined,
+      this.#opTimeoutMs,
+      this.#clock,
+    );
+    this.#router = new DownlinkRouter(this.#events, this.#operations, this.#gate, this.#echoes, warnings, this.#log, unfollow, () => this.#clock.now(), this.#shadows, this.#time);
     this.#connection = new HubConnection(options, resolveEndpoint(options), {
       prepare: (c) => this.#gate.subscribeAll(c),
       up: (c, info) => {
@@ -118,6 +148,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
       down: () => {
         this.#gate.forgetAll();
         this.#operations.rejectAll();
+        this.#shadows.rejectAll(new HubDisconnectedError('the connection to the hub was lost before the shadow reply'));
         this.#sender?.disconnected();
       },
       message: (topic, payload, qos) => this.#router.route(topic, payload, qos),
@@ -170,6 +201,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
     this.#closed = true;
     this.#events.clear();
     this.#operations.rejectAll(new HubDisconnectedError('transport closed before the reply'));
+    this.#shadows.rejectAll(new HubDisconnectedError('transport closed before the reply'));
     await this.#connection.close();
     this.#sender?.disconnected();
     await this.#storeOpening?.catch(() => undefined);
@@ -223,6 +255,27 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
       return;
     }
     return this.#publish(`${UNGATED}ota/${subdeviceKey(subdevice)}`, otaReportTopic(subdevice), encodeReportProgress(report), downloading ? 0 : 1, options);
+  }
+
+  /** QoS 0 and never queued: a reply the hub's caller no longer waits for is worth nothing. */
+  replyRrpc(subdevice: SubdeviceId, processId: string, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    if (!isValidRrpcProcessId(processId)) {
+      return Promise.reject(new ValidationError(`RRPC process id ${JSON.stringify(processId)} is not valid: it must be 1..32 letters, digits, "_" or "-" (echo the one the request came with)`));
+    }
+    if (!this.#connection.client) return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped (the hub does not wait across a reconnect)'));
+    return this.#publish(subdeviceKey(subdevice), rrpcReplyTopic(subdevice, processId), payload, 0, options);
+  }
+
+  hubTime(options: CallOptions = {}): Promise<{ readonly unixMs: number; readonly at: number }> {
+    return this.#operation(() => this.#time.request(options));
+  }
+
+  getShadow(subdevice: SubdeviceId, options: CallOptions = {}): Promise<ShadowDocument> {
+    return this.#operation(() => this.#shadows.get(subdevice, options));
+  }
+
+  updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options: CallOptions = {}): Promise<{ readonly version: number }> {
+    return this.#operation(() => this.#shadows.update(subdevice, update, options));
   }
 
   requestRemoteConfig(options: CallOptions = {}): Promise<void> {

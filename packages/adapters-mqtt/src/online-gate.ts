@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
-import { dataTopic, gatewayOperationResultTopic, otaUpdateTopic } from '@iotgw/protocol-tencent';
+import { broadcastTopic, dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter, shadowOperationResultTopic, systemOperationResultTopic } from '@iotgw/protocol-tencent';
 
 /**
  * Which subdevices may use their topics right now, and what the connection subscribes.
@@ -33,6 +33,8 @@ export class OnlineGate {
     this.#subscriptions.set(this.#resultTopic, 1);
     this.#ownOtaTopic = otaUpdateTopic(gateway);
     this.#subscriptions.set(this.#ownOtaTopic, 1);
+    // The hub's time service answers on the gateway's own $sys result topic (QoS 0, as the C SDK).
+    this.always(systemOperationResultTopic(gateway), 0);
     this.#opened = opened;
   }
 
@@ -106,12 +108,18 @@ export class OnlineGate {
    * each uplink to us, and at QoS 0 that echo needs no reply, so the broker's PUBACK for the next
    * reading waits behind Nagle for our delayed TCP ACK (~40 ms each on mosquitto defaults). Our
    * PUBACK for a QoS 1 echo carries the ACK at once. The hub accepts QoS 1 on data topics.
+   * RRPC requests and shadow results at QoS 0, as the vendor SDKs subscribe them (we publish on
+   * other topics: no echo).
    */
   #topicsOf(devices: readonly SubdeviceId[]): Map<string, 0 | 1> {
     const topics = new Map<string, 0 | 1>();
     for (const d of devices) {
       for (const channel of this.channels) topics.set(dataTopic(d, channel), 1);
       topics.set(otaUpdateTopic(d), 1);
+      topics.set(rrpcRequestFilter(d), 0);
+      topics.set(shadowOperationResultTopic(d), 0);
+      // QoS 1 as the C SDK subscribes broadcasts (the Python SDK uses 0).
+      topics.set(broadcastTopic(d), 1);
     }
     return topics;
   }

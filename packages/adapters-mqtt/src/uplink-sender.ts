@@ -222,7 +222,7 @@ export class UplinkSender {
   #noteHolding(key: string): void {
     if (this.#holding.has(key)) return;
     this.#holding.add(key);
-    this.log.warn('data held until the subdevice is online at the hub (sending it now would get the gateway disconnected)', { subdevice: key });
+    this.log.info('data held until the subdevice is online at the hub (sending it now would get the gateway disconnected)', { subdevice: key });
   }
 
   /**

@@ -83,3 +83,27 @@ test('a message over maxPacketBytes is dropped unread and reported; the connecti
   t.log(`rss ${((process.memoryUsage().rss - before) / 1e6).toFixed(1)} MB over the 20 MB message (broker in this process)`);
   t.true(broker.published.length > 0);
 });
+
+test('hostile RRPC traffic (bad process ids, empty, huge, binary payloads) never crashes the transport; valid requests still arrive', async (t) => {
+  const { transport, hub } = await rig(t);
+  const requests: string[] = [];
+  transport.on('rrpcRequest', (r) => requests.push(r.processId));
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const ids = ['1', '469', 'x'.repeat(32), 'a_b-c', '', 'x'.repeat(33), 'a b', '%', 'é'];
+  for (let i = 0; i < 200; i++) {
+    const id = ids[Math.floor(rand() * ids.length)]!;
+    const size = [0, 1, 64, 4096, 200_000][Math.floor(rand() * 5)]!;
+    const payload = Buffer.from(Array.from({ length: size }, () => Math.floor(rand() * 256)));
+    await hub.publish(`$rrpc/rxd/SUBPRODAAA/sub-a/${id}`, payload, 0);
+  }
+  await hub.publish('$rrpc/rxd/SUBPRODAAA/sub-a/final', 'ok', 0);
+  await until(() => requests.includes('final'), 10_000, 'the last valid request');
+  t.true(requests.every((id) => /^[A-Za-z0-9_-]{1,32}$/.test(id)), 'only valid process ids are emitted');
+  await transport.publishData(SUB_A, 'data', enc('still alive'));
+  await until(() => hub.data.some((d) => d.payload.toString() === 'still alive'), 5000, 'a reading after it');
+  t.is(transport.state, 'connected');
+});

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { subdeviceKey } from '@iotgw/domain';
 import { describeHubTransportContract, type HubTransportHarness } from '@iotgw/testkit';
-import { parseTopic } from '@iotgw/protocol-tencent';
+import { broadcastTopic, parseTopic, rrpcRequestTopic } from '@iotgw/protocol-tencent';
 import { MqttHubTransport } from '../src/index.js';
 import { TestBroker } from './helpers/aedes-broker.js';
 import { HubResponder } from './helpers/hub-responder.js';
@@ -64,6 +64,15 @@ async function makeHarness(): Promise<HubTransportHarness> {
       ),
     pushDownlink: (subdevice, channel, payload) => hub.pushDownlink(subdevice, channel, Buffer.from(payload)),
     pushFirmwareUpdate: (subdevice, job) => hub.pushFirmware(subdevice, job),
+    pushBroadcast: (subdevice, payload) => hub.publish(broadcastTopic(subdevice), Buffer.from(payload), 1),
+    pushRrpcRequest: (subdevice, processId, payload) => hub.publish(rrpcRequestTopic(subdevice, processId), Buffer.from(payload), 0),
+    rrpcRepliesReceived: () =>
+      Promise.resolve(
+        broker.published.flatMap((p) => {
+          const topic = parseTopic(p.topic);
+          return topic?.kind === 'rrpc-reply' ? [{ subdevice: topic.device, processId: topic.processId, payload: new Uint8Array(p.payload) }] : [];
+        }),
+      ),
     changeBinding: (subdevices, bound) => hub.pushChange([...subdevices], bound),
     deviceServices: {
       setRemoteConfig: (config, enabled) => {

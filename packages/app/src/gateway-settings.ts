@@ -1,4 +1,4 @@
-import { DEFAULT_FIRMWARE_SOURCE_POLICY, type SubdeviceId } from '@iotgw/domain';
+import { DEFAULT_FIRMWARE_SOURCE_POLICY, DEFAULT_REQUEST_TIMEOUT_MS, type SubdeviceId } from '@iotgw/domain';
 
 /** What happens to a subdevice that attaches without being declared. */
 export type UndeclaredAttachPolicy = 'ignore' | 'register-bind-online';
@@ -57,6 +57,11 @@ export interface GatewaySettings {
   readonly hubTimeoutMs: number;
   /** Downlink messages that may wait per subdevice; beyond it the oldest is dropped (counted). */
   readonly downlinkQueueLength: number;
+  /**
+   * How long a subdevice gets to answer an RRPC request, counted from its arrival. The hub's
+   * caller waits about 4 s (hub docs), so the default 3500 ms leaves time for the reply to travel.
+   */
+  readonly rrpcTimeoutMs: number;
   readonly ota: OtaSettings;
   readonly selfUpdate: SelfUpdateSettings;
 }
@@ -87,6 +92,7 @@ export function gatewaySettings(
     batchSize: input.batchSize ?? 50,
     hubTimeoutMs: input.hubTimeoutMs ?? 10_000,
     downlinkQueueLength: input.downlinkQueueLength ?? DEFAULT_DOWNLINK_QUEUE_LENGTH,
+    rrpcTimeoutMs: input.rrpcTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ota: { ...DEFAULT_OTA_SETTINGS, ...input.ota },
     selfUpdate: { ...DEFAULT_SELF_UPDATE_SETTINGS, workDir: '.iotgw/self-update', ...input.selfUpdate },
   };

@@ -147,3 +147,14 @@ test('a hub flooding one subdevice with downlink: the queue is bounded (oldest d
   t.regex(warnings[0]!.message, /downlink\.queueLength/);
   await h.gateway.dispose();
 });
+
+test('a broadcast to the product reaches the attached subdevice over its link, as data', async (t) => {
+  const h = await harness();
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  await until(() => h.hub.isOnline(SUB_A), 'online');
+  h.hub.pushBroadcast(SUB_A, '{"notice":"maintenance"}');
+  await until(() => h.link.sent.length === 1, 'sent');
+  t.is(text(h.link.sent[0]!.payload), '{"notice":"maintenance"}');
+  await h.gateway.dispose();
+});

@@ -155,8 +155,10 @@ test('setLevel changes what the console prints at runtime; the capture keeps its
   const capture = new LogCapture();
   const logger = new WinstonLogger({ level: 'warn', capture, transports: [seen], pretty: false });
   logger.setCaptureLevel('error');
+  t.is(logger.level, 'warn');
   logger.info('quiet');
   logger.setLevel('debug');
+  t.is(logger.level, 'debug', 'the level says what setLevel set');
   logger.debug('now printed');
   logger.setLevel('error');
   logger.warn('quiet again');

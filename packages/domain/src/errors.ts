@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'operation.timed_out'
   | 'hub.disconnected'
   | 'hub.protocol'
+  | 'hub.refused'
   | 'hub.auth_failed'
   | 'firmware.download_failed'
   | 'firmware.not_found'
@@ -93,6 +94,15 @@ export class HubAuthError extends GatewayError {
 }
 
 /** The hub answered but refused; `hubCode` is its `result` value (-1 not bound, -2 system error, ...). */
+/** The hub answered a request with a non-zero result (a shadow operation): its code kept as `hubCode`. */
+export class HubRefusedError extends GatewayError {
+  readonly hubCode: number;
+  constructor(message: string, hubCode: number, options?: GatewayErrorOptions) {
+    super('hub.refused', message, options);
+    this.hubCode = hubCode;
+  }
+}
+
 /** The hub (or a peer posing as it) sent something that does not follow the protocol. */
 export class HubProtocolError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isGatewayError, type Logger } from '@iotgw/domain';
+import { isGatewayError, type Logger, type ShadowState } from '@iotgw/domain';
 import type { HubEmulator } from './hub-emulator.js';
 import { AdminRequestError, RegistryError } from './hub-emulator.errors.js';
 import { CONSOLE_HTML } from './console-page.js';
@@ -29,6 +29,8 @@ export class AdminApi {
     hub.core.on('ota', (job) => this.streams.broadcast('ota', job));
     hub.core.on('message', (message) => this.streams.broadcast('message', message));
     hub.core.on('version', (device, version) => this.streams.broadcast('version', { device, version }));
+    hub.core.on('rrpc', (record) => this.streams.broadcast('rrpc', record));
+    hub.core.on('shadow', (device, record) => this.streams.broadcast('shadow', { device, ...record, delta: hub.core.shadows.delta(record) }));
     hub.onRefusal((refusal) => this.streams.broadcast('refusal', refusal));
     hub.registry.on('changed', () => this.streams.broadcast('registry', {}));
     hub.registry.on('online', (device, online) => this.streams.broadcast('online', { device, online }));
@@ -106,6 +108,12 @@ export class AdminApi {
         return sendJson(res, 200, { stats: hub.stats, refusals: hub.refusals() });
       case '/api/state':
         return sendJson(res, 200, this.state());
+      case '/api/rrpc':
+        return sendJson(res, 200, { calls: hub.core.rrpc.history, lateReplies: hub.core.rrpc.lateReplies });
+      case '/api/shadow':
+        return sendJson(res, 200, { shadows: hub.core.shadows.list() });
+      case '/api/time':
+        return sendJson(res, 200, { now: Date.now(), timeRequests: hub.core.timeRequests });
       case '/api/logs':
         return sendJson(res, 200, { total: hub.core.services.uploadedLogs.total, lines: hub.core.services.uploadedLogs.items });
     }
@@ -157,6 +165,32 @@ export class AdminApi {
         await hub.core.sendData(device, text, channel);
         this.logger.info('console: data sent', { device, channel, bytes: Buffer.byteLength(text) });
         return sendJson(res, 200, { ok: true });
+      }
+      case '/api/rrpc': {
+        // As the cloud API PublishRRPCMessage: waits for the reply (200 answered) or the timeout (504).
+        const payload = body['payload'];
+        const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {});
+        const timeout = body['timeoutMs'];
+        if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout))) throw new RegistryError('"timeoutMs" must be an integer of milliseconds');
+        const record = await hub.core.rrpc.call(str(body, 'device'), text, typeof timeout === 'number' ? timeout : undefined);
+        this.logger.info('console: RRPC', { device: record.device, processId: record.processId, status: record.status });
+        return sendJson(res, record.status === 'answered' ? 200 : 504, { rrpc: record });
+      }
+      case '/api/shadow': {
+        // As the cloud API UpdateDeviceShadow: sets desired; an online device gets the delta now, an offline one on its next get.
+        const desired = body['desired'];
+        if (typeof desired !== 'object' || desired === null || Array.isArray(desired)) throw new RegistryError('"desired" must be a JSON object, e.g. {"led":1}');
+        const device = str(body, 'device');
+        const record = await hub.core.shadows.setDesired(device, desired as ShadowState);
+        this.logger.info('console: shadow desired set', { device, version: record.version });
+        return sendJson(res, 200, { shadow: { device, ...record, delta: hub.core.shadows.delta(record) } });
+      }
+      case '/api/broadcast': {
+        const payload = body['payload'];
+        const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? {});
+        const sentTo = await hub.core.broadcast(str(body, 'productId'), text);
+        this.logger.info('console: broadcast', { productId: str(body, 'productId'), devices: sentTo.length });
+        return sendJson(res, 200, { sentTo });
       }
       case '/api/firmware': {
         const file = await resolveInFirmwareDir(hub.firmwareDir, str(body, 'path'));

@@ -1,5 +1,6 @@
 import { CONSOLE_SCRIPT } from './console-script.js';
 import { CONSOLE_CHART_SCRIPT } from './console-chart.js';
+import { CONSOLE_SERVICES_HTML, CONSOLE_SERVICES_SCRIPT } from './console-services.js';
 
 const STYLE = `
   :root { --line: #d6dbe0; --muted: #6b7680; --ok: #1a7f37; --bad: #b42318; --accent: #1f5f8b; }
@@ -82,6 +83,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <form id="data-form"><select id="data-device"></select> channel <input id="data-channel" size="8" value="data">
 <input id="data-payload" size="28" value='{"led":"on"}'> <button id="data-btn" type="submit">Send</button></form>
 </section>
+${CONSOLE_SERVICES_HTML}
 <section>
 <h2>Firmware</h2>
 <form id="upload-form">upload <input id="upload-file" type="file"> version <input id="upload-version" size="8" placeholder="1.0.0"> <button id="upload-btn" type="submit">Upload</button></form>
@@ -110,6 +112,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <script>
 ${CONSOLE_CHART_SCRIPT}
 ${CONSOLE_SCRIPT}
+${CONSOLE_SERVICES_SCRIPT}
 </script>
 </body>
 </html>

@@ -62,6 +62,9 @@ function renderDevices() {
   options($('bind-gw'), gateways); options($('bind-sub'), subs);
   // Data goes to a subdevice far more often than to a gateway: subdevices first, one preselected.
   options($('data-device'), [...subs, ...gateways], subs[0]);
+  options($('rrpc-device'), [...subs, ...gateways], subs[0]);
+  options($('shadow-device'), [...subs, ...gateways], subs[0]);
+  if (!$('broadcast-product').value && subs[0]) $('broadcast-product').value = subs[0].split('/')[0];
   // A gateway is a target too: its own update (self-update), reported on its own ids.
   options($('ota-sub'), [...subs, ...gateways], subs[0]);
   options($('level-device'), [...gateways, ...subs], gateways[0]);

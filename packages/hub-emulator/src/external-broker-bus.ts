@@ -30,7 +30,7 @@ export class ExternalBrokerBus implements HubBus {
           client.once('error', reject);
         });
         client.on('error', (error) => options.logger.warn('external broker error', { error: error.message }));
-        await client.subscribeAsync(['$gateway/operation/+/+', '$ota/report/+/+'], { qos: 1 });
+        await client.subscribeAsync(['$gateway/operation/+/+', '$ota/report/+/+', '$rrpc/txd/+/+/+', '$shadow/operation/+/+', '$sys/operation/+/+'], { qos: 1 });
       } catch (error) {
         // Left alone, the client's reconnect timer would keep retrying and keep the process alive.
         abandon();

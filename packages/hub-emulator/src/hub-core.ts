@@ -11,6 +11,9 @@ import { DeviceServices } from './device-services.js';
 import { GatewayOperations } from './gateway-operations.js';
 import { OtaJobs } from './ota-jobs.js';
 import { loggablePayload } from './loggable-payload.js';
+import { RrpcCalls, type RrpcCallRecord } from './rrpc-calls.js';
+import { ShadowStore, type ShadowRecord } from './shadow-store.js';
+import { encodeTimeReply, isTimeRequest, systemOperationResultTopic, broadcastTopic } from '@iotgw/protocol-tencent';
 
 export interface HubMessageRecord {
   at: number;
@@ -32,6 +35,10 @@ export interface HubCoreEvents {
   protocolError: [topic: string, reason: string];
   /** A device reported its firmware version (`report_version`). */
   version: [device: string, version: string];
+  /** An RRPC call started, was answered or timed out. */
+  rrpc: [record: RrpcCallRecord];
+  /** A device's shadow changed (console desired, device update). */
+  shadow: [device: string, record: ShadowRecord];
 }
 
 export interface HubCoreOptions {
@@ -70,6 +77,12 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   private readonly now: () => number;
   private readonly operations: GatewayOperations;
   private readonly ota: OtaJobs;
+  /** RRPC calls made from the console or admin API. */
+  readonly rrpc: RrpcCalls;
+  /** Device shadows. */
+  readonly shadows: ShadowStore;
+  /** Time requests (`$sys/operation` get time) answered. */
+  timeRequests = 0;
   /** Remote configuration, log levels and uploaded logs of every device. */
   readonly services: DeviceServices;
 
@@ -99,6 +112,8 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       changed: (job) => this.emit('ota', job),
       versionReported: (device, version) => this.emit('version', device, version),
     });
+    this.rrpc = new RrpcCalls(options.registry, send, this.now, options.logger, (record) => this.emit('rrpc', record));
+    this.shadows = new ShadowStore(options.registry, send, this.now, options.logger, protocolError, (device, record) => this.emit('shadow', device, record));
     this.services = new DeviceServices({ registry: options.registry, logger: options.logger, now: this.now, send, protocolError });
     options.bus.onMessage((topic, payload) => {
       this.handle(topic, payload).catch((error: unknown) => {
@@ -134,6 +149,16 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       await this.ota.handleReport(parsed.device, payload);
     } else if (parsed.kind === 'data') {
       this.record('up', topic, payload);
+    } else if (parsed.kind === 'shadow-operation') {
+      this.record('up', topic, payload);
+      await this.shadows.handle(`${parsed.device.productId}/${parsed.device.deviceName}`, topic, payload);
+    } else if (parsed.kind === 'system-operation') {
+      this.record('up', topic, payload);
+      if (isTimeRequest(payload)) this.timeRequests++;
+      if (isTimeRequest(payload)) await this.send(systemOperationResultTopic(parsed.device), encodeTimeReply(this.now()), 0);
+    } else if (parsed.kind === 'rrpc-reply') {
+      this.record('up', topic, payload);
+      this.rrpc.reply(parsed.device, parsed.processId, payload);
     } else if (parsed.kind === 'config-operation') {
       this.record('up', topic, payload);
       await this.services.handleConfigRequest(subdeviceKey(parsed.device), topic, payload);
@@ -171,6 +196,16 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   async sendData(device: string, payload: string, channel = 'data'): Promise<void> {
     if (!this.options.registry.getByKey(device)) throw new RegistryError(`device ${device} is not in the registry`);
     await this.send(dataTopic(parseSubdeviceKey(device), channel), payload, 1);
+  }
+
+  /**
+   * Broadcast (the cloud API PublishBroadcastMessage): to every online device of the product, on
+   * its `$broadcast/rxd/{pid}/{dev}` (delivered only where subscribed). Returns the devices sent to.
+   */
+  async broadcast(productId: string, payload: string): Promise<string[]> {
+    const targets = this.options.registry.list().filter((d) => d.productId === productId && this.options.registry.isOnline(`${d.productId}/${d.deviceName}`));
+    for (const d of targets) await this.send(broadcastTopic(d), payload, 0);
+    return targets.map((d) => `${d.productId}/${d.deviceName}`);
   }
 
   /** Pushes `update_firmware` for a registered image to a device; returns the job record. */

@@ -1,4 +1,4 @@
-import { parseTopic } from '@iotgw/protocol-tencent';
+import { parseRrpcRequestFilter, parseTopic, type ParsedTopic } from '@iotgw/protocol-tencent';
 import { subdeviceKey } from '@iotgw/domain';
 import type { DeviceRegistry } from './device-registry.js';
 
@@ -10,8 +10,20 @@ export interface AclDecision {
 }
 
 // Which direction each system topic may be used in by a device (the hub publishes the other way).
-const DEVICE_PUBLISHES = new Set(['gateway-operation', 'ota-report', 'shadow-operation', 'config-operation', 'log-operation']);
-const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'shadow-operation-result', 'config-operation-result', 'log-operation-result']);
+const DEVICE_PUBLISHES = new Set(['gateway-operation', 'ota-report', 'shadow-operation', 'rrpc-reply', 'system-operation', 'config-operation', 'log-operation']);
+const DEVICE_SUBSCRIBES = new Set([
+  'gateway-operation-result',
+  'ota-update',
+  'shadow-operation-result',
+  'rrpc-request',
+  'broadcast',
+  'system-operation-result',
+  'config-operation-result',
+  'log-operation-result',
+]);
+// A gateway may use these topics of a bound subdevice only while the hub counts it online, as
+// its data topics ("代理子设备发布和订阅": after bind and online).
+const ONLINE_ONLY = new Set(['data', 'rrpc-request', 'rrpc-reply', 'shadow-operation', 'shadow-operation-result', 'broadcast']);
 
 /**
  * The hub's topic ACL: a device may use only its own topics; a gateway also those of subdevices
@@ -20,7 +32,9 @@ const DEVICE_SUBSCRIBES = new Set(['gateway-operation-result', 'ota-update', 'sh
  * topics belong to the gateway alone. Wildcards are refused (the hub grants exact topics only).
  */
 export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, action: AclAction, topic: string): AclDecision {
-  const parsed = parseTopic(topic);
+  // The one wildcard the hub grants: `$rrpc/rxd/{pid}/{dev}/+`, how the SDKs subscribe RRPC.
+  const rrpcFilter = action === 'subscribe' ? parseRrpcRequestFilter(topic) : undefined;
+  const parsed: ParsedTopic | undefined = rrpcFilter ? { kind: 'rrpc-request', device: rrpcFilter, processId: '+' } : parseTopic(topic);
   if (!parsed) return { allowed: false, reason: 'not a hub topic (or uses a wildcard)' };
   const target = subdeviceKey(parsed.device);
   if (parsed.kind !== 'data') {
@@ -34,6 +48,6 @@ export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, ac
   }
   if (target === clientDevice) return { allowed: true, reason: 'own topic' };
   if (!registry.isBound(clientDevice, target)) return { allowed: false, reason: `${target} is not bound to ${clientDevice}` };
-  if (parsed.kind === 'data' && !registry.isOnlineViaGateway(target)) return { allowed: false, reason: `${target} is not online through ${clientDevice}` };
+  if (ONLINE_ONLY.has(parsed.kind) && !registry.isOnlineViaGateway(target)) return { allowed: false, reason: `${target} is not online through ${clientDevice}` };
   return { allowed: true, reason: 'bound subdevice' };
 }

@@ -1,36 +1,15 @@
 import test from 'ava';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildKeyAuth } from '@iotgw/protocol-tencent';
 import { HubEmulator } from '../src/index.js';
+import { launch } from './browser.js';
 import { connectDevice, connectGateway, GW, GW2, startHub, sub, SUB1, type Fixture } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const REPORT = '$ota/report/SB00000001/test1';
 const progress = (state: string, version: string, percent?: number) =>
   JSON.stringify({ type: 'report_progress', report: { progress: { state, ...(percent === undefined ? {} : { percent: String(percent) }), result_code: '0', result_msg: '' }, version } });
-
-/** A fresh headless Chromium with an empty profile; undefined (a visible skip) where there is none. */
-async function launch(t: { log(...v: unknown[]): void; teardown(fn: () => Promise<void>): void }): Promise<BrowserContext | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    // Under CI a missing browser is a failure, locally a skip with a note.
-    if (process.env['CI'] === 'true') throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
-    t.log(`${CHROMIUM} missing: console test skipped`);
-    return undefined;
-  }
-  const profile = await mkdtemp(join(tmpdir(), 'hub-console-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
-  t.teardown(async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  });
-  return context;
-}
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).first().textContent()) ?? '').trim();

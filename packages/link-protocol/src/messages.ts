@@ -1,4 +1,5 @@
 import { ByteReader, ByteWriter, Truncated } from './bytes.js';
+import { decodeFeatureBody, encodeFeatureMessage, featureCodeOf, isFeatureMessage, OPEN_ENDED_FEATURE_MESSAGES, type FeatureMessage } from './feature-messages.js';
 
 /** Message type codes (bits 0..6 of the frame's type byte). */
 export const MessageType = {
@@ -91,7 +92,7 @@ export type Message =
       readonly capabilities: number;
       /** Protocol revision the subdevice implements: 1 when HELLO has no extension. */
       readonly revision: number;
-      /** Optional message groups it implements (revision 2 extension); none defined yet. */
+      /** Optional message groups it implements (revision 2 extension): `Feature` bits. */
       readonly features: number;
     }
   | {
@@ -122,7 +123,9 @@ export type Message =
   | { readonly type: 'fw_result'; readonly ok: false; readonly code: number; readonly message: string }
   | { readonly type: 'fw_result_ack' }
   | { readonly type: 'fw_cancel'; readonly reason: number }
-  | { readonly type: 'bye'; readonly reason: number };
+  | { readonly type: 'bye'; readonly reason: number }
+  /** Messages of the optional features (§4.1, §12); sent only when their feature was agreed. */
+  | FeatureMessage;
 
 export type MessageName = Message['type'];
 
@@ -144,6 +147,7 @@ const codeOf: Record<MessageName, number> = {
   fw_result_ack: MessageType.FW_RESULT_ACK,
   fw_cancel: MessageType.FW_CANCEL,
   bye: MessageType.BYE,
+  ...featureCodeOf,
 };
 
 export function messageTypeCode(name: MessageName): number {
@@ -153,6 +157,7 @@ export function messageTypeCode(name: MessageName): number {
 /** Payload bytes of a message (what goes between the frame header and the CRC). */
 export function encodeMessage(m: Message): Uint8Array {
   const w = new ByteWriter();
+  if (isFeatureMessage(m)) return encodeFeatureMessage(m, w);
   switch (m.type) {
     case 'hello':
       w.str8(m.productId).str8(m.deviceName).str8(m.firmwareVersion).u16(m.maxFrameSize).u8(m.capabilities);
@@ -212,7 +217,7 @@ export function decodeMessage(typeCode: number, payload: Uint8Array, options: De
     const m = decodeBody(code, r, legacy);
     // HELLO and HELLO_ACK may grow in later revisions: their readers skip what they do not know.
     const extensible = !legacy && (m?.type === 'hello' || m?.type === 'hello_ack');
-    if (m && m.type !== 'data' && m.type !== 'fw_chunk' && !extensible) r.end();
+    if (m && m.type !== 'data' && m.type !== 'fw_chunk' && !OPEN_ENDED_FEATURE_MESSAGES.has(m.type) && !extensible) r.end();
     return m;
   } catch (error) {
     if (error instanceof Truncated) return undefined;
@@ -274,8 +279,10 @@ function decodeBody(code: number, r: ByteReader, legacy: boolean): Message | und
       return { type: 'fw_cancel', reason: r.u8() };
     case MessageType.BYE:
       return { type: 'bye', reason: r.u8() };
-    default:
-      return undefined;
+    default: {
+      const feature = decodeFeatureBody(code, r);
+      return feature === 'malformed' ? undefined : feature;
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import {
   packetOf,
   type Message,
   type SubdeviceEngineOptions,
+  type SubdeviceEngineHooks,
   type FirmwareOffer,
   type FirmwareSource,
   type GatewayEngineOptions,
@@ -89,6 +90,9 @@ export function makeRig(
     applyResult?: 'ok' | 'fail';
     /** What the gateway's application answers a DATA with (a promise delays its DATA_ACK). */
     hold?: (peer: PeerInfo, payload: Uint8Array) => Promise<unknown> | undefined;
+    /** Extra subdevice hooks (request handler, shadow delta): per address. */
+    hooks?: (address: number) => Partial<SubdeviceEngineHooks>;
+    gatewayHooks?: Partial<import('../src/index.js').GatewayEngineHooks>;
   } = {},
 ): Rig {
   const scheduler = new ManualScheduler(1_000_000);
@@ -112,6 +116,7 @@ export function makeRig(
         events.gwData.push(`${p.deviceName}:${Buffer.from(payload).toString()}`);
         return options.hold?.(p, payload);
       },
+      ...options.gatewayHooks,
     },
     { scheduler, ...options.gateway },
   );
@@ -148,6 +153,7 @@ export function makeRig(
             else sub.reportResult({ ok: false, code: -4, message: 'md5 mismatch' });
           });
         },
+        ...options.hooks?.(address),
       },
       { address, identity: { productId: 'ABCDEFGHIJ', deviceName: `sub${i + 1}`, firmwareVersion: '1.0.0' }, scheduler, ...options.subdevice },
     );

@@ -47,6 +47,8 @@ export const vectors = JSON.parse(readFileSync(path, 'utf8')) as {
   malformed: PayloadVector[];
   accepted: PayloadVector[];
   scenarios: ScenarioVector[];
+  /** Optional features (README §12), apart from the core sections. */
+  features: { frames: Array<FrameVector & { feature: string }>; malformed: PayloadVector[]; scenarios: ScenarioVector[] };
 };
 
 export const fromHex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));

@@ -9,3 +9,5 @@ export * from './ota.codec.js';
 export * from './device-services.codec.js';
 export * from './result-codes.js';
 export * from './dynamic-registration.js';
+export * from './shadow.codec.js';
+export * from './time.codec.js';

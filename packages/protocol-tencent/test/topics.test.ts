@@ -8,6 +8,13 @@ import {
   parseTopic,
   shadowOperationResultTopic,
   shadowOperationTopic,
+  broadcastTopic,
+  systemOperationTopic,
+  systemOperationResultTopic,
+  rrpcRequestTopic,
+  rrpcReplyTopic,
+  rrpcRequestFilter,
+  parseRrpcRequestFilter,
 } from '../src/index.js';
 
 const D = { productId: 'ABCDEFGHIJ', deviceName: 'dev-1' };
@@ -19,7 +26,24 @@ const builders = [
   [otaReportTopic(D), '$ota/report/ABCDEFGHIJ/dev-1', 'ota-report'],
   [shadowOperationTopic(D), '$shadow/operation/ABCDEFGHIJ/dev-1', 'shadow-operation'],
   [shadowOperationResultTopic(D), '$shadow/operation/result/ABCDEFGHIJ/dev-1', 'shadow-operation-result'],
+  [broadcastTopic(D), '$broadcast/rxd/ABCDEFGHIJ/dev-1', 'broadcast'],
+  [systemOperationTopic(D), '$sys/operation/ABCDEFGHIJ/dev-1', 'system-operation'],
+  [systemOperationResultTopic(D), '$sys/operation/result/ABCDEFGHIJ/dev-1', 'system-operation-result'],
 ] as const;
+
+test('RRPC topics: request on rxd, reply on txd, the process id is the last level (C SDK strrchr)', (t) => {
+  t.is(rrpcRequestTopic(D, '469'), '$rrpc/rxd/ABCDEFGHIJ/dev-1/469');
+  t.is(rrpcReplyTopic(D, '469'), '$rrpc/txd/ABCDEFGHIJ/dev-1/469');
+  t.deepEqual(parseTopic('$rrpc/rxd/ABCDEFGHIJ/dev-1/469'), { kind: 'rrpc-request', device: D, processId: '469' });
+  t.deepEqual(parseTopic('$rrpc/txd/ABCDEFGHIJ/dev-1/74'), { kind: 'rrpc-reply', device: D, processId: '74' });
+  t.is(rrpcRequestFilter(D), '$rrpc/rxd/ABCDEFGHIJ/dev-1/+');
+  t.deepEqual(parseRrpcRequestFilter(rrpcRequestFilter(D)), D);
+  for (const bad of ['$rrpc/rxd/ABCDEFGHIJ/dev-1', '$rrpc/rxd/ABCDEFGHIJ/dev-1/+', '$rrpc/rxd/ABCDEFGHIJ/dev-1/1/2', `$rrpc/rxd/ABCDEFGHIJ/dev-1/${'9'.repeat(33)}`, '$rrpc/rxd/ABCDEFGHIJ/dev-1/a b']) {
+    t.is(parseTopic(bad), undefined, bad);
+  }
+  t.is(parseRrpcRequestFilter('$rrpc/rxd/ABCDEFGHIJ/+/+'), undefined);
+  t.is(parseRrpcRequestFilter('$rrpc/rxd/ABCDEFGHIJ/dev-1/#'), undefined);
+});
 
 for (const [built, expected, kind] of builders) {
   test(`${kind} topic builds and parses`, (t) => {

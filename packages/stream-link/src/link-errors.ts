@@ -1,4 +1,4 @@
-import { LinkError, isGatewayError, toGatewayError, type DetachReason, type GatewayError } from '@iotgw/domain';
+import { LinkError, TimeoutError, isGatewayError, toGatewayError, type DetachReason, type GatewayError } from '@iotgw/domain';
 import { LinkProtocolError, type PeerDetachReason } from '@iotgw/link-protocol';
 
 /** The one mapping from link-protocol detach reasons to the port's (serial and BLE alike). */
@@ -39,4 +39,10 @@ export function linkErrorOf(error: unknown, where: string): GatewayError {
     }
   }
   return toGatewayError(error, where);
+}
+
+/** A request's failure: the engine's deadline is the caller's timeout, everything else as above. */
+export function requestErrorOf(error: unknown, where: string, timeoutMs: number): GatewayError {
+  if (error instanceof LinkProtocolError && error.reason === 'timeout') return new TimeoutError(where, timeoutMs, { cause: error });
+  return linkErrorOf(error, where);
 }

@@ -1,5 +1,6 @@
 import {
   CancelledError,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   LinkError,
   firmwareCancelReasonOf,
   TimeoutError,
@@ -19,14 +20,21 @@ import {
   type LinkCapabilities,
   type Logger,
   type ProvidedStream,
+  type RequestCapableLink,
+  type HubTimeReading,
+  type ShadowCapableLink,
+  type ShadowState,
+  type TimeServingLink,
   type SubdeviceAttachment,
   type SubdeviceId,
   type SubdeviceLink,
   type SubdeviceLinkEvents,
   type Subscription,
 } from '@iotgw/domain';
-import { CancelReason, DEFAULT_MAX_FRAME_SIZE, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
-import { detachReasonOf, linkErrorOf } from './link-errors.js';
+import { CancelReason, DEFAULT_MAX_FRAME_SIZE, Feature, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
+import { shadowReportOf } from './shadow-report.js';
+import { requestOutcomeOf } from './request-outcome.js';
+import { detachReasonOf, linkErrorOf, requestErrorOf } from './link-errors.js';
 import type { LinkProtocolSubdeviceLinkOptions } from './link-protocol-subdevice-link.options.js';
 import { engineOptionsFor } from './link-timing.js';
 import { RefusalLog } from './refusal-log.js';
@@ -63,7 +71,7 @@ interface Attached {
  * turns the engines' sessions into `attached`/`detached`/`data` events, `send` and
  * `deliverFirmware`. Serial and BLE differ only in their providers.
  */
-export class LinkProtocolSubdeviceLink implements SubdeviceLink {
+export class LinkProtocolSubdeviceLink implements SubdeviceLink, RequestCapableLink, ShadowCapableLink, TimeServingLink {
   readonly name: string;
   readonly capabilities: LinkCapabilities;
   readonly #options: LinkProtocolSubdeviceLinkOptions;
@@ -73,6 +81,7 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
   readonly #attached = new Map<string, Attached>();
   readonly #logger: Logger;
   readonly #refusals: RefusalLog;
+  #time: (() => HubTimeReading) | undefined;
   #running = false;
 
   constructor(options: LinkProtocolSubdeviceLinkOptions) {
@@ -139,6 +148,51 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
     );
   }
 
+  /**
+   * The subdevice's answer to a request (the hub's RRPC), within `timeoutMs` (default 3.5 s):
+   * the engine resends the REQUEST until the RESPONSE and gives up at the deadline itself, so a
+   * late answer is dropped there. Subdevices without the REQUESTS feature fail at once.
+   */
+  async request(subdevice: SubdeviceId, payload: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    const entry = this.#require(subdevice);
+    const where = `request to ${subdeviceKey(subdevice)} on ${this.name}`;
+    if (payload.length + 4 > this.capabilities.maxPayloadSize) {
+      throw new ValidationError(`request of ${payload.length} bytes is larger than link ${this.name} carries (${this.capabilities.maxPayloadSize - 4} bytes)`);
+    }
+    const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 0xffff);
+    // The outer deadline is a backstop a little after the engine's own (which resolves the request).
+    return withDeadline(where, { ...options, timeoutMs: timeoutMs + 1000 }, timeoutMs, () =>
+      entry.session.engine.request(entry.address, payload, timeoutMs).then(
+        (outcome) => requestOutcomeOf(outcome, where),
+        (error: unknown) => {
+          throw requestErrorOf(error, where, timeoutMs);
+        },
+      ),
+    );
+  }
+
+  /** A shadow delta as SHADOW_DELTA (JSON of the state), acknowledged like DATA. */
+  async sendShadowDelta(subdevice: SubdeviceId, delta: { readonly version: number; readonly state: ShadowState }, options: CallOptions = {}): Promise<void> {
+    const entry = this.#require(subdevice);
+    const where = `shadow delta to ${subdeviceKey(subdevice)} on ${this.name}`;
+    const document = new TextEncoder().encode(JSON.stringify(delta.state));
+    if (document.length + 4 > this.capabilities.maxPayloadSize) throw new ValidationError(`${where}: ${document.length} bytes of state is more than the link carries`);
+    await withDeadline(where, options, this.#options.sendTimeoutMs ?? 10_000, () =>
+      entry.session.engine.sendShadowDelta(entry.address, delta.version, document).catch((error: unknown) => {
+        throw linkErrorOf(error, where);
+      }),
+    );
+  }
+
+  acceptsShadow(subdevice: SubdeviceId): boolean {
+    const entry = this.#running ? this.#attached.get(subdeviceKey(subdevice)) : undefined;
+    return entry !== undefined && ((entry.session.engine.peer(entry.address)?.features ?? 0) & Feature.SHADOW) !== 0;
+  }
+
+  serveTime(source: () => HubTimeReading): void {
+    this.#time = source;
+  }
+
   async deliverFirmware(subdevice: SubdeviceId, image: FirmwareImage, options: DeliverFirmwareOptions = {}): Promise<FirmwareDeliveryResult> {
     const entry = this.#require(subdevice);
     const md5 = Uint8Array.from(Buffer.from(image.md5, 'hex'));
@@ -191,6 +245,15 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink {
           const entry = holder.session && this.#entryAt(holder.session, peer.address);
           return entry ? this.#emitData(entry.attachment.subdevice, payload) : undefined;
         },
+        shadowReport: (peer, document) => {
+          const entry = holder.session && this.#entryAt(holder.session, peer.address);
+          if (!entry) return;
+          const reported = shadowReportOf(document);
+          if (reported) this.#events.emit('shadowReported', { subdevice: entry.attachment.subdevice, reported });
+          else this.#emitError(new LinkError('link.protocol', `${subdeviceKey(entry.attachment.subdevice)} on ${this.name} reported shadow state that is not a JSON object: ignored`));
+        },
+        // Hub time when the gateway has it, else its own clock (marked unsynced).
+        time: () => this.#time?.() ?? { unixMs: Date.now(), synced: false },
       },
       engineOptionsFor(this.#options, stream.capabilities),
     );

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { subdeviceId } from '@iotgw/domain';
-import { describeSubdeviceLinkContract } from '@iotgw/testkit';
-import { contractHarness } from './memory-bus.js';
+import { describeRequestCapableLinkContract, describeSubdeviceLinkContract } from '@iotgw/testkit';
+import { contractHarness, requestHarness } from './memory-bus.js';
 
 const subdevices = [subdeviceId('ABCDEFGHIJ', 'sub1'), subdeviceId('ABCDEFGHIJ', 'sub2')];
 
@@ -12,3 +12,6 @@ describeSubdeviceLinkContract(test, () => Promise.resolve(contractHarness(subdev
 describeSubdeviceLinkContract(test, () => Promise.resolve(contractHarness(subdevices, { revision: 1 })), {
   name: 'LinkProtocolSubdeviceLink with revision-1 subdevices',
 });
+
+// Requests (the hub's RRPC handed down, link feature REQUESTS).
+describeRequestCapableLinkContract(test, () => Promise.resolve(requestHarness(subdevices)), 'LinkProtocolSubdeviceLink (memory bus)');

@@ -1,6 +1,6 @@
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
 import { MemoryStreamProvider, SimulatorSet, SubdeviceSimulator, type PipeEnd, type SubdeviceSimulatorOptions } from '@iotgw/simulators';
-import type { SubdeviceLinkHarness } from '@iotgw/testkit';
+import type { RequestCapableLinkHarness, SubdeviceLinkHarness } from '@iotgw/testkit';
 import { LinkProtocolSubdeviceLink, type LinkProtocolSubdeviceLinkOptions } from '../src/index.js';
 
 export interface MemoryBus {
@@ -51,6 +51,34 @@ export function contractHarness(subdevices: readonly SubdeviceId[], options: Par
     link: b.link,
     subdevices,
     ...sims.controls(),
+    dispose: () => b.dispose(),
+  };
+}
+
+/** The RequestCapableLink contract harness: the same bus; a change of what a subdevice announces waits for its re-attach. */
+export function requestHarness(subdevices: readonly SubdeviceId[]): RequestCapableLinkHarness {
+  const b = memoryBus();
+  const sims = new SimulatorSet((subdevice, version) =>
+    b.simulator({ subdevice, firmwareVersion: version, address: subdevices.findIndex((x) => subdeviceKey(x) === subdeviceKey(subdevice)) + 1 }),
+  );
+  return {
+    link: b.link,
+    subdevices,
+    attach: (s, version) => sims.attach(s, version),
+    answerRequests: async (s, answer, delayMs) => {
+      const reannounce = (sims.get(s).requestHandler !== undefined) !== (answer !== 'none');
+      const back = reannounce
+        ? new Promise<void>((resolve) => {
+            const sub = b.link.on('attached', (a) => {
+              if (subdeviceKey(a.subdevice) !== subdeviceKey(s)) return;
+              sub.close();
+              resolve();
+            });
+          })
+        : Promise.resolve();
+      await sims.answerRequests(s, answer, delayMs);
+      await back;
+    },
     dispose: () => b.dispose(),
   };
 }

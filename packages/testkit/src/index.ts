@@ -14,4 +14,6 @@ export * from './contracts/state-store.contract.js';
 export * from './contracts/hub-transport.contract.js';
 export * from './contracts/firmware-store.contract.js';
 export * from './contracts/subdevice-link.contract.js';
+export * from './contracts/request-capable-link.contract.js';
+export * from './contracts/hub-shadow.contract.js';
 export * from './contracts/byte-stream.contract.js';

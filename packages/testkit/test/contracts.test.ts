@@ -7,6 +7,8 @@ import {
   describeHubTransportContract,
   describeStateStoreContract,
   describeSubdeviceLinkContract,
+  describeRequestCapableLinkContract,
+  describeHubShadowContract,
   FakeFirmwareStore,
   FakeHub,
   ManualClock,
@@ -47,6 +49,9 @@ describeHubTransportContract(
         ),
       pushDownlink: async (sub, channel, payload) => hub.pushDownlink(sub, channel, payload),
       pushFirmwareUpdate: async (sub, job) => hub.pushFirmwareUpdate(sub, job),
+      pushRrpcRequest: async (sub, processId, payload) => hub.pushRrpcRequest(sub, processId, payload),
+      pushBroadcast: async (sub, payload) => hub.pushBroadcast(sub, payload),
+      rrpcRepliesReceived: async () => hub.rrpcReplies.map((r) => ({ ...r })),
       changeBinding: async (subs, bound) => hub.changeBinding(subs, bound),
       isOnlineAtHub: async (sub) => hub.isOnline(sub),
       deviceServices: {
@@ -117,4 +122,41 @@ describeSubdeviceLinkContract(
     });
   },
   { name: 'MemorySubdeviceLink' },
+);
+
+describeRequestCapableLinkContract(
+  test,
+  async () => {
+    const link = new MemorySubdeviceLink();
+    const subdevices = [subdeviceId('SUBPRODAAA', 'node-1'), subdeviceId('SUBPRODAAA', 'node-2')];
+    return {
+      link,
+      subdevices,
+      attach: async (sub, version) => void link.attach(sub, version),
+      answerRequests: async (sub, answer, delayMs = 0) => {
+        const s = link.subdevice(sub);
+        if (!s) throw new Error(`no scripted ${subdeviceKey(sub)}`);
+        s.requestHandler =
+          answer === 'none' ? undefined : (p) => (delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(answer(p)), delayMs)) : answer(p));
+      },
+      dispose: () => link.stop(),
+    };
+  },
+  'MemorySubdeviceLink',
+);
+
+describeHubShadowContract(
+  test,
+  async () => {
+    const subdevices = [subdeviceId('SUBPRODAAA', 'node-1'), subdeviceId('SUBPRODAAA', 'node-2')] as const;
+    const hub = new FakeHub({ bound: [...subdevices] });
+    return {
+      transport: hub,
+      subdevices,
+      setDesired: async (sub, desired) => hub.setDesired(sub, desired),
+      shadowAtHub: async (sub) => hub.shadows.document(sub),
+      dispose: () => hub.close(),
+    };
+  },
+  'FakeHub',
 );

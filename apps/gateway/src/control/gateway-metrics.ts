@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { DOWNLINK_DROP_REASONS, type Gateway } from '@iotgw/app';
+import { DOWNLINK_DROP_REASONS, type Gateway, type RrpcStats } from '@iotgw/app';
 import type { Subscription } from '@iotgw/domain';
 import { gatewayStatus, type GatewayStatus } from './gateway-status.js';
 
@@ -128,6 +128,21 @@ export class GatewayMetrics {
         const dropped = gateway.service.forwarding.downlinkDropped;
         this.reset();
         for (const reason of DOWNLINK_DROP_REASONS) this.inc({ reason }, dropped[reason]);
+      },
+    });
+    const rrpc = (): RrpcStats => gateway.service.rrpc.stats;
+    new Gauge({
+      name: 'iotgw_rrpc_requests',
+      help: 'RRPC requests for subdevices since start, by outcome (answered; timed_out, not_attached, unsupported, failed: no reply sent)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+      collect() {
+        const s = rrpc();
+        this.set({ outcome: 'answered' }, s.answered);
+        this.set({ outcome: 'timed_out' }, s.timedOut);
+        this.set({ outcome: 'not_attached' }, s.notAttached);
+        this.set({ outcome: 'unsupported' }, s.unsupported);
+        this.set({ outcome: 'failed' }, s.failed);
       },
     });
     const linkErrors = new Counter({

@@ -28,6 +28,8 @@ export interface DemoSubdevice {
   rebootDuringFirmware?(atBytes: number, goodbye: boolean): void;
   /** Versions whose transfer the gateway cancelled (FW_CANCEL), in order. */
   cancelled(): readonly string[];
+  /** The simulated device itself: requests (RRPC), shadow and time controls. */
+  readonly simulator: SubdeviceSimulator;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function serialBench(socat: string, dir: string, ids: readonly Subd
           sim.firmwareBehaviour = { rebootAt: atBytes, goodbye };
         },
         cancelled: () => cancelled,
+        simulator: sim,
         close: () => Promise.resolve(sim.stop(true)),
       });
       links.push({ adapter: 'serial', name: `serial:${id.deviceName}`, path: pair.gatewaySide, baudRate: 115200, crc: 'crc32c', subdevices: [subdeviceKey(id)] });
@@ -119,6 +122,7 @@ export function memoryBench(ids: readonly SubdeviceId[], version: string): DemoB
         sim.simulator.firmwareBehaviour = { fail: code, message };
       },
       cancelled: () => cancelled,
+      simulator: sim.simulator,
       close: () => Promise.resolve(sim.dispose()),
     };
   });

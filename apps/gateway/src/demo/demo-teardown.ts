@@ -5,8 +5,12 @@ import type { CliOutput } from '../cli/output.js';
 import type { DemoBench } from './demo-subdevices.js';
 
 export interface DemoParts {
+  /** The gateway's own hub services (remote configuration): stopped before the gateway. */
+  readonly services?: { stop(): Promise<void> } | undefined;
   readonly gateway?: Gateway | undefined;
   readonly bench?: DemoBench | undefined;
+  /** The simulated Modbus meter's server. */
+  readonly meter?: { close(): Promise<void> } | undefined;
   readonly observer?: { close(): Promise<void> } | undefined;
   readonly hub?: HubEmulator | undefined;
   readonly dir: string;
@@ -15,7 +19,7 @@ export interface DemoParts {
 /** Budgets in ms. After Ctrl-C the whole teardown must fit in the demo's stop grace (under 2 s). */
 const NORMAL = { gateway: 12_000, bench: 3_000, hub: 5_000 };
 const HURRIED = { gateway: 500, bench: 300, hub: 300 };
-/** The longest a hurried teardown can take: gateway, wait after unplugging, bench, then observer and hub together. */
+/** The longest a hurried teardown can take: gateway (and its services), wait after unplugging, bench (and meter), then observer and hub together. */
 export const HURRIED_TEARDOWN_MS = HURRIED.gateway + 2 * HURRIED.bench + HURRIED.hub;
 
 /** Waits for `work` at most `ms`; says whether it finished. The work itself is not cancelled. */
@@ -39,13 +43,15 @@ export async function tearDownDemo(parts: DemoParts, io: CliOutput, hurried: boo
   const budget = hurried ? HURRIED : NORMAL;
   const quiet = (p: Promise<unknown> | undefined): Promise<unknown> | undefined => p?.catch(() => {});
 
-  const gatewayStopped = quiet(parts.gateway?.dispose({ timeoutMs: budget.gateway }));
+  // The services' last outcome report may race the hub's close: it is best effort, like the rest.
+  const gatewayStopped = quiet(Promise.all([parts.services?.stop(), parts.gateway?.dispose({ timeoutMs: budget.gateway })]));
   if (!(await within(gatewayStopped, budget.gateway))) {
     io.err(`demo: the gateway did not stop within ${budget.gateway} ms; unplugging the simulated serial cables`);
     parts.bench?.kill();
     await within(gatewayStopped, budget.bench);
   }
-  if (!(await within(quiet(parts.bench?.close()), budget.bench))) {
+  const [benchClosed] = await Promise.all([within(quiet(parts.bench?.close()), budget.bench), within(quiet(parts.meter?.close()), budget.bench)]);
+  if (!benchClosed) {
     io.err(`demo: the simulated subdevices did not close within ${budget.bench} ms; killing their ptys`);
     parts.bench?.kill();
   }

@@ -2,17 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assembleGateway, WinstonLogger, type Gateway } from '@iotgw/app';
+import { assembleGateway, WinstonLogger, type AdapterRegistry, type Gateway } from '@iotgw/app';
 import { subdeviceId, subdeviceKey, toGatewayError, type Logger, type SubdeviceId } from '@iotgw/domain';
 import { HubEmulator, type HubMessageRecord, type RegistryDocument } from '@iotgw/hub-emulator';
 import type { DeviceInfo } from '../config/device-info.js';
-import { defaultGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
+import { defaultGatewayConfig, parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { EXIT, type CliOutput, type ExitCode } from '../cli/output.js';
 import { toAppConfig } from '../plugins.js';
 import { demoRegistry } from './demo-subdevices.js';
 import { observeBrokerData } from './broker-data-observer.js';
 import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
 import { tearDownDemo } from './demo-teardown.js';
+import type { DemoFlowContext } from './demo-flow-context.js';
+import { METER, meterBindOnline, meterOfflineUnbind, meterReadings, meterWrite, startDemoMeter, type DemoMeter } from './demo-modbus-meter.js';
+import { pushBadModelPath, pushLogLevel, startDemoDeviceServices, type DemoDeviceServices } from './demo-remote-config.js';
+import { LevelledLogger } from './levelled-logger.js';
 import { progressDisplay } from './progress-display.js';
 import { findSocat } from './socat-pair.js';
 import { summaryTable, summaryVerdict, type StepResult } from './summary-table.js';
@@ -46,6 +50,7 @@ const SECRETS: Record<string, string> = {
   [subdeviceKey(GATEWAY)]: Buffer.from('demo-gateway-secret').toString('base64'),
   [subdeviceKey(SENSOR1)]: Buffer.from('demo-sensor1-secret').toString('base64'),
   [subdeviceKey(SENSOR2)]: Buffer.from('demo-sensor2-secret').toString('base64'),
+  [subdeviceKey(METER)]: Buffer.from('demo-meter1-secret').toString('base64'),
 };
 const OLD_VERSION = '1.0.0';
 const NEW_VERSION = '1.1.0';
@@ -67,6 +72,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   let hub: HubEmulator | undefined;
   let bench: DemoBench | undefined;
   let gateway: Gateway | undefined;
+  let meter: DemoMeter | undefined;
+  let services: DemoDeviceServices | undefined;
+  // A level the hub can change at runtime (remote configuration): winston, or the caller's logger behind one.
+  const logger = options.logger ? new LevelledLogger(options.logger, 'warn') : new WinstonLogger({ level: 'warn' });
   let transport = 'not set up';
   let observer: { close(): Promise<void> } | undefined;
   let failed = false;
@@ -96,7 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const up: HubMessageRecord[] = [];
     await step('start hub emulator', async () => {
       const registry: RegistryDocument = {
-        devices: [GATEWAY, SENSOR1, SENSOR2].map((d, i) => ({ ...d, deviceSecret: SECRETS[subdeviceKey(d)] ?? '', ...(i === 0 ? { gateway: true } : {}) })),
+        devices: [GATEWAY, SENSOR1, SENSOR2, METER].map((d, i) => ({ ...d, deviceSecret: SECRETS[subdeviceKey(d)] ?? '', ...(i === 0 ? { gateway: true } : {}) })),
         bindings: [],
       };
       const registryPath = join(dir, 'registry.json');
@@ -120,10 +129,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       return `${bench.subdevices.length} subdevices over ${transport}`;
     });
 
+    await step('start simulated Modbus energy meter', async () => {
+      meter = await startDemoMeter(dir);
+      return `meter1 = unit 1 on ${meter.endpoint}, register map ./models/energy-meter.json`;
+    });
+
+    let remote: { config: GatewayConfig; meterLink: number } | undefined;
     await step('start gateway', async () => {
-      if (!hub || !bench) throw new Error('no hub or bench');
-      gateway = await startGateway(hub, bench, dir, options.logger ?? new WinstonLogger({ level: 'warn' }), signal);
-      return `${subdeviceKey(GATEWAY)} connected to ${hub.urls.mqtt} (key auth, tls off), ${gateway.links.length} link(s)`;
+      if (!hub || !bench || !meter) throw new Error('no hub, bench or meter');
+      const started = await startGateway(hub, bench, meter, dir, logger, signal);
+      gateway = started.gateway;
+      services = startDemoDeviceServices({ ...started, gateway, dir, logger });
+      remote = { config: started.config, meterLink: started.meterLink };
+      return `${subdeviceKey(GATEWAY)} connected to ${hub.urls.mqtt} (key auth, tls off), ${gateway.links.length} link(s), remote configuration on`;
     });
 
     const h = (): HubEmulator => {
@@ -140,6 +158,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       return s;
     };
     const gw = subdeviceKey(GATEWAY);
+    const flow: DemoFlowContext = { hub: h, gateway: g, gatewayId: GATEWAY, up, signal, timeoutMs: STEP_TIMEOUT_MS };
 
     await step('bind sensor1 + sensor2', async () => {
       const res = await g().service.binding.bind([SENSOR1, SENSOR2], { signal, timeoutMs: STEP_TIMEOUT_MS });
@@ -186,6 +205,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       await waitFor('the command at sensor2', () => sim(1).received().some((p) => sameBytes(p, text)), { timeoutMs: STEP_TIMEOUT_MS, signal });
       return `sensor2 received ${text}`;
     });
+
+    const m = (): DemoMeter => {
+      if (!meter) throw new Error('the simulated meter is not running');
+      return meter;
+    };
+    await step('Modbus meter1: bind + online', () => meterBindOnline(flow));
+    await step('Modbus meter1 readings → hub', () => meterReadings(flow));
+    await step('Modbus meter1 ← hub: set command writes a register', () => meterWrite(flow, m().meter));
+    await step('Modbus meter1: offline + unbind', () => meterOfflineUnbind(flow));
+
+    const rc = (): { config: GatewayConfig; logger: typeof logger; services: DemoDeviceServices } => {
+      if (!remote || !services) throw new Error('the gateway is not running');
+      return { config: remote.config, logger, services };
+    };
+    await step('remote config push: log level', () => pushLogLevel(flow, rc(), 'error'));
+    await step('remote config push with a bad model path', () => pushBadModelPath(flow, rc(), remote?.meterLink ?? -1));
 
     let sensor2DuringOta = 0;
     await step(`firmware update sensor1 ${OLD_VERSION} → ${NEW_VERSION}`, async () => {
@@ -280,39 +315,54 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       io.out(`hub emulator console: ${hub.urls.console}  (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     }
-    await tearDownDemo({ gateway, bench, observer, hub, dir }, io, signal.aborted);
+    await tearDownDemo({ services, gateway, bench, meter, observer, hub, dir }, io, signal.aborted);
   }
   return { code: results.every((r) => r.ok) ? EXIT.ok : EXIT.failed, transport, results };
 }
 
-async function startGateway(hub: HubEmulator, bench: DemoBench, dir: string, logger: Logger, signal: AbortSignal): Promise<Gateway> {
+interface StartedGateway {
+  readonly gateway: Gateway;
+  readonly config: GatewayConfig;
+  readonly registry: AdapterRegistry;
+  readonly info: DeviceInfo;
+  readonly env: Readonly<Record<string, string>>;
+  /** The meter's link in `config.links`. */
+  readonly meterLink: number;
+}
+
+async function startGateway(hub: HubEmulator, bench: DemoBench, meter: DemoMeter, dir: string, logger: Logger, signal: AbortSignal): Promise<StartedGateway> {
   const mqtt = new URL(hub.urls.mqtt);
   const info: DeviceInfo = {
     gateway: GATEWAY,
     auth: { mode: 'key', deviceSecret: SECRETS[subdeviceKey(GATEWAY)] ?? '' },
     region: 'china',
-    subdevices: [SENSOR1, SENSOR2],
+    subdevices: [SENSOR1, SENSOR2, METER],
   };
   const env: Record<string, string> = {};
   const secrets: GatewayConfig['secrets'] = {};
-  for (const s of [SENSOR1, SENSOR2]) {
+  for (const s of [SENSOR1, SENSOR2, METER]) {
     const name = `IOTGW_DEMO_SECRET_${s.deviceName.toUpperCase()}`;
     env[name] = SECRETS[subdeviceKey(s)] ?? '';
     secrets[subdeviceKey(s)] = { env: name };
   }
   const base = defaultGatewayConfig();
-  const config: GatewayConfig = {
+  const written: GatewayConfig = {
     ...base,
     hub: { ...base.hub, adapter: 'mqtt', host: mqtt.hostname, port: Number(mqtt.port), tls: false, operationTimeoutMs: STEP_TIMEOUT_MS },
-    links: bench.links,
+    links: [...bench.links, meter.link],
     secrets,
     dataDir: join(dir, 'gateway-data'),
     logLevel: 'warn',
     // The emulator serves firmware from this machine: allowed here, refused by default.
     ota: { ...base.ota, allowLoopback: true },
+    // The console pushes configuration (a step below); no log upload here.
+    deviceServices: { ...base.deviceServices, logUpload: { ...base.deviceServices.logUpload, enabled: false } },
   };
-  const { config: app, overrides } = await toAppConfig(info, config, { env, logger });
   const registry = demoRegistry(bench);
+  // As from a file: parsed, defaults filled in (what a pushed config is compared with).
+  const config = parseGatewayConfig(JSON.stringify(written), 'the demo config', registry);
+  // Relative paths in the config (the meter's model file) start at the demo's directory.
+  const { config: app, overrides } = await toAppConfig(info, config, { env, logger, baseDir: dir, registry });
   const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 200 } }, registry, overrides);
   try {
     await gateway.start({ signal, timeoutMs: STEP_TIMEOUT_MS });
@@ -320,5 +370,5 @@ async function startGateway(hub: HubEmulator, bench: DemoBench, dir: string, log
     await gateway.dispose({ timeoutMs: 5_000 }).catch(() => {});
     throw error;
   }
-  return gateway;
+  return { gateway, config, registry, info, env, meterLink: bench.links.length };
 }

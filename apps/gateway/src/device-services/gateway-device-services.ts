@@ -1,9 +1,9 @@
-import { FileStateStore, HubLogUpload, RemoteConfiguration, type AdapterRegistry, type Gateway, type LogCapture, type WinstonLogger } from '@iotgw/app';
+import { FileStateStore, HubLogUpload, RemoteConfiguration, type AdapterRegistry, type Gateway, type LogCapture } from '@iotgw/app';
 import { HubLogUploader } from '@iotgw/adapters-http';
 import { offersDeviceServices, SystemClock, toGatewayError } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { remoteConfigApplier } from './remote-config-applier.js';
+import { remoteConfigApplier, type RuntimeLogger } from './remote-config-applier.js';
 import { rejectRemoteConfig, saveRemoteConfig, type StoredRemoteConfig } from './remote-config-store.js';
 
 export interface DeviceServicesContext {
@@ -13,9 +13,11 @@ export interface DeviceServicesContext {
   readonly info: DeviceInfo;
   readonly deviceInfoFile: string;
   readonly baseDir: string;
+  /** Where a pushed config's secret references are looked up; default the process environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Absolute data dir. */
   readonly dataDir: string;
-  readonly logger: WinstonLogger;
+  readonly logger: RuntimeLogger;
   readonly capture: LogCapture;
   /** The pushed config this start runs on, if any. */
   readonly remote: StoredRemoteConfig | undefined;
@@ -60,7 +62,7 @@ export function startDeviceServices(c: DeviceServicesContext): { stop(): Promise
     const remote = new RemoteConfiguration({
       hub,
       logger: c.logger.child({ component: 'remote config' }),
-      apply: remoteConfigApplier({ running: c.config, registry: c.registry, info: c.info, deviceInfoFile: c.deviceInfoFile, baseDir: c.baseDir, store, logger: c.logger, restart: c.restart }),
+      apply: remoteConfigApplier({ running: c.config, registry: c.registry, info: c.info, deviceInfoFile: c.deviceInfoFile, baseDir: c.baseDir, ...(c.env ? { env: c.env } : {}), store, logger: c.logger, restart: c.restart }),
     });
     remote.start();
     stops.push(() => remote.stop());

@@ -1,5 +1,5 @@
 import type { AdapterRegistry, RemoteConfigApplier, WinstonLogger } from '@iotgw/app';
-import { toGatewayError, type JsonValue, type StateStore } from '@iotgw/domain';
+import { toGatewayError, type JsonValue, type Logger, type StateStore } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { checkConfigEnvironment } from '../config/preflight.js';
@@ -10,16 +10,21 @@ const LIVE_FIELDS = new Set(['logLevel']);
 /** Fields a pushed config cannot change (see fileOwned). */
 const FIXED_FIELDS = new Set(['dataDir', 'plugins']);
 
+/** A logger whose levels the hub may change at runtime (iotgw's WinstonLogger; the demo's own). */
+export type RuntimeLogger = Logger & Pick<WinstonLogger, 'setLevel' | 'setCaptureLevel'>;
+
 export interface RemoteConfigApplierOptions {
   /** The configuration the gateway runs on now. */
   readonly running: GatewayConfig;
   readonly info: DeviceInfo;
   readonly deviceInfoFile: string;
   readonly baseDir: string;
+  /** Where secret references (`{"env": ...}`) are looked up; default the process environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly store: StateStore;
   /** The adapters the running config was checked against (bundled + the file's plugins). */
   readonly registry: AdapterRegistry;
-  readonly logger: WinstonLogger;
+  readonly logger: RuntimeLogger;
   /** Called when the document needs a restart to take effect (after it is saved). */
   readonly restart: (reason: string) => void;
 }
@@ -46,6 +51,7 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     }
     const problems = await checkConfigEnvironment(next, 'the configuration from the hub', {
       baseDir: options.baseDir,
+      ...(options.env ? { env: options.env } : {}),
       info: { info: options.info, file: options.deviceInfoFile },
       registry: options.registry,
     });

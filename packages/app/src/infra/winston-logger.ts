@@ -72,6 +72,11 @@ export class WinstonLogger implements Logger {
     this.#fitLevel();
   }
 
+  /** The level of every output but the capture: the config's, or the last `setLevel`. */
+  get level(): LogLevel {
+    return this.#level;
+  }
+
   /** The level of every output but the capture (a configuration change at runtime). */
   setLevel(level: LogLevel): void {
     this.#level = level;

@@ -68,6 +68,8 @@ export interface GatewayConfig {
   readonly hubTimeoutMs?: number;
   /** Downlink messages that may wait per subdevice (default 64); the oldest beyond it is dropped, counted. */
   readonly downlinkQueueLength?: number;
+  /** How long a subdevice gets to answer an RRPC request (default 3500 ms). */
+  readonly rrpcTimeoutMs?: number;
   readonly ota?: Partial<OtaSettings>;
   /** `PRODUCTID/deviceName` → device secret, for binding. */
   readonly secrets?: Readonly<Record<string, string>>;
@@ -147,6 +149,7 @@ export async function assembleGateway(
     ...(config.batchSize ? { batchSize: config.batchSize } : {}),
     ...(config.hubTimeoutMs ? { hubTimeoutMs: config.hubTimeoutMs } : {}),
     ...(config.downlinkQueueLength ? { downlinkQueueLength: config.downlinkQueueLength } : {}),
+    ...(config.rrpcTimeoutMs ? { rrpcTimeoutMs: config.rrpcTimeoutMs } : {}),
     ...(config.ota ? { ota: config.ota } : {}),
     selfUpdate: { ...config.selfUpdate, workDir: join(dataDir, 'self-update') },
   });

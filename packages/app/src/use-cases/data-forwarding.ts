@@ -9,6 +9,7 @@ import {
   type Clock,
   type HubTransport,
   type Logger,
+  type SubdeviceId,
   type Subscription,
 } from '@iotgw/domain';
 import type { GatewaySettings } from '../gateway-settings.js';
@@ -19,8 +20,8 @@ import { SubdeviceDirectory } from './subdevice-directory.js';
 /**
  * Data both ways: what a subdevice sends over its link is published on its `data` channel, and
  * the link acknowledges it to the subdevice only once the hub transport holds it durably; what
- * the hub sends down to a subdevice goes over the link it is attached to, through a bounded queue
- * per subdevice (see DownlinkQueues).
+ * the hub sends down to a subdevice (its data topics, broadcasts to its product) goes over the
+ * link it is attached to, through a bounded queue per subdevice (see DownlinkQueues).
  */
 @injectable()
 export class DataForwarding {
@@ -65,15 +66,20 @@ export class DataForwarding {
       );
     }
     this.#subscriptions.push(
-      this.hub.on('downlink', ({ subdevice, payload }) => {
-        const entry = this.directory.find(subdevice);
-        if (!entry) {
-          this.#downlink.drop('not_attached', subdevice, 'downlink for a subdevice that is not attached; dropped');
-          return;
-        }
-        this.#downlink.push(subdevice, entry.link, payload);
-      }),
+      this.hub.on('downlink', ({ subdevice, payload }) => this.#down('downlink', subdevice, payload)),
+      // A broadcast to the product reaches each of its online subdevices on its own topic: as data.
+      this.hub.on('broadcast', ({ subdevice, payload }) => this.#down('broadcast', subdevice, payload)),
     );
+  }
+
+  /** Through the subdevice's bounded queue (a broadcast counts as downlink: it is data for the subdevice). */
+  #down(what: 'downlink' | 'broadcast', subdevice: SubdeviceId, payload: Uint8Array): void {
+    const entry = this.directory.find(subdevice);
+    if (!entry) {
+      this.#downlink.drop('not_attached', subdevice, `${what} for a subdevice that is not attached; dropped`);
+      return;
+    }
+    this.#downlink.push(subdevice, entry.link, payload);
   }
 
   async stop(): Promise<void> {

@@ -16,6 +16,9 @@ import type { GatewaySettings } from '../gateway-settings.js';
 import { Binding } from './binding.js';
 import { DataForwarding } from './data-forwarding.js';
 import { OtaCoordinator } from './ota-coordinator.js';
+import { RrpcForwarding } from './rrpc-forwarding.js';
+import { ShadowSync } from './shadow-sync.js';
+import { HubClockSync } from './hub-clock-sync.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdevicePresence } from './subdevice-presence.js';
 
@@ -37,6 +40,9 @@ export class GatewayService {
     readonly binding: Binding,
     readonly forwarding: DataForwarding,
     readonly ota: OtaCoordinator,
+    readonly rrpc: RrpcForwarding,
+    readonly shadow: ShadowSync,
+    readonly hubClock: HubClockSync,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
@@ -54,6 +60,9 @@ export class GatewayService {
     );
     this.binding.start();
     this.forwarding.start();
+    this.rrpc.start();
+    this.shadow.start();
+    this.hubClock.start();
     await this.#connectHub(options);
     for (const link of this.directory.links) {
       await link.start(options);
@@ -96,7 +105,7 @@ export class GatewayService {
 
   /** Resolves when no background work (online calls, forwarding, OTA) is running. */
   async idle(): Promise<void> {
-    await Promise.all([this.presence.idle(), this.binding.idle(), this.forwarding.idle(), this.ota.idle()]);
+    await Promise.all([this.presence.idle(), this.binding.idle(), this.forwarding.idle(), this.rrpc.idle(), this.shadow.idle(), this.ota.idle()]);
   }
 
   /** Cancels the use cases, stops the links and closes the hub; errors are logged, not thrown. */
@@ -107,6 +116,9 @@ export class GatewayService {
     this.#subscriptions = [];
     await this.ota.stop();
     await this.forwarding.stop();
+    await this.rrpc.stop();
+    await this.shadow.stop();
+    await this.hubClock.stop();
     await this.binding.stop();
     await this.presence.stop();
     const links = this.directory.links.slice(0, this.#linksStarted).reverse();

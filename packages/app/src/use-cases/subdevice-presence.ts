@@ -18,6 +18,7 @@ import {
 } from '@iotgw/domain';
 import type { GatewaySettings } from '../gateway-settings.js';
 import { TaskTracker } from '../task-tracker.js';
+import { SubdeviceTurns } from '../subdevice-turns.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 import { SubdeviceSessions } from './subdevice-sessions.js';
 
@@ -52,7 +53,7 @@ export class SubdevicePresence {
   /** Counts reconnects, so a retry loop of an earlier connection stops when a newer one starts. */
   #reconnects = 0;
   /** Per subdevice, the end of its queue of attach/detach work: one hub call at a time, in event order. */
-  readonly #turns = new Map<string, Promise<void>>();
+  readonly #turns: SubdeviceTurns;
 
   constructor(
     @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
@@ -63,6 +64,7 @@ export class SubdevicePresence {
     @inject(CLOCK) private readonly clock: Clock,
   ) {
     this.#tasks = new TaskTracker(logger);
+    this.#turns = new SubdeviceTurns(this.#tasks);
   }
 
   on<K extends keyof PresenceEvents & string>(event: K, listener: PresenceEvents[K]): Subscription {
@@ -236,20 +238,7 @@ export class SubdevicePresence {
    * the later one sees the state the earlier one left.
    */
   #inTurn(subdevice: SubdeviceId, what: string, work: (signal: AbortSignal) => Promise<void>): void {
-    const key = subdeviceKey(subdevice);
-    const previous = this.#turns.get(key) ?? Promise.resolve();
-    let done!: () => void;
-    const turn = new Promise<void>((resolve) => (done = resolve));
-    this.#turns.set(key, turn);
-    this.#tasks.run(what, async (signal) => {
-      try {
-        await previous;
-        if (!signal.aborted) await work(signal);
-      } finally {
-        done();
-        if (this.#turns.get(key) === turn) this.#turns.delete(key);
-      }
-    });
+    this.#turns.run(subdevice, what, work);
   }
 
   async #batched(

@@ -36,6 +36,9 @@ export interface HarnessOptions {
   readonly downlinkQueueLength?: number;
   /** QoS 1 messages the fake hub queues while disconnected (default 1000). */
   readonly hubOutboxLimit?: number;
+  readonly rrpcTimeoutMs?: number;
+  /** The hub adapter offers only the core HubTransport: no RRPC, shadows or time service (a third-party hub). */
+  readonly coreHubOnly?: boolean;
   // Shared across a "restart": the same disk, the same downloaded images.
   readonly store?: MemoryStateStore;
   readonly firmware?: FakeFirmwareStore;
@@ -72,7 +75,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const logger = new CapturingLogger();
   const secrets = options.secrets ?? new MemorySecretStore(SECRETS);
   const registry = new AdapterRegistry([
-    fakeAdapter('hub', 'memory', () => hub),
+    fakeAdapter('hub', 'memory', () => (options.coreHubOnly ? coreOnly(hub) : hub)),
     fakeAdapter('firmware', 'memory', () => firmware),
     fakeAdapter('link', 'memory', (o) => {
       const link = links[Number(o['index'])];
@@ -91,6 +94,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       hubTimeoutMs: options.hubTimeoutMs ?? 2000,
       ...(options.downlinkQueueLength ? { downlinkQueueLength: options.downlinkQueueLength } : {}),
+      ...(options.rrpcTimeoutMs ? { rrpcTimeoutMs: options.rrpcTimeoutMs } : {}),
       ota: { attachTimeoutMs: 2000, verdictTimeoutMs: 2000, deliveryTimeoutMs: 5000, ...options.ota },
     },
     registry,
@@ -108,6 +112,18 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     gateway,
     idle: () => gateway.service.idle(),
   };
+}
+
+/** The same hub seen without its optional subdevice services (methods bound to the real one: it has private fields). */
+const SUBDEVICE_SERVICES = new Set<PropertyKey>(['replyRrpc', 'getShadow', 'updateShadow', 'hubTime']);
+function coreOnly(hub: FakeHub): FakeHub {
+  return new Proxy(hub, {
+    get(target, key) {
+      if (SUBDEVICE_SERVICES.has(key)) return undefined;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 export function keyToId(key: string): SubdeviceId {

@@ -3,6 +3,7 @@ import type { EventSource } from '../events.js';
 import type { FirmwareJob, OtaReport } from '../firmware.js';
 import type { GatewayError } from '../errors.js';
 import type { GatewayIdentity, SubdeviceId } from '../subdevice-id.js';
+import type { RrpcRequest, ShadowDelta } from './hub-subdevice-services.port.js';
 
 export type HubConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -46,6 +47,12 @@ export interface HubTransportEvents {
    */
   reconnected: (info: { readonly attempt: number }) => void;
   downlink: (data: DownlinkData) => void;
+  /** An RRPC request for an online subdevice (answer with `replyRrpc`, or not at all). */
+  rrpcRequest: (request: RrpcRequest) => void;
+  /** A broadcast to the subdevice's product (`$broadcast/rxd/{pid}/{dev}`): opaque bytes, as data. */
+  broadcast: (message: { readonly subdevice: SubdeviceId; readonly payload: Uint8Array }) => void;
+  /** Desired shadow state changed for an online subdevice (`delta` on `$shadow/operation/result`). */
+  shadowDelta: (delta: ShadowDelta) => void;
   /** The console bound or unbound subdevices of this gateway. */
   bindingChanged: (change: BindingChange) => void;
   firmwareUpdate: (command: { readonly subdevice: SubdeviceId; readonly job: FirmwareJob }) => void;

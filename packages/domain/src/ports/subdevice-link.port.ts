@@ -3,6 +3,7 @@ import type { EventSource } from '../events.js';
 import type { GatewayError } from '../errors.js';
 import type { FirmwareImage } from './firmware-store.port.js';
 import type { SubdeviceId } from '../subdevice-id.js';
+import type { JsonValue } from './state-store.port.js';
 
 /** What a link can carry, so callers adapt instead of probing (a BLE link has a small MTU). */
 export interface LinkCapabilities {
@@ -44,6 +45,8 @@ export interface SubdeviceLinkEvents {
   attached: (attachment: SubdeviceAttachment) => void;
   detached: (event: { readonly subdevice: SubdeviceId; readonly reason: DetachReason }) => void;
   data: (data: UplinkData) => void;
+  /** The subdevice reported shadow state (links with ShadowCapableLink): its `reported` object. */
+  shadowReported: (report: { readonly subdevice: SubdeviceId; readonly reported: { [key: string]: JsonValue } }) => void;
   /** A fault no caller waits for (bad frame, port vanished); the link keeps trying. */
   error: (error: GatewayError) => void;
 }

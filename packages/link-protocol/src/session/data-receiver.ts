@@ -45,6 +45,16 @@ export class DataReceiver {
     );
   }
 
+  /**
+   * A message of the same seq space the application takes at once (SHADOW_REPORT): acknowledged
+   * now (with RELIABLE_DATA), handed over once per seq.
+   */
+  receiveAtOnce(seq: number, deliver: () => void): void {
+    if (this.reliable) this.ack(seq);
+    if (this.#history.seenBefore(seq)) return;
+    deliver();
+  }
+
   /** The session ended: promises settling later change nothing. */
   close(): void {
     this.#closed = true;

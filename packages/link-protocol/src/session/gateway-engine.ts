@@ -1,70 +1,22 @@
+export type { GatewayEngineHooks, GatewayEngineOptions } from './gateway-engine.options.js';
 import { FrameDecoder } from '../frame-decoder.js';
 import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE, crcSize, type FramingOptions } from '../frame.js';
 import { ByeReason, CancelReason, Capability, LINK_PROTOCOL_REVISION, type Message } from '../messages.js';
+import { Feature, featureOf, IMPLEMENTED_FEATURES, isFeatureMessage, type FeatureMessage } from '../feature-messages.js';
 import { encodePacket, packetOf } from '../packet.js';
-import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type FirmwareSource, type FirmwareTransferOptions } from './firmware-sender.js';
+import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type FirmwareSource } from './firmware-sender.js';
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { DataReceiver } from './data-receiver.js';
+import { newPeerState, reliable, sameSession, type PeerState } from './gateway-peer.js';
 import { realScheduler, setTick, type Scheduler } from './scheduler.js';
-import type { HelloRefusal, PeerDetachReason, PeerInfo } from './peer-info.js';
+import type { GatewayEngineHooks, GatewayEngineOptions } from './gateway-engine.options.js';
+import { RequestTracker, type RequestOutcome } from './request-tracker.js';
+import type { PeerDetachReason, PeerInfo } from './peer-info.js';
 import { truncateUtf8 } from '../bytes.js';
-
-export interface GatewayEngineOptions {
-  readonly scheduler?: Scheduler;
-  readonly framing?: FramingOptions;
-  /** Told to subdevices in HELLO_ACK: how often to send KEEPALIVE. Default 1000 ms. */
-  readonly keepaliveIntervalMs?: number;
-  /** Detach a subdevice heard nothing from for this long. Default 3500 ms. */
-  readonly keepaliveTimeoutMs?: number;
-  /** DATA retransmit interval. Default 300 ms. */
-  readonly ackTimeoutMs?: number;
-  /** DATA attempts before `sendData` rejects. Default 5. */
-  readonly maxAttempts?: number;
-  /** Housekeeping interval (timeouts, retransmits). Default 25 ms. */
-  readonly tickMs?: number;
-  readonly firmware?: FirmwareTransferOptions;
-  /** Highest protocol revision to agree to (tests pin 1 to play an old gateway). Default the latest. */
-  readonly revision?: number;
-}
-
-export interface GatewayEngineHooks {
-  /** Bytes to write to the link. Must not throw. */
-  transmit(bytes: Uint8Array): void;
-  /**
-   * Whether to serve the subdevice that said HELLO (called for each new session, not for a
-   * repeated HELLO of an attached one). Return a refusal to answer HELLO_REFUSED instead of
-   * HELLO_ACK: nothing from that subdevice is then delivered.
-   */
-  admit?(peer: PeerInfo): HelloRefusal | undefined;
-  attached?(peer: PeerInfo): void;
-  detached?(peer: PeerInfo, reason: PeerDetachReason): void;
-  /**
-   * A DATA payload, delivered once per seq. Return a promise to delay its DATA_ACK (RELIABLE_DATA
-   * sessions) until the application has made the reading safe: the ack goes when it resolves; if
-   * it rejects no ack goes, and the subdevice's next retransmission is handed over again.
-   * Retransmissions arriving meanwhile are neither delivered nor acknowledged. Return nothing to
-   * acknowledge at once.
-   */
-  data?(peer: PeerInfo, payload: Uint8Array): void | Promise<unknown>;
-}
 
 const CANCEL_ATTEMPTS = 3;
 const DEFAULT_RETRY_AFTER_MS = 60_000;
-
-interface PeerState {
-  info: PeerInfo;
-  lastHeard: number;
-  /** Frames other than HELLO since the attach, to tell a repeated HELLO from a reboot. */
-  framesSinceHello: number;
-  txSeq: number;
-  /** Incoming DATA: delivered once per seq, acknowledged once the application says it is safe. */
-  readonly received: DataReceiver;
-  readonly sender: ReliableSender;
-  firmware?: FirmwareSender;
-  /** An FW_CANCEL being repeated until the subdevice answers (revision 2). */
-  cancel?: { readonly reason: number; attempts: number; deadline: number };
-}
 
 /**
  * Gateway side of the link protocol for one byte stream (a serial port with one or many
@@ -84,6 +36,8 @@ export class GatewayEngine {
   readonly #maxFrameSize: number;
   readonly #revision: number;
   readonly #controlRetryMs: number;
+  readonly #features: number;
+  readonly #requests: RequestTracker;
   #cancelTick: (() => void) | undefined;
   #running = false;
 
@@ -102,6 +56,8 @@ export class GatewayEngine {
     this.#tickMs = options.tickMs ?? 25;
     this.#revision = Math.max(1, Math.min(options.revision ?? LINK_PROTOCOL_REVISION, LINK_PROTOCOL_REVISION));
     this.#controlRetryMs = options.firmware?.controlRetryMs ?? 1000;
+    this.#features = (options.features ?? IMPLEMENTED_FEATURES) & IMPLEMENTED_FEATURES;
+    this.#requests = new RequestTracker(options.requestRetryMs ?? 500, (wire) => this.hooks.transmit(wire));
   }
 
   start(): void {
@@ -174,8 +130,12 @@ export class GatewayEngine {
   sendData(address: number, payload: Uint8Array): Promise<void> {
     const peer = this.#peers.get(address);
     if (!peer) return Promise.reject(new LinkProtocolError('detached', `no subdevice attached at address ${address}`));
+    return this.#sendReliably(peer, address, { type: 'data', payload });
+  }
+
+  #sendReliably(peer: PeerState, address: number, message: Message): Promise<void> {
     const seq = this.#nextSeq(peer);
-    const wire = this.#encode(address, seq, { type: 'data', payload });
+    const wire = this.#encode(address, seq, message);
     if (!reliable(peer.info)) {
       this.hooks.transmit(wire);
       return Promise.resolve();
@@ -188,6 +148,36 @@ export class GatewayEngine {
     const peer = this.#peers.get(address);
     const frame = Math.min(peer?.info.maxFrameSize ?? this.#maxFrameSize, this.#maxFrameSize);
     return frame - HEADER_SIZE - crcSize(this.#framing.crc ?? 'crc32c');
+  }
+
+  /**
+   * Asks the subdevice (feature REQUESTS) and resolves with its RESPONSE; rejects 'timeout' when
+   * none came within `timeoutMs` (1..65535), 'unsupported' at once for a subdevice that did not
+   * announce REQUESTS (revision 1, or an application without a request handler).
+   */
+  request(address: number, payload: Uint8Array, timeoutMs: number): Promise<RequestOutcome> {
+    const peer = this.#peers.get(address);
+    if (!peer) return Promise.reject(new LinkProtocolError('detached', `no subdevice attached at address ${address}`));
+    if ((peer.info.features & Feature.REQUESTS) === 0) {
+      return Promise.reject(new LinkProtocolError('unsupported', `the subdevice at address ${address} takes no requests (no REQUESTS feature in its HELLO)`));
+    }
+    const deadline = Math.max(1, Math.min(0xffff, Math.floor(timeoutMs)));
+    const requestId = this.#requests.nextId(address);
+    const wire = this.#encode(address, this.#nextSeq(peer), { type: 'request', requestId, timeoutMs: deadline, payload });
+    return this.#requests.open(address, requestId, wire, this.#scheduler.now(), deadline);
+  }
+
+  /**
+   * Hands a shadow delta (feature SHADOW) to the subdevice: the JSON bytes of the delta's `state`
+   * and the shadow version. Acknowledged like DATA (DATA_ACK echo) by RELIABLE_DATA subdevices.
+   */
+  sendShadowDelta(address: number, version: number, document: Uint8Array): Promise<void> {
+    const peer = this.#peers.get(address);
+    if (!peer) return Promise.reject(new LinkProtocolError('detached', `no subdevice attached at address ${address}`));
+    if ((peer.info.features & Feature.SHADOW) === 0) {
+      return Promise.reject(new LinkProtocolError('unsupported', `the subdevice at address ${address} takes no shadow deltas (no SHADOW feature in its HELLO)`));
+    }
+    return this.#sendReliably(peer, address, { type: 'shadow_delta', version: version >>> 0, document });
   }
 
   deliverFirmware(address: number, source: FirmwareSource, onProgress?: (p: FirmwareProgress) => void): Promise<FirmwareOutcome> {
@@ -218,6 +208,7 @@ export class GatewayEngine {
   /** Runs timeouts and retransmissions now; the scheduler calls this every `tickMs`. */
   tick(): void {
     const now = this.#scheduler.now();
+    this.#requests.tick(now);
     for (const [address, peer] of [...this.#peers]) {
       if (now - peer.lastHeard > this.#keepaliveTimeoutMs) {
         this.#detach(address, 'keepalive_timeout');
@@ -269,6 +260,11 @@ export class GatewayEngine {
     }
     peer.lastHeard = this.#scheduler.now();
     peer.framesSinceHello++;
+    if (isFeatureMessage(m)) {
+      // Messages of a feature that was not agreed are dropped like unknown types (§4.1).
+      if ((peer.info.features & (featureOf(m.type) ?? 0)) !== 0) this.#feature(peer, address, seq, m);
+      return;
+    }
     switch (m.type) {
       case 'keepalive':
         this.#reply(address, seq, { type: 'keepalive_ack' });
@@ -298,6 +294,24 @@ export class GatewayEngine {
     }
   }
 
+  #feature(peer: PeerState, address: number, seq: number, m: FeatureMessage): void {
+    switch (m.type) {
+      case 'response':
+        this.#requests.answer(address, m.requestId, { status: m.status, payload: m.payload });
+        return;
+      case 'shadow_report':
+        peer.received.receiveAtOnce(seq, () => this.hooks.shadowReport?.(peer.info, m.document));
+        return;
+      case 'time_request': {
+        const time = this.hooks.time?.() ?? { unixMs: Date.now(), synced: false };
+        this.#reply(address, seq, { type: 'time_response', synced: time.synced, unixMs: Math.max(0, Math.floor(time.unixMs)) });
+        return;
+      }
+      default:
+        return; // gateway-to-subdevice messages arriving upward: dropped
+    }
+  }
+
   #hello(address: number, seq: number, m: Extract<Message, { type: 'hello' }>): void {
     let peer = this.#peers.get(address);
     const revision = Math.min(m.revision, this.#revision);
@@ -309,16 +323,10 @@ export class GatewayEngine {
       maxFrameSize: m.maxFrameSize,
       capabilities: m.capabilities,
       revision,
-      // No optional feature is defined yet: the gateway agrees to none.
-      features: 0,
+      // A revision-1 HELLO carries no features; otherwise those both sides implement.
+      features: revision >= 2 ? m.features & this.#features : 0,
     };
-    const same =
-      peer &&
-      peer.info.productId === m.productId &&
-      peer.info.deviceName === m.deviceName &&
-      peer.info.firmwareVersion === m.firmwareVersion &&
-      peer.info.revision === revision;
-    if (peer && !(same && peer.framesSinceHello === 0)) {
+    if (peer && !(sameSession(peer.info, info) && peer.framesSinceHello === 0)) {
       // The subdevice restarted (or another one took the address): end the old session first. A
       // reboot into the version being applied is the verdict FW_RESULT would have carried.
       peer.firmware?.peerRebooted(m.firmwareVersion);
@@ -336,30 +344,24 @@ export class GatewayEngine {
         });
         return;
       }
-      peer = {
+      peer = newPeerState(
         info,
-        lastHeard: this.#scheduler.now(),
-        framesSinceHello: 0,
-        txSeq: 0,
-        received: new DataReceiver(
-          reliable(info),
-          (payload) => this.hooks.data?.(info, payload),
-          (ack) => this.#reply(address, ack, { type: 'data_ack' }),
-        ),
-        sender: new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
-      };
+        this.#scheduler.now(),
+        new DataReceiver(reliable(info), (payload) => this.hooks.data?.(info, payload), (ack) => this.#reply(address, ack, { type: 'data_ack' })),
+        new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
+      );
       this.#peers.set(address, peer);
-      this.#reply(address, seq, this.#helloAck(revision));
+      this.#reply(address, seq, this.#helloAck(peer.info));
       this.hooks.attached?.(peer.info);
       return;
     }
     // A repeated HELLO: its HELLO_ACK was lost.
     peer.lastHeard = this.#scheduler.now();
-    this.#reply(address, seq, this.#helloAck(revision));
+    this.#reply(address, seq, this.#helloAck(peer.info));
   }
 
-  #helloAck(revision: number): Message {
-    return { type: 'hello_ack', keepaliveIntervalMs: this.#keepaliveIntervalMs, maxFrameSize: this.#maxFrameSize, revision, features: 0 };
+  #helloAck(info: PeerInfo): Message {
+    return { type: 'hello_ack', keepaliveIntervalMs: this.#keepaliveIntervalMs, maxFrameSize: this.#maxFrameSize, revision: info.revision, features: info.features };
   }
 
   #detach(address: number, reason: PeerDetachReason): void {
@@ -369,6 +371,7 @@ export class GatewayEngine {
     const error = new LinkProtocolError(reason === 'stopped' ? 'stopped' : 'detached', `subdevice at address ${address} detached (${reason})`);
     peer.received.close();
     peer.sender.failAll(error);
+    this.#requests.failPeer(address, error);
     peer.firmware?.fail(error);
     this.hooks.detached?.(peer.info, reason);
   }
@@ -391,8 +394,4 @@ export class GatewayEngine {
   #encode(address: number, seq: number, m: Message): Uint8Array {
     return encodePacket({ address, direction: 'to_subdevice', seq, message: m }, this.#framing);
   }
-}
-
-function reliable(peer: PeerInfo): boolean {
-  return (peer.capabilities & Capability.RELIABLE_DATA) !== 0;
 }

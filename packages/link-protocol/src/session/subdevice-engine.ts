@@ -7,6 +7,8 @@ import { FirmwareReceiver, type FirmwareReceiverHooks } from './firmware-receive
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { SeqHistory } from './seq-history.js';
+import { Feature, isFeatureMessage } from '../feature-messages.js';
+import { SubdeviceFeatures, type HubTime, type RequestHandler } from './subdevice-features.js';
 import { realScheduler, setTick, type Scheduler } from './scheduler.js';
 
 export interface SubdeviceIdentity {
@@ -42,6 +44,8 @@ export interface SubdeviceEngineOptions {
   readonly revision?: number;
   /** How long to hold a verdict without FW_RESULT_ACK before it counts as delivered. Default 3000 ms. */
   readonly resultHoldMs?: number;
+  /** Announce the TIME feature (the application will call `requestTime`). Default false. */
+  readonly time?: boolean;
 }
 
 /** What HELLO_REFUSED said (revision 2). */
@@ -58,6 +62,10 @@ export interface SubdeviceEngineHooks extends FirmwareReceiverHooks {
   data?(payload: Uint8Array): void;
   /** The gateway will not serve this subdevice; it says HELLO again after `retryAfterMs`. */
   refused?(refusal: Refusal): void;
+  /** Answers the gateway's REQUESTs (feature REQUESTS, announced when set). */
+  request?: RequestHandler;
+  /** A shadow delta: the JSON bytes of the desired changes, and the shadow version (feature SHADOW, announced when set). */
+  shadowDelta?(version: number, document: Uint8Array): void;
 }
 
 export type SubdeviceEngineState = 'idle' | 'connecting' | 'refused' | 'connected';
@@ -78,6 +86,9 @@ export class SubdeviceEngine {
   #session = 0;
   /** Revision agreed in the last HELLO_ACK. */
   #agreedRevision = 1;
+  /** Features agreed in the last HELLO_ACK. */
+  #agreedFeatures = 0;
+  readonly #features: SubdeviceFeatures;
   readonly #revision: number;
   readonly #reliable: boolean;
   readonly #firmware: FirmwareReceiver;
@@ -102,6 +113,29 @@ export class SubdeviceEngine {
       // A revision-2 subdevice talking to a revision-1 gateway behaves as revision 1 (no -101 answers).
       revision: () => this.#agreedRevision,
     });
+    this.#features = new SubdeviceFeatures(
+      hooks.request,
+      (m) => {
+        const seq = this.#nextSeq();
+        const wire = this.#encode(seq, m);
+        this.hooks.transmit(wire);
+        return { seq, wire };
+      },
+      (wire) => this.hooks.transmit(wire),
+      () => this.#scheduler.now(),
+      () => this.#agreedFeatures,
+    );
+  }
+
+  /** Feature bits this subdevice announces in HELLO (revision 2 and later only). */
+  get #announcedFeatures(): number {
+    if (this.#revision < 2) return 0;
+    return (this.hooks.request ? Feature.REQUESTS : 0) | (this.hooks.shadowDelta ? Feature.SHADOW : 0) | (this.options.time ? Feature.TIME : 0);
+  }
+
+  /** The features agreed with the gateway in the current session (0 before any). */
+  get agreedFeatures(): number {
+    return this.#agreedFeatures;
   }
 
   get #reorderChunks(): number {
@@ -139,6 +173,7 @@ export class SubdeviceEngine {
     this.#cancelTick?.();
     this.#cancelTick = undefined;
     this.#sender.failAll(new LinkProtocolError('stopped', 'subdevice stopped'));
+    this.#features.reset(new LinkProtocolError('stopped', 'subdevice stopped'));
     if (wasConnected) this.hooks.disconnected?.();
   }
 
@@ -160,13 +195,30 @@ export class SubdeviceEngine {
   /** Resolves on DATA_ACK; without RELIABLE_DATA, once the frame is handed to the link. */
   sendData(payload: Uint8Array): Promise<void> {
     if (this.#state !== 'connected') return Promise.reject(new LinkProtocolError('detached', 'not connected to a gateway'));
+    return this.#sendReliably({ type: 'data', payload });
+  }
+
+  #sendReliably(message: Message): Promise<void> {
     const seq = this.#nextSeq();
-    const wire = this.#encode(seq, { type: 'data', payload });
+    const wire = this.#encode(seq, message);
     if (!this.#reliable) {
       this.hooks.transmit(wire);
       return Promise.resolve();
     }
     return this.#sender.send(seq, wire, this.#scheduler.now());
+  }
+
+  /** Reports shadow state (feature SHADOW): the JSON bytes of `reported`. Resolves like `sendData`. */
+  reportShadow(document: Uint8Array): Promise<void> {
+    if (this.#state !== 'connected') return Promise.reject(new LinkProtocolError('detached', 'not connected to a gateway'));
+    if ((this.#agreedFeatures & Feature.SHADOW) === 0) return Promise.reject(new LinkProtocolError('unsupported', 'the gateway did not agree to the SHADOW feature'));
+    return this.#sendReliably({ type: 'shadow_report', document });
+  }
+
+  /** Asks the gateway for hub time (feature TIME): resends up to 3 times, 500 ms apart. */
+  requestTime(): Promise<HubTime> {
+    if (this.#state !== 'connected') return Promise.reject(new LinkProtocolError('detached', 'not connected to a gateway'));
+    return this.#features.requestTime();
   }
 
   reportApplying(percent: number): void {
@@ -205,7 +257,7 @@ export class SubdeviceEngine {
           (this.#reliable ? Capability.RELIABLE_DATA : 0) |
           (this.#reorderChunks > 0 ? Capability.REORDER_BUFFER : 0),
         revision: this.#revision,
-        features: 0,
+        features: this.#announcedFeatures,
       });
     } else if (this.#state === 'connected') {
       if (now - this.#lastHeard > this.#keepaliveIntervalMs * (this.options.keepaliveMissLimit ?? 3)) {
@@ -217,6 +269,7 @@ export class SubdeviceEngine {
         this.#send({ type: 'keepalive' });
       }
       this.#sender.tick(now);
+      this.#features.tick();
     }
   }
 
@@ -225,6 +278,7 @@ export class SubdeviceEngine {
     this.#state = 'connecting';
     this.#nextHelloAt = this.#scheduler.now();
     this.#sender.failAll(new LinkProtocolError('detached', 'gateway session lost'));
+    this.#features.reset(new LinkProtocolError('detached', 'gateway session lost'));
     if (was === 'connected') this.hooks.disconnected?.();
     this.tick();
   }
@@ -248,6 +302,8 @@ export class SubdeviceEngine {
         this.#state = 'connected';
         this.#session++;
         this.#agreedRevision = Math.min(this.#revision, m.revision);
+        this.#agreedFeatures = this.#agreedRevision >= 2 ? m.features & this.#announcedFeatures : 0;
+        this.#features.reset(new LinkProtocolError('detached', 'new gateway session'));
         this.#keepaliveIntervalMs = Math.max(50, m.keepaliveIntervalMs);
         this.#nextKeepaliveAt = now + this.#keepaliveIntervalMs;
         this.#dataSeen = new SeqHistory();
@@ -265,6 +321,10 @@ export class SubdeviceEngine {
     }
     if (this.#state !== 'connected') return;
     this.#lastHeard = now;
+    if (isFeatureMessage(m)) {
+      this.#feature(seq, m);
+      return;
+    }
     switch (m.type) {
       case 'keepalive_ack':
         return;
@@ -284,6 +344,20 @@ export class SubdeviceEngine {
         this.#firmware.receive(m, this.#session);
         return;
     }
+  }
+
+  /** Feature messages: only those of an agreed feature count (§4.1); others are dropped. */
+  #feature(seq: number, m: Message & { type: 'request' | 'response' | 'shadow_delta' | 'shadow_report' | 'time_request' | 'time_response' }): void {
+    if (m.type === 'shadow_delta') {
+      if ((this.#agreedFeatures & Feature.SHADOW) === 0) return;
+      if (this.#reliable) this.#reply(seq, { type: 'data_ack' });
+      if (this.#dataSeen.seenBefore(seq)) return;
+      this.hooks.shadowDelta?.(m.version, m.document);
+      return;
+    }
+    if (m.type === 'request' && (this.#agreedFeatures & Feature.REQUESTS) === 0) return;
+    if (m.type === 'time_response' && (this.#agreedFeatures & Feature.TIME) === 0) return;
+    if (m.type === 'request' || m.type === 'time_response') this.#features.receive(m, seq);
   }
 
   #nextSeq(): number {

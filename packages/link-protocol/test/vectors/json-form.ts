@@ -3,7 +3,15 @@ import type { Message } from '../../src/index.js';
 /** A message as the vectors write it: byte fields as lowercase hex. */
 export type JsonMessage = Record<string, unknown> & { type: string };
 
-const BYTE_FIELDS: Record<string, string> = { data: 'payload', fw_chunk: 'bytes', fw_offer: 'md5' };
+const BYTE_FIELDS: Record<string, string> = {
+  data: 'payload',
+  fw_chunk: 'bytes',
+  fw_offer: 'md5',
+  request: 'payload',
+  response: 'payload',
+  shadow_delta: 'document',
+  shadow_report: 'document',
+};
 
 export function toJson(m: Message): JsonMessage {
   const out: JsonMessage = { ...(m as unknown as JsonMessage) };

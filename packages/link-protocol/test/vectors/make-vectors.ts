@@ -336,7 +336,9 @@ function frameHex(address: number, type: number, seq: number, payload: string, c
 }
 
 const print = process.argv.includes('--print');
-const scenarioJson = scenarios.map((s) => {
+const scenarioJson = scenarios.map(toScenarioJson);
+
+function toScenarioJson(s: ScenarioSpec) {
   const config = { ...base, ...s.config };
   const encodeIn = (x: [number, Message] | { wire: string }): { wire: string; seq?: number; message?: JsonMessage } => {
     if ('wire' in x) {
@@ -376,7 +378,90 @@ const scenarioJson = scenarios.map((s) => {
     }
   }
   return { name: s.name, spec: s.spec, config, steps };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optional features (README §12): kept apart from the core vectors, so an implementation without
+// a feature (the C reference has none yet) runs the core set unchanged.
+const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text);
+const featureFrameSpecs: Array<{ name: string; feature: string; direction: 'to_subdevice' | 'from_subdevice'; seq: number; message: Message }> = [
+  { name: 'hello_features', feature: 'REQUESTS|SHADOW|TIME', direction: 'from_subdevice', seq: 1, message: { type: 'hello', productId: 'ABCDEFGHIJ', deviceName: 'sub1', firmwareVersion: '1.0.0', maxFrameSize: 1100, capabilities: 3, revision: 2, features: 0x000e } },
+  { name: 'hello_ack_features', feature: 'REQUESTS|SHADOW|TIME', direction: 'to_subdevice', seq: 1, message: { type: 'hello_ack', keepaliveIntervalMs: 1000, maxFrameSize: 1100, revision: 2, features: 0x000e } },
+  { name: 'request', feature: 'REQUESTS', direction: 'to_subdevice', seq: 7, message: { type: 'request', requestId: 1, timeoutMs: 3500, payload: bytesOf('closed') } },
+  { name: 'request_empty', feature: 'REQUESTS', direction: 'to_subdevice', seq: 8, message: { type: 'request', requestId: 65535, timeoutMs: 1, payload: new Uint8Array(0) } },
+  { name: 'response_ok', feature: 'REQUESTS', direction: 'from_subdevice', seq: 12, message: { type: 'response', requestId: 1, status: 0, payload: bytesOf('ok') } },
+  { name: 'response_unsupported', feature: 'REQUESTS', direction: 'from_subdevice', seq: 13, message: { type: 'response', requestId: 2, status: 1, payload: new Uint8Array(0) } },
+  { name: 'response_failed', feature: 'REQUESTS', direction: 'from_subdevice', seq: 14, message: { type: 'response', requestId: 3, status: 2, payload: bytesOf('sensor busy') } },
+  { name: 'shadow_delta', feature: 'SHADOW', direction: 'to_subdevice', seq: 9, message: { type: 'shadow_delta', version: 3, document: bytesOf('{"temperature":25}') } },
+  { name: 'shadow_report', feature: 'SHADOW', direction: 'from_subdevice', seq: 15, message: { type: 'shadow_report', document: bytesOf('{"temperature":25}') } },
+  { name: 'time_request', feature: 'TIME', direction: 'from_subdevice', seq: 16, message: { type: 'time_request' } },
+  { name: 'time_response', feature: 'TIME', direction: 'to_subdevice', seq: 16, message: { type: 'time_response', synced: true, unixMs: 1_700_000_000_600 } },
+  { name: 'time_response_unsynced', feature: 'TIME', direction: 'to_subdevice', seq: 17, message: { type: 'time_response', synced: false, unixMs: 0 } },
+];
+const featureFrames = featureFrameSpecs.map((f) => {
+  const wire = encodePacket({ address: 1, direction: f.direction, seq: f.seq, message: f.message });
+  return {
+    name: f.name,
+    feature: f.feature,
+    crc: 'crc32c',
+    revision: 2,
+    address: 1,
+    direction: f.direction,
+    seq: f.seq,
+    message: toJson(f.message),
+    payload: Buffer.from(encodeMessage(f.message)).toString('hex'),
+    wire: Buffer.from(wire).toString('hex'),
+  };
 });
+const featureMalformed = [
+  ['request without its timeout', 0x30, '0001'],
+  ['response with status 3', 0xb1, '0001' + '03'],
+  ['response shorter than its header', 0xb1, '0001'],
+  ['shadow_delta without a full version', 0x40, '000003'],
+  ['time_request with a payload byte', 0xd0, '00'],
+  ['time_response with synced = 2', 0x51, '02' + '00000000' + '00000000'],
+  ['time_response beyond 2^53 ms', 0x51, '01' + '00200000' + '00000000'],
+  ['time_response with a trailing byte', 0x51, '01' + '00000000' + '00000000' + '00'],
+].map(([why, type, payload]) => {
+  const wire = encodeFrame({ address: 1, type: type as number, seq: 5, payload: Uint8Array.from(Buffer.from(payload as string, 'hex')) });
+  return { why, type, payload, wire: Buffer.from(wire).toString('hex') };
+});
+const REQ = 0x30;
+const featureScenarios: ScenarioSpec[] = [
+  {
+    name: 'request: answered once; a repeated REQUEST gets the same RESPONSE again; a REQUEST before any HELLO_ACK is ignored',
+    spec: '§12.1',
+    config: { requests: true },
+    steps: [
+      { at: 0 },
+      { at: 5, in: [{ wire: frameHex(1, REQ, 3, '0009' + '0dac' + Buffer.from('early').toString('hex')) }] },
+      { at: 10, in: [[1, { type: 'hello_ack', keepaliveIntervalMs: 60_000, maxFrameSize: 1100, revision: 2, features: 0x0002 }]] },
+      { at: 20, in: [[4, { type: 'request', requestId: 1, timeoutMs: 3500, payload: bytesOf('closed') }]] },
+      { at: 520, in: [[4, { type: 'request', requestId: 1, timeoutMs: 3500, payload: bytesOf('closed') }]] },
+      { at: 600, in: [[5, { type: 'request', requestId: 2, timeoutMs: 3500, payload: bytesOf('open') }]] },
+    ],
+  },
+  {
+    name: 'request: a gateway that did not agree to REQUESTS gets no RESPONSE',
+    spec: '§4.1, §12.1',
+    config: { requests: true },
+    steps: [{ at: 0 }, { at: 10, in: [ack(1)] }, { at: 20, in: [[4, { type: 'request', requestId: 1, timeoutMs: 3500, payload: bytesOf('closed') }]] }],
+  },
+  {
+    name: 'time: TIME_REQUEST answered by TIME_RESPONSE (echo); unanswered ones are resent with a new seq',
+    spec: '§12.3',
+    config: { time: true },
+    steps: [
+      { at: 0 },
+      { at: 10, in: [[1, { type: 'hello_ack', keepaliveIntervalMs: 60_000, maxFrameSize: 1100, revision: 2, features: 0x0008 }]] },
+      { at: 20, app: { requestTime: true } },
+      { at: 530 },
+      { at: 540, in: [[3, { type: 'time_response', synced: true, unixMs: 1_700_000_000_600 }]] },
+      { at: 2000 },
+    ],
+  },
+];
+const featureScenarioJson = featureScenarios.map(toScenarioJson);
 
 const out = {
   description:
@@ -391,6 +476,16 @@ const out = {
   malformed,
   accepted,
   scenarios: scenarioJson,
+  features: {
+    description:
+      'Optional features (README §12), negotiated by HELLO/HELLO_ACK features bits: 0x0002 REQUESTS, 0x0004 SHADOW, 0x0008 TIME. ' +
+      'An implementation checks the sections of the features it announces; the core sections above do not depend on them. ' +
+      'Scenario config "requests": the application answers each REQUEST with "ok:" + its payload; "time": TIME announced.',
+    frames: featureFrames,
+    malformed: featureMalformed,
+    scenarios: featureScenarioJson,
+  },
 };
 writeFileSync(path, JSON.stringify(out, null, 2) + '\n');
+console.log(`features: ${featureFrames.length} frames, ${featureMalformed.length} malformed, ${featureScenarioJson.length} scenarios`);
 console.log(`wrote ${frames.length} frames, ${malformed.length} malformed, ${accepted.length} accepted, ${scenarioJson.length} scenarios to ${path}`);

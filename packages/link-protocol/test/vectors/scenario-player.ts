@@ -27,12 +27,17 @@ export interface ScenarioConfig {
   readonly firmware: boolean;
   /** Part of an image already in flash at power-on: offered again (same md5 and size), it resumes. */
   readonly flash?: { readonly md5: string; readonly size: number; readonly held: number };
+  /** Feature REQUESTS: the application answers every REQUEST with "ok:" + its payload. */
+  readonly requests?: boolean;
+  /** Feature TIME announced. */
+  readonly time?: boolean;
 }
 
 /** What the subdevice's application does at a step. */
 export type AppAction =
   | { readonly sendData: string }
   | { readonly reportApplying: number }
+  | { readonly requestTime: true }
   | { readonly reportResult: { readonly ok: true; readonly version: string } | { readonly ok: false; readonly code: number; readonly message: string } };
 
 export interface StepInput {
@@ -86,6 +91,7 @@ export function playScenario(config: ScenarioConfig, steps: readonly StepInput[]
       resultSettled: () => {
         settled = true;
       },
+      ...(config.requests ? { request: (payload: Uint8Array) => Uint8Array.from([...Buffer.from('ok:'), ...payload]) } : {}),
     },
     {
       address: config.address,
@@ -96,6 +102,7 @@ export function playScenario(config: ScenarioConfig, steps: readonly StepInput[]
       reliableData: config.reliableData,
       revision: config.revision,
       tickMs: TICK_MS,
+      ...(config.time ? { time: true } : {}),
     },
   );
   engine.start();
@@ -106,6 +113,7 @@ export function playScenario(config: ScenarioConfig, steps: readonly StepInput[]
     const app = step.app;
     if (app && 'sendData' in app) engine.sendData(Uint8Array.from(Buffer.from(app.sendData, 'hex'))).catch(() => undefined);
     if (app && 'reportApplying' in app) engine.reportApplying(app.reportApplying);
+    if (app && 'requestTime' in app) engine.requestTime().catch(() => undefined);
     if (app && 'reportResult' in app) {
       if (current && app.reportResult.ok) current = undefined;
       engine.reportResult(app.reportResult);

@@ -52,6 +52,19 @@ export class SimulatorSet {
     return Promise.resolve(this.#sims.get(subdeviceKey(subdevice))?.lastImage);
   }
 
+  /**
+   * How the subdevice answers requests from now on: a handler (optionally slow), or 'none' for
+   * a firmware that announces no requests (it says HELLO again to announce the change).
+   */
+  answerRequests(subdevice: SubdeviceId, answer: ((payload: Uint8Array) => Uint8Array) | 'none', delayMs = 0): Promise<void> {
+    const sim = this.get(subdevice);
+    const announced = sim.requestHandler !== undefined;
+    sim.requestHandler = answer === 'none' ? undefined : answer;
+    sim.requestDelayMs = delayMs;
+    if (announced !== (answer !== 'none')) sim.restart();
+    return Promise.resolve();
+  }
+
   /** The set's controls as plain functions, to spread into a link test harness. */
   controls(): Pick<SimulatorSet, 'attach' | 'cut' | 'sendFromSubdevice' | 'receivedBy' | 'setFirmwareBehaviour' | 'firmwareReceived'> {
     return {

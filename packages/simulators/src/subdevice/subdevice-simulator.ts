@@ -1,5 +1,5 @@
 import { TypedEmitter, type ByteStream, type Subscription } from '@iotgw/domain';
-import { ByeReason, LinkProtocolError, SubdeviceEngine, type FirmwareOffer, type FramingOptions, type Scheduler } from '@iotgw/link-protocol';
+import { ByeReason, LinkProtocolError, SubdeviceEngine, type FirmwareOffer, type FramingOptions, type HubTime, type Scheduler } from '@iotgw/link-protocol';
 import { SimulatedFlash, type SimulatedFirmwareBehaviour } from './simulated-flash.js';
 
 export interface SubdeviceSimulatorOptions {
@@ -31,6 +31,16 @@ export interface SubdeviceSimulatorOptions {
   readonly reliableData?: boolean;
   /** Resend HELLO this often until answered. Default 500 ms (link-protocol). */
   readonly helloRetryMs?: number;
+  /**
+   * Answer the gateway's requests (the hub's RRPC; link feature REQUESTS). Default: answers
+   * `ok:` + the request bytes at once. `false`: announces no REQUESTS (an older firmware).
+   * Changeable later through `requestHandler` / `requestDelayMs`.
+   */
+  readonly requests?: false | { readonly delayMs?: number; readonly answer?: (payload: Uint8Array) => Uint8Array };
+  /** Take shadow deltas (link feature SHADOW): apply them and report the new state back. Default true. */
+  readonly shadow?: boolean;
+  /** Announce the link feature TIME (so `requestTime` works). Default true. */
+  readonly time?: boolean;
 }
 
 export interface SubdeviceSimulatorEvents {
@@ -44,6 +54,10 @@ export interface SubdeviceSimulatorEvents {
   refused: (info: { readonly reason: number; readonly message: string; readonly retryAfterMs: number }) => void;
   /** The gateway cancelled the transfer in progress (FW_CANCEL); the bytes received are kept. */
   cancelled: (info: { readonly version: string }) => void;
+  /** The gateway asked (a request handed down from the hub's RRPC). */
+  request: (info: { readonly payload: Uint8Array }) => void;
+  /** A shadow delta arrived (desired state); the simulator applies it to `shadowState` and reports back. */
+  shadowDelta: (info: { readonly version: number; readonly state: Readonly<Record<string, unknown>> }) => void;
 }
 
 /**
@@ -57,6 +71,16 @@ export class SubdeviceSimulator {
   readonly events = new TypedEmitter<SubdeviceSimulatorEvents>();
   /** Payloads the gateway sent, in order. */
   readonly received: Uint8Array[] = [];
+  /** Request payloads the gateway sent, in order. */
+  readonly requests: Uint8Array[] = [];
+  /** Shadow deltas received, in order. */
+  readonly shadowDeltas: Array<{ readonly version: number; readonly state: Readonly<Record<string, unknown>> }> = [];
+  /** The device's state as shadow deltas set it (what it reports). */
+  shadowState: Record<string, unknown> = {};
+  /** How it answers requests (undefined: announces none at its next HELLO). */
+  requestHandler: ((payload: Uint8Array) => Uint8Array) | undefined;
+  /** How long it takes to answer a request, ms (a slow sensor, a busy MCU). */
+  requestDelayMs: number;
   readonly #flash: SimulatedFlash;
   #version: string;
   #stream: ByteStream | undefined;
@@ -75,6 +99,9 @@ export class SubdeviceSimulator {
   ) {
     this.#version = options.firmwareVersion;
     this.#flash = new SimulatedFlash(options.firmware ?? 'success');
+    const requests = options.requests ?? {};
+    this.requestHandler = requests === false ? undefined : (requests.answer ?? ((p) => Uint8Array.from([...new TextEncoder().encode('ok:'), ...p])));
+    this.requestDelayMs = requests === false ? 0 : (requests.delayMs ?? 0);
     if (stream) this.use(stream);
   }
 
@@ -178,6 +205,20 @@ export class SubdeviceSimulator {
     return engine.sendData(payload);
   }
 
+  /** Asks the gateway for hub time (link feature TIME). */
+  requestTime(): Promise<HubTime> {
+    const engine = this.#engine;
+    if (!engine) return Promise.reject(new LinkProtocolError('detached', `${this.options.deviceName} is not connected`));
+    return engine.requestTime();
+  }
+
+  /** Reports its shadow state (link feature SHADOW). */
+  reportShadow(state: Readonly<Record<string, unknown>> = this.shadowState): Promise<void> {
+    const engine = this.#engine;
+    if (!engine) return Promise.reject(new LinkProtocolError('detached', `${this.options.deviceName} is not connected`));
+    return engine.reportShadow(new TextEncoder().encode(JSON.stringify(state)));
+  }
+
   /** Starts a link-protocol session when powered with an open stream. */
   #run(): void {
     const stream = this.#stream;
@@ -206,6 +247,8 @@ export class SubdeviceSimulator {
         firmwareCancelled: (offer) => this.events.emit('cancelled', { version: offer.version }),
         refused: (refusal) => this.events.emit('refused', refusal),
         resultSettled: () => this.#onSettled(),
+        ...(this.requestHandler ? { request: (payload: Uint8Array) => this.#onRequest(payload) } : {}),
+        ...(this.options.shadow === false ? {} : { shadowDelta: (version: number, document: Uint8Array) => this.#onShadowDelta(version, document) }),
       },
       {
         address: this.options.address ?? 1,
@@ -216,6 +259,7 @@ export class SubdeviceSimulator {
         revision: this.options.revision,
         reliableData: this.options.reliableData,
         helloRetryMs: this.options.helloRetryMs,
+        time: this.options.time ?? true,
       },
     );
     this.#engine = engine;
@@ -230,6 +274,42 @@ export class SubdeviceSimulator {
     // BYE still goes out: the engine is current until stop returns.
     engine.stop(bye);
     this.#engine = undefined;
+  }
+
+  #onRequest(payload: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    this.requests.push(payload);
+    this.events.emit('request', { payload });
+    const answer = (): Uint8Array => {
+      const handler = this.requestHandler;
+      if (!handler) throw new Error('no request handler');
+      return handler(payload);
+    };
+    if (this.requestDelayMs <= 0) return answer();
+    return new Promise((resolve, reject) =>
+      this.#later(this.requestDelayMs, () => {
+        try {
+          resolve(answer());
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }),
+    );
+  }
+
+  /** As the vendor SDK samples do: apply what the delta asks, then report the new state. */
+  #onShadowDelta(version: number, document: Uint8Array): void {
+    let state: unknown;
+    try {
+      state = JSON.parse(new TextDecoder().decode(document));
+    } catch {
+      return; // not JSON: a device would ignore it
+    }
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) return;
+    const delta = state as Record<string, unknown>;
+    this.shadowState = { ...this.shadowState, ...delta };
+    this.shadowDeltas.push({ version, state: delta });
+    this.events.emit('shadowDelta', { version, state: delta });
+    this.#engine?.reportShadow(new TextEncoder().encode(JSON.stringify(delta))).catch(() => undefined); // a lost report is repeated by the next delta or get
   }
 
   #onChunk(offset: number, bytes: Uint8Array): void {

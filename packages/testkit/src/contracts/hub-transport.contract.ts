@@ -16,6 +16,7 @@ import {
 } from '@iotgw/domain';
 import { eventually, nextEvent } from './eventually.js';
 import { describeDeviceServicesContract } from './hub-device-services.contract.js';
+import { describeSubdeviceMessagesContract } from './hub-subdevice-messages.contract.js';
 
 /** What the hub received from the gateway (read on the hub side). */
 export interface HubReceivedData {
@@ -45,6 +46,12 @@ export interface HubTransportHarness {
   reportsReceived(): Promise<Array<{ readonly subdevice: SubdeviceId; readonly report: OtaReport | { readonly state: 'version'; readonly version: string } }>>;
   pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array): Promise<void>;
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): Promise<void>;
+  /** A cloud caller's RRPC request to a subdevice (`$rrpc/rxd/{pid}/{dev}/{processId}`). */
+  pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array): Promise<void>;
+  /** A broadcast to the subdevice's product, as the hub delivers it (`$broadcast/rxd/{pid}/{dev}`). */
+  pushBroadcast(subdevice: SubdeviceId, payload: Uint8Array): Promise<void>;
+  /** RRPC replies the hub received (`$rrpc/txd/...`), in arrival order. */
+  rrpcRepliesReceived(): Promise<Array<{ readonly subdevice: SubdeviceId; readonly processId: string; readonly payload: Uint8Array }>>;
   /** The console binds/unbinds: the transport must emit `bindingChanged`. */
   changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): Promise<void>;
   /** Whether the hub currently counts the subdevice online; omit when the hub side cannot tell. */
@@ -336,4 +343,5 @@ export function describeHubTransportContract(
   });
 
   describeDeviceServicesContract(test, name, connected);
+  describeSubdeviceMessagesContract(test, name, withBound, SUB_A);
 }

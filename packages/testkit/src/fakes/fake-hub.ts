@@ -1,9 +1,9 @@
 import {
-  CancelledError,
   GatewayError,
   HubAuthError,
   HubDisconnectedError,
   subdeviceKey,
+  ValidationError,
   TypedEmitter,
   withDeadline,
   type BindRequest,
@@ -14,65 +14,43 @@ import {
   type GatewayDeviceServices,
   type GatewayIdentity,
   type HubConnectionState,
+  type HubRrpc,
+  type HubShadows,
+  type HubTimeService,
   type HubLogLevel,
   type HubTransport,
   type HubTransportEvents,
   type OtaReport,
   type PublishOptions,
+  type ShadowDocument,
+  type ShadowState,
+  type ShadowUpdate,
   type SubdeviceId,
   type SubdeviceResult,
   type Subscription,
 } from '@iotgw/domain';
+
+export type { FakeHubOptions, HubBatchOp, HubOp, PublishedData, RecordedReport, RecordedRrpcReply } from './fake-hub.types.js';
 import { HUB_RESULT, hubResultMessage } from './fake-hub-results.js';
-
-export type HubBatchOp = 'online' | 'offline' | 'bind' | 'unbind';
-export type HubOp = HubBatchOp | 'listBound' | 'publish' | 'report';
-
-export interface PublishedData {
-  readonly subdevice: SubdeviceId;
-  readonly channel: DataChannel;
-  readonly payload: Uint8Array;
-  readonly qos: 0 | 1;
-}
-
-export type RecordedReport =
-  | { readonly subdevice: SubdeviceId; readonly kind: 'version'; readonly version: string }
-  | { readonly subdevice: SubdeviceId; readonly kind: 'progress'; readonly report: OtaReport };
-
-export interface FakeHubOptions {
-  readonly gateway?: GatewayIdentity;
-  /** Subdevices the hub knows, with the secret a bind must present. */
-  readonly subdevices?: ReadonlyArray<{ readonly subdevice: SubdeviceId; readonly secret: string }>;
-  /** Subdevices already bound to this gateway. */
-  readonly bound?: readonly SubdeviceId[];
-  /** Default for CallOptions.timeoutMs (10 s, like the MQTT adapter). */
-  readonly defaultTimeoutMs?: number;
-  /** QoS 1 messages kept while disconnected (default 1000). */
-  readonly outboxLimit?: number;
-}
-
-type Control = { kind: 'fail'; hubCode: number } | { kind: 'delay'; ms: number } | { kind: 'drop' };
-
-interface Outgoing {
-  readonly op: 'publish' | 'report';
-  readonly deliver: () => void;
-  /** For data: the subdevice that must be online before it may go out. */
-  readonly subdevice?: string;
-}
-
-const DEFAULT_GATEWAY: GatewayIdentity = Object.freeze({ productId: 'GWPRODUCT1', deviceName: 'gateway' });
+import { FakeShadows, notOnline } from './fake-shadows.js';
+import { FakeHubWire } from './fake-hub-wire.js';
+import { bytesOf, DEFAULT_GATEWAY, type FakeHubOptions, type HubBatchOp, type HubOp, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
 
 /**
  * A HubTransport with the hub inside: a binding registry, the online set and the real result
  * codes, plus controls to inject faults. Everything the gateway sends is recorded in `published`,
  * `reports` and `operations`.
  */
-export class FakeHub implements HubTransport, GatewayDeviceServices {
+export class FakeHub implements HubTransport, GatewayDeviceServices, HubRrpc, HubShadows, HubTimeService {
   readonly gateway: GatewayIdentity;
   readonly published: PublishedData[] = [];
   readonly reports: RecordedReport[] = [];
+  /** RRPC replies the gateway sent, in order. */
+  readonly rrpcReplies: RecordedRrpcReply[] = [];
   /** Every batched operation answered, with the subdevice keys it named. */
   readonly operations: Array<{ readonly op: HubBatchOp; readonly subdevices: readonly string[] }> = [];
+  /** The hub's device shadows (inspect with `shadows.document(subdevice)`). */
+  readonly shadows = new FakeShadows();
   /** Set to make `connect` reject with HubAuthError. */
   refuseCredentials = false;
   /** What the gateway published on its own `event` topic. */
@@ -90,18 +68,21 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
   readonly #secrets = new Map<string, string>();
   readonly #bound = new Map<string, SubdeviceId>();
   readonly #online = new Set<string>();
-  readonly #controls = new Map<HubOp, Control[]>();
-  readonly #pending = new Set<(error: Error) => void>();
-  readonly #outbox: Outgoing[] = [];
+  readonly #wire: FakeHubWire;
   readonly #defaultTimeoutMs: number;
-  readonly #outboxLimit: number;
   #state: HubConnectionState = 'idle';
   #attempt = 0;
 
   constructor(options: FakeHubOptions = {}) {
     this.gateway = options.gateway ?? DEFAULT_GATEWAY;
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? 10_000;
-    this.#outboxLimit = options.outboxLimit ?? 1000;
+    this.#wire = new FakeHubWire(
+      () => this.#state,
+      (key) => this.#online.has(key),
+      (error) => this.#events.emit('error', error),
+      this.#defaultTimeoutMs,
+      options.outboxLimit ?? 1000,
+    );
     for (const { subdevice, secret } of options.subdevices ?? []) this.addSubdevice(subdevice, secret);
     for (const sub of options.bound ?? []) this.#bound.set(subdeviceKey(sub), sub);
   }
@@ -124,17 +105,15 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
         throw new HubAuthError(`the hub refused the credentials of ${subdeviceKey(this.gateway)}`);
       }
       this.#setState('connected');
-      this.#flushOutbox();
+      this.#wire.flush();
       return Promise.resolve();
     });
   }
 
   close(): Promise<void> {
     if (this.#state === 'closed') return Promise.resolve();
-    const error = new HubDisconnectedError('the transport was closed');
-    for (const reject of [...this.#pending]) reject(error);
-    this.#pending.clear();
-    this.#outbox.length = 0;
+    this.#wire.failPending(new HubDisconnectedError('the transport was closed'));
+    this.#wire.dropOutbox();
     this.#online.clear();
     this.#setState('closed');
     this.#events.clear();
@@ -146,7 +125,7 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
       if (!this.#bound.has(key)) return HUB_RESULT.notBound;
       this.#online.add(key);
       // Data held for it may go now (after the answer is recorded: the caller sees online first).
-      queueMicrotask(() => this.#flushOutbox());
+      queueMicrotask(() => this.#wire.flush());
       return HUB_RESULT.ok;
     });
   }
@@ -185,7 +164,7 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
   }
 
   listBound(options: CallOptions = {}): Promise<SubdeviceId[]> {
-    return this.#call('listBound', options, () => [...this.#bound.values()]);
+    return this.#wire.call('listBound', options, () => [...this.#bound.values()]);
   }
 
   publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
@@ -195,23 +174,31 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
     // Like the real transport: the hub drops a gateway that uses the data topic of a subdevice
     // that is not online, so QoS 1 data waits for its online and QoS 0 data is not sent.
     if (this.#state === 'connected' && !this.#online.has(key)) {
-      if (qos === 1) this.#outbox.push({ op: 'publish', deliver: () => this.published.push(record), subdevice: key });
+      if (qos === 1) this.#wire.hold({ op: 'publish', deliver: () => this.published.push(record), subdevice: key });
       return Promise.resolve();
     }
-    return this.#send('publish', qos, options, () => this.published.push(record), key);
+    return this.#wire.send('publish', qos, options, () => this.published.push(record), key);
   }
 
   reportVersion(subdevice: SubdeviceId, version: string, options: CallOptions = {}): Promise<void> {
-    return this.#send('report', 1, options, () => this.reports.push({ subdevice, kind: 'version', version }));
+    return this.#wire.send('report', 1, options, () => this.reports.push({ subdevice, kind: 'version', version }));
   }
 
   reportFirmwareProgress(subdevice: SubdeviceId, report: OtaReport, options: CallOptions = {}): Promise<void> {
     const qos = report.state === 'downloading' ? 0 : 1;
-    return this.#send('report', qos, options, () => this.reports.push({ subdevice, kind: 'progress', report }));
+    return this.#wire.send('report', qos, options, () => this.reports.push({ subdevice, kind: 'progress', report }));
+  }
+
+  replyRrpc(subdevice: SubdeviceId, processId: string, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(processId)) return Promise.reject(new ValidationError(`RRPC process id ${JSON.stringify(processId)} is not valid`));
+    if (this.#state !== 'connected') return Promise.reject(new HubDisconnectedError('not connected to the hub: the RRPC reply is dropped'));
+    // QoS 0 on the subdevice's topic: not online → not sent (the real transport's gate).
+    if (!this.#online.has(subdeviceKey(subdevice))) return Promise.resolve();
+    return this.#wire.call('rrpc', options, () => void this.rrpcReplies.push({ subdevice, processId, payload: Uint8Array.from(payload) }));
   }
 
   requestRemoteConfig(options: CallOptions = {}): Promise<void> {
-    return this.#send('report', 0, options, () => {
+    return this.#wire.send('report', 0, options, () => {
       this.requests.remoteConfig += 1;
       queueMicrotask(() =>
         this.#answer('remoteConfig', this.remoteConfigEnabled ? { type: 'reply', result: 0, config: this.remoteConfig } : { type: 'reply', result: 1001, config: undefined }),
@@ -220,7 +207,7 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
   }
 
   requestLogLevel(options: CallOptions = {}): Promise<void> {
-    return this.#send('report', 0, options, () => {
+    return this.#wire.send('report', 0, options, () => {
       this.requests.logLevel += 1;
       // The hub answers with what it holds when it answers.
       queueMicrotask(() => this.#answer('logLevel', this.logLevel));
@@ -229,11 +216,27 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
 
   publishGatewayEvent(payload: Uint8Array, options: CallOptions = {}): Promise<void> {
     const bytes = Uint8Array.from(payload);
-    return this.#send('publish', 1, options, () => this.gatewayEvents.push(bytes));
+    return this.#wire.send('publish', 1, options, () => this.gatewayEvents.push(bytes));
+  }
+
+  /** How far the hub's clock is ahead of this machine's (ms): what `hubTime` adds to Date.now(). */
+  hubClockOffsetMs = 0;
+
+  hubTime(options: CallOptions = {}): Promise<{ readonly unixMs: number; readonly at: number }> {
+    return this.#wire.call('time', options, () => ({ unixMs: Date.now() + this.hubClockOffsetMs, at: Date.now() }));
+  }
+
+  getShadow(subdevice: SubdeviceId, options: CallOptions = {}): Promise<ShadowDocument> {
+    if (this.#state === 'connected' && !this.#online.has(subdeviceKey(subdevice))) return Promise.reject(notOnline(subdevice));
+    return this.#wire.call('shadow', options, () => this.shadows.document(subdevice));
+  }
+
+  updateShadow(subdevice: SubdeviceId, update: ShadowUpdate, options: CallOptions = {}): Promise<{ readonly version: number }> {
+    if (this.#state === 'connected' && !this.#online.has(subdeviceKey(subdevice))) return Promise.reject(notOnline(subdevice));
+    return this.#wire.call('shadow', options, () => this.shadows.update(subdevice, update));
   }
 
   // --- hub side: registry ---
-
   /** The hub learns a subdevice and the secret its binds must present. */
   addSubdevice(subdevice: SubdeviceId, secret: string): void {
     this.#secrets.set(subdeviceKey(subdevice), secret);
@@ -264,21 +267,33 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
 
   /** Messages waiting for the connection to come back. */
   get queued(): number {
-    return this.#outbox.length;
+    return this.#wire.queued;
   }
 
-  // --- hub side: pushes ---
-
-  /** The console binds/unbinds: the registry changes and the gateway hears `bindingChanged`. */
+  // --- hub side: pushes --- (the console binds/unbinds: the registry changes, the gateway hears it)
   changeBinding(subdevices: readonly SubdeviceId[], bound: boolean): void {
     for (const sub of subdevices) this.setBound(sub, bound);
-    const change: BindingChange = { subdevices: [...subdevices], bound };
-    this.#pushEvent('bindingChanged', change);
+    this.#pushEvent('bindingChanged', { subdevices: [...subdevices], bound } satisfies BindingChange);
   }
 
   pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array | string): void {
-    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
-    this.#pushEvent('downlink', { subdevice, channel, payload: bytes });
+    this.#pushEvent('downlink', { subdevice, channel, payload: bytesOf(payload) });
+  }
+
+  /** A caller in the cloud sends an RRPC request to an online subdevice (the hub routes only those). */
+  pushRrpcRequest(subdevice: SubdeviceId, processId: string, payload: Uint8Array | string, receivedAt = Date.now()): void {
+    if (this.#online.has(subdeviceKey(subdevice))) this.#pushEvent('rrpcRequest', { subdevice, processId, payload: bytesOf(payload), receivedAt });
+  }
+
+  /** A broadcast to the subdevice's product: reaches the gateway for its online subdevices only. */
+  pushBroadcast(subdevice: SubdeviceId, payload: Uint8Array | string): void {
+    if (this.#online.has(subdeviceKey(subdevice))) this.#pushEvent('broadcast', { subdevice, payload: bytesOf(payload) });
+  }
+
+  /** The console sets desired state: an online subdevice gets the delta now, an offline one in its next `getShadow`. */
+  setDesired(subdevice: SubdeviceId, desired: ShadowState): void {
+    const { version, delta } = this.shadows.setDesired(subdevice, desired);
+    if (delta && this.#state === 'connected' && this.#online.has(subdeviceKey(subdevice))) this.#pushEvent('shadowDelta', { subdevice, version, state: delta });
   }
 
   pushFirmwareUpdate(subdevice: SubdeviceId, job: FirmwareJob): void {
@@ -308,31 +323,25 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
   }
 
   // --- fault injection ---
-
   /** The next `op` answers every subdevice with `hubCode` (batched ops only). */
   failNext(op: HubBatchOp, hubCode: number): void {
-    this.#enqueueControl(op, { kind: 'fail', hubCode });
+    this.#wire.inject(op, { kind: 'fail', hubCode });
   }
 
   /** The next `op` is answered `ms` later (real time). */
   delayNext(op: HubOp, ms: number): void {
-    this.#enqueueControl(op, { kind: 'delay', ms });
+    this.#wire.inject(op, { kind: 'delay', ms });
   }
 
   /** The next `op` is never answered: the caller times out or cancels. */
   dropNext(op: HubOp): void {
-    this.#enqueueControl(op, { kind: 'drop' });
+    this.#wire.inject(op, { kind: 'drop' });
   }
 
-  /**
-   * The connection drops: state 'reconnecting', pending calls reject with HubDisconnectedError,
-   * the hub forgets which subdevices were online, QoS 1 messages queue from now on.
-   */
+  /** The connection drops: pending calls reject (HubDisconnectedError), the hub forgets who was online, QoS 1 queues. */
   disconnect(): void {
     if (this.#state !== 'connected') return;
-    const error = new HubDisconnectedError('the connection to the hub was lost');
-    for (const reject of [...this.#pending]) reject(error);
-    this.#pending.clear();
+    this.#wire.failPending(new HubDisconnectedError('the connection to the hub was lost'));
     this.#online.clear();
     this.#setState('reconnecting');
   }
@@ -341,91 +350,22 @@ export class FakeHub implements HubTransport, GatewayDeviceServices {
   reconnect(): void {
     if (this.#state !== 'reconnecting') return;
     this.#setState('connected');
-    this.#flushOutbox();
+    this.#wire.flush();
     this.#attempt++;
     this.#events.emit('reconnected', { attempt: this.#attempt });
   }
 
   // --- internals ---
 
-  #batch(
-    op: HubBatchOp,
-    subdevices: readonly SubdeviceId[],
-    options: CallOptions,
-    decide: (sub: SubdeviceId, key: string) => number,
-  ): Promise<SubdeviceResult[]> {
+  #batch(op: HubBatchOp, subdevices: readonly SubdeviceId[], options: CallOptions, decide: (sub: SubdeviceId, key: string) => number): Promise<SubdeviceResult[]> {
     const list = [...subdevices];
-    return this.#call(op, options, (control) => {
+    return this.#wire.call(op, options, (control) => {
       this.operations.push({ op, subdevices: list.map(subdeviceKey) });
       return list.map((sub) => {
         const hubCode = control?.kind === 'fail' ? control.hubCode : decide(sub, subdeviceKey(sub));
         return { subdevice: sub, ok: hubCode === 0, hubCode, message: hubResultMessage(hubCode) };
       });
     });
-  }
-
-  /** Runs one request/answer exchange under the caller's deadline, honoring the injected faults. */
-  #call<T>(op: HubOp, options: CallOptions, answer: (control: Control | undefined) => T): Promise<T> {
-    return withDeadline(`hub ${op}`, options, this.#defaultTimeoutMs, (signal) => {
-      if (this.#state === 'closed') return Promise.reject(new HubDisconnectedError('the transport was closed'));
-      if (this.#state !== 'connected') return Promise.reject(new HubDisconnectedError());
-      const control = this.#controls.get(op)?.shift();
-      if (control?.kind === 'fail' || control === undefined) return Promise.resolve(answer(control));
-      return new Promise<T>((resolve, reject) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const settle = (error?: Error): void => {
-          this.#pending.delete(settle);
-          signal.removeEventListener('abort', onAbort);
-          if (timer) clearTimeout(timer);
-          if (error) {
-            reject(error);
-            return;
-          }
-          try {
-            resolve(answer(undefined));
-          } catch (e) {
-            reject(e instanceof Error ? e : new Error(String(e)));
-          }
-        };
-        const onAbort = (): void => settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.#pending.add(settle);
-        if (control.kind === 'delay') timer = setTimeout(() => settle(), control.ms);
-        // 'drop': nobody ever answers; only the deadline, a cancel, a disconnect or close ends it.
-      });
-    });
-  }
-
-  #send(op: 'publish' | 'report', qos: 0 | 1, options: CallOptions, deliver: () => void, subdevice?: string): Promise<void> {
-    if (this.#state !== 'connected' && this.#state !== 'closed') {
-      if (options.signal?.aborted) return Promise.reject(new CancelledError(`hub ${op}`, { cause: options.signal.reason }));
-      if (qos === 0) {
-        return Promise.reject(new HubDisconnectedError(`not connected to the hub: QoS 0 message not sent`));
-      }
-      if (this.#outbox.length >= this.#outboxLimit) {
-        const error = new HubDisconnectedError(`outbox full (${this.#outboxLimit} messages): message not queued`);
-        this.#events.emit('error', error);
-        return Promise.reject(error);
-      }
-      this.#outbox.push({ op, deliver, ...(subdevice ? { subdevice } : {}) });
-      return Promise.resolve();
-    }
-    return this.#call(op, options, () => deliver());
-  }
-
-  /** Sends what may go out now, in order; data of subdevices not online stays queued. */
-  #flushOutbox(): void {
-    const waiting = this.#outbox.splice(0);
-    for (const out of waiting) {
-      if (out.subdevice === undefined || this.#online.has(out.subdevice)) out.deliver();
-      else this.#outbox.push(out);
-    }
-  }
-
-  #enqueueControl(op: HubOp, control: Control): void {
-    const list = this.#controls.get(op) ?? [];
-    list.push(control);
-    this.#controls.set(op, list);
   }
 
   #pushEvent<K extends Exclude<keyof HubTransportEvents & string, 'state' | 'reconnected'>>(

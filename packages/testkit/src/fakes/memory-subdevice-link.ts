@@ -11,6 +11,10 @@ import {
   type FirmwareDeliveryResult,
   type FirmwareImage,
   type LinkCapabilities,
+  type RequestCapableLink,
+  type ShadowCapableLink,
+  type ShadowState,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   type SubdeviceAttachment,
   type SubdeviceId,
   type SubdeviceLink,
@@ -54,6 +58,17 @@ export class ScriptedSubdevice {
   ackedImage: string | undefined;
   /** Bytes of the last completed image. */
   lastImage: Uint8Array | undefined;
+  /**
+   * How it answers requests (the hub's RRPC): undefined = it cannot take requests at all (an old
+   * firmware: `request` fails at once with link.unavailable). A handler may be slow (a promise).
+   */
+  requestHandler: ((payload: Uint8Array) => Uint8Array | Promise<Uint8Array>) | undefined;
+  /** Request payloads it was asked, in order. */
+  readonly requests: Uint8Array[] = [];
+  /** Whether it takes shadow deltas (its firmware announced the ability). */
+  acceptsShadow = true;
+  /** Shadow deltas delivered to it, in order. */
+  readonly shadowDeltas: Array<{ readonly version: number; readonly state: ShadowState }> = [];
 
   constructor(
     readonly subdevice: SubdeviceId,
@@ -72,7 +87,7 @@ export interface MemorySubdeviceLinkOptions {
 }
 
 /** A SubdeviceLink whose subdevices are scripted objects in memory. */
-export class MemorySubdeviceLink implements SubdeviceLink {
+export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink, ShadowCapableLink {
   readonly name: string;
   readonly capabilities: LinkCapabilities;
   /** Everything `send` accepted, in order. */
@@ -259,6 +274,37 @@ export class MemorySubdeviceLink implements SubdeviceLink {
     const sub = this.#subdevices.get(subdeviceKey(subdevice));
     if (!sub) throw new ValidationError(`no scripted subdevice ${subdeviceKey(subdevice)}: attach it first`);
     sub.firmwareBehaviour = behaviour;
+  }
+
+  /** Asks the scripted subdevice's `requestHandler`; the port's contract (RequestCapableLink) in memory. */
+  request(subdevice: SubdeviceId, payload: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    return withDeadline(`request to ${subdeviceKey(subdevice)}`, options, DEFAULT_REQUEST_TIMEOUT_MS, async () => {
+      const sub = this.#attached(subdevice);
+      const handler = sub.requestHandler;
+      if (!handler) throw new LinkError('link.unavailable', `${subdeviceKey(subdevice)} takes no requests (its firmware did not announce them)`);
+      sub.requests.push(Uint8Array.from(payload));
+      await turn();
+      return Uint8Array.from(await handler(Uint8Array.from(payload)));
+    });
+  }
+
+  sendShadowDelta(subdevice: SubdeviceId, delta: { readonly version: number; readonly state: ShadowState }, options: CallOptions = {}): Promise<void> {
+    return withDeadline(`shadow delta to ${subdeviceKey(subdevice)}`, options, this.#sendTimeoutMs, async () => {
+      const sub = this.#attached(subdevice);
+      if (!sub.acceptsShadow) throw new LinkError('link.unavailable', `${subdeviceKey(subdevice)} takes no shadow deltas`);
+      await turn();
+      sub.shadowDeltas.push({ version: delta.version, state: structuredClone(delta.state) });
+    });
+  }
+
+  acceptsShadow(subdevice: SubdeviceId): boolean {
+    const sub = this.#subdevices.get(subdeviceKey(subdevice));
+    return this.#started && sub?.attached === true && sub.acceptsShadow;
+  }
+
+  /** Test control: the subdevice reports shadow state (`shadowReported`). */
+  reportShadow(subdevice: SubdeviceId, reported: ShadowState): void {
+    this.#events.emit('shadowReported', { subdevice, reported });
   }
 
   #attached(subdevice: SubdeviceId): ScriptedSubdevice {
