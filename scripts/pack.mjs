@@ -4,25 +4,19 @@
 // packaging test; prints npm's JSON report on stdout.
 //   node scripts/pack.mjs <destination-dir>
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workspaceDirs } from './workspaces.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Names of the workspace packages that ship (not "private"), in the root package.json's order. */
 export function shippedWorkspaces() {
-  const { workspaces = [] } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const names = [];
-  for (const pattern of workspaces) {
-    // The root uses "dir/*" patterns only.
-    const base = join(root, pattern.replace(/\/\*$/, ''));
-    for (const entry of existsSync(base) ? readdirSync(base).sort() : []) {
-      const manifest = join(base, entry, 'package.json');
-      if (!existsSync(manifest)) continue;
-      const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
-      if (pkg.private !== true) names.push(pkg.name);
-    }
+  for (const dir of workspaceDirs(root)) {
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    if (pkg.private !== true) names.push(pkg.name);
   }
   return names;
 }

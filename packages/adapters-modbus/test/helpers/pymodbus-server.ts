@@ -79,14 +79,19 @@ export class PymodbusServer {
     const args = [SCRIPT, '--map', mapFile, ...('rtu' in where ? ['--rtu', where.rtu, '--baud', String(where.baud ?? 115200)] : ['--tcp', `127.0.0.1:${where.tcp === true ? 0 : where.tcp}`])];
     const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const server = new PymodbusServer(child, dir);
+    // The deadline is cleared once settled: a pending 20 s timer kept each test file's process
+    // alive (ava waits for it to exit) for up to 20 s after its last test.
+    let deadline: NodeJS.Timeout | undefined;
     const ready = await Promise.race([
       server.#next(),
       new Promise<string>((_, reject) => child.once('exit', (code) => reject(new Error(`pymodbus server exited (${code}): ${server.#stderr.join('')}`)))),
-      new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`pymodbus server not ready in 20 s: ${server.#stderr.join('')}`)), 20_000)),
-    ]).catch(async (error: unknown) => {
-      await server.stop();
-      throw error;
-    });
+      new Promise<string>((_, reject) => (deadline = setTimeout(() => reject(new Error(`pymodbus server not ready in 20 s: ${server.#stderr.join('')}`)), 20_000))),
+    ])
+      .catch(async (error: unknown) => {
+        await server.stop();
+        throw error;
+      })
+      .finally(() => clearTimeout(deadline));
     server.port = (JSON.parse(ready) as { port: number | null }).port ?? undefined;
     return server;
   }
