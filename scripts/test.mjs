@@ -3,14 +3,11 @@
 // "N passed, N failed". A build or lint failure with no failed test counts as one failure.
 // Extra arguments go to turbo (e.g. `npm test -- --filter=@iotgw/domain`).
 //
-// Why it is not one `turbo run build lint test --concurrency=1` (what it was: ~13 min in CI):
-// - Build: one `tsc -b` over every project compiles in a third of the CPU time of a `tsc -b` per
-//   package (each of those re-reads every referenced project and @types/node), so turbo then runs
-//   lint and test with --only (their build dependency is done).
-// - The suite mostly waits (child processes, sockets, fault windows), so three streams run side by
-//   side: the two long e2e packages (gateway, chaos), the other packages' tests (one package at a
-//   time, as before: several of them have in-process ack timers a crowded CPU trips), and lint.
-//   Lint is pure CPU and nothing waits on it: it runs niced, so the tests get the cores first.
+// Why the build is one `tsc -b` over every project and not turbo's build per package: each package's
+// `tsc -b` re-reads every referenced project and @types/node (one tsc -b: 49 s wall; 18 of them:
+// 293 s, measured on the 2-core box). Then turbo runs lint and test with --only, one package at a
+// time: the packages' tests spawn processes and hold real timers, and side by side they tripped
+// each other's deadlines on a crowded 2-core box (tried 2026-11-30: 17 failures, all deadlines).
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,8 +21,6 @@ const resolve = createRequire(join(root, 'package.json')).resolve;
 const turbo = resolve('turbo/bin/turbo');
 const tsc = resolve('typescript/bin/tsc');
 const env = { TURBO_TELEMETRY_DISABLED: '1', ...process.env };
-/** The packages whose tests take longest (minutes of e2e over real processes): started first, side by side. */
-const LONG = ['@iotgw/gateway', '@iotgw/chaos'];
 
 const lines = [];
 const children = new Set();
@@ -34,8 +29,8 @@ const children = new Set();
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => children.forEach((c) => c.kill(signal)));
 
 /** Runs a command, echoing and collecting its output line by line (streams never splice mid-line). */
-function run(command, args, { nice = false } = {}) {
-  const child = nice ? spawn('nice', ['-n', '10', command, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env }) : spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
+function run(command, args) {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
   children.add(child);
   for (const [stream, out] of [
     [child.stdout, process.stdout],
@@ -62,7 +57,7 @@ function run(command, args, { nice = false } = {}) {
   );
 }
 
-const turboRun = (args, options) => run(process.execPath, [turbo, 'run', ...args, '--only', '--continue'], options);
+const turboRun = (args) => run(process.execPath, [turbo, 'run', ...args, '--only', '--continue']);
 
 const extra = process.argv.slice(2);
 const started = Date.now();
@@ -76,15 +71,7 @@ for (const bin of ['iotgw.js', 'iotgw-subdevice.js']) {
 }
 process.stdout.write(`build: ${status === 0 ? 'done' : `failed (tsc exit ${status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
-const statuses = await Promise.all(
-  extra.length > 0
-    ? [turboRun(['lint', 'test', '--concurrency=2', ...extra])]
-    : [
-        turboRun(['test', '--concurrency=2', ...LONG.map((name) => `--filter=${name}`)]),
-        turboRun(['test', '--concurrency=1', ...LONG.map((name) => `--filter=!${name}`)]),
-        turboRun(['lint', '--concurrency=1'], { nice: true }),
-      ],
-);
+const statuses = [await turboRun(['lint', 'test', '--concurrency=1', ...extra])];
 status = [status, ...statuses].find((s) => s !== 0) ?? 0;
 const { passed, failed } = testTotals(lines);
 process.stdout.write(`\n${passed} passed, ${status !== 0 && failed === 0 ? 1 : failed} failed\n`);
