@@ -18,6 +18,6 @@ test('channels: a wildcard, an empty level, a bad product id or an unknown field
   ];
   for (const [channels, message] of cases) {
     const error = t.throws(() => parseGatewayConfig(JSON.stringify({ channels })), { instanceOf: ConfigError });
-    t.regex(error!.message, message);
+    t.regex(error.message, message);
   }
 });
