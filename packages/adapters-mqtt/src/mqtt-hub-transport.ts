@@ -46,6 +46,7 @@ import {
   logOperationTopic,
   otaReportTopic,
   rrpcReplyTopic,
+  isValidChannel,
 } from '@iotgw/protocol-tencent';
 import { OfflineStore } from '@iotgw/offline-store';
 import { DownlinkRouter } from './downlink-router.js';
@@ -63,7 +64,6 @@ import { ProductChannels } from './product-channels.js';
 
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PACKET_BYTES = 1024 * 1024;
-const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
 
 /**
  * HubTransport over one MQTT 3.1.1 connection (mqtt.js) to Tencent Cloud IoT Hub. A façade over
@@ -236,7 +236,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
   }
 
   publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
-    if (channel !== 'data' && !CHANNEL.test(channel)) {
+    if (channel !== 'data' && !isValidChannel(channel)) {
       return Promise.reject(new ValidationError(`channel ${JSON.stringify(channel)} is not valid: use e.g. "data" or "event"`));
     }
     const refusal = this.#channels.refusal(subdevice.productId, channel);

@@ -1,3 +1,5 @@
+import { isValidChannel } from '@iotgw/protocol-tencent';
+
 /**
  * A product's topic list, as the hub's console holds it: every product has `data`, `event` and
  * `control` (`{pid}/{dev}/...`); custom topics are added per product (`user/alarm`). A device
@@ -6,14 +8,12 @@
  */
 export const DEFAULT_PRODUCT_TOPICS: readonly string[] = ['data', 'event', 'control'];
 
-// Topic levels after `{pid}/{dev}/`: letters, digits and `_ - . : @`, no wildcard, no empty level.
-const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
 
 /** Why `topics` cannot be a product's custom topic list, or undefined. */
 export function productTopicsProblem(topics: unknown): string | undefined {
   if (!Array.isArray(topics)) return 'topics must be an array of topic channels like "user/alarm"';
   for (const topic of topics) {
-    if (typeof topic !== 'string' || topic.length > 64 || !CHANNEL.test(topic)) {
+    if (typeof topic !== 'string' || topic.length > 64 || !isValidChannel(topic)) {
       return `topic ${JSON.stringify(topic)} is not valid: give the levels after "{productId}/{deviceName}/", e.g. "user/alarm" (letters, digits, _ - . : @; no wildcard)`;
     }
   }

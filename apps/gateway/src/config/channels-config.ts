@@ -1,14 +1,13 @@
 import { z } from 'zod';
+import { isValidChannel } from '@iotgw/protocol-tencent';
 
-// Topic levels after `{pid}/{dev}/`, as the hub's console accepts them for custom topics.
-const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
 
 const channelList = z
   .array(
     z
       .string()
       .max(64, 'must be at most 64 characters')
-      .regex(CHANNEL, 'must be topic levels after "{productId}/{deviceName}/", e.g. "event" or "user/alarm" (letters, digits, _ - . : @; no wildcard)'),
+      .refine(isValidChannel, 'must be topic levels after "{productId}/{deviceName}/", e.g. "event" or "user/alarm" (letters, digits, _ - . : @; no wildcard)'),
   )
   .default([]);
 
