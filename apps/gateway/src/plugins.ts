@@ -62,6 +62,7 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
     region: info.region,
     credentials: credentialsOf(info, baseDir),
     dataChannels: config.dataChannels,
+    productChannels: config.channels,
     firmwareSources: { allowLoopback: config.ota.allowLoopback, allowLinkLocal: config.ota.allowLinkLocal },
   };
   const hubOptions = optionsOf(config.hub);

@@ -10,6 +10,7 @@ import {
   ValidationError,
   withDeadline,
   type CallOptions,
+  type SendOptions,
   type Clock,
   type DeliverFirmwareOptions,
   type FirmwareDeliveryResult,
@@ -152,8 +153,12 @@ export class ModbusSubdeviceLink implements SubdeviceLink {
    * (larger than maxPayloadSize), TimeoutError / CancelledError (the writes not yet run are dropped
    * and answered as not written).
    */
-  async send(subdevice: SubdeviceId, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+  async send(subdevice: SubdeviceId, payload: Uint8Array, options: SendOptions = {}): Promise<void> {
     const unit = this.#require(subdevice);
+    // A Modbus unit has registers, not topics: commands come on `data`, readings go up on `data`.
+    if (options.channel !== undefined && options.channel !== 'data') {
+      throw new LinkError('link.unavailable', `${unit.key} is a Modbus unit: it takes commands on channel "data" only, not "${options.channel}"`);
+    }
     if (payload.length > this.capabilities.maxPayloadSize) {
       throw new ValidationError(`command of ${payload.length} bytes is larger than ${this.capabilities.maxPayloadSize}: send fewer points per command`);
     }

@@ -63,6 +63,18 @@ maybe('link: send to a unit not attached rejects link.unknown_subdevice; too lar
   await t.throwsAsync(link.send(A, new Uint8Array(4097)), { instanceOf: ValidationError });
 });
 
+maybe('link: readings go up on data (no channel named); a command on another channel rejects link.unavailable and writes nothing', async (t) => {
+  const { link, watch } = await tcpLink(t);
+  const channels: Array<string | undefined> = [];
+  link.on('data', (d) => channels.push(d.channel));
+  await link.start();
+  await watch.readingCount('MODBUS0004/a', 1);
+  t.true(channels.length > 0 && channels.every((c) => c === undefined), 'readings name no channel: they are published on data');
+  const error = await t.throwsAsync(link.send(A, new TextEncoder().encode('{"set":{"setpoint":20}}'), { channel: 'control' }), { instanceOf: LinkError });
+  t.is(error?.code, 'link.unavailable');
+  t.regex(error.message, /Modbus unit: it takes commands on channel "data" only, not "control"/);
+});
+
 maybe('link: stop detaches every attached unit (stopped), closes the bus and is idempotent; start again works', async (t) => {
   const { link, watch } = await tcpLink(t);
   await link.start();

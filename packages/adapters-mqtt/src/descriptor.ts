@@ -57,6 +57,7 @@ export const mqttHubAdapter = defineAdapter({
       auth: hubAuth(gateway.credentials),
       region: gateway.region,
       dataChannels: gateway.dataChannels,
+      ...(gateway.productChannels ? { productChannels: gateway.productChannels } : {}),
       ...(options.host ? { host: options.host } : {}),
       ...(options.port ? { port: options.port } : {}),
       tls: options.tls,

@@ -1,3 +1,4 @@
+import type { ProductChannelDeclaration } from './product-channels.js';
 import { ConfigError, type BackoffPolicyOptions, type Clock, type GatewayIdentity, type Logger } from '@iotgw/domain';
 import type { OfflineStoreOptions } from '@iotgw/offline-store';
 import type { LegacyOutboxOptions } from './legacy-outbox.js';
@@ -32,8 +33,14 @@ export interface MqttHubTransportOptions {
   readonly connectTimeoutMs?: number;
   /** Subdevices per operation request; default 50. */
   readonly batchSize?: number;
-  /** Channels subscribed for each online subdevice; default `['data']`. */
+  /** Channels subscribed for each online subdevice (and publishable); default `['data']`. */
   readonly dataChannels?: readonly string[];
+  /**
+   * Channels each product declares beyond those (its custom topics in the console), by product
+   * id: `publish` ones may carry its subdevices' uplink, `subscribe` ones are followed for
+   * downlink. `data` and `event` are always publishable; any other uplink channel is refused.
+   */
+  readonly productChannels?: Readonly<Record<string, ProductChannelDeclaration>>;
   /** Reconnect backoff (the domain's policy): default 500 ms doubling to 30 s, jitter 0.3. */
   readonly reconnect?: BackoffPolicyOptions;
   /**

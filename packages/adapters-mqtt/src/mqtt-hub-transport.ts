@@ -46,6 +46,7 @@ import {
   logOperationTopic,
   otaReportTopic,
   rrpcReplyTopic,
+  isValidChannel,
 } from '@iotgw/protocol-tencent';
 import { OfflineStore } from '@iotgw/offline-store';
 import { DownlinkRouter } from './downlink-router.js';
@@ -59,10 +60,10 @@ import { UNGATED, UplinkSender } from './uplink-sender.js';
 import { ShadowOperations } from './shadow-operations.js';
 import { TimeService } from './time-service.js';
 import { untilAborted } from './until-aborted.js';
+import { ProductChannels } from './product-channels.js';
 
 const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PACKET_BYTES = 1024 * 1024;
-const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
 
 /**
  * HubTransport over one MQTT 3.1.1 connection (mqtt.js) to Tencent Cloud IoT Hub. A façade over
@@ -80,6 +81,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
   readonly #maxPacketBytes: number;
   readonly #connection: HubConnection;
   readonly #gate: OnlineGate;
+  readonly #channels: ProductChannels;
   readonly #operations: GatewayOperations;
   readonly #router: DownlinkRouter;
   readonly #echoes: EchoFilter;
@@ -103,7 +105,8 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
     this.#maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
     const warnings = new ThrottledLog(this.#log, this.#clock);
     this.#echoes = new EchoFilter(30_000, 10_000, () => this.#clock.now());
-    this.#gate = new OnlineGate(this.gateway, options.dataChannels ?? ['data'], () => this.#sender?.kick());
+    this.#channels = new ProductChannels(options.dataChannels ?? ['data'], options.productChannels);
+    this.#gate = new OnlineGate(this.gateway, (productId) => this.#channels.subscribedBy(productId), () => this.#sender?.kick());
     // The gateway's own services: its configuration and the log level the console sets.
     this.#gate.always(configOperationResultTopic(this.gateway), 1);
     this.#gate.always(logOperationResultTopic(this.gateway), 1);
@@ -233,9 +236,11 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
   }
 
   publishData(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
-    if (channel !== 'data' && !CHANNEL.test(channel)) {
+    if (channel !== 'data' && !isValidChannel(channel)) {
       return Promise.reject(new ValidationError(`channel ${JSON.stringify(channel)} is not valid: use e.g. "data" or "event"`));
     }
+    const refusal = this.#channels.refusal(subdevice.productId, channel);
+    if (refusal) return Promise.reject(refusal);
     return this.#publish(subdeviceKey(subdevice), dataTopic(subdevice, channel), payload, options.qos ?? 1, options);
   }
 

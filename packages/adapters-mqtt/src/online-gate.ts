@@ -25,7 +25,8 @@ export class OnlineGate {
 
   constructor(
     gateway: SubdeviceId,
-    private readonly channels: readonly string[],
+    /** The data channels followed for a subdevice of a product. */
+    private readonly channelsOf: (productId: string) => readonly string[],
     /** Called when gates open: held readings of those subdevices may go now. */
     opened: (keys: readonly string[]) => void,
   ) {
@@ -114,7 +115,7 @@ export class OnlineGate {
   #topicsOf(devices: readonly SubdeviceId[]): Map<string, 0 | 1> {
     const topics = new Map<string, 0 | 1>();
     for (const d of devices) {
-      for (const channel of this.channels) topics.set(dataTopic(d, channel), 1);
+      for (const channel of this.channelsOf(d.productId)) topics.set(dataTopic(d, channel), 1);
       topics.set(otaUpdateTopic(d), 1);
       topics.set(rrpcRequestFilter(d), 0);
       topics.set(shadowOperationResultTopic(d), 0);

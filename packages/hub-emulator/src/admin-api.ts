@@ -150,6 +150,14 @@ export class AdminApi {
         this.logger.info('console: product set', { productId: product.productId, dynamicRegistration: product.dynamicRegistration });
         return sendJson(res, 200, { products: hub.registry.listProducts() });
       }
+      case '/api/products/topics': {
+        // The product's custom topics (its topic list beyond data, event, control), replaced as a whole.
+        const productId = str(body, 'productId');
+        const topics = body['topics'];
+        await hub.registry.setProductTopics(productId, topics as string[]); // validated there (not an array: a clear error)
+        this.logger.info('console: product topics set', { productId, topics: hub.registry.productTopics(productId).join(' ') });
+        return sendJson(res, 200, { productId, topics: hub.registry.productTopics(productId) });
+      }
       case '/api/bind':
       case '/api/unbind': {
         const binding = { gateway: str(body, 'gateway'), subdevice: str(body, 'subdevice') };

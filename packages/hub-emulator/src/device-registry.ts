@@ -1,6 +1,7 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
+import { productTopicsProblem } from './product-topics.js';
 import { describeJsonError, isValidDeviceName, isValidProductId, subdeviceKey } from '@iotgw/domain';
 import { isBase64Secret } from '@iotgw/protocol-tencent';
 import { writeFileAtomic } from '@iotgw/durable-file';
@@ -35,6 +36,8 @@ export interface RegistryDocument {
   bindings: Binding[];
   /** Written only when there are some (older files stay as they were). */
   products?: RegisteredProduct[];
+  /** Custom topics by product id (beyond data, event, control); written only when there are some. */
+  productTopics?: Record<string, string[]>;
 }
 
 export interface RegistryEvents {
@@ -53,6 +56,7 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
   private readonly devices = new Map<string, RegisteredDevice>();
   private bindings: Binding[] = [];
   private readonly products = new Map<string, RegisteredProduct>();
+  private readonly topics = new Map<string, string[]>();
   private readonly onlineSet = new Set<string>();
   private readonly connectedSet = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
@@ -89,11 +93,14 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
     this.bindings = doc.bindings.map((b) => ({ ...b }));
     this.products.clear();
     for (const product of doc.products ?? []) this.products.set(product.productId, { ...product });
+    this.topics.clear();
+    for (const [pid, topics] of Object.entries(doc.productTopics ?? {})) this.topics.set(pid, [...topics]);
   }
 
   toJSON(): RegistryDocument {
     const doc: RegistryDocument = { devices: [...this.devices.values()].map((d) => ({ ...d })), bindings: this.bindings.map((b) => ({ ...b })) };
     if (this.products.size > 0) doc.products = [...this.products.values()].map((p) => ({ ...p }));
+    if (this.topics.size > 0) doc.productTopics = Object.fromEntries([...this.topics].map(([pid, t]) => [pid, [...t]]));
     return doc;
   }
 
@@ -105,6 +112,21 @@ export class DeviceRegistry extends EventEmitter<RegistryEvents> {
   /** Products without their secrets (for the admin API and the console). */
   listProducts(): Array<Omit<RegisteredProduct, 'productSecret'>> {
     return [...this.products.values()].map(({ productId, dynamicRegistration }) => ({ productId, dynamicRegistration }));
+  }
+
+  /** A product's custom topics (its topic list beyond data, event and control). */
+  productTopics(productId: string): string[] {
+    return [...(this.topics.get(productId) ?? [])];
+  }
+
+  /** Replaces a product's custom topics, as the console's topic list does. */
+  async setProductTopics(productId: string, topics: readonly string[]): Promise<void> {
+    if (!isValidProductId(productId)) throw new RegistryError(`product id ${JSON.stringify(productId)} is not valid: use 10 upper-case letters or digits`);
+    const problem = productTopicsProblem(topics);
+    if (problem) throw new RegistryError(problem);
+    if (topics.length === 0) this.topics.delete(productId);
+    else this.topics.set(productId, [...new Set(topics)]);
+    await this.persist();
   }
 
   /** Adds or replaces a product; `productSecret` may be left out to keep the one it has. */
@@ -275,7 +297,7 @@ async function requireWritableDir(path: string): Promise<void> {
   }
 }
 
-const REGISTRY_KEYS = new Set(['devices', 'bindings', 'products']);
+const REGISTRY_KEYS = new Set(['devices', 'bindings', 'products', 'productTopics']);
 const REGISTRY_SHAPE = '{"devices":[...],"bindings":[...]}';
 
 export function parseRegistry(text: string, source = 'registry'): RegistryDocument {
@@ -329,5 +351,14 @@ export function parseRegistry(text: string, source = 'registry'): RegistryDocume
     if (problem) throw new RegistryError(`${source}: products[${i}]: ${problem}`);
     doc.products?.push(product);
   });
+  const productTopics = obj['productTopics'];
+  if (productTopics !== undefined) {
+    if (typeof productTopics !== 'object' || productTopics === null || Array.isArray(productTopics)) throw new RegistryError(`${source}: "productTopics" must be an object {"PRODUCTID": ["user/alarm", ...]}`);
+    for (const [pid, topics] of Object.entries(productTopics)) {
+      const problem = isValidProductId(pid) ? productTopicsProblem(topics) : `${JSON.stringify(pid)} is not a product id`;
+      if (problem) throw new RegistryError(`${source}: productTopics.${pid}: ${problem}`);
+    }
+    doc.productTopics = productTopics as Record<string, string[]>;
+  }
   return doc;
 }

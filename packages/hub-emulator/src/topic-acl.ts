@@ -1,6 +1,7 @@
 import { parseRrpcRequestFilter, parseTopic, type ParsedTopic } from '@iotgw/protocol-tencent';
 import { subdeviceKey } from '@iotgw/domain';
 import type { DeviceRegistry } from './device-registry.js';
+import { topicListRefusal } from './product-topics.js';
 
 export type AclAction = 'publish' | 'subscribe';
 
@@ -30,6 +31,7 @@ const ONLINE_ONLY = new Set(['data', 'rrpc-request', 'rrpc-reply', 'shadow-opera
  * bound to it, and their data topics only while the subdevice is online through it (its own
  * direct connection, if it has one, does not count). Gateway operation
  * topics belong to the gateway alone. Wildcards are refused (the hub grants exact topics only).
+ * Data topics must be in the product's topic list (data, event, control and its custom topics).
  */
 export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, action: AclAction, topic: string): AclDecision {
   // The one wildcard the hub grants: `$rrpc/rxd/{pid}/{dev}/+`, how the SDKs subscribe RRPC.
@@ -37,7 +39,10 @@ export function checkTopicAcl(registry: DeviceRegistry, clientDevice: string, ac
   const parsed: ParsedTopic | undefined = rrpcFilter ? { kind: 'rrpc-request', device: rrpcFilter, processId: '+' } : parseTopic(topic);
   if (!parsed) return { allowed: false, reason: 'not a hub topic (or uses a wildcard)' };
   const target = subdeviceKey(parsed.device);
-  if (parsed.kind !== 'data') {
+  if (parsed.kind === 'data') {
+    const refusal = topicListRefusal(parsed.device.productId, parsed.channel, registry.productTopics(parsed.device.productId));
+    if (refusal) return { allowed: false, reason: refusal };
+  } else {
     const allowedDirection = action === 'publish' ? DEVICE_PUBLISHES : DEVICE_SUBSCRIBES;
     if (!allowedDirection.has(parsed.kind)) return { allowed: false, reason: `${parsed.kind} topics cannot be used for ${action}` };
   }

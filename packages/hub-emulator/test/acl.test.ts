@@ -97,3 +97,24 @@ test('after a subdevice goes offline its data is no longer delivered on an old s
     await fx.cleanup();
   }
 });
+
+test('data topics follow the product\'s topic list: data, event, control and its custom topics; others are refused (subscribe) or disconnect (publish)', async (t) => {
+  const fx = await startHub();
+  try {
+    await fx.hub.registry.setProductTopics('SB00000001', ['user/alarm', 'user/cmd']);
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    const granted = await subscribeCodes(gw.client, ['SB00000001/test1/control', 'SB00000001/test1/user/cmd', 'SB00000001/test1/user/other']);
+    t.deepEqual(granted, [0, 0, 128]);
+    t.regex(fx.hub.denials[0]!.reason, /not in product SB00000001's topic list \(data, event, control, user\/alarm, user\/cmd\): add it as a custom topic/);
+    await gw.client.publishAsync('SB00000001/test1/user/alarm', '{"a":1}', { qos: 1 });
+    const closed = new Promise<void>((resolve) => gw.client.once('close', () => resolve()));
+    gw.client.publish('SB00000001/test1/user/other', '{"x":1}', { qos: 0 });
+    await closed;
+    t.like(fx.hub.denials.at(-1), { action: 'publish', topic: 'SB00000001/test1/user/other' });
+    t.deepEqual(fx.hub.registry.toJSON().productTopics, { SB00000001: ['user/alarm', 'user/cmd'] });
+    await t.throwsAsync(fx.hub.registry.setProductTopics('SB00000001', ['user/#']), { message: /not valid: give the levels after/ });
+  } finally {
+    await fx.cleanup();
+  }
+});

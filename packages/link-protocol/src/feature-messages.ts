@@ -5,7 +5,7 @@ import { ByteReader, ByteWriter } from './bytes.js';
  * the set agreed in HELLO / HELLO_ACK. Revision-1 receivers know none of them.
  */
 export const Feature = {
-  /** Reserved: DATA naming a topic channel. */
+  /** CHANNEL_DATA both ways: data naming its topic channel (`event`, a product-defined one). */
   CHANNELS: 0x0001,
   /** REQUEST / RESPONSE: the gateway asks, the subdevice answers within a deadline (the hub's RRPC). */
   REQUESTS: 0x0002,
@@ -15,10 +15,16 @@ export const Feature = {
   TIME: 0x0008,
 } as const;
 
+/** `REQUESTS` for its bit, for messages. */
+export function featureName(bit: number): string {
+  return Object.entries(Feature).find(([, b]) => b === bit)?.[0] ?? `0x${bit.toString(16)}`;
+}
+
 /** Every feature this implementation speaks. */
-export const IMPLEMENTED_FEATURES = Feature.REQUESTS | Feature.SHADOW | Feature.TIME;
+export const IMPLEMENTED_FEATURES = Feature.CHANNELS | Feature.REQUESTS | Feature.SHADOW | Feature.TIME;
 
 export const FeatureMessageType = {
+  CHANNEL_DATA: 0x12,
   REQUEST: 0x30,
   RESPONSE: 0x31,
   SHADOW_DELTA: 0x40,
@@ -36,7 +42,21 @@ export const ResponseStatus = {
   FAILED: 2,
 } as const;
 
+/** The channel plain DATA goes to (and comes from): the hub's `{pid}/{dev}/data`. */
+export const DEFAULT_CHANNEL = 'data';
+
+/**
+ * A channel as CHANNEL_DATA carries it: the topic levels after `{pid}/{dev}/` (`event`,
+ * `user/alarm`): 1..64 bytes of letters, digits and `_ - . : @`, levels split by single `/`.
+ */
+const CHANNEL_PATTERN = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
+
+export function isValidChannel(channel: string): boolean {
+  return channel.length <= 64 && CHANNEL_PATTERN.test(channel);
+}
+
 export type FeatureMessage =
+  | { readonly type: 'channel_data'; readonly channel: string; readonly payload: Uint8Array }
   | { readonly type: 'request'; readonly requestId: number; readonly timeoutMs: number; readonly payload: Uint8Array }
   | { readonly type: 'response'; readonly requestId: number; readonly status: number; readonly payload: Uint8Array }
   | { readonly type: 'shadow_delta'; readonly version: number; readonly document: Uint8Array }
@@ -47,6 +67,7 @@ export type FeatureMessage =
 export type FeatureMessageName = FeatureMessage['type'];
 
 export const featureCodeOf: Record<FeatureMessageName, number> = {
+  channel_data: FeatureMessageType.CHANNEL_DATA,
   request: FeatureMessageType.REQUEST,
   response: FeatureMessageType.RESPONSE,
   shadow_delta: FeatureMessageType.SHADOW_DELTA,
@@ -58,6 +79,8 @@ export const featureCodeOf: Record<FeatureMessageName, number> = {
 /** The feature bit a message type belongs to, or undefined for a core message. */
 export function featureOf(type: string): number | undefined {
   switch (type) {
+    case 'channel_data':
+      return Feature.CHANNELS;
     case 'request':
     case 'response':
       return Feature.REQUESTS;
@@ -78,6 +101,9 @@ export function isFeatureMessage(m: { readonly type: string }): m is FeatureMess
 
 export function encodeFeatureMessage(m: FeatureMessage, w: ByteWriter): Uint8Array {
   switch (m.type) {
+    case 'channel_data':
+      if (!isValidChannel(m.channel)) throw new RangeError(`channel ${JSON.stringify(m.channel)} is not valid: topic levels of letters, digits and _ - . : @, at most 64 bytes`);
+      return w.str8(m.channel).bytes(m.payload).finish();
     case 'request':
       return w.u16(m.requestId).u16(m.timeoutMs).bytes(m.payload).finish();
     case 'response':
@@ -98,6 +124,10 @@ export function encodeFeatureMessage(m: FeatureMessage, w: ByteWriter): Uint8Arr
 /** Undefined when the code is not a feature message; throws Truncated when malformed. */
 export function decodeFeatureBody(code: number, r: ByteReader): FeatureMessage | 'malformed' | undefined {
   switch (code) {
+    case FeatureMessageType.CHANNEL_DATA: {
+      const channel = r.str8();
+      return isValidChannel(channel) ? { type: 'channel_data', channel, payload: r.rest() } : 'malformed';
+    }
     case FeatureMessageType.REQUEST:
       return { type: 'request', requestId: r.u16(), timeoutMs: r.u16(), payload: r.rest() };
     case FeatureMessageType.RESPONSE: {
@@ -124,4 +154,4 @@ export function decodeFeatureBody(code: number, r: ByteReader): FeatureMessage |
 }
 
 /** Feature messages whose last field takes the rest of the payload (no trailing-byte check). */
-export const OPEN_ENDED_FEATURE_MESSAGES = new Set<string>(['request', 'response', 'shadow_delta', 'shadow_report']);
+export const OPEN_ENDED_FEATURE_MESSAGES = new Set<string>(['channel_data', 'request', 'response', 'shadow_delta', 'shadow_report']);

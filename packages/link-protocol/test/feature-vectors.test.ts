@@ -41,11 +41,12 @@ for (const scenario of vectors.features.scenarios) {
         `t=${step.at}`,
       );
       t.deepEqual(got, step.out.map((o) => o.wire), `t=${step.at}: exact bytes`);
+      if (step.delivered) t.deepEqual(outputs[i]!.delivered, step.delivered, `t=${step.at}: delivered`);
     }
   });
 }
 
-test('the feature scenarios cover a held response, an unagreed feature and a time request resent', (t) => {
+test('the feature scenarios cover a held response, an unagreed feature, a time request resent and channels both ways', (t) => {
   const names = vectors.features.scenarios.map((s) => s.name).join('\n');
-  for (const topic of ['same RESPONSE again', 'did not agree', 'resent']) t.true(names.includes(topic), topic);
+  for (const topic of ['same RESPONSE again', 'did not agree', 'resent', 'CHANNEL_DATA up and down', 'did not agree to CHANNELS']) t.true(names.includes(topic), topic);
 });

@@ -115,6 +115,11 @@ const RRPC_TOPICS: ReadonlyArray<readonly [string, 'rrpc-request' | 'rrpc-reply'
 // A channel is one or more plain levels (`data`, `event`, `user/custom`), never a wildcard.
 const CHANNEL = /^[A-Za-z0-9_\-.:@]+(\/[A-Za-z0-9_\-.:@]+)*$/;
 
+/** Whether `channel` can follow `{pid}/{dev}/` in a data topic: plain levels, no wildcard, no empty level. */
+export function isValidChannel(channel: string): boolean {
+  return typeof channel === 'string' && CHANNEL.test(channel);
+}
+
 function deviceOf(productId: string | undefined, deviceName: string | undefined): SubdeviceId | undefined {
   if (productId === undefined || deviceName === undefined) return undefined;
   if (!isValidProductId(productId) || !isValidDeviceName(deviceName)) return undefined;

@@ -20,6 +20,7 @@ import {
   type LinkCapabilities,
   type Logger,
   type ProvidedStream,
+  type SendOptions,
   type RequestCapableLink,
   type HubTimeReading,
   type ShadowCapableLink,
@@ -31,7 +32,7 @@ import {
   type SubdeviceLinkEvents,
   type Subscription,
 } from '@iotgw/domain';
-import { CancelReason, DEFAULT_MAX_FRAME_SIZE, Feature, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
+import { CancelReason, DEFAULT_CHANNEL, DEFAULT_MAX_FRAME_SIZE, Feature, GatewayEngine, HEADER_SIZE, crcSize, type HelloRefusal, type PeerDetachReason, type PeerInfo } from '@iotgw/link-protocol';
 import { shadowReportOf } from './shadow-report.js';
 import { requestOutcomeOf } from './request-outcome.js';
 import { detachReasonOf, linkErrorOf, requestErrorOf } from './link-errors.js';
@@ -133,7 +134,8 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink, RequestCapableL
     await this.#options.provider.close(options);
   }
 
-  async send(subdevice: SubdeviceId, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+  /** A channel other than `data` reaches only a subdevice that agreed to CHANNELS (others: link.unavailable, nothing sent). */
+  async send(subdevice: SubdeviceId, payload: Uint8Array, options: SendOptions = {}): Promise<void> {
     const entry = this.#require(subdevice);
     if (payload.length > this.capabilities.maxPayloadSize) {
       throw new ValidationError(
@@ -142,7 +144,7 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink, RequestCapableL
     }
     const where = `send to ${subdeviceKey(subdevice)} on ${this.name}`;
     await withDeadline(where, options, this.#options.sendTimeoutMs ?? 10_000, () =>
-      entry.session.engine.sendData(entry.address, payload).catch((error: unknown) => {
+      entry.session.engine.sendData(entry.address, payload, options.channel).catch((error: unknown) => {
         throw linkErrorOf(error, where);
       }),
     );
@@ -241,9 +243,9 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink, RequestCapableL
         admit: (peer) => this.#admit(peer, provided),
         attached: (peer) => holder.session && this.#onAttached(holder.session, peer),
         detached: (peer, reason) => holder.session && this.#onDetached(holder.session, peer, reason),
-        data: (peer, payload) => {
+        data: (peer, payload, channel) => {
           const entry = holder.session && this.#entryAt(holder.session, peer.address);
-          return entry ? this.#emitData(entry.attachment.subdevice, payload) : undefined;
+          return entry ? this.#emitData(entry.attachment.subdevice, payload, channel) : undefined;
         },
         shadowReport: (peer, document) => {
           const entry = holder.session && this.#entryAt(holder.session, peer.address);
@@ -341,12 +343,13 @@ export class LinkProtocolSubdeviceLink implements SubdeviceLink, RequestCapableL
    * Emits `data`; the DATA_ACK waits for every listener that called `acknowledgeWhen` (the
    * engine acknowledges once the returned promise resolves, and not at all if it rejects).
    */
-  #emitData(subdevice: SubdeviceId, payload: Uint8Array): Promise<unknown> | undefined {
+  #emitData(subdevice: SubdeviceId, payload: Uint8Array, channel: string): Promise<unknown> | undefined {
     const durable: Array<Promise<unknown>> = [];
     const acknowledgeWhen = (p: Promise<unknown>): void => {
       durable.push(p);
     };
-    this.#events.emit('data', { subdevice, payload, acknowledgeWhen });
+    // `channel` only when the subdevice named one: listeners of plain data see what they always saw.
+    this.#events.emit('data', { subdevice, payload, acknowledgeWhen, ...(channel === DEFAULT_CHANNEL ? {} : { channel }) });
     if (durable.length === 0) return undefined;
     return durable.length === 1 ? durable[0] : Promise.all(durable);
   }

@@ -6,6 +6,7 @@ import { adapterSection, fieldNaming, namedSubdevices, type AdapterSection } fro
 import { parseWithSchema } from './schema-errors.js';
 import { selfUpdateSchema } from './self-update-config.js';
 import { enrolmentSchema } from './enrolment-config.js';
+import { productChannelsSchema } from './channels-config.js';
 
 const subdeviceRef = z.string().regex(SUBDEVICE_KEY_PATTERN, 'must be "PRODUCTID/deviceName", e.g. "SB00000001/sensor1"');
 
@@ -76,6 +77,7 @@ export function gatewayConfigSchema(registry: AdapterRegistry) {
     dataDir: z.string().min(1).default('./.iotgw'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     dataChannels: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a topic word like "data" or "event"')).default(['data']),
+    channels: productChannelsSchema,
     ota: z
       .object({
         concurrencyPerLink: z.number().int().min(1).max(16).default(1),

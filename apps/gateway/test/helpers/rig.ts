@@ -36,6 +36,10 @@ export interface RigOptions {
   readonly gatewaySecrets?: Partial<Record<string, string>>;
   /** OTA settings of the gateway's config (default: loopback allowed, for the emulator's firmware server). */
   readonly ota?: Partial<GatewayConfig['ota']>;
+  /** The gateway's per-product channels (config `channels`). */
+  readonly channels?: GatewayConfig['channels'];
+  /** Custom topics of products in the hub's topic lists. */
+  readonly productTopics?: Record<string, string[]>;
 }
 
 /** The emulator, two simulated subdevices and a way to start gateways, all cleaned up by teardown. */
@@ -49,6 +53,7 @@ export async function startRig(t: ExecutionContext, options: RigOptions = {}): P
     JSON.stringify({
       devices: [GATEWAY, SENSOR1, SENSOR2].map((d, i) => ({ ...d, deviceSecret: secretOf(d), ...(i === 0 ? { gateway: true } : {}) })),
       bindings,
+      ...(options.productTopics ? { productTopics: options.productTopics } : {}),
     }),
   );
   const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath, ...(options.broker ? { brokerUrl: options.broker } : {}) });
@@ -79,6 +84,7 @@ export async function startRig(t: ExecutionContext, options: RigOptions = {}): P
     dataDir: join(dir, 'gateway-data'),
     // The emulator serves firmware from this machine: allowed explicitly, as the demo does.
     ota: { ...base.ota, allowLoopback: true, ...options.ota },
+    ...(options.channels ? { channels: options.channels } : {}),
   };
   const info: DeviceInfo = { gateway: GATEWAY, auth: { mode: 'key', deviceSecret: secretOf(GATEWAY) }, region: 'china', subdevices: [SENSOR1, SENSOR2] };
   return {

@@ -67,7 +67,8 @@ export class HubResponder {
   async #subscribe(): Promise<void> {
     await this.#client?.subscribeAsync({
       '$gateway/operation/+/+': { qos: 0 },
-      '+/+/+': { qos: 1 },
+      // Data topics, multi-level channels (`user/alarm`) included.
+      '+/+/#': { qos: 1 },
       '$ota/report/+/+': { qos: 1 },
       '$config/operation/+/+': { qos: 0 },
       '$log/operation/+/+': { qos: 0 },

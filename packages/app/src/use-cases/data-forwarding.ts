@@ -18,10 +18,12 @@ import { DownlinkQueues, type DownlinkDropReason } from './downlink-queues.js';
 import { SubdeviceDirectory } from './subdevice-directory.js';
 
 /**
- * Data both ways: what a subdevice sends over its link is published on its `data` channel, and
- * the link acknowledges it to the subdevice only once the hub transport holds it durably; what
+ * Data both ways: what a subdevice sends over its link is published on the channel it names
+ * (`{pid}/{dev}/data` when it names none; the hub transport refuses channels the product does not
+ * declare), and the link acknowledges it to the subdevice only once the hub transport holds it
+ * durably; what
  * the hub sends down to a subdevice (its data topics, broadcasts to its product) goes over the
- * link it is attached to, through a bounded queue per subdevice (see DownlinkQueues).
+ * link it is attached to with its channel, through a bounded queue per subdevice (see DownlinkQueues).
  */
 @injectable()
 export class DataForwarding {
@@ -52,34 +54,34 @@ export class DataForwarding {
     this.directory.open();
     for (const link of this.directory.links) {
       this.#subscriptions.push(
-        link.on('data', ({ subdevice, payload, acknowledgeWhen }) => {
+        link.on('data', ({ subdevice, payload, channel = 'data', acknowledgeWhen }) => {
           const key = subdeviceKey(subdevice);
           // The link acknowledges the reading to the subdevice once the hub transport holds it
           // durably (fsynced or acknowledged by the hub); until then the subdevice keeps it.
           const durable = this.#tasks.track(
             `forwarding data of ${key} to the hub`,
-            (signal) => this.hub.publishData(subdevice, 'data', payload, { signal }),
-            (e) => this.#warnings.warn(`uplink:${e.code}`, `forwarding data of ${key} to the hub failed (not acknowledged to the subdevice, which keeps it): ${e.message}`, { subdevice: key, code: e.code }),
+            (signal) => this.hub.publishData(subdevice, channel, payload, { signal }),
+            (e) => this.#warnings.warn(`uplink:${e.code}`, `forwarding data of ${key} on channel "${channel}" to the hub failed (not acknowledged to the subdevice, which keeps it): ${e.message}`, { subdevice: key, channel, code: e.code }),
           );
           acknowledgeWhen?.(durable);
         }),
       );
     }
     this.#subscriptions.push(
-      this.hub.on('downlink', ({ subdevice, payload }) => this.#down('downlink', subdevice, payload)),
+      this.hub.on('downlink', ({ subdevice, payload, channel }) => this.#down('downlink', subdevice, payload, channel)),
       // A broadcast to the product reaches each of its online subdevices on its own topic: as data.
       this.hub.on('broadcast', ({ subdevice, payload }) => this.#down('broadcast', subdevice, payload)),
     );
   }
 
   /** Through the subdevice's bounded queue (a broadcast counts as downlink: it is data for the subdevice). */
-  #down(what: 'downlink' | 'broadcast', subdevice: SubdeviceId, payload: Uint8Array): void {
+  #down(what: 'downlink' | 'broadcast', subdevice: SubdeviceId, payload: Uint8Array, channel = 'data'): void {
     const entry = this.directory.find(subdevice);
     if (!entry) {
       this.#downlink.drop('not_attached', subdevice, `${what} for a subdevice that is not attached; dropped`);
       return;
     }
-    this.#downlink.push(subdevice, entry.link, payload);
+    this.#downlink.push(subdevice, entry.link, payload, channel);
   }
 
   async stop(): Promise<void> {

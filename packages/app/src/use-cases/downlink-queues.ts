@@ -1,4 +1,4 @@
-import { subdeviceKey, toGatewayError, type CallOptions, type SubdeviceId, type SubdeviceLink, type ThrottledLog } from '@iotgw/domain';
+import { subdeviceKey, toGatewayError, type SendOptions, type SubdeviceId, type SubdeviceLink, type ThrottledLog } from '@iotgw/domain';
 
 /** Why a downlink message was not delivered to its subdevice. */
 export type DownlinkDropReason = 'queue_full' | 'too_large' | 'not_attached' | 'send_failed';
@@ -7,7 +7,7 @@ export const DOWNLINK_DROP_REASONS: readonly DownlinkDropReason[] = ['queue_full
 
 interface Queue {
   readonly subdevice: SubdeviceId;
-  readonly items: Array<{ readonly link: SubdeviceLink; readonly payload: Uint8Array }>;
+  readonly items: Array<{ readonly link: SubdeviceLink; readonly payload: Uint8Array; readonly channel: string }>;
   running: boolean;
 }
 
@@ -45,8 +45,11 @@ export class DownlinkQueues {
     return n;
   }
 
-  /** Queues `payload` for `subdevice` over `link`; drops the oldest waiting one at the bound. */
-  push(subdevice: SubdeviceId, link: SubdeviceLink, payload: Uint8Array): void {
+  /**
+   * Queues `payload` (from the hub's `{pid}/{dev}/{channel}`) for `subdevice` over `link`; drops
+   * the oldest waiting one at the bound.
+   */
+  push(subdevice: SubdeviceId, link: SubdeviceLink, payload: Uint8Array, channel = 'data'): void {
     if (this.signal.aborted) return;
     const key = subdeviceKey(subdevice);
     const max = link.capabilities.maxPayloadSize;
@@ -61,7 +64,7 @@ export class DownlinkQueues {
       queue.items.shift();
       this.drop('queue_full', subdevice, `downlink to ${key} dropped: ${this.limit} messages already wait for it (the hub sends faster than the link delivers); the oldest went. Raise ${this.limitSetting} if the subdevice needs them all`);
     }
-    queue.items.push({ link, payload });
+    queue.items.push({ link, payload, channel });
     if (!queue.running) this.#pump(key, queue);
   }
 
@@ -79,9 +82,10 @@ export class DownlinkQueues {
   #pump(key: string, queue: Queue): void {
     queue.running = true;
     const run = (async () => {
-      const options: CallOptions = { signal: this.signal };
       for (let next = queue.items.shift(); next && !this.signal.aborted; next = queue.items.shift()) {
         try {
+          // The channel is named only when it is not `data`: links that know none see what they always saw.
+          const options: SendOptions = next.channel === 'data' ? { signal: this.signal } : { signal: this.signal, channel: next.channel };
           await next.link.send(queue.subdevice, next.payload, options);
         } catch (error) {
           if (this.signal.aborted) break;

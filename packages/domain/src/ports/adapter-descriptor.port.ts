@@ -54,8 +54,13 @@ export interface GatewayProfile {
   /** Hub region (`china`, `ap-guangzhou`, ...). */
   readonly region: string;
   readonly credentials: GatewayCredentials;
-  /** Topic words subdevice data travels on (`data`, `event`, ...). */
+  /** Topic words subdevice data travels on (`data`, `event`, ...), for every product. */
   readonly dataChannels: readonly string[];
+  /**
+   * Channels each product declares beyond those (its custom topics), by product id: `publish`
+   * ones carry uplink, `subscribe` ones downlink. Absent: none.
+   */
+  readonly productChannels?: Readonly<Record<string, { readonly publish: readonly string[]; readonly subscribe: readonly string[] }>>;
   /** Firmware URLs may resolve to loopback / link-local addresses (emulator, lab only). */
   readonly firmwareSources: { readonly allowLoopback: boolean; readonly allowLinkLocal: boolean };
 }

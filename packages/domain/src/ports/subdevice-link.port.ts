@@ -30,6 +30,11 @@ export interface UplinkData {
   readonly subdevice: SubdeviceId;
   readonly payload: Uint8Array;
   /**
+   * The topic channel the subdevice named (`event`, a product-defined one): published on
+   * `{pid}/{dev}/{channel}`. Absent on links and subdevices that name none: `data`.
+   */
+  readonly channel?: string;
+  /**
    * Present on links that acknowledge data to the subdevice (`isReliable`). A listener that takes
    * the reading calls it, synchronously within the `data` handler, with a promise that resolves
    * once the reading is durable (held where a crash cannot lose it, or acknowledged by the hub):
@@ -49,6 +54,15 @@ export interface SubdeviceLinkEvents {
   shadowReported: (report: { readonly subdevice: SubdeviceId; readonly reported: { [key: string]: JsonValue } }) => void;
   /** A fault no caller waits for (bad frame, port vanished); the link keeps trying. */
   error: (error: GatewayError) => void;
+}
+
+export interface SendOptions extends CallOptions {
+  /**
+   * The channel the hub sent the message on (`{pid}/{dev}/{channel}`); default `data`. A link or
+   * subdevice that cannot carry another channel rejects with LinkError 'link.unavailable' and
+   * sends nothing (it never passes another channel's message off as `data`).
+   */
+  readonly channel?: string;
 }
 
 export type DeliveryPhase = 'transferring' | 'applying';
@@ -90,6 +104,6 @@ export interface SubdeviceLink extends EventSource<SubdeviceLinkEvents> {
   stop(options?: CallOptions): Promise<void>;
   /** Subdevices attached right now. */
   attachedSubdevices(): SubdeviceAttachment[];
-  send(subdevice: SubdeviceId, payload: Uint8Array, options?: CallOptions): Promise<void>;
+  send(subdevice: SubdeviceId, payload: Uint8Array, options?: SendOptions): Promise<void>;
   deliverFirmware(subdevice: SubdeviceId, image: FirmwareImage, options?: DeliverFirmwareOptions): Promise<FirmwareDeliveryResult>;
 }

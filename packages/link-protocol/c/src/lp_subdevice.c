@@ -78,7 +78,7 @@ static void send_hello(lp_sub_t *s) {
   m.u.hello.capabilities = (uint8_t)((s->cfg.firmware ? LP_CAP_FIRMWARE : 0u) | (s->cfg.reliable_data ? LP_CAP_RELIABLE_DATA : 0u) |
                                      (s->cfg.firmware && s->cfg.reorder_chunks > 0u ? LP_CAP_REORDER_BUFFER : 0u));
   m.u.hello.revision = s->cfg.revision;
-  m.u.hello.features = 0; /* revision 2 defines no feature (§4.1) */
+  m.u.hello.features = 0; /* announces none of the optional features (§4.1, §12): DATA only, on the channel `data` */
   (void)lp__send(s, &m, lp__next_seq(s));
   s->hellos_unanswered++;
   s->hello_due = s->now + ((s->cfg.hello_backoff && s->hellos_unanswered >= LP_HELLO_BACKOFF_AFTER) ? LP_HELLO_BACKOFF_MS : LP_HELLO_RETRY_MS);

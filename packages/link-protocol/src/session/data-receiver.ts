@@ -14,21 +14,22 @@ export class DataReceiver {
 
   constructor(
     private readonly reliable: boolean,
-    private readonly deliver: (payload: Uint8Array) => void | Promise<unknown>,
+    private readonly deliver: (payload: Uint8Array, channel: string) => void | Promise<unknown>,
     private readonly ack: (seq: number) => void,
   ) {}
 
-  receive(seq: number, payload: Uint8Array): void {
+  /** DATA (channel `data`) or CHANNEL_DATA: one seq space, one history. */
+  receive(seq: number, payload: Uint8Array, channel = 'data'): void {
     if (!this.reliable) {
       if (this.#history.seenBefore(seq)) return;
-      this.deliver(payload)?.then(undefined, () => undefined); // nothing to withhold: the outcome is the application's
+      this.deliver(payload, channel)?.then(undefined, () => undefined); // nothing to withhold: the outcome is the application's
       return;
     }
     const state = this.#history.stateOf(seq);
     if (state === 'acked') this.ack(seq);
     if (state !== undefined) return;
     this.#history.record(seq, 'pending');
-    const held = this.deliver(payload);
+    const held = this.deliver(payload, channel);
     if (!held) {
       this.#history.acknowledge(seq);
       this.ack(seq);

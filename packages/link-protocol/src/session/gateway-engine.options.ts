@@ -41,9 +41,10 @@ export interface GatewayEngineHooks {
    * sessions) until the application has made the reading safe: the ack goes when it resolves; if
    * it rejects no ack goes, and the subdevice's next retransmission is handed over again.
    * Retransmissions arriving meanwhile are neither delivered nor acknowledged. Return nothing to
-   * acknowledge at once.
+   * acknowledge at once. `channel` is `data` for DATA, the named one for CHANNEL_DATA (feature
+   * CHANNELS; the gateway decides whether the subdevice's product has it).
    */
-  data?(peer: PeerInfo, payload: Uint8Array): void | Promise<unknown>;
+  data?(peer: PeerInfo, payload: Uint8Array, channel: string): void | Promise<unknown>;
   /** The subdevice reported shadow state (feature SHADOW): the JSON bytes of its `reported` object. */
   shadowReport?(peer: PeerInfo, document: Uint8Array): void;
   /** Hub time for a TIME_REQUEST (feature TIME); without it the gateway's own clock, unsynced. */

@@ -2,7 +2,7 @@ export type { GatewayEngineHooks, GatewayEngineOptions } from './gateway-engine.
 import { FrameDecoder } from '../frame-decoder.js';
 import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE, crcSize, type FramingOptions } from '../frame.js';
 import { ByeReason, CancelReason, Capability, LINK_PROTOCOL_REVISION, type Message } from '../messages.js';
-import { Feature, featureOf, IMPLEMENTED_FEATURES, isFeatureMessage, type FeatureMessage } from '../feature-messages.js';
+import { DEFAULT_CHANNEL, Feature, featureName, featureOf, IMPLEMENTED_FEATURES, isFeatureMessage, type FeatureMessage } from '../feature-messages.js';
 import { encodePacket, packetOf } from '../packet.js';
 import { FirmwareSender, type FirmwareOutcome, type FirmwareProgress, type FirmwareSource } from './firmware-sender.js';
 import { LinkProtocolError } from './link-protocol.error.js';
@@ -103,9 +103,7 @@ export class GatewayEngine {
   }
 
   /** Forget a partial frame (the port was reopened). Attached peers stay until their keepalive lapses. */
-  resetStream(): void {
-    this.decoder.reset();
-  }
+  resetStream(): void { this.decoder.reset(); }
 
   peers(): PeerInfo[] {
     return [...this.#peers.values()].map((p) => p.info);
@@ -126,11 +124,20 @@ export class GatewayEngine {
   /**
    * Resolves when the subdevice acknowledged the DATA frame, or, for a subdevice without
    * RELIABLE_DATA, once the frame was handed to the link (sent once, no acknowledgement expected).
+   * A channel other than `data` goes as CHANNEL_DATA, only to a subdevice that agreed to CHANNELS
+   * (others: rejects 'unsupported' at once, nothing sent).
    */
-  sendData(address: number, payload: Uint8Array): Promise<void> {
+  sendData(address: number, payload: Uint8Array, channel: string = DEFAULT_CHANNEL): Promise<void> {
+    if (channel === DEFAULT_CHANNEL) return this.#withPeer(address, 0, '', (peer) => this.#sendReliably(peer, address, { type: 'data', payload }));
+    return this.#withPeer(address, Feature.CHANNELS, `data on channel "${channel}"`, (peer) => this.#sendReliably(peer, address, { type: 'channel_data', channel, payload }));
+  }
+
+  /** Runs `use` with the attached peer; rejects 'detached' without one, 'unsupported' when it did not agree to `feature`. */
+  #withPeer<T>(address: number, feature: number, what: string, use: (peer: PeerState) => Promise<T>): Promise<T> {
     const peer = this.#peers.get(address);
     if (!peer) return Promise.reject(new LinkProtocolError('detached', `no subdevice attached at address ${address}`));
-    return this.#sendReliably(peer, address, { type: 'data', payload });
+    if ((peer.info.features & feature) === feature) return use(peer);
+    return Promise.reject(new LinkProtocolError('unsupported', `the subdevice at address ${address} takes no ${what} (no ${featureName(feature)} feature in its HELLO)`));
   }
 
   #sendReliably(peer: PeerState, address: number, message: Message): Promise<void> {
@@ -156,15 +163,12 @@ export class GatewayEngine {
    * announce REQUESTS (revision 1, or an application without a request handler).
    */
   request(address: number, payload: Uint8Array, timeoutMs: number): Promise<RequestOutcome> {
-    const peer = this.#peers.get(address);
-    if (!peer) return Promise.reject(new LinkProtocolError('detached', `no subdevice attached at address ${address}`));
-    if ((peer.info.features & Feature.REQUESTS) === 0) {
-      return Promise.reject(new LinkProtocolError('unsupported', `the subdevice at address ${address} takes no requests (no REQUESTS feature in its HELLO)`));
-    }
-    const deadline = Math.max(1, Math.min(0xffff, Math.floor(timeoutMs)));
-    const requestId = this.#requests.nextId(address);
-    const wire = this.#encode(address, this.#nextSeq(peer), { type: 'request', requestId, timeoutMs: deadline, payload });
-    return this.#requests.open(address, requestId, wire, this.#scheduler.now(), deadline);
+    return this.#withPeer(address, Feature.REQUESTS, 'requests', (peer) => {
+      const deadline = Math.max(1, Math.min(0xffff, Math.floor(timeoutMs)));
+      const requestId = this.#requests.nextId(address);
+      const wire = this.#encode(address, this.#nextSeq(peer), { type: 'request', requestId, timeoutMs: deadline, payload });
+      return this.#requests.open(address, requestId, wire, this.#scheduler.now(), deadline);
+    });
   }
 
   /**
@@ -172,12 +176,7 @@ export class GatewayEngine {
    * and the shadow version. Acknowledged like DATA (DATA_ACK echo) by RELIABLE_DATA subdevices.
    */
   sendShadowDelta(address: number, version: number, document: Uint8Array): Promise<void> {
-    const peer = this.#peers.get(address);
-    if (!peer) return Promise.reject(new LinkProtocolError('detached', `no subdevice attached at address ${address}`));
-    if ((peer.info.features & Feature.SHADOW) === 0) {
-      return Promise.reject(new LinkProtocolError('unsupported', `the subdevice at address ${address} takes no shadow deltas (no SHADOW feature in its HELLO)`));
-    }
-    return this.#sendReliably(peer, address, { type: 'shadow_delta', version: version >>> 0, document });
+    return this.#withPeer(address, Feature.SHADOW, 'shadow deltas', (peer) => this.#sendReliably(peer, address, { type: 'shadow_delta', version: version >>> 0, document }));
   }
 
   deliverFirmware(address: number, source: FirmwareSource, onProgress?: (p: FirmwareProgress) => void): Promise<FirmwareOutcome> {
@@ -296,6 +295,9 @@ export class GatewayEngine {
 
   #feature(peer: PeerState, address: number, seq: number, m: FeatureMessage): void {
     switch (m.type) {
+      case 'channel_data':
+        peer.received.receive(seq, m.payload, m.channel);
+        return;
       case 'response':
         this.#requests.answer(address, m.requestId, { status: m.status, payload: m.payload });
         return;
@@ -347,7 +349,7 @@ export class GatewayEngine {
       peer = newPeerState(
         info,
         this.#scheduler.now(),
-        new DataReceiver(reliable(info), (payload) => this.hooks.data?.(info, payload), (ack) => this.#reply(address, ack, { type: 'data_ack' })),
+        new DataReceiver(reliable(info), (payload, channel) => this.hooks.data?.(info, payload, channel), (ack) => this.#reply(address, ack, { type: 'data_ack' })),
         new ReliableSender(this.#ackTimeoutMs, this.#maxAttempts, (wire) => this.hooks.transmit(wire)),
       );
       this.#peers.set(address, peer);

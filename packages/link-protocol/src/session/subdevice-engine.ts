@@ -7,7 +7,7 @@ import { FirmwareReceiver, type FirmwareReceiverHooks } from './firmware-receive
 import { LinkProtocolError } from './link-protocol.error.js';
 import { ReliableSender } from './reliable-sender.js';
 import { SeqHistory } from './seq-history.js';
-import { Feature, isFeatureMessage } from '../feature-messages.js';
+import { DEFAULT_CHANNEL, Feature, isFeatureMessage, type FeatureMessage } from '../feature-messages.js';
 import { SubdeviceFeatures, type HubTime, type RequestHandler } from './subdevice-features.js';
 import { realScheduler, setTick, type Scheduler } from './scheduler.js';
 
@@ -46,6 +46,8 @@ export interface SubdeviceEngineOptions {
   readonly resultHoldMs?: number;
   /** Announce the TIME feature (the application will call `requestTime`). Default false. */
   readonly time?: boolean;
+  /** Announce the CHANNELS feature: data may name its channel both ways. Default false. */
+  readonly channels?: boolean;
 }
 
 /** What HELLO_REFUSED said (revision 2). */
@@ -59,7 +61,8 @@ export interface SubdeviceEngineHooks extends FirmwareReceiverHooks {
   transmit(bytes: Uint8Array): void;
   connected?(): void;
   disconnected?(): void;
-  data?(payload: Uint8Array): void;
+  /** Downlink data; `channel` is `data` for DATA, the named one for CHANNEL_DATA (feature CHANNELS). */
+  data?(payload: Uint8Array, channel: string): void;
   /** The gateway will not serve this subdevice; it says HELLO again after `retryAfterMs`. */
   refused?(refusal: Refusal): void;
   /** Answers the gateway's REQUESTs (feature REQUESTS, announced when set). */
@@ -130,7 +133,7 @@ export class SubdeviceEngine {
   /** Feature bits this subdevice announces in HELLO (revision 2 and later only). */
   get #announcedFeatures(): number {
     if (this.#revision < 2) return 0;
-    return (this.hooks.request ? Feature.REQUESTS : 0) | (this.hooks.shadowDelta ? Feature.SHADOW : 0) | (this.options.time ? Feature.TIME : 0);
+    return (this.options.channels ? Feature.CHANNELS : 0) | (this.hooks.request ? Feature.REQUESTS : 0) | (this.hooks.shadowDelta ? Feature.SHADOW : 0) | (this.options.time ? Feature.TIME : 0);
   }
 
   /** The features agreed with the gateway in the current session (0 before any). */
@@ -192,10 +195,15 @@ export class SubdeviceEngine {
     }
   }
 
-  /** Resolves on DATA_ACK; without RELIABLE_DATA, once the frame is handed to the link. */
-  sendData(payload: Uint8Array): Promise<void> {
+  /**
+   * Resolves on DATA_ACK; without RELIABLE_DATA, once the frame is handed to the link. A channel
+   * other than `data` goes as CHANNEL_DATA, only when the gateway agreed to CHANNELS.
+   */
+  sendData(payload: Uint8Array, channel = DEFAULT_CHANNEL): Promise<void> {
     if (this.#state !== 'connected') return Promise.reject(new LinkProtocolError('detached', 'not connected to a gateway'));
-    return this.#sendReliably({ type: 'data', payload });
+    if (channel === DEFAULT_CHANNEL) return this.#sendReliably({ type: 'data', payload });
+    if ((this.#agreedFeatures & Feature.CHANNELS) === 0) return Promise.reject(new LinkProtocolError('unsupported', 'the gateway did not agree to the CHANNELS feature'));
+    return this.#sendReliably({ type: 'channel_data', channel, payload });
   }
 
   #sendReliably(message: Message): Promise<void> {
@@ -333,9 +341,7 @@ export class SubdeviceEngine {
         this.#toConnecting();
         return;
       case 'data':
-        if (this.#reliable) this.#reply(seq, { type: 'data_ack' });
-        if (this.#dataSeen.seenBefore(seq)) return;
-        this.hooks.data?.(m.payload);
+        this.#data(seq, m.payload, DEFAULT_CHANNEL);
         return;
       case 'data_ack':
         this.#sender.ack(seq);
@@ -347,7 +353,11 @@ export class SubdeviceEngine {
   }
 
   /** Feature messages: only those of an agreed feature count (§4.1); others are dropped. */
-  #feature(seq: number, m: Message & { type: 'request' | 'response' | 'shadow_delta' | 'shadow_report' | 'time_request' | 'time_response' }): void {
+  #feature(seq: number, m: FeatureMessage): void {
+    if (m.type === 'channel_data') {
+      if ((this.#agreedFeatures & Feature.CHANNELS) !== 0) this.#data(seq, m.payload, m.channel);
+      return;
+    }
     if (m.type === 'shadow_delta') {
       if ((this.#agreedFeatures & Feature.SHADOW) === 0) return;
       if (this.#reliable) this.#reply(seq, { type: 'data_ack' });
@@ -358,6 +368,13 @@ export class SubdeviceEngine {
     if (m.type === 'request' && (this.#agreedFeatures & Feature.REQUESTS) === 0) return;
     if (m.type === 'time_response' && (this.#agreedFeatures & Feature.TIME) === 0) return;
     if (m.type === 'request' || m.type === 'time_response') this.#features.receive(m, seq);
+  }
+
+  /** DATA and CHANNEL_DATA share the seq history: acknowledged each time, delivered once. */
+  #data(seq: number, payload: Uint8Array, channel: string): void {
+    if (this.#reliable) this.#reply(seq, { type: 'data_ack' });
+    if (this.#dataSeen.seenBefore(seq)) return;
+    this.hooks.data?.(payload, channel);
   }
 
   #nextSeq(): number {

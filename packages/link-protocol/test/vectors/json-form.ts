@@ -5,6 +5,7 @@ export type JsonMessage = Record<string, unknown> & { type: string };
 
 const BYTE_FIELDS: Record<string, string> = {
   data: 'payload',
+  channel_data: 'payload',
   fw_chunk: 'bytes',
   fw_offer: 'md5',
   request: 'payload',

@@ -387,6 +387,11 @@ const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text);
 const featureFrameSpecs: Array<{ name: string; feature: string; direction: 'to_subdevice' | 'from_subdevice'; seq: number; message: Message }> = [
   { name: 'hello_features', feature: 'REQUESTS|SHADOW|TIME', direction: 'from_subdevice', seq: 1, message: { type: 'hello', productId: 'ABCDEFGHIJ', deviceName: 'sub1', firmwareVersion: '1.0.0', maxFrameSize: 1100, capabilities: 3, revision: 2, features: 0x000e } },
   { name: 'hello_ack_features', feature: 'REQUESTS|SHADOW|TIME', direction: 'to_subdevice', seq: 1, message: { type: 'hello_ack', keepaliveIntervalMs: 1000, maxFrameSize: 1100, revision: 2, features: 0x000e } },
+  { name: 'hello_channels', feature: 'CHANNELS', direction: 'from_subdevice', seq: 1, message: { type: 'hello', productId: 'ABCDEFGHIJ', deviceName: 'sub1', firmwareVersion: '1.0.0', maxFrameSize: 1100, capabilities: 2, revision: 2, features: 0x0001 } },
+  { name: 'hello_ack_channels', feature: 'CHANNELS', direction: 'to_subdevice', seq: 1, message: { type: 'hello_ack', keepaliveIntervalMs: 1000, maxFrameSize: 1100, revision: 2, features: 0x0001 } },
+  { name: 'channel_data_up', feature: 'CHANNELS', direction: 'from_subdevice', seq: 5, message: { type: 'channel_data', channel: 'event', payload: bytesOf('{"alarm":1}') } },
+  { name: 'channel_data_down', feature: 'CHANNELS', direction: 'to_subdevice', seq: 6, message: { type: 'channel_data', channel: 'user/cmd', payload: bytesOf('{"led":1}') } },
+  { name: 'channel_data_empty', feature: 'CHANNELS', direction: 'from_subdevice', seq: 7, message: { type: 'channel_data', channel: 'control', payload: new Uint8Array(0) } },
   { name: 'request', feature: 'REQUESTS', direction: 'to_subdevice', seq: 7, message: { type: 'request', requestId: 1, timeoutMs: 3500, payload: bytesOf('closed') } },
   { name: 'request_empty', feature: 'REQUESTS', direction: 'to_subdevice', seq: 8, message: { type: 'request', requestId: 65535, timeoutMs: 1, payload: new Uint8Array(0) } },
   { name: 'response_ok', feature: 'REQUESTS', direction: 'from_subdevice', seq: 12, message: { type: 'response', requestId: 1, status: 0, payload: bytesOf('ok') } },
@@ -413,7 +418,14 @@ const featureFrames = featureFrameSpecs.map((f) => {
     wire: Buffer.from(wire).toString('hex'),
   };
 });
+const hexOf = (text: string): string => Buffer.from(text).toString('hex');
 const featureMalformed = [
+  ['channel_data with an empty channel', 0x92, '00' + hexOf('{}')],
+  ['channel_data whose channel is cut short', 0x92, '05' + hexOf('eve')],
+  ['channel_data with a wildcard channel', 0x92, '01' + hexOf('#')],
+  ['channel_data with an empty topic level', 0x92, '06' + hexOf('user//') ],
+  ['channel_data with a channel of 65 bytes', 0x12, '41' + hexOf('a'.repeat(65))],
+  ['channel_data with invalid UTF-8 in its channel', 0x92, '02' + 'c328'],
   ['request without its timeout', 0x30, '0001'],
   ['response with status 3', 0xb1, '0001' + '03'],
   ['response shorter than its header', 0xb1, '0001'],
@@ -461,6 +473,33 @@ const featureScenarios: ScenarioSpec[] = [
     ],
   },
 ];
+featureScenarios.push(
+  {
+    name: 'channels: CHANNEL_DATA up and down once agreed, acknowledged like DATA; plain DATA stays on data',
+    spec: '§12.4',
+    config: { channels: true },
+    steps: [
+      { at: 0 },
+      { at: 10, in: [[1, { type: 'hello_ack', keepaliveIntervalMs: 60_000, maxFrameSize: 1100, revision: 2, features: 0x0001 }]] },
+      { at: 20, app: { sendData: hexOf('{"alarm":1}'), channel: 'event' } },
+      { at: 30, in: [{ wire: frameHex(1, 0x11, 2, '') }] },
+      { at: 40, in: [[7, { type: 'channel_data', channel: 'user/cmd', payload: bytesOf('{"led":1}') }]] },
+      { at: 50, in: [[7, { type: 'channel_data', channel: 'user/cmd', payload: bytesOf('{"led":1}') }]] },
+      { at: 60, in: [[8, { type: 'data', payload: bytesOf('{"led":0}') }]] },
+    ],
+  },
+  {
+    name: 'channels: a gateway that did not agree to CHANNELS: CHANNEL_DATA from it is dropped (no DATA_ACK), the application cannot send on a channel',
+    spec: '§4.1, §12.4',
+    config: { channels: true },
+    steps: [
+      { at: 0 },
+      { at: 10, in: [ack(1)] },
+      { at: 20, app: { sendData: hexOf('{"alarm":1}'), channel: 'event' } },
+      { at: 30, in: [[7, { type: 'channel_data', channel: 'user/cmd', payload: bytesOf('{"led":1}') }]] },
+    ],
+  },
+);
 const featureScenarioJson = featureScenarios.map(toScenarioJson);
 
 const out = {
@@ -478,9 +517,10 @@ const out = {
   scenarios: scenarioJson,
   features: {
     description:
-      'Optional features (README §12), negotiated by HELLO/HELLO_ACK features bits: 0x0002 REQUESTS, 0x0004 SHADOW, 0x0008 TIME. ' +
+      'Optional features (README §12), negotiated by HELLO/HELLO_ACK features bits: 0x0001 CHANNELS, 0x0002 REQUESTS, 0x0004 SHADOW, 0x0008 TIME. ' +
       'An implementation checks the sections of the features it announces; the core sections above do not depend on them. ' +
-      'Scenario config "requests": the application answers each REQUEST with "ok:" + its payload; "time": TIME announced.',
+      'Scenario config "requests": the application answers each REQUEST with "ok:" + its payload; "time": TIME announced; "channels": CHANNELS announced ' +
+      '(app "sendData" with "channel" sends CHANNEL_DATA; "delivered" writes a payload of another channel than data as "channel:hex").',
     frames: featureFrames,
     malformed: featureMalformed,
     scenarios: featureScenarioJson,

@@ -31,11 +31,13 @@ export interface ScenarioConfig {
   readonly requests?: boolean;
   /** Feature TIME announced. */
   readonly time?: boolean;
+  /** Feature CHANNELS announced. */
+  readonly channels?: boolean;
 }
 
 /** What the subdevice's application does at a step. */
 export type AppAction =
-  | { readonly sendData: string }
+  | { readonly sendData: string; readonly channel?: string }
   | { readonly reportApplying: number }
   | { readonly requestTime: true }
   | { readonly reportResult: { readonly ok: true; readonly version: string } | { readonly ok: false; readonly code: number; readonly message: string } };
@@ -75,7 +77,8 @@ export function playScenario(config: ScenarioConfig, steps: readonly StepInput[]
   const engine = new SubdeviceEngine(
     {
       transmit: (bytes) => written.push(bytes.slice()),
-      data: (payload) => delivered.push(Buffer.from(payload).toString('hex')),
+      // A payload of another channel than `data` is written `channel:hex`.
+      data: (payload, channel) => delivered.push((channel === 'data' ? '' : `${channel}:`) + Buffer.from(payload).toString('hex')),
       ...(config.firmware
         ? {
             firmwareOffer: (offer: FirmwareOffer) => {
@@ -103,6 +106,7 @@ export function playScenario(config: ScenarioConfig, steps: readonly StepInput[]
       revision: config.revision,
       tickMs: TICK_MS,
       ...(config.time ? { time: true } : {}),
+      ...(config.channels ? { channels: true } : {}),
     },
   );
   engine.start();
@@ -111,7 +115,7 @@ export function playScenario(config: ScenarioConfig, steps: readonly StepInput[]
     scheduler.advance(step.at - scheduler.now());
     for (const hex of step.in ?? []) engine.feed(Uint8Array.from(Buffer.from(hex, 'hex')));
     const app = step.app;
-    if (app && 'sendData' in app) engine.sendData(Uint8Array.from(Buffer.from(app.sendData, 'hex'))).catch(() => undefined);
+    if (app && 'sendData' in app) engine.sendData(Uint8Array.from(Buffer.from(app.sendData, 'hex')), app.channel).catch(() => undefined);
     if (app && 'reportApplying' in app) engine.reportApplying(app.reportApplying);
     if (app && 'requestTime' in app) engine.requestTime().catch(() => undefined);
     if (app && 'reportResult' in app) {

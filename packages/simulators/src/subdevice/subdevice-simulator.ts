@@ -41,6 +41,8 @@ export interface SubdeviceSimulatorOptions {
   readonly shadow?: boolean;
   /** Announce the link feature TIME (so `requestTime` works). Default true. */
   readonly time?: boolean;
+  /** Announce the link feature CHANNELS (data naming its channel both ways). Default true; `false` plays an older firmware. */
+  readonly channels?: boolean;
 }
 
 export interface SubdeviceSimulatorEvents {
@@ -71,6 +73,10 @@ export class SubdeviceSimulator {
   readonly events = new TypedEmitter<SubdeviceSimulatorEvents>();
   /** Payloads the gateway sent, in order. */
   readonly received: Uint8Array[] = [];
+  /** The channel of each of `received` (`data` for plain DATA), same order. */
+  readonly receivedChannels: string[] = [];
+  /** Whether it announces CHANNELS at its next HELLO (default `options.channels`, true): false plays an older firmware. */
+  announceChannels: boolean | undefined;
   /** Request payloads the gateway sent, in order. */
   readonly requests: Uint8Array[] = [];
   /** Shadow deltas received, in order. */
@@ -185,8 +191,12 @@ export class SubdeviceSimulator {
     this.start();
   }
 
-  /** Sends a reading up; if the HELLO handshake is still under way, waits for it first (up to `waitMs`). */
-  async sendData(payload: Uint8Array, waitMs = 5000): Promise<void> {
+  /**
+   * Sends a reading up (on `channel`, default `data`: CHANNEL_DATA needs the CHANNELS feature
+   * agreed); if the HELLO handshake is still under way, waits for it first (up to `waitMs`).
+   */
+  async sendData(payload: Uint8Array, waitMsOrOptions: number | { readonly waitMs?: number; readonly channel?: string } = 5000): Promise<void> {
+    const { waitMs = 5000, channel = 'data' } = typeof waitMsOrOptions === 'number' ? { waitMs: waitMsOrOptions } : waitMsOrOptions;
     if (!this.connected && this.#powered) {
       await new Promise<void>((resolve) => {
         const timer = this.#setTimer(waitMs, () => {
@@ -202,7 +212,7 @@ export class SubdeviceSimulator {
     }
     const engine = this.#engine;
     if (!engine) throw new LinkProtocolError('detached', `${this.options.deviceName} is ${this.#powered ? 'not connected to a stream' : 'powered off'}`);
-    return engine.sendData(payload);
+    return engine.sendData(payload, channel);
   }
 
   /** Asks the gateway for hub time (link feature TIME). */
@@ -237,8 +247,9 @@ export class SubdeviceSimulator {
           this.#stopSensor();
           this.events.emit('disconnected', {});
         },
-        data: (payload) => {
+        data: (payload, channel) => {
           this.received.push(payload);
+          this.receivedChannels.push(channel);
           this.events.emit('data', payload);
         },
         firmwareOffer: (offer) => this.#flash.offer(offer),
@@ -260,6 +271,7 @@ export class SubdeviceSimulator {
         reliableData: this.options.reliableData,
         helloRetryMs: this.options.helloRetryMs,
         time: this.options.time ?? true,
+        channels: this.announceChannels ?? this.options.channels ?? true,
       },
     );
     this.#engine = engine;

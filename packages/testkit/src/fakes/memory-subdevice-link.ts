@@ -6,6 +6,7 @@ import {
   ValidationError,
   withDeadline,
   type CallOptions,
+  type SendOptions,
   type DeliverFirmwareOptions,
   type DetachReason,
   type FirmwareDeliveryResult,
@@ -91,7 +92,7 @@ export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink, S
   readonly name: string;
   readonly capabilities: LinkCapabilities;
   /** Everything `send` accepted, in order. */
-  readonly sent: Array<{ readonly subdevice: SubdeviceId; readonly payload: Uint8Array }> = [];
+  readonly sent: Array<{ readonly subdevice: SubdeviceId; readonly payload: Uint8Array; readonly channel?: string }> = [];
 
   readonly #events = new TypedEmitter<SubdeviceLinkEvents>();
   readonly #subdevices = new Map<string, ScriptedSubdevice>();
@@ -147,7 +148,7 @@ export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink, S
       .map((s) => ({ subdevice: s.subdevice, firmwareVersion: s.version }));
   }
 
-  send(subdevice: SubdeviceId, payload: Uint8Array, options: CallOptions = {}): Promise<void> {
+  send(subdevice: SubdeviceId, payload: Uint8Array, options: SendOptions = {}): Promise<void> {
     return withDeadline(`link send to ${subdeviceKey(subdevice)}`, options, this.#sendTimeoutMs, async () => {
       const sub = this.#attached(subdevice);
       if (payload.length > this.capabilities.maxPayloadSize) {
@@ -158,7 +159,7 @@ export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink, S
       await turn();
       const copy = Uint8Array.from(payload);
       sub.received.push(copy);
-      this.sent.push({ subdevice, payload: copy });
+      this.sent.push({ subdevice, payload: copy, ...(options.channel === undefined || options.channel === 'data' ? {} : { channel: options.channel }) });
     });
   }
 
@@ -243,18 +244,19 @@ export class MemorySubdeviceLink implements SubdeviceLink, RequestCapableLink, S
    * hold the acknowledgement with `acknowledgeWhen`; the reading then lands in the subdevice's
    * `acknowledged` or `notAcknowledged` list once their promises settle (at once without one).
    */
-  emitData(subdevice: SubdeviceId, payload: Uint8Array | string): void {
+  emitData(subdevice: SubdeviceId, payload: Uint8Array | string, channel?: string): void {
     const sub = this.#attached(subdevice);
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : Uint8Array.from(payload);
+    const named = channel === undefined ? {} : { channel };
     if (!this.capabilities.isReliable) {
-      this.#events.emit('data', { subdevice, payload: bytes });
+      this.#events.emit('data', { subdevice, payload: bytes, ...named });
       return;
     }
     const durable: Array<Promise<unknown>> = [];
     const acknowledgeWhen = (p: Promise<unknown>): void => {
       durable.push(p);
     };
-    this.#events.emit('data', { subdevice, payload: bytes, acknowledgeWhen });
+    this.#events.emit('data', { subdevice, payload: bytes, acknowledgeWhen, ...named });
     if (durable.length === 0) {
       sub.acknowledged.push(bytes);
       return;
