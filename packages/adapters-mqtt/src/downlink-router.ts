@@ -79,7 +79,7 @@ export class DownlinkRouter {
         // The C SDK drops every subdevice session, replies result 0, then tells the application.
         this.unfollow(undefined);
         this.#acknowledge({ type: 'unbind_all', result: 0 });
-        this.events.emit('allUnbound');
+        this.events.emit('allUnbound', undefined);
       } else if (r.type === 'search_devices') {
         this.#acknowledge({ type: 'search_devices', status: r.status, result: 0 });
         this.events.emit('deviceSearch', { status: r.status, searching: r.status !== 0 });
