@@ -2,7 +2,7 @@ import test from 'ava';
 import { once } from 'node:events';
 import { encodeTopologyAck, gatewayOperationTopic } from '@iotgw/protocol-tencent';
 import type { HubEmulator } from '../src/index.js';
-import type { TopologyAckRecord } from '../src/topology-pushes.js';
+import type { TopologyAckRecord } from '../src/index.js';
 import { connectGateway, GW, startHub, sub, SUB1 } from './helpers.js';
 
 async function call(hub: HubEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
