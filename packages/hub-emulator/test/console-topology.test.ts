@@ -1,6 +1,6 @@
 import test from 'ava';
 import { encodeTopologyAck, gatewayOperationResultTopic, gatewayOperationTopic } from '@iotgw/protocol-tencent';
-import { launch } from './browser.js';
+import { openConsole } from './browser.js';
 import { connectGateway, GW, startHub, sub, SUB1 } from './helpers.js';
 
 test('console: "Unbind all" and "Start search" reach the gateway; its acks are listed as they come', async (t) => {
@@ -15,13 +15,9 @@ test('console: "Unbind all" and "Start search" reach the gateway; its acks are l
     if (m.type === 'unbind_all') void gw.client.publishAsync(gatewayOperationTopic(GW), encodeTopologyAck({ type: 'unbind_all', result: 0 }));
     if (m.type === 'search_devices') void gw.client.publishAsync(gatewayOperationTopic(GW), encodeTopologyAck({ type: 'search_devices', status: m.payload?.status ?? 0, result: 0 }));
   });
-  const context = await launch(t);
-  if (!context) return t.pass();
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(fx.hub.urls.console);
-  await page.locator('#status', { hasText: 'live' }).waitFor();
+  const opened = await openConsole(t, fx.hub.urls.console);
+  if (!opened) return t.pass();
+  const { page, pageErrors } = opened;
   await page.locator('#topology-gw option[value="GW00000001/gw1"]').waitFor({ state: 'attached' });
   await page.selectOption('#topology-gw', 'GW00000001/gw1');
   await page.click('#search-start-btn');

@@ -1,18 +1,10 @@
 import test from 'ava';
 import { once } from 'node:events';
 import { encodeTopologyAck, gatewayOperationTopic } from '@iotgw/protocol-tencent';
-import type { HubEmulator } from '../src/index.js';
 import type { TopologyAckRecord } from '../src/index.js';
-import { connectGateway, GW, startHub, sub, SUB1 } from './helpers.js';
+import { adminCall, connectGateway, GW, startHub, sub, SUB1 } from './helpers.js';
 
-async function call(hub: HubEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${hub.urls.http}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.adminToken}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const call = adminCall;
 
 test('admin API "unbind all": the registry drops every binding of the gateway, then unbind_all is pushed; the ack is recorded', async (t) => {
   const fx = await startHub();
