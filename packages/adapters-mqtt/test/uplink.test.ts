@@ -129,7 +129,8 @@ test('draining is fair: a subdevice with a small backlog is not stuck behind a b
   hub.bound.add('SUBPRODAAA/sub-a');
   hub.bound.add('SUBPRODAAA/sub-b');
   await transport.online([SUB_A, SUB_B]);
-  await until(() => hub.data.length >= 3100, 10_000, 'everything delivered');
+  // A deadline, not a speed target: the box may be crowded.
+  await until(() => hub.data.length >= 3100, 60_000, 'everything delivered');
   const order = broker.published.filter((p) => p.topic.endsWith('/data')).map((p) => p.payload.toString());
   const lastB = order.lastIndexOf('b99');
   t.true(lastB < 400, `b's last reading went out as message ${lastB} of 3100`);

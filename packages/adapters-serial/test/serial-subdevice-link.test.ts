@@ -8,7 +8,8 @@ import { ptyRig } from './pty-rig.js';
 const SENSOR = subdeviceId('ABCDEFGHIJ', 'sensor1');
 const VALVE = subdeviceId('ABCDEFGHIJ', 'valve1');
 
-function waitFor<T>(link: SubdeviceLink, event: 'attached' | 'detached' | 'data', match: (v: never) => boolean, ms = 10_000): Promise<T> {
+// Deadlines, not speed targets: socat and the ports are slow to come and go on a crowded box.
+function waitFor<T>(link: SubdeviceLink, event: 'attached' | 'detached' | 'data', match: (v: never) => boolean, ms = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.close();

@@ -58,7 +58,8 @@ export class HubResponder {
     this.#client = client;
     await this.#subscribe();
     // A restarted broker forgot everything: subscribe again on each reconnect, then count it.
-    client.on('connect', () => void this.#subscribe());
+    // A subscribe cut by the next loss is retried by the next connect: nothing to report.
+    client.on('connect', () => void this.#subscribe().catch(() => undefined));
   }
 
   /** How many times the responder has been connected and subscribed (1 after start). */

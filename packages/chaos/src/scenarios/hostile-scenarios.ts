@@ -36,7 +36,7 @@ export const hostileScenarios: readonly Scenario[] = [
   {
     name: 'hostile-hub',
     profiles: ['short', 'full'],
-    description: `the hub publishes ${FLOOD_COUNT.toLocaleString('en')} generated payloads (invalid JSON, wrong types, huge up to 100 MB, empty, binary) on every topic the gateway subscribes: no crash, RSS +${HOSTILE_BOUNDS.rssGrowthMb} MB at most, at most ${HOSTILE_BOUNDS.logLines} log lines, readings keep flowing (gaps < ${HOSTILE_BOUNDS.readingGapMs / 1000} s beyond the broker's own stall, measured by a bystander client)`,
+    description: `the hub publishes ${FLOOD_COUNT.toLocaleString('en')} generated payloads (invalid JSON, wrong types, huge up to 100 MB, empty, binary) on every topic the gateway subscribes: no crash, RSS +${HOSTILE_BOUNDS.rssGrowthMb} MB at most, at most ${HOSTILE_BOUNDS.logLines} log lines, readings keep flowing (gaps < ${HOSTILE_BOUNDS.readingGapMs / 1000} s, p99 latency < ${HOSTILE_BOUNDS.readingP99Ms / 1000} s, each beyond the broker's own stall measured by a bystander client)`,
     async setup() {
       if (!MOSQUITTO_BIN) return { skip: 'mosquitto is not installed (apt-get install mosquitto): the hostile hub publishes through it' };
       // Anonymous, no ACLs, no message size limit (mosquitto's default): the gateway must protect itself.
@@ -115,13 +115,22 @@ export const hostileScenarios: readonly Scenario[] = [
         lines <= HOSTILE_BOUNDS.logLines && bytes <= HOSTILE_BOUNDS.logBytes,
         `${lines} log lines (${mb(bytes)} MB; ${JSON.stringify(levels)}) for ${stats.sent} hostile messages (bound: ${HOSTILE_BOUNDS.logLines} lines, ${mb(HOSTILE_BOUNDS.logBytes)} MB)`,
       );
-      const slow = Object.entries(window).filter(([, w]) => w.longestGapMs > gapBound || w.latencyMs.p99 > p99Bound || w.readings === 0);
+      const stalled = Object.entries(window).filter(([, w]) => w.longestGapMs > gapBound || w.readings === 0);
+      const late = Object.entries(window).filter(([, w]) => w.latencyMs.p99 > p99Bound);
+      const flood = `over ${((floodEnd - floodStart) / 1000).toFixed(1)} s of flood; the broker itself kept a bystander client waiting ${pulseStats.longestGapMs} ms`;
       check(
         'readings-flowing',
-        slow.length === 0,
+        stalled.length === 0,
         Object.entries(window)
-          .map(([name, w]) => `${name}: ${w.readings} readings, longest gap ${w.longestGapMs} ms, latency p99 ${w.latencyMs.p99} ms`)
-          .join('; ') + ` over ${((floodEnd - floodStart) / 1000).toFixed(1)} s of flood (bounds: gap ${HOSTILE_BOUNDS.readingGapMs} + ${brokerStallMs} ms, p99 ${HOSTILE_BOUNDS.readingP99Ms} + ${brokerStallMs} ms: the broker itself kept a bystander client waiting ${pulseStats.longestGapMs} ms)`,
+          .map(([name, w]) => `${name}: ${w.readings} readings, longest gap ${w.longestGapMs} ms`)
+          .join('; ') + ` ${flood} (bound: ${HOSTILE_BOUNDS.readingGapMs} + ${brokerStallMs} ms)`,
+      );
+      check(
+        'readings-latency',
+        late.length === 0,
+        Object.entries(window)
+          .map(([name, w]) => `${name}: latency p50 ${w.latencyMs.p50} ms, p99 ${w.latencyMs.p99} ms`)
+          .join('; ') + ` ${flood} (bound p99: ${HOSTILE_BOUNDS.readingP99Ms} + ${brokerStallMs} ms)`,
       );
     },
   },
