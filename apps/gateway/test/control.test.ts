@@ -74,7 +74,13 @@ test.serial('iotgw subdevices bind/list/online/offline/unbind and ota status dri
   // A refusal by the hub is exit 1 with the hub's code; a bad id or operation is exit 2.
   const refused = await cli('subdevices', 'online', 'SB00000009/ghost');
   t.is(refused.code, 1, refused.out);
-  t.regex(refused.out, /refused/);
+  t.regex(refused.out, /SB00000009\/ghost\s+refused\s+subdevice_not_found\s+-802\s+refused: the subdevice does not exist on the hub/);
+  // Unbound already: the emulator answers -1 as the platform does, named not_bound, in the table and in --json.
+  const again = await cli('subdevices', 'unbind', s1);
+  t.is(again.code, 1, again.out);
+  t.regex(again.out, /refused\s+not_bound\s+-1\s+the gateway is not bound to this subdevice/);
+  const againJson = JSON.parse((await cli('subdevices', 'unbind', s1, '--json')).out) as { results: unknown[] };
+  t.like(againJson.results[0], { id: s1, ok: false, hubCode: -1, reason: 'not_bound' });
   t.is((await cli('subdevices', 'reboot', s1)).code, 2);
   t.is((await cli('subdevices', 'bind')).code, 2);
   // Binding a subdevice whose secret the config does not have is the config's problem: 400 with

@@ -25,7 +25,7 @@ for (let run = 1; run <= RUNS; run++) {
     const out = demo.output();
     t.not(exit, 'timeout', `still running ${HARD_DEADLINE_MS} ms after start:\n${out}`);
     t.deepEqual(exit, { code: 0, signal: null }, out);
-    t.regex(out, /all 20 steps succeeded/);
+    t.regex(out, /all 23 steps succeeded/);
     // The teardown itself finished: neither a part overran its budget nor the CLI's last-resort exit fired.
     t.notRegex(out, /did not (stop|close) within|still open 2 s after the command finished/, out);
     t.deepEqual(processesMentioning(tmp), [], 'processes of this run outlived it');
@@ -72,7 +72,7 @@ test.serial('SIGINT sent to npm start alone (as a supervisor or CI sends it) rea
   t.log(`npm exited ${Math.round(ms)} ms after SIGINT`);
   t.not(exit, 'timeout', npm.output());
   t.true(ms <= SIGINT_ALLOWANCE_MS, `took ${Math.round(ms)} ms after SIGINT:\n${npm.output()}`);
-  t.notRegex(npm.output(), /all 20 steps succeeded/, 'the demo never heard the SIGINT and ran to its end');
+  t.notRegex(npm.output(), /all 23 steps succeeded/, 'the demo never heard the SIGINT and ran to its end');
   const pgid = npm.child.pid ?? 0;
   // The kernel may take a moment to tear down what has just exited.
   for (let i = 0; i < 100 && processGroupMembers(pgid).length > 0; i++) await new Promise((r) => setTimeout(r, 20));

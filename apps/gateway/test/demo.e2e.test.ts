@@ -18,6 +18,9 @@ const FLOWS = [
   'online',
   'data up',
   'data down',
+  'RRPC hub → sensor1 → reply',
+  'shadow desired → sensor1 delta',
+  'console unbinds sensor2: change acked',
   'Modbus meter1: bind + online',
   'Modbus meter1 readings → hub',
   'Modbus meter1 ← hub: set command writes a register',
@@ -31,9 +34,15 @@ const FLOWS = [
   'list bound (after unbind)',
 ];
 
-/** What the Modbus meter and remote configuration steps say they saw (each checked at the emulator by the demo). */
+/** What the Modbus meter, hub services and remote configuration steps say they saw (each checked at the emulator by the demo). */
 function checkModbusAndRemoteConfig(t: ExecutionContext, results: readonly StepResult[]): void {
   const detail = (step: string): string => results.find((r) => r.step === step)?.detail ?? `no step "${step}"`;
+  // The same process id in the request the subdevice got and the reply topic the hub heard it on.
+  const rrpc = /^process id (\d+): sensor1 got \{"cmd":"status","at":\d+\}, answered "ok:…" on \$rrpc\/txd\/SB00000001\/sensor1\/(\d+)$/.exec(detail('RRPC hub → sensor1 → reply'));
+  t.truthy(rrpc, detail('RRPC hub → sensor1 → reply'));
+  t.is(rrpc?.[1], rrpc?.[2]);
+  t.regex(detail('shadow desired → sensor1 delta'), /desired \{"led":1,"interval":30\} \(shadow version \d+\) → sensor1 received delta \{"led":1,"interval":30\}/);
+  t.regex(detail('console unbinds sensor2: change acked'), /change status 0 → sensor2 unbound at the gateway, acked .*"result":0\}; bound again \(change 1, acked\) → online/);
   t.regex(detail('start simulated Modbus energy meter'), /meter1 = unit 1 on modbus tcp 127\.0\.0\.1:\d+, register map \.\/models\/energy-meter\.json/);
   t.regex(detail('Modbus meter1 readings → hub'), /hub received \{"voltage":2\d\d\.\d+,"current":[\d.]+,"activePower":[\d.]+,"frequency":5\d(\.\d+)?\}.* on EM00000001\/meter1\/data/);
   t.regex(detail('Modbus meter1 ← hub: set command writes a register'), /demandLimit = 5000 W; voltage refused \(read-only: point "voltage" .*not writable/);
@@ -58,7 +67,7 @@ for (const memory of [false, true]) {
     // The closing table: a header and one row per step with its result and time.
     t.regex(out, /^step\s+result\s+time\s+detail$/m);
     for (const r of report.results) t.regex(out, new RegExp(`^${r.step.replace(/[()+→]/g, '.')}\\s+ok\\s+\\d+ ms`, 'm'));
-    t.regex(out, /all 20 steps succeeded/);
+    t.regex(out, /all 23 steps succeeded/);
     checkModbusAndRemoteConfig(t, report.results);
     // Plain progress lines when not on a terminal.
     t.regex(out, /sensor1 done 100%/);
@@ -87,6 +96,6 @@ test.serial('demo on a real mosquitto broker (emulator as a client of it) walks 
   const out = io.stdout.join('\n');
   t.is(report.code, 0, out);
   t.regex(out, /on external broker mqtt:\/\/127\.0\.0\.1:\d+/);
-  t.regex(out, /all 20 steps succeeded/);
+  t.regex(out, /all 23 steps succeeded/);
   checkModbusAndRemoteConfig(t, report.results);
 });

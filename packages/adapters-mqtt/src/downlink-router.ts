@@ -1,4 +1,5 @@
 import { subdeviceKey, TypedEmitter, type GatewayError, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
+import type { TopologyAck } from '@iotgw/protocol-tencent';
 import { decodeGatewayReply, decodeLogLevelMessage, decodeOtaHubMessage, decodeRemoteConfigMessage, decodeShadowHubMessage, decodeTimeReply, parseTopic } from '@iotgw/protocol-tencent';
 import type { TimeService } from './time-service.js';
 import type { ShadowOperations } from './shadow-operations.js';
@@ -21,8 +22,8 @@ export class DownlinkRouter {
     private readonly echoes: EchoFilter,
     private readonly warnings: ThrottledLog,
     private readonly log: Logger,
-    /** The current client, for unsubscribing what the console unbound. */
-    private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1]) => void,
+    /** The current client, for unsubscribing what the console unbound (`undefined`: everything). */
+    private readonly unfollow: (devices: Parameters<OnlineGate['unfollow']>[1] | undefined) => void,
     private readonly now: () => number = Date.now,
     private readonly shadows?: ShadowOperations,
     private readonly time?: TimeService,
@@ -67,11 +68,21 @@ export class DownlinkRouter {
       if (!reply.ok) return this.#malformed('gateway-reply', reply.error);
       const r = reply.value;
       if (r.type === 'change') {
+        // As the C SDK: apply, then ack every device with result 0 at QoS 0.
         if (r.status !== 1) {
           this.gate.close(r.devices);
           this.unfollow(r.devices);
         }
         this.events.emit('bindingChanged', { subdevices: r.devices, bound: r.status === 1 });
+        this.#acknowledge({ type: 'change', status: r.status, devices: r.devices.map((subdevice) => ({ subdevice, result: 0 })) });
+      } else if (r.type === 'unbind_all') {
+        // The C SDK drops every subdevice session, replies result 0, then tells the application.
+        this.unfollow(undefined);
+        this.#acknowledge({ type: 'unbind_all', result: 0 });
+        this.events.emit('allUnbound', undefined);
+      } else if (r.type === 'search_devices') {
+        this.#acknowledge({ type: 'search_devices', status: r.status, result: 0 });
+        this.events.emit('deviceSearch', { status: r.status, searching: r.status !== 0 });
       } else if (r.type === 'describe_sub_devices') {
         this.operations.correlator.resolveList([...r.devices]);
       } else {
@@ -105,6 +116,13 @@ export class DownlinkRouter {
         this.log.debug('version report acknowledged', { subdevice: subdeviceKey(parsed.device), resultCode: message.value.resultCode });
       }
     }
+  }
+
+  /** Fire and forget, as the SDK: a lost ack is logged, the push is already applied. */
+  #acknowledge(ack: TopologyAck): void {
+    this.operations.acknowledge(ack).catch((error: unknown) => {
+      this.log.warn(`could not acknowledge the hub's ${ack.type}: ${(error as Error).message}`);
+    });
   }
 
   /** One warning line and one `error` event per kind per interval, with the count held back. */

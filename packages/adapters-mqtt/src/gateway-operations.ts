@@ -13,9 +13,11 @@ import {
   createBindEntry,
   describeGatewayResult,
   encodeGatewayRequest,
+  gatewayRefusal,
   gatewayOperationTopic,
   type GatewayRequest,
   type ResultOperation,
+  type TopologyAck,
 } from '@iotgw/protocol-tencent';
 import type { OnlineGate } from './online-gate.js';
 import { OperationCorrelator } from './operation-correlator.js';
@@ -75,6 +77,14 @@ export class GatewayOperations {
     }, this.settings.clock);
   }
 
+  /**
+   * Answers a hub push (`change`, `unbind_all`, `search_devices`) as the C SDK does: QoS 0 on the
+   * operation topic, fire and forget (the hub does not retry; a lost ack changes nothing here).
+   */
+  async acknowledge(ack: TopologyAck): Promise<void> {
+    await this.#send(this.client(), ack);
+  }
+
   /** The connection is gone: no reply can come any more. */
   rejectAll(error?: HubDisconnectedError): void {
     this.correlator.rejectAll(error);
@@ -120,7 +130,8 @@ export class GatewayOperations {
       }
       return subdevices.map((s) => {
         const hubCode = codes.get(subdeviceKey(s)) ?? -2;
-        return { subdevice: s, ok: hubCode === 0, hubCode, message: describeGatewayResult(hubCode) };
+        const error = gatewayRefusal(type, s, hubCode);
+        return { subdevice: s, ok: hubCode === 0, hubCode, message: describeGatewayResult(hubCode), ...(error ? { error } : {}) };
       });
     }, this.settings.clock);
   }

@@ -120,8 +120,9 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
       batchSize: Math.max(1, options.batchSize ?? 50),
       clock: this.#clock,
     });
-    const unfollow = (devices: readonly SubdeviceId[]): void =>
-      void this.#gate.unfollow(this.#connection.client, devices).catch(() => undefined); // best effort: the hub already stopped routing them
+    const unfollow = (devices: readonly SubdeviceId[] | undefined): void =>
+      // best effort: the hub already stopped routing them
+      void (devices ? this.#gate.unfollow(this.#connection.client, devices) : this.#gate.unfollowAll(this.#connection.client)).catch(() => undefined);
     this.#shadows = new ShadowOperations(
       (subdevice, topic, payload, callOptions) => this.#publish(subdeviceKey(subdevice), topic, payload, 0, callOptions),
       (subdevice) => this.#connection.client !== undefined && this.#gate.isOpen(subdeviceKey(subdevice)),

@@ -95,6 +95,18 @@ export class OnlineGate {
     if (client) await client.unsubscribeAsync(topics);
   }
 
+  /**
+   * The console unbound every subdevice (`unbind_all`): every gate closes and every subdevice topic
+   * is let go, the gateway's own stay. Best effort on the wire: the hub already stopped routing them.
+   */
+  async unfollowAll(client: MqttClient | undefined): Promise<void> {
+    this.#open.clear();
+    const own = (topic: string): boolean => topic === this.#resultTopic || topic === this.#ownOtaTopic || this.#always.has(topic);
+    const topics = [...this.#subscriptions.keys()].filter((topic) => !own(topic));
+    for (const topic of topics) this.#subscriptions.delete(topic);
+    if (client && topics.length > 0) await client.unsubscribeAsync(topics);
+  }
+
   /** The connection is gone and the hub forgot who was online: back to the gateway's own topic. */
   forgetAll(): void {
     this.#open.clear();

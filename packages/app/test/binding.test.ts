@@ -128,3 +128,30 @@ test('bound from the gateway, like from the console: a declared attached subdevi
   t.false(h.gateway.service.presence.wanted().some((s) => s.deviceName === SUB_A.deviceName), 'no longer kept online');
   await h.gateway.dispose();
 });
+
+test('"unbind all" on the console: every subdevice is unbound here and none is brought back online', async (t) => {
+  const { h, sessions } = await attachedButUnbound(t);
+  h.hub.changeBinding([SUB_A], true);
+  await until(() => sessions.stateOf(SUB_A) === 'online', 'online after the console bound it');
+  h.hub.changeBinding([SUB_B], true);
+  await h.idle();
+  t.is(sessions.stateOf(SUB_B), 'bound');
+
+  h.hub.unbindAll();
+  t.is(sessions.stateOf(SUB_A), 'unbound');
+  t.is(sessions.stateOf(SUB_B), 'unbound');
+  t.deepEqual(h.gateway.service.presence.wanted(), [], 'no longer kept online');
+  t.regex(h.logger.lines.find((l) => l.message.startsWith('the hub unbound every subdevice'))?.message ?? '', /2 were bound here/);
+  await h.gateway.dispose();
+});
+
+test('a refusal reaches the caller as a named error with the reason and the hub code', async (t) => {
+  const h = await harness({ bound: [] });
+  await h.gateway.start();
+  const [result] = await h.gateway.service.binding.unbind([SUB_C]);
+  t.false(result?.ok);
+  t.is(result?.error?.reason, 'not_bound');
+  t.is(result?.error?.hubCode, HUB_RESULT.notBound);
+  t.truthy(h.logger.lines.find((l) => l.message.startsWith('the hub refused to unbind') && l.context?.['reason'] === 'not_bound'));
+  await h.gateway.dispose();
+});

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'hub.disconnected'
   | 'hub.protocol'
   | 'hub.refused'
+  | 'hub.subdevice_refused'
   | 'hub.auth_failed'
   | 'firmware.download_failed'
   | 'firmware.not_found'

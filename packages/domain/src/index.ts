@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './subdevice-refusal.errors.js';
 export * from './subdevice-id.js';
 export * from './firmware.js';
 export * from './firmware-source.js';

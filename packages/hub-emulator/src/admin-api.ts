@@ -30,6 +30,7 @@ export class AdminApi {
     hub.core.on('message', (message) => this.streams.broadcast('message', message));
     hub.core.on('version', (device, version) => this.streams.broadcast('version', { device, version }));
     hub.core.on('rrpc', (record) => this.streams.broadcast('rrpc', record));
+    hub.core.on('topologyAck', (record) => this.streams.broadcast('topologyAck', record));
     hub.core.on('shadow', (device, record) => this.streams.broadcast('shadow', { device, ...record, delta: hub.core.shadows.delta(record) }));
     hub.onRefusal((refusal) => this.streams.broadcast('refusal', refusal));
     hub.registry.on('changed', () => this.streams.broadcast('registry', {}));
@@ -102,6 +103,8 @@ export class AdminApi {
         return sendJson(res, 200, { jobs: hub.core.jobs });
       case '/api/messages':
         return sendJson(res, 200, { messages: hub.core.messages });
+      case '/api/topology-acks':
+        return sendJson(res, 200, { acks: hub.core.topology.acks.items, total: hub.core.topology.acks.total });
       case '/api/stats':
         return sendJson(res, 200, { stats: hub.stats, denials: hub.denials });
       case '/api/refusals':
@@ -164,6 +167,22 @@ export class AdminApi {
         const changed = path === '/api/bind' ? await hub.core.consoleBind(binding) : await hub.core.consoleUnbind(binding);
         this.logger.info(`console: ${path.slice(5)}`, { ...binding, changed });
         return sendJson(res, 200, { changed });
+      }
+      case '/api/unbind-all': {
+        // The console's "unbind all subdevices" of a gateway: the registry first, then `unbind_all`.
+        const gateway = str(body, 'gateway');
+        const unbound = await hub.core.topology.unbindAll(gateway);
+        this.logger.info('console: unbind all', { gateway, unbound: unbound.length });
+        return sendJson(res, 200, { unbound });
+      }
+      case '/api/search-devices': {
+        // The console's "search for subdevices": status 1 start, 0 stop.
+        const gateway = str(body, 'gateway');
+        const status = body['status'] ?? 1;
+        if (typeof status !== 'number' || !Number.isSafeInteger(status)) throw new RegistryError('"status" must be an integer: 1 start searching, 0 stop');
+        await hub.core.topology.searchDevices(gateway, status);
+        this.logger.info('console: search devices', { gateway, status });
+        return sendJson(res, 200, { ok: true });
       }
       case '/api/data': {
         const payload = body['payload'];

@@ -1,6 +1,7 @@
 import { CONSOLE_SCRIPT } from './console-script.js';
 import { CONSOLE_CHART_SCRIPT } from './console-chart.js';
 import { CONSOLE_SERVICES_HTML, CONSOLE_SERVICES_SCRIPT } from './console-services.js';
+import { CONSOLE_TOPOLOGY_HTML, CONSOLE_TOPOLOGY_SCRIPT } from './console-topology.js';
 
 const STYLE = `
   :root { --line: #d6dbe0; --muted: #6b7680; --ok: #1a7f37; --bad: #b42318; --accent: #1f5f8b; }
@@ -74,7 +75,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <table id="bindings"><thead><tr><th>gateway</th><th>subdevice</th><th></th></tr></thead><tbody></tbody></table>
 <form id="bind-form">bind <select id="bind-sub"></select> to <select id="bind-gw"></select> <button id="bind-btn" type="submit">Bind</button></form>
 </section>
-<section class="wide">
+${CONSOLE_TOPOLOGY_HTML}<section class="wide">
 <h2>Readings <span class="muted">(last numeric values each subdevice sent on its data topic)</span></h2>
 <div id="readings"><span class="muted" id="readings-empty">no readings yet</span></div>
 </section>
@@ -113,6 +114,7 @@ ${CONSOLE_SERVICES_HTML}
 ${CONSOLE_CHART_SCRIPT}
 ${CONSOLE_SCRIPT}
 ${CONSOLE_SERVICES_SCRIPT}
+${CONSOLE_TOPOLOGY_SCRIPT}
 </script>
 </body>
 </html>

@@ -59,7 +59,7 @@ function renderDevices() {
   }));
   const gateways = state.devices.filter((d) => d.gateway).map(key);
   const subs = state.devices.filter((d) => !d.gateway).map(key);
-  options($('bind-gw'), gateways); options($('bind-sub'), subs);
+  options($('bind-gw'), gateways); options($('bind-sub'), subs); options($('topology-gw'), gateways);
   // Data goes to a subdevice far more often than to a gateway: subdevices first, one preselected.
   options($('data-device'), [...subs, ...gateways], subs[0]);
   options($('rrpc-device'), [...subs, ...gateways], subs[0]);

@@ -8,6 +8,7 @@ import {
   type BindDeviceEntry,
   type DeviceResult,
   type GatewayRequest,
+  type TopologyAck,
 } from '@iotgw/protocol-tencent';
 import type { DeviceRegistry } from './device-registry.js';
 import { EMULATOR_RESULT } from './emulator-result-codes.js';
@@ -22,6 +23,8 @@ export interface GatewayOperationsDeps {
   protocolError(topic: string, reason: string): void;
   /** Tells a gateway a subdevice was bound to it (1) or taken from it (0). */
   pushChange(gateway: string, subdevice: string, status: 0 | 1): Promise<void>;
+  /** A gateway acknowledged a push (`change`, `unbind_all`, `search_devices`): no reply goes back. */
+  acknowledged(gateway: string, ack: TopologyAck): void;
 }
 
 const id = (d: SubdeviceId): string => subdeviceKey(d);
@@ -48,11 +51,16 @@ export class GatewayOperations {
       }
       return;
     }
-    const reply = await this.answer(id(gateway), decoded.value);
+    const request = decoded.value;
+    if (request.type === 'change' || request.type === 'unbind_all' || request.type === 'search_devices') {
+      this.deps.acknowledged(id(gateway), request);
+      return;
+    }
+    const reply = await this.answer(id(gateway), request);
     await this.deps.send(replyTopic, reply, 0);
   }
 
-  private async answer(gateway: string, request: GatewayRequest): Promise<string> {
+  private async answer(gateway: string, request: Exclude<GatewayRequest, TopologyAck>): Promise<string> {
     const registry = this.deps.registry;
     switch (request.type) {
       case 'describe_sub_devices': {

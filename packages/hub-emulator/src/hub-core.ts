@@ -13,6 +13,7 @@ import { OtaJobs } from './ota-jobs.js';
 import { loggablePayload } from './loggable-payload.js';
 import { RrpcCalls, type RrpcCallRecord } from './rrpc-calls.js';
 import { ShadowStore, type ShadowRecord } from './shadow-store.js';
+import { TopologyPushes, type TopologyAckRecord } from './topology-pushes.js';
 import { encodeTimeReply, isTimeRequest, systemOperationResultTopic, broadcastTopic } from '@iotgw/protocol-tencent';
 
 export interface HubMessageRecord {
@@ -39,6 +40,8 @@ export interface HubCoreEvents {
   rrpc: [record: RrpcCallRecord];
   /** A device's shadow changed (console desired, device update). */
   shadow: [device: string, record: ShadowRecord];
+  /** A gateway acknowledged a topology push (change, unbind_all, search_devices). */
+  topologyAck: [record: TopologyAckRecord];
 }
 
 export interface HubCoreOptions {
@@ -85,6 +88,8 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
   timeRequests = 0;
   /** Remote configuration, log levels and uploaded logs of every device. */
   readonly services: DeviceServices;
+  /** Console "unbind all" and "search for subdevices", and the gateways' acks of every push. */
+  readonly topology: TopologyPushes;
 
   constructor(private readonly options: HubCoreOptions) {
     super();
@@ -92,6 +97,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
     this.malformed = new BoundedLog(options.refusalHistory ?? 1000);
     const send = (topic: string, payload: string, qos: 0 | 1): Promise<void> => this.send(topic, payload, qos);
     const protocolError = (topic: string, reason: string): void => this.protocolError(topic, reason);
+    this.topology = new TopologyPushes({ registry: options.registry, logger: options.logger, now: this.now, send, acknowledged: (record) => this.emit('topologyAck', record) });
     this.operations = new GatewayOperations({
       registry: options.registry,
       logger: options.logger,
@@ -100,6 +106,7 @@ export class HubCore extends EventEmitter<HubCoreEvents> {
       send,
       protocolError,
       pushChange: (gateway, subdevice, status) => this.pushChange(gateway, subdevice, status),
+      acknowledged: (gateway, ack) => this.topology.record(gateway, ack),
     });
     this.ota = new OtaJobs({
       registry: options.registry,

@@ -12,3 +12,4 @@ export type { OtaJobRecord, OtaJobState } from './ota-job.record.js';
 export { EMULATOR_RESULT } from './emulator-result-codes.js';
 export { RegistryError, HubEmulatorStartError, AdminRequestError } from './hub-emulator.errors.js';
 export { runHubCli, HUB_CLI_HELP, type HubCliIo } from './hub-cli.js';
+export { TopologyPushes, type TopologyAckRecord } from './topology-pushes.js';

@@ -3,18 +3,9 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { connectGateway, startHub, sub, SUB1 } from './helpers.js';
-import type { HubEmulator } from '../src/index.js';
+import { adminCall, connectGateway, startHub, sub, SUB1 } from './helpers.js';
 
-/** One admin API call with the hub's token, as the console and curl make them. */
-async function call(hub: HubEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${hub.urls.http}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.adminToken}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const call = adminCall;
 
 test('lists devices without secrets, bindings and online state', async (t) => {
   const fx = await startHub();

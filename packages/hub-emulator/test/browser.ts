@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -24,3 +24,18 @@ export async function launch(t: { log(...v: unknown[]): void; teardown(fn: () =>
   return context;
 }
 
+
+/** The console open and live in a fresh browser, page errors collected; undefined where there is no browser. */
+export async function openConsole(
+  t: { log(...v: unknown[]): void; teardown(fn: () => Promise<void>): void },
+  url: string,
+): Promise<{ page: Page; pageErrors: string[] } | undefined> {
+  const context = await launch(t);
+  if (!context) return undefined;
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(url);
+  await page.locator('#status', { hasText: 'live' }).waitFor();
+  return { page, pageErrors };
+}

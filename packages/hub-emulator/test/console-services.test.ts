@@ -1,5 +1,5 @@
 import test from 'ava';
-import { launch } from './browser.js';
+import { openConsole } from './browser.js';
 import { connectGateway, startHub, sub, SUB1 } from './helpers.js';
 
 test('console: send an RRPC and see the reply, then one that times out; set desired shadow state (delta to the device); broadcast; hub time', async (t) => {
@@ -15,13 +15,9 @@ test('console: send an RRPC and see the reply, then one that times out; set desi
     if (!topic.startsWith('$rrpc/rxd/') || !answer) return;
     gw.client.publish(`$rrpc/txd/SB00000001/test1/${topic.split('/').at(-1)!}`, `re:${payload.toString()}`, { qos: 0 });
   });
-  const context = await launch(t);
-  if (!context) return t.pass();
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(fx.hub.urls.console);
-  await page.locator('#status', { hasText: 'live' }).waitFor();
+  const opened = await openConsole(t, fx.hub.urls.console);
+  if (!opened) return t.pass();
+  const { page, pageErrors } = opened;
   await page.locator('#rrpc-device option[value="SB00000001/test1"]').waitFor({ state: 'attached' });
   await page.selectOption('#rrpc-device', 'SB00000001/test1');
   await page.fill('#rrpc-payload', 'closed');

@@ -112,3 +112,13 @@ export async function subscribeCodes(client: MqttClient, topics: string[], qos: 
     return packet.granted;
   }
 }
+
+/** One admin API call with the hub's token, as the console and curl make them. */
+export async function adminCall(hub: HubEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${hub.urls.http}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.adminToken}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: await res.json() };
+}

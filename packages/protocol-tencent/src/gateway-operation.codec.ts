@@ -2,17 +2,19 @@ import type { SubdeviceId } from '@iotgw/domain';
 import type { BindDeviceEntry } from './bind-signature.js';
 import { decoded, refused, type DecodeOptions, type DecodeResult } from './decode-result.js';
 import { isObject, looseInteger, nonEmptyString, parseJsonObject, type JsonObject } from './json-payload.js';
+import { decodeTopologyAck, decodeTopologyPush, encodeTopologyAck, encodeTopologyPush, TOPOLOGY_ACK_TYPES, type TopologyAck, type TopologyPush } from './topology.codec.js';
 
 /** Operations that carry a plain device list and get a per-device `result`. */
 export type DeviceListOperation = 'online' | 'offline' | 'unbind';
 export type ResultOperation = DeviceListOperation | 'bind';
-export type GatewayOperationType = ResultOperation | 'describe_sub_devices' | 'change';
+export type GatewayOperationType = ResultOperation | 'describe_sub_devices' | 'change' | 'unbind_all' | 'search_devices';
 
-/** Gateway → hub, on `$gateway/operation/{pid}/{dev}`. */
+/** Gateway → hub, on `$gateway/operation/{pid}/{dev}`: requests, and acknowledgements of the hub's pushes. */
 export type GatewayRequest =
   | { readonly type: DeviceListOperation; readonly devices: readonly SubdeviceId[] }
   | { readonly type: 'bind'; readonly devices: readonly BindDeviceEntry[] }
-  | { readonly type: 'describe_sub_devices' };
+  | { readonly type: 'describe_sub_devices' }
+  | TopologyAck;
 
 export interface DeviceResult {
   readonly subdevice: SubdeviceId;
@@ -25,7 +27,8 @@ export type GatewayReply =
   | { readonly type: ResultOperation; readonly devices: readonly DeviceResult[] }
   | { readonly type: 'describe_sub_devices'; readonly devices: readonly SubdeviceId[] }
   /** `status` 1: the console bound these subdevices; 0: unbound. */
-  | { readonly type: 'change'; readonly status: 0 | 1; readonly devices: readonly SubdeviceId[] };
+  | { readonly type: 'change'; readonly status: 0 | 1; readonly devices: readonly SubdeviceId[] }
+  | TopologyPush;
 
 // ---------- encoders: the SDK form, byte for byte ----------
 
@@ -41,6 +44,10 @@ export function encodeGatewayRequest(request: GatewayRequest): string {
   switch (request.type) {
     case 'describe_sub_devices':
       return '{"type":"describe_sub_devices"}';
+    case 'change':
+    case 'unbind_all':
+    case 'search_devices':
+      return encodeTopologyAck(request);
     case 'bind':
       return envelope(
         'bind',
@@ -61,6 +68,9 @@ export function encodeGatewayReply(reply: GatewayReply): string {
       return envelope('describe_sub_devices', reply.devices.map((d) => `${deviceJson(d)}}`));
     case 'change':
       return envelope('change', reply.devices.map((d) => `${deviceJson(d)}}`), `"status":${reply.status},`);
+    case 'unbind_all':
+    case 'search_devices':
+      return encodeTopologyPush(reply);
     default:
       return envelope(reply.type, reply.devices.map((r) => `${deviceJson(r.subdevice)},"result":${r.result}}`));
   }
@@ -145,6 +155,7 @@ export function decodeGatewayRequest(payload: string | Uint8Array, options?: Dec
   if (!parsed.ok) return parsed;
   const type = readType(parsed.value);
   if (!type.ok) return type;
+  if (TOPOLOGY_ACK_TYPES.has(type.value)) return decodeTopologyAck(parsed.value, type.value);
   switch (type.value) {
     case 'describe_sub_devices':
       return decoded({ type: 'describe_sub_devices' });
@@ -196,6 +207,7 @@ export function decodeGatewayReply(payload: string | Uint8Array, options?: Decod
     if (!devices.ok) return devices;
     return decoded({ type: t, status, devices: devices.value });
   }
+  if (t === 'unbind_all' || t === 'search_devices') return decodeTopologyPush(parsed.value, t);
   if (RESULT_OPERATIONS.has(t)) {
     const objects = readDeviceObjects(parsed.value, t);
     if (!objects.ok) return objects;

@@ -5,6 +5,7 @@ export * from './key-auth.js';
 export * from './bind-signature.js';
 export * from './http-signature.js';
 export * from './gateway-operation.codec.js';
+export * from './topology.codec.js';
 export * from './ota.codec.js';
 export * from './device-services.codec.js';
 export * from './result-codes.js';

@@ -1,3 +1,5 @@
+import { SubdeviceOperationRefusedError, type SubdeviceId, type SubdeviceOperation, type SubdeviceRefusalReason } from '@iotgw/domain';
+
 /**
  * The hub's per-device `result` values in gateway operation replies (online, offline, bind,
  * unbind). 0, -1 and -2 are in the gateway docs; the -80x bind codes come from the vendor C SDK
@@ -46,6 +48,32 @@ const GATEWAY_RESULT_MEANINGS: ReadonlyMap<number, string> = new Map([
   [-809, 'bind refused: already bound to this gateway (repeated bind request)'],
   [-810, 'bind refused: subdevice not supported'],
 ]);
+
+const GATEWAY_RESULT_REASONS: ReadonlyMap<number, SubdeviceRefusalReason> = new Map([
+  [-1, 'not_bound'],
+  [-2, 'hub_system_error'],
+  [-801, 'invalid_parameters'],
+  [-802, 'subdevice_not_found'],
+  [-803, 'signature_mismatch'],
+  [-804, 'sign_method_unsupported'],
+  [-805, 'signature_expired'],
+  [-806, 'bound_to_another_gateway'],
+  [-807, 'not_bindable'],
+  [-808, 'not_permitted'],
+  [-809, 'already_bound'],
+  [-810, 'subdevice_unsupported'],
+]);
+
+/** The stable name of a refusal code (unsigned 801..810, as the AT docs print them, read the same). */
+export function gatewayResultReason(code: number): SubdeviceRefusalReason {
+  return GATEWAY_RESULT_REASONS.get(code) ?? (code >= 801 && code <= 810 ? GATEWAY_RESULT_REASONS.get(-code) : undefined) ?? 'undocumented';
+}
+
+/** A non-zero `result` as the named error callers get; undefined for 0 (success). */
+export function gatewayRefusal(operation: SubdeviceOperation, subdevice: SubdeviceId, code: number): SubdeviceOperationRefusedError | undefined {
+  if (code === 0) return undefined;
+  return new SubdeviceOperationRefusedError(operation, subdevice, gatewayResultReason(code), code, describeGatewayResult(code));
+}
 
 /** OTA `result_code` values of a `fail` report (see OTA_FAIL in @iotgw/domain). */
 const OTA_RESULT_MEANINGS: ReadonlyMap<number, string> = new Map([

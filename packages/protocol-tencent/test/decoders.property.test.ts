@@ -116,11 +116,12 @@ const deviceEntryish = sprinkled({
   authtype: maybe(fc.constantFrom('psk', 'certificate', 'x')),
 });
 const gatewayMessageish = sprinkled({
-  type: maybe(fc.constantFrom('online', 'offline', 'bind', 'unbind', 'describe_sub_devices', 'change', 'ONLINE')),
+  type: maybe(fc.constantFrom('online', 'offline', 'bind', 'unbind', 'describe_sub_devices', 'change', 'unbind_all', 'search_devices', 'ONLINE')),
   payload: maybe(
     sprinkled({
       devices: maybe(fc.oneof(fc.array(deviceEntryish, { maxLength: 5 }), deviceEntryish)),
-      status: maybe(fc.constantFrom(0, 1, '0', '1', 2, -1, true)),
+      status: maybe(fc.constantFrom(0, 1, '0', '1', 2, -1, true, 1e300, '9'.repeat(40))),
+      result: maybe(fc.oneof(fc.integer(), fc.integer().map(String), fc.constant(null))),
     }),
   ),
 });
@@ -219,6 +220,8 @@ test('decodeGatewayReply: what it accepts is what the gateway may act on', (t) =
       const named = (d: SubdeviceId): boolean => d.productId.length > 0 && d.deviceName.length > 0;
       if (reply.type === 'change') return (reply.status === 0 || reply.status === 1) && reply.devices.every(named);
       if (reply.type === 'describe_sub_devices') return reply.devices.every(named);
+      if (reply.type === 'unbind_all') return true;
+      if (reply.type === 'search_devices') return Number.isSafeInteger(reply.status);
       return ['online', 'offline', 'bind', 'unbind'].includes(reply.type) && reply.devices.every((d) => named(d.subdevice) && Number.isSafeInteger(d.result));
     }),
     { numRuns: RUNS * 2 },

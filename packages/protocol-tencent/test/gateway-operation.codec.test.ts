@@ -111,13 +111,15 @@ for (const [name, wire, message] of badReplies) {
   });
 }
 
-test('request decoder refuses bad bind entries and unknown types', (t) => {
+test('request decoder refuses bad bind entries, unknown types and a change ack without per-device results', (t) => {
   const bad = [
     '{"type":"bind","payload":{"devices":[{"product_id":"P","device_name":"d","random":1,"timestamp":1}]}}',
     '{"type":"bind","payload":{"devices":[{"product_id":"P","device_name":"d","signature":"s","random":1.5,"timestamp":1}]}}',
     '{"type":"bind","payload":{"devices":[{"product_id":"P","device_name":"d","signature":"s","random":1,"timestamp":1,"signmethod":"md5"}]}}',
     '{"type":"bind","payload":{"devices":[{"product_id":"P","device_name":"d","signature":"s","random":1,"timestamp":1,"authtype":"x"}]}}',
-    '{"type":"change","payload":{"status":1,"devices":[]}}',
+    // A gateway's change ack names each device with its result (the C SDK's form): one without is refused.
+    '{"type":"change","payload":{"status":1,"devices":[{"product_id":"P","device_name":"d"}]}}',
+    '{"type":"describe","payload":{}}',
     '{"type":"online","payload":{"devices":[{"product_id":"","device_name":"d"}]}}',
   ];
   for (const wire of bad) t.false(decodeGatewayRequest(wire).ok, wire);

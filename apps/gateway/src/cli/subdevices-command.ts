@@ -13,7 +13,8 @@ interface ControlOptions {
 }
 
 interface OperationReply {
-  results: Array<{ id: string; ok: boolean; hubCode: number; message: string }>;
+  /** `reason`: the refusal's stable name (`not_bound`, `signature_mismatch`, ...), absent when ok. */
+  results: Array<{ id: string; ok: boolean; hubCode: number; reason?: string; message: string }>;
 }
 
 /** --port and --json, the same on every command that talks to a running gateway. */
@@ -78,7 +79,7 @@ async function operate(op: string, ids: readonly string[], options: ControlOptio
     host.signal,
   );
   if (options.json) json(host.io, reply);
-  else host.io.out(table(['subdevice', 'result', 'hub code', 'message'], reply.results.map((r) => [r.id, r.ok ? 'ok' : 'refused', String(r.hubCode), r.message])));
+  else host.io.out(table(['subdevice', 'result', 'reason', 'hub code', 'message'], reply.results.map((r) => [r.id, r.ok ? 'ok' : 'refused', r.reason ?? '', String(r.hubCode), r.message])));
   return reply.results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
 }
 

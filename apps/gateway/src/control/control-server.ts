@@ -97,7 +97,7 @@ export class ControlServer {
         return;
       }
       const results = await this.#run(op as Operation, subdevices);
-      send(res, 200, { results: results.map((r) => ({ id: `${r.subdevice.productId}/${r.subdevice.deviceName}`, ok: r.ok, hubCode: r.hubCode, message: r.message })) });
+      send(res, 200, { results: results.map((r) => ({ id: `${r.subdevice.productId}/${r.subdevice.deviceName}`, ok: r.ok, hubCode: r.hubCode, ...(r.error ? { reason: r.error.reason } : {}), message: r.message })) });
       return;
     }
     send(res, 404, { error: `no ${req.method ?? ''} ${path}; try GET /health, /metrics, /subdevices or POST /subdevices/{bind|unbind|online|offline}` });

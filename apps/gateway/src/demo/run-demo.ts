@@ -14,6 +14,7 @@ import { observeBrokerData } from './broker-data-observer.js';
 import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
 import { tearDownDemo } from './demo-teardown.js';
 import type { DemoFlowContext } from './demo-flow-context.js';
+import { consoleUnbindAcked, rrpcToSubdevice, shadowDeltaToSubdevice } from './demo-hub-services.js';
 import { METER, meterBindOnline, meterOfflineUnbind, meterReadings, meterWrite, startDemoMeter, type DemoMeter } from './demo-modbus-meter.js';
 import { pushBadModelPath, pushLogLevel, startDemoDeviceServices, type DemoDeviceServices } from './demo-remote-config.js';
 import { LevelledLogger } from './levelled-logger.js';
@@ -205,6 +206,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       await waitFor('the command at sensor2', () => sim(1).received().some((p) => sameBytes(p, text)), { timeoutMs: STEP_TIMEOUT_MS, signal });
       return `sensor2 received ${text}`;
     });
+
+    await step('RRPC hub → sensor1 → reply', () => rrpcToSubdevice(flow, SENSOR1, sim(0).simulator));
+    await step('shadow desired → sensor1 delta', () => shadowDeltaToSubdevice(flow, SENSOR1, sim(0).simulator));
+    await step('console unbinds sensor2: change acked', () => consoleUnbindAcked(flow, SENSOR2));
 
     const m = (): DemoMeter => {
       if (!meter) throw new Error('the simulated meter is not running');

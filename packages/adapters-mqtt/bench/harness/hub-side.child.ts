@@ -32,9 +32,11 @@ client.on('message', (topic, payload) => {
   const parsed = parseTopic(topic);
   if (parsed?.kind === 'gateway-operation') {
     const request = decodeGatewayRequest(payload);
-    if (!request.ok || request.value.type === 'describe_sub_devices') return;
-    const devices = request.value.devices.map((entry) => ({ subdevice: 'signature' in entry ? entry.subdevice : entry, result: 0 }));
-    client.publish(gatewayOperationResultTopic(parsed.device), encodeGatewayReply({ type: request.value.type, devices }), { qos: 0 });
+    if (!request.ok) return;
+    const r = request.value;
+    if (r.type === 'describe_sub_devices' || r.type === 'change' || r.type === 'unbind_all' || r.type === 'search_devices') return;
+    const devices = r.devices.map((entry) => ({ subdevice: 'signature' in entry ? entry.subdevice : entry, result: 0 }));
+    client.publish(gatewayOperationResultTopic(parsed.device), encodeGatewayReply({ type: r.type, devices }), { qos: 0 });
     return;
   }
   if (parsed?.kind !== 'data') return;

@@ -18,6 +18,7 @@ import {
   verifyBindSignature,
   type GatewayRequest,
   type OtaDeviceMessage,
+  type TopologyAck,
 } from '@iotgw/protocol-tencent';
 
 /**
@@ -92,6 +93,14 @@ export class HubResponder {
     await this.publish(gatewayOperationResultTopic(this.gateway), encodeGatewayReply({ type: 'change', status: bound ? 1 : 0, devices: subdevices }));
   }
 
+  async pushUnbindAll(): Promise<void> {
+    await this.publish(gatewayOperationResultTopic(this.gateway), encodeGatewayReply({ type: 'unbind_all' }));
+  }
+
+  async pushSearch(status: number): Promise<void> {
+    await this.publish(gatewayOperationResultTopic(this.gateway), encodeGatewayReply({ type: 'search_devices', status }));
+  }
+
   async pushFirmware(subdevice: SubdeviceId, job: FirmwareJob): Promise<void> {
     await this.publish(otaUpdateTopic(subdevice), encodeUpdateFirmware(job), 1);
   }
@@ -130,15 +139,18 @@ export class HubResponder {
       const r = decodeGatewayRequest(payload);
       if (!r.ok) return;
       this.requests.push(r.value);
-      if (this.dropNext.delete(r.value.type)) return;
-      const reply = this.#answer(r.value);
+      const request = r.value;
+      // The gateway's acks of our pushes get no answer, as on the platform.
+      if (request.type === 'change' || request.type === 'unbind_all' || request.type === 'search_devices') return;
+      if (this.dropNext.delete(request.type)) return;
+      const reply = this.#answer(request);
       const send = (): void => void this.publish(gatewayOperationResultTopic(parsed.device), reply);
       if (this.delayMs > 0) setTimeout(send, this.delayMs);
       else send();
     }
   }
 
-  #answer(request: GatewayRequest): string {
+  #answer(request: Exclude<GatewayRequest, TopologyAck>): string {
     if (request.type === 'describe_sub_devices') {
       return encodeGatewayReply({
         type: 'describe_sub_devices',

@@ -27,12 +27,17 @@ import { SubdeviceSessions } from './subdevice-sessions.js';
  *   subdevice succeeds;
  * - `unbind` (the subdevice is no longer kept online), `listBound`;
  * - a binding changed here or on the console (`bindingChanged`) updates the sessions; a subdevice
- *   bound that the online policy wants online (declared, and attached unless `at_start`) goes online.
+ *   bound that the online policy wants online (declared, and attached unless `at_start`) goes online;
+ * - the console's "unbind all" (`allUnbound`) makes every subdevice unbound here, none is brought
+ *   back online (the vendor C SDK drops every subdevice session); the console's "search for
+ *   subdevices" (`deviceSearch`) is logged: the transport has acknowledged it, and which
+ *   subdevices attach is the links' business (zero-touch enrolment is configured, not switched on
+ *   by the console).
  */
 @injectable()
 export class Binding {
   readonly #tasks: TaskTracker;
-  #subscription: Subscription | undefined;
+  #subscriptions: Subscription[] | undefined;
 
   constructor(
     @inject(HUB_TRANSPORT) private readonly hub: HubTransport,
@@ -46,7 +51,24 @@ export class Binding {
   }
 
   start(): void {
-    this.#subscription ??= this.hub.on('bindingChanged', ({ subdevices, bound }) => {
+    this.#subscriptions ??= [
+      this.#onBindingChanged(),
+      this.hub.on('allUnbound', () => {
+        const bound = [...this.sessions.inState('bound'), ...this.sessions.inState('online'), ...this.sessions.inState('offline')];
+        for (const s of bound) {
+          this.sessions.apply(s, 'hub_unbound');
+          this.presence.forget(s);
+        }
+        this.logger.warn(`the hub unbound every subdevice of this gateway (console "unbind all"): ${bound.length} were bound here`, { subdevices: bound.length });
+      }),
+      this.hub.on('deviceSearch', ({ status, searching }) => {
+        this.logger.info(searching ? 'the console asks the gateway to search for new subdevices' : 'the console asks the gateway to stop searching for subdevices', { status });
+      }),
+    ];
+  }
+
+  #onBindingChanged(): Subscription {
+    return this.hub.on('bindingChanged', ({ subdevices, bound }) => {
       for (const s of subdevices) {
         this.sessions.apply(s, bound ? 'hub_bound' : 'hub_unbound');
         if (!bound) this.presence.forget(s);
@@ -64,8 +86,8 @@ export class Binding {
   }
 
   async stop(): Promise<void> {
-    this.#subscription?.close();
-    this.#subscription = undefined;
+    for (const s of this.#subscriptions ?? []) s.close();
+    this.#subscriptions = undefined;
     await this.#tasks.abort();
   }
 
@@ -109,7 +131,7 @@ export class Binding {
         this.sessions.apply(r.subdevice, event);
         this.logger.info(`${what} succeeded`, { subdevice });
       } else {
-        this.logger.warn(`the hub refused to ${what}: ${r.message}`, { subdevice, hubCode: r.hubCode });
+        this.logger.warn(`the hub refused to ${what}: ${r.message}`, { subdevice, hubCode: r.hubCode, ...(r.error ? { reason: r.error.reason } : {}) });
       }
     }
   }

@@ -99,7 +99,7 @@ export class SubdeviceEnrolment {
     if (!result?.ok) {
       this.presence.forget(subdevice);
       this.presence.unadopt(subdevice);
-      log.warn(`the hub refused to bind the registered subdevice: ${result?.message ?? 'no answer'}`, { hubCode: result?.hubCode });
+      log.warn(`the hub refused to bind the registered subdevice: ${result?.message ?? 'no answer'}`, { hubCode: result?.hubCode, ...(result?.error ? { reason: result.error.reason } : {}) });
       return;
     }
     log.info('enrolled: registered, bound; going online');

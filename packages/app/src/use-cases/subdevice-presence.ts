@@ -174,7 +174,7 @@ export class SubdevicePresence {
         this.logger.info('subdevice online', { subdevice: key });
         this.#events.emit('online', r.subdevice);
       } else {
-        this.logger.warn(`the hub refused to put the subdevice online: ${r.message}`, { subdevice: key, hubCode: r.hubCode });
+        this.logger.warn(`the hub refused to put the subdevice online: ${r.message}`, { subdevice: key, hubCode: r.hubCode, ...(r.error ? { reason: r.error.reason } : {}) });
       }
     }
     return results;
@@ -191,7 +191,7 @@ export class SubdevicePresence {
         this.sessions.apply(r.subdevice, 'offline_succeeded');
         this.logger.info('subdevice offline', { subdevice: key });
       } else {
-        this.logger.warn(`the hub refused to take the subdevice offline: ${r.message}`, { subdevice: key, hubCode: r.hubCode });
+        this.logger.warn(`the hub refused to take the subdevice offline: ${r.message}`, { subdevice: key, hubCode: r.hubCode, ...(r.error ? { reason: r.error.reason } : {}) });
       }
     }
     return results;

@@ -3,6 +3,7 @@ import type { EventSource } from '../events.js';
 import type { FirmwareJob, OtaReport } from '../firmware.js';
 import type { GatewayError } from '../errors.js';
 import type { GatewayIdentity, SubdeviceId } from '../subdevice-id.js';
+import type { SubdeviceOperationRefusedError } from '../subdevice-refusal.errors.js';
 import type { RrpcRequest, ShadowDelta } from './hub-subdevice-services.port.js';
 
 export type HubConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -14,6 +15,8 @@ export interface SubdeviceResult {
   /** The hub's own `result` (0 success, -1 not bound, -2 system error, ...); kept as sent. */
   readonly hubCode: number;
   readonly message: string;
+  /** Set when `ok` is false: the refusal as a named error (`reason`, `hubCode`, the platform's meaning). */
+  readonly error?: SubdeviceOperationRefusedError;
 }
 
 /** What binding one subdevice needs: the transport signs with the secret and never logs it. */
@@ -37,6 +40,13 @@ export interface BindingChange {
   readonly bound: boolean;
 }
 
+/** The console asked the gateway to start (`searching`) or stop looking for new subdevices. */
+export interface DeviceSearchRequest {
+  /** The hub's `status` as sent (non-zero: start). */
+  readonly status: number;
+  readonly searching: boolean;
+}
+
 export interface HubTransportEvents {
   [event: string]: (payload: never) => void;
   /** Every connection state change. */
@@ -55,6 +65,10 @@ export interface HubTransportEvents {
   shadowDelta: (delta: ShadowDelta) => void;
   /** The console bound or unbound subdevices of this gateway. */
   bindingChanged: (change: BindingChange) => void;
+  /** The console unbound every subdevice of this gateway (`unbind_all`); the transport already acknowledged it. */
+  allUnbound: () => void;
+  /** The console asked to start or stop searching for new subdevices (`search_devices`); already acknowledged. */
+  deviceSearch: (request: DeviceSearchRequest) => void;
   firmwareUpdate: (command: { readonly subdevice: SubdeviceId; readonly job: FirmwareJob }) => void;
   /**
    * The hub pushed an update the gateway must not run (a version with path or control characters,

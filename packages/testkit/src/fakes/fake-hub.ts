@@ -31,7 +31,7 @@ import {
 } from '@iotgw/domain';
 
 export type { FakeHubOptions, HubBatchOp, HubOp, PublishedData, RecordedReport, RecordedRrpcReply } from './fake-hub.types.js';
-import { HUB_RESULT, hubResultMessage } from './fake-hub-results.js';
+import { HUB_RESULT, hubRefusal, hubResultMessage } from './fake-hub-results.js';
 import { FakeShadows, notOnline } from './fake-shadows.js';
 import { FakeHubWire } from './fake-hub-wire.js';
 import { bytesOf, DEFAULT_GATEWAY, type FakeHubOptions, type HubBatchOp, type HubOp, type PublishedData, type RecordedReport, type RecordedRrpcReply } from './fake-hub.types.js';
@@ -276,6 +276,12 @@ export class FakeHub implements HubTransport, GatewayDeviceServices, HubRrpc, Hu
     this.#pushEvent('bindingChanged', { subdevices: [...subdevices], bound } satisfies BindingChange);
   }
 
+  /** The console's "unbind all": every subdevice of the gateway is unbound. */
+  unbindAll(): void {
+    for (const sub of [...this.#bound.values()]) this.setBound(sub, false);
+    this.#pushEvent('allUnbound', undefined);
+  }
+
   pushDownlink(subdevice: SubdeviceId, channel: DataChannel, payload: Uint8Array | string): void {
     this.#pushEvent('downlink', { subdevice, channel, payload: bytesOf(payload) });
   }
@@ -363,7 +369,7 @@ export class FakeHub implements HubTransport, GatewayDeviceServices, HubRrpc, Hu
       this.operations.push({ op, subdevices: list.map(subdeviceKey) });
       return list.map((sub) => {
         const hubCode = control?.kind === 'fail' ? control.hubCode : decide(sub, subdeviceKey(sub));
-        return { subdevice: sub, ok: hubCode === 0, hubCode, message: hubResultMessage(hubCode) };
+        return { subdevice: sub, ok: hubCode === 0, hubCode, message: hubResultMessage(hubCode), ...hubRefusal(op, sub, hubCode) };
       });
     });
   }
