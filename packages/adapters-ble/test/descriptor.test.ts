@@ -1,19 +1,10 @@
 import test from 'ava';
-import { ConfigError, silentLogger, subdeviceId, systemClock, type AdapterContext, type SubdeviceLink } from '@iotgw/domain';
+import { ConfigError, subdeviceId, type SubdeviceLink } from '@iotgw/domain';
 import { SimulatedBleCentral } from '@iotgw/simulators';
-import { MemorySecretStore, MemoryStateStore } from '@iotgw/testkit';
+import { fakeAdapterContext } from '@iotgw/testkit';
 import { bleLinkAdapter, createBleLinkAdapter } from '../src/index.js';
 
-const context: AdapterContext = {
-  logger: silentLogger,
-  clock: systemClock,
-  stateStore: new MemoryStateStore(),
-  dataDir: '.',
-  secrets: new MemorySecretStore({}),
-  signal: new AbortController().signal,
-  baseDir: '.',
-  subdevices: [],
-};
+const context = fakeAdapterContext();
 
 function parse(raw: unknown): unknown {
   const result = bleLinkAdapter.options['~standard'].validate(raw);

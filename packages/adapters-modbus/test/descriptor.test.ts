@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { systemClock, type AdapterContext, type AnyAdapterDescriptor, type OptionsIssue } from '@iotgw/domain';
-import { CapturingLogger, MemorySecretStore, MemoryStateStore } from '@iotgw/testkit';
+import { type AdapterContext, type AnyAdapterDescriptor, type OptionsIssue } from '@iotgw/domain';
+import { CapturingLogger, fakeAdapterContext } from '@iotgw/testkit';
 import { modbusLinkAdapter, type ModbusSubdeviceLink } from '../src/index.js';
 import { LinkWatch } from './helpers/link-watch.js';
 import { PymodbusServer, pymodbusTestsEnabled } from './helpers/pymodbus-server.js';
@@ -21,16 +21,7 @@ async function validate(options: unknown): Promise<{ value?: unknown; issues?: R
 const where = (issue: OptionsIssue): string => (issue.path ?? []).map((s) => String(typeof s === 'object' ? s.key : s)).join('.');
 
 function context(baseDir: string, signal = new AbortController().signal): AdapterContext {
-  return {
-    logger: new CapturingLogger(),
-    clock: systemClock,
-    stateStore: new MemoryStateStore(),
-    dataDir: baseDir,
-    secrets: new MemorySecretStore(),
-    subdevices: [],
-    signal,
-    baseDir,
-  };
+  return fakeAdapterContext({ logger: new CapturingLogger(), dataDir: baseDir, baseDir, signal });
 }
 
 test('descriptor: a link named "modbus" that serves the units its options list', async (t) => {

@@ -1,18 +1,9 @@
 import test from 'ava';
-import { ConfigError, silentLogger, systemClock, type AdapterContext } from '@iotgw/domain';
-import { MemorySecretStore, MemoryStateStore } from '@iotgw/testkit';
+import { ConfigError } from '@iotgw/domain';
+import { fakeAdapterContext } from '@iotgw/testkit';
 import { mqttHubAdapter } from '../src/index.js';
 
-const context: AdapterContext = {
-  logger: silentLogger,
-  clock: systemClock,
-  stateStore: new MemoryStateStore(),
-  dataDir: '.',
-  secrets: new MemorySecretStore({}),
-  signal: new AbortController().signal,
-  baseDir: '.',
-  subdevices: [],
-};
+const context = fakeAdapterContext();
 
 test('the hub section\'s defaults come from the schema; a bad field is named with its message', (t) => {
   const ok = mqttHubAdapter.options['~standard'].validate({ host: '127.0.0.1', tls: false });

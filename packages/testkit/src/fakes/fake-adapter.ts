@@ -1,4 +1,7 @@
-import { defineAdapter, type AdapterContext, type AdapterDescriptor, type AdapterKind, type AdapterPorts, type OptionsSchema } from '@iotgw/domain';
+import { defineAdapter, silentLogger, systemClock, type AdapterContext, type AdapterDescriptor, type AdapterKind, type AdapterPorts, type OptionsSchema } from '@iotgw/domain';
+
+import { MemorySecretStore } from './memory-secret-store.js';
+import { MemoryStateStore } from './memory-state-store.js';
 
 /** Options as a config wrote them: any JSON object. */
 export type AnyOptions = Readonly<Record<string, unknown>>;
@@ -22,4 +25,22 @@ export function fakeAdapter<K extends AdapterKind>(
   create: (options: AnyOptions, context: AdapterContext) => AdapterPorts[K] | Promise<AdapterPorts[K]>,
 ): AdapterDescriptor<K, AnyOptions> {
   return defineAdapter({ kind, name, summary: `test double (${kind} "${name}")`, options: anyOptions, create });
+}
+
+/**
+ * What a descriptor's `create` gets, in memory, for tests: silent logger, system clock, empty
+ * state and secret stores, no subdevices, dirs '.'; anything may be overridden.
+ */
+export function fakeAdapterContext(overrides: Partial<AdapterContext> = {}): AdapterContext {
+  return {
+    logger: silentLogger,
+    clock: systemClock,
+    stateStore: new MemoryStateStore(),
+    dataDir: '.',
+    secrets: new MemorySecretStore(),
+    signal: new AbortController().signal,
+    baseDir: '.',
+    subdevices: [],
+    ...overrides,
+  };
 }
