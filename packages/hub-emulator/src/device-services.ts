@@ -110,13 +110,11 @@ export class DeviceServices {
       body,
       header,
       secret: registered.deviceSecret,
+      secretName: 'the device secret',
       nowSec: this.options.now() / 1000,
       maxSkewSec: TIMESTAMP_WINDOW_SEC,
     });
-    if (refusal) {
-      const message = refusal.code === 'AuthFailure.SignatureFailure' ? 'the signature does not match the device secret' : refusal.message;
-      return refuse(refusal.code === 'InvalidParameter.SignatureHeaders' ? 400 : 401, refusal.code, message);
-    }
+    if (refusal) return refuse(refusal.code === 'InvalidParameter.SignatureHeaders' ? 400 : 401, refusal.code, refusal.message);
     const at = this.options.now();
     for (const line of upload.value.lines) this.uploadedLogs.push({ at, device, line });
     this.options.logger.info('log lines uploaded', { device, lines: upload.value.lines.length });

@@ -56,13 +56,13 @@ export class DynamicRegistrationHandler {
       body,
       header: (name) => headerOf(req, name),
       secret: product.productSecret,
+      secretName: `product ${productId}'s secret`,
       nowSec: this.now() / 1000,
       maxSkewSec: MAX_SKEW_SEC,
     });
     if (refusal) {
       this.logger.warn('dynamic registration refused', { ...log, reason: refusal.message });
-      const message = refusal.code === 'AuthFailure.SignatureFailure' ? `the signature does not match product ${productId}'s secret` : refusal.message;
-      return refuse(res, refusal.code, message);
+      return refuse(res, refusal.code, refusal.message);
     }
     if (!product.dynamicRegistration) {
       this.logger.warn('dynamic registration refused: turned off for the product', log);

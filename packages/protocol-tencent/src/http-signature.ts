@@ -62,6 +62,8 @@ export interface DeviceHttpRequestToVerify {
   readonly header: (name: string) => string | undefined;
   /** The signing secret as text (device secret for log upload, product secret for registration). */
   readonly secret: string;
+  /** How a refusal names the secret, e.g. "the device secret"; default "the secret". */
+  readonly secretName?: string;
   /** The verifier's clock, Unix seconds. */
   readonly nowSec: number;
   /** How far X-TC-Timestamp may be from `nowSec`. */
@@ -85,7 +87,7 @@ export function verifyDeviceHttpRequest(request: DeviceHttpRequestToVerify): Dev
   const expected = Buffer.from(signDeviceHttpRequest({ host: request.host, path: request.path, body: request.body, secret: request.secret, timestamp, nonce }), 'utf8');
   const given = Buffer.from(request.header('x-tc-signature') ?? '', 'utf8');
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return { code: 'AuthFailure.SignatureFailure', message: 'the signature does not match the secret' };
+    return { code: 'AuthFailure.SignatureFailure', message: `the signature does not match ${request.secretName ?? 'the secret'}` };
   }
   return undefined;
 }
