@@ -13,7 +13,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testTotals } from './test-totals.mjs';
+import { testFailures, testTotals } from './test-totals.mjs';
 import { workspaceDirs } from './workspaces.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,5 +74,8 @@ process.stdout.write(`build: ${status === 0 ? 'done' : `failed (tsc exit ${statu
 const statuses = [await turboRun(['lint', 'test', '--concurrency=1', ...extra])];
 status = [status, ...statuses].find((s) => s !== 0) ?? 0;
 const { passed, failed } = testTotals(lines);
+// CI keeps only the tail of a long log: what failed goes last, just above the total.
+const failures = testFailures(lines);
+if (failures.length > 0) process.stdout.write(`\n${failures.join('\n')}\n`);
 process.stdout.write(`\n${passed} passed, ${status !== 0 && failed === 0 ? 1 : failed} failed\n`);
 process.exit(status);

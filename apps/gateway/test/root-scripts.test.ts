@@ -36,6 +36,41 @@ test('npm test closes with the grand total; a package with failures has its pass
   t.deepEqual(testTotals(lines), { passed: 6, failed: 2 });
 });
 
+test('npm test ends a failing run with what failed: the marks, then each explanation without code or stack', async (t) => {
+  const { testFailures } = (await import(pathToFileURL(join(root, 'scripts/test-totals.mjs')).href)) as {
+    testFailures: (lines: string[]) => string[];
+  };
+  const p = '@iotgw/app:test: ';
+  const lines = [
+    `${p}  ✔ b › one`,
+    `${p}  ✘ [fail]: b › two the sums differ`,
+    `${p}  ✘ Timed out while running tests`,
+    `${p}  1 tests were pending in dist/test/c.test.js`,
+    `${p}  ◌ c › hangs`,
+    `${p}  ─`,
+    `${p}  b › two`,
+    `${p}  dist/test/b.test.js:3`,
+    `${p}   3: t.is(sum, 3, 'the sums differ')`,
+    `${p}  the sums differ`,
+    `${p}  › file://dist/test/b.test.js:3:5`,
+    `${p}      at Test.callFn (file:///x/ava/lib/test.js:525:26)`,
+    `${p}  ─`,
+    `${p}  1 test failed`,
+  ];
+  t.deepEqual(testFailures(lines), [
+    'failures:',
+    '  @iotgw/app: ✘ [fail]: b › two the sums differ',
+    '  @iotgw/app: ✘ Timed out while running tests',
+    '  @iotgw/app: 1 tests were pending in dist/test/c.test.js',
+    '  @iotgw/app: ◌ c › hangs',
+    'details (@iotgw/app):',
+    '  b › two',
+    '    dist/test/b.test.js:3',
+    '    the sums differ',
+  ]);
+  t.deepEqual(testFailures([`${p}  ✔ b › one`, `${p}  1 test passed`]), []);
+});
+
 test('npm run iotgw before a build says to build first: exit 2, no stack trace', async (t) => {
   const dir = await tempDir(t);
   await cp(join(root, 'scripts'), join(dir, 'scripts'), { recursive: true });
