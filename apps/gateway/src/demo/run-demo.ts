@@ -2,14 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assembleGateway, WinstonLogger, type AdapterRegistry, type Gateway } from '@iotgw/app';
-import { subdeviceId, subdeviceKey, toGatewayError, type Logger, type SubdeviceId } from '@iotgw/domain';
+import { WinstonLogger, type Gateway } from '@iotgw/app';
+import { subdeviceKey, toGatewayError, type Logger, type SubdeviceId } from '@iotgw/domain';
 import { HubEmulator, type HubMessageRecord, type RegistryDocument } from '@iotgw/hub-emulator';
-import type { DeviceInfo } from '../config/device-info.js';
-import { defaultGatewayConfig, parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
 import { EXIT, type CliOutput, type ExitCode } from '../cli/output.js';
-import { toAppConfig } from '../plugins.js';
-import { demoRegistry } from './demo-subdevices.js';
 import { observeBrokerData } from './broker-data-observer.js';
 import { memoryBench, serialBench, type DemoBench, type DemoSubdevice } from './demo-subdevices.js';
 import { tearDownDemo } from './demo-teardown.js';
@@ -17,6 +14,8 @@ import type { DemoFlowContext } from './demo-flow-context.js';
 import { consoleUnbindAcked, rrpcToSubdevice, shadowDeltaToSubdevice } from './demo-hub-services.js';
 import { METER, meterBindOnline, meterOfflineUnbind, meterReadings, meterWrite, startDemoMeter, type DemoMeter } from './demo-modbus-meter.js';
 import { pushBadModelPath, pushLogLevel, startDemoDeviceServices, type DemoDeviceServices } from './demo-remote-config.js';
+import { GATEWAY, SECRETS, SENSOR1, SENSOR2, startGateway, type DemoGatewaySetup } from './demo-gateway.js';
+import { DemoSupervisor, GATEWAY_VERSIONS, selfUpdateGood, selfUpdateRolledBack, writeDemoInstaller, type SelfUpdateDemo } from './demo-self-update.js';
 import { LevelledLogger } from './levelled-logger.js';
 import { progressDisplay } from './progress-display.js';
 import { findSocat } from './socat-pair.js';
@@ -44,15 +43,6 @@ export interface DemoReport {
   readonly results: readonly StepResult[];
 }
 
-const GATEWAY = subdeviceId('GW00000001', 'gw1');
-const SENSOR1 = subdeviceId('SB00000001', 'sensor1');
-const SENSOR2 = subdeviceId('SB00000001', 'sensor2');
-const SECRETS: Record<string, string> = {
-  [subdeviceKey(GATEWAY)]: Buffer.from('demo-gateway-secret').toString('base64'),
-  [subdeviceKey(SENSOR1)]: Buffer.from('demo-sensor1-secret').toString('base64'),
-  [subdeviceKey(SENSOR2)]: Buffer.from('demo-sensor2-secret').toString('base64'),
-  [subdeviceKey(METER)]: Buffer.from('demo-meter1-secret').toString('base64'),
-};
 const OLD_VERSION = '1.0.0';
 const NEW_VERSION = '1.1.0';
 const STEP_TIMEOUT_MS = 15_000;
@@ -75,6 +65,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   let gateway: Gateway | undefined;
   let meter: DemoMeter | undefined;
   let services: DemoDeviceServices | undefined;
+  let supervisor: DemoSupervisor | undefined;
+  let selfUpdate: SelfUpdateDemo | undefined;
   // A level the hub can change at runtime (remote configuration): winston, or the caller's logger behind one.
   const logger = options.logger ? new LevelledLogger(options.logger, 'warn') : new WinstonLogger({ level: 'warn' });
   let transport = 'not set up';
@@ -138,11 +130,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     let remote: { config: GatewayConfig; meterLink: number } | undefined;
     await step('start gateway', async () => {
       if (!hub || !bench || !meter) throw new Error('no hub, bench or meter');
-      const started = await startGateway(hub, bench, meter, dir, logger, signal);
+      const installer = await writeDemoInstaller(dir);
+      const setup: DemoGatewaySetup = { hub, bench, meter, dir, logger, selfUpdate: installer.section(GATEWAY_VERSIONS.first), timeoutMs: STEP_TIMEOUT_MS };
+      /** Every start after the first: the supervisor's, on the same data dir, after the running gateway is gone. */
+      const relaunch = async (o: { version: string; hubPort?: number; signal: AbortSignal }): Promise<Gateway> => {
+        await services?.stop();
+        await gateway?.dispose({ timeoutMs: STEP_TIMEOUT_MS });
+        [services, gateway] = [undefined, undefined];
+        const started = await startGateway({ ...setup, selfUpdate: installer.section(o.version) }, o);
+        services = startDemoDeviceServices({ ...started, gateway: started.gateway, dir, logger });
+        return (gateway = started.gateway);
+      };
+      supervisor = new DemoSupervisor(installer, relaunch, signal);
+      const started = await startGateway(setup, { signal });
       gateway = started.gateway;
+      supervisor.watch(gateway);
       services = startDemoDeviceServices({ ...started, gateway, dir, logger });
       remote = { config: started.config, meterLink: started.meterLink };
-      return `${subdeviceKey(GATEWAY)} connected to ${hub.urls.mqtt} (key auth, tls off), ${gateway.links.length} link(s), remote configuration on`;
+      selfUpdate = { installer, supervisor, dir };
+      return `${subdeviceKey(GATEWAY)} ${GATEWAY_VERSIONS.first} connected to ${hub.urls.mqtt} (key auth, tls off), ${gateway.links.length} link(s), remote configuration and self-update on`;
     });
 
     const h = (): HubEmulator => {
@@ -311,6 +317,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       if (listed.length !== 0 || truth.length !== 0) throw new Error(`gateway listed [${listed.join(', ')}], emulator has [${truth.join(', ')}]`);
       return 'empty, as at the emulator';
     });
+
+    const su = (): SelfUpdateDemo => {
+      if (!selfUpdate) throw new Error('the gateway is not running');
+      return selfUpdate;
+    };
+    const { first, good, broken } = GATEWAY_VERSIONS;
+    await step(`gateway self-update ${first} → ${good}`, () => selfUpdateGood(flow, su()));
+    await step(`gateway self-update to ${broken} that never becomes healthy: rolled back`, () => selfUpdateRolledBack(flow, su()));
   } finally {
     io.out('');
     io.out(summaryTable(results));
@@ -320,60 +334,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       io.out(`hub emulator console: ${hub.urls.console}  (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     }
+    // A restart under way ends first (aborted with the demo), so the gateway torn down is the last one.
+    await supervisor?.stop();
     await tearDownDemo({ services, gateway, bench, meter, observer, hub, dir }, io, signal.aborted);
   }
   return { code: results.every((r) => r.ok) ? EXIT.ok : EXIT.failed, transport, results };
-}
-
-interface StartedGateway {
-  readonly gateway: Gateway;
-  readonly config: GatewayConfig;
-  readonly registry: AdapterRegistry;
-  readonly info: DeviceInfo;
-  readonly env: Readonly<Record<string, string>>;
-  /** The meter's link in `config.links`. */
-  readonly meterLink: number;
-}
-
-async function startGateway(hub: HubEmulator, bench: DemoBench, meter: DemoMeter, dir: string, logger: Logger, signal: AbortSignal): Promise<StartedGateway> {
-  const mqtt = new URL(hub.urls.mqtt);
-  const info: DeviceInfo = {
-    gateway: GATEWAY,
-    auth: { mode: 'key', deviceSecret: SECRETS[subdeviceKey(GATEWAY)] ?? '' },
-    region: 'china',
-    subdevices: [SENSOR1, SENSOR2, METER],
-  };
-  const env: Record<string, string> = {};
-  const secrets: GatewayConfig['secrets'] = {};
-  for (const s of [SENSOR1, SENSOR2, METER]) {
-    const name = `IOTGW_DEMO_SECRET_${s.deviceName.toUpperCase()}`;
-    env[name] = SECRETS[subdeviceKey(s)] ?? '';
-    secrets[subdeviceKey(s)] = { env: name };
-  }
-  const base = defaultGatewayConfig();
-  const written: GatewayConfig = {
-    ...base,
-    hub: { ...base.hub, adapter: 'mqtt', host: mqtt.hostname, port: Number(mqtt.port), tls: false, operationTimeoutMs: STEP_TIMEOUT_MS },
-    links: [...bench.links, meter.link],
-    secrets,
-    dataDir: join(dir, 'gateway-data'),
-    logLevel: 'warn',
-    // The emulator serves firmware from this machine: allowed here, refused by default.
-    ota: { ...base.ota, allowLoopback: true },
-    // The console pushes configuration (a step below); no log upload here.
-    deviceServices: { ...base.deviceServices, logUpload: { ...base.deviceServices.logUpload, enabled: false } },
-  };
-  const registry = demoRegistry(bench);
-  // As from a file: parsed, defaults filled in (what a pushed config is compared with).
-  const config = parseGatewayConfig(JSON.stringify(written), 'the demo config', registry);
-  // Relative paths in the config (the meter's model file) start at the demo's directory.
-  const { config: app, overrides } = await toAppConfig(info, config, { env, logger, baseDir: dir, registry });
-  const gateway = await assembleGateway({ ...app, ota: { ...app.ota, progressIntervalMs: 200 } }, registry, overrides);
-  try {
-    await gateway.start({ signal, timeoutMs: STEP_TIMEOUT_MS });
-  } catch (error) {
-    await gateway.dispose({ timeoutMs: 5_000 }).catch(() => {});
-    throw error;
-  }
-  return { gateway, config, registry, info, env, meterLink: bench.links.length };
 }
