@@ -16,7 +16,7 @@ test('iotgw demo --keep-running prints the console URL, serves it, and exits 0 o
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await waitFor('the console URL', () => /hub emulator console: http:\/\/127\.0\.0\.1:\d+\//.test(out) || child.exitCode !== null, { timeoutMs: 50_000 });
-  t.regex(out, /all 23 steps succeeded/);
+  t.regex(out, /all 25 steps succeeded/);
   // The printed URL carries the console's token; without it the console is refused.
   const url = /hub emulator console: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out)?.[1] ?? '';
   const page = await fetch(url);
@@ -53,5 +53,5 @@ test('iotgw demo on an unreachable broker exits 1 by itself, counting the steps 
   t.is(code, 1, out);
   t.regex(out, /^start hub emulator\s+FAILED\s+\d+ ms\s+MQTT broker could not start: connect ECONNREFUSED/m);
   t.regex(out, /^start gateway\s+skipped\s+0 ms\s+skipped after an earlier failure$/m);
-  t.regex(out, /^1 of 23 steps failed, 22 skipped$/m);
+  t.regex(out, /^1 of 25 steps failed, 24 skipped$/m);
 });

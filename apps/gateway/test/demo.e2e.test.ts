@@ -32,6 +32,8 @@ const FLOWS = [
   'offline',
   'unbind sensor1 + sensor2',
   'list bound (after unbind)',
+  'gateway self-update 1.0.0 → 1.1.0',
+  'gateway self-update to 1.2.0 that never becomes healthy: rolled back',
 ];
 
 /** What the Modbus meter, hub services and remote configuration steps say they saw (each checked at the emulator by the demo). */
@@ -48,6 +50,23 @@ function checkModbusAndRemoteConfig(t: ExecutionContext, results: readonly StepR
   t.regex(detail('Modbus meter1 ← hub: set command writes a register'), /demandLimit = 5000 W; voltage refused \(read-only: point "voltage" .*not writable/);
   t.regex(detail('remote config push: log level'), /log level warn → error applied live \(no restart, still connected\).*"logLevel applied now"/);
   t.regex(detail('remote config push with a bad model path'), /refused, nothing applied \(log level still error\).*links\.[12]\.units\.0\.model: model .*no-such-meter\.json: cannot be read/);
+}
+
+/**
+ * What the self-update steps saw, each checked at the emulator by the demo: the job's reports as
+ * it recorded them, its fail code and message, the version the gateway reported after the restart.
+ */
+function checkSelfUpdate(t: ExecutionContext, results: readonly StepResult[]): void {
+  const detail = (step: string): string => results.find((r) => r.step === step)?.detail ?? `no step "${step}"`;
+  t.regex(detail('start gateway'), /^GW00000001\/gw1 1\.0\.0 connected to .*remote configuration and self-update on$/);
+  t.regex(
+    detail('gateway self-update 1.0.0 → 1.1.0'),
+    /^65536 bytes downloaded and verified; install command ran; restart asked for, the demo's supervisor started 1\.1\.0; job job\d+: downloading → burning → done; hub has version 1\.1\.0$/,
+  );
+  t.regex(
+    detail('gateway self-update to 1.2.0 that never becomes healthy: rolled back'),
+    /^1\.2\.0 installed, started on a hub address that refuses connections \(the demo's broken build\): not healthy within 3000 ms → rollback command → supervisor started 1\.1\.0; job job\d+: downloading → burning → fail -5 "version 1\.2\.0 was not healthy within 3000 ms \(hub not connected\); rolled back to 1\.1\.0"; hub has version 1\.1\.0$/,
+  );
 }
 
 for (const memory of [false, true]) {
@@ -67,8 +86,9 @@ for (const memory of [false, true]) {
     // The closing table: a header and one row per step with its result and time.
     t.regex(out, /^step\s+result\s+time\s+detail$/m);
     for (const r of report.results) t.regex(out, new RegExp(`^${r.step.replace(/[()+→]/g, '.')}\\s+ok\\s+\\d+ ms`, 'm'));
-    t.regex(out, /all 23 steps succeeded/);
+    t.regex(out, /all 25 steps succeeded/);
     checkModbusAndRemoteConfig(t, report.results);
+    checkSelfUpdate(t, report.results);
     // Plain progress lines when not on a terminal.
     t.regex(out, /sensor1 done 100%/);
   });
@@ -96,6 +116,7 @@ test.serial('demo on a real mosquitto broker (emulator as a client of it) walks 
   const out = io.stdout.join('\n');
   t.is(report.code, 0, out);
   t.regex(out, /on external broker mqtt:\/\/127\.0\.0\.1:\d+/);
-  t.regex(out, /all 23 steps succeeded/);
+  t.regex(out, /all 25 steps succeeded/);
   checkModbusAndRemoteConfig(t, report.results);
+  checkSelfUpdate(t, report.results);
 });

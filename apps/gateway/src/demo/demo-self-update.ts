@@ -150,6 +150,7 @@ interface Pushed {
 }
 
 /** Pushes an image of `version` for the gateway itself from the emulator and waits until its job ends there. */
+/** `until` is called on every poll (it may throw to fail the step early); the wait ends once it returns true and the job ended. */
 async function pushGatewayUpdate(c: DemoFlowContext, d: SelfUpdateDemo, version: string, until: (versions: Pushed['versions']) => boolean): Promise<Pushed> {
   const hub = c.hub();
   const gw = subdeviceKey(c.gatewayId);
@@ -169,7 +170,8 @@ async function pushGatewayUpdate(c: DemoFlowContext, d: SelfUpdateDemo, version:
       `the gateway update to ${version} to end at the emulator, and the gateway to report its version`,
       () => {
         if (d.supervisor.error) throw d.supervisor.error;
-        return (job().state === 'done' || job().state === 'fail') && until(versions);
+        const reported = until(versions);
+        return (job().state === 'done' || job().state === 'fail') && reported;
       },
       { timeoutMs: 4 * c.timeoutMs, signal: c.signal, intervalMs: 100 },
     );
@@ -213,8 +215,15 @@ export async function selfUpdateGood(c: DemoFlowContext, d: SelfUpdateDemo): Pro
  */
 export async function selfUpdateRolledBack(c: DemoFlowContext, d: SelfUpdateDemo): Promise<string> {
   const { good, broken } = GATEWAY_VERSIONS;
-  // Only the old version, started again, reports a version after this push.
-  const p = await pushGatewayUpdate(c, d, broken, (versions) => versions.some((v) => v.version === good));
+  const before = d.supervisor.restarts.length;
+  const p = await pushGatewayUpdate(c, d, broken, (versions) => {
+    // A rollback that did not put the old version back shows at the next restart, not at a timeout.
+    const brokenStarts = d.supervisor.restarts.slice(before).filter((r) => r.version === broken).length;
+    if (brokenStarts > 1) throw new Error(`the supervisor started ${broken} again: the rollback did not put ${good} back`);
+    if (versions.some((v) => v.version === broken)) throw new Error(`version ${broken} reported itself to the hub: it came up healthy`);
+    // Only the old version, started again, reports a version after this push.
+    return versions.some((v) => v.version === good);
+  });
   const { job } = p;
   if (job.state !== 'fail') throw new Error(`the emulator's job says ${job.state}, not fail`);
   const expected = `version ${broken} was not healthy within ${HEALTHY_WITHIN_MS} ms (hub not connected); rolled back to ${good}`;
@@ -227,7 +236,6 @@ export async function selfUpdateRolledBack(c: DemoFlowContext, d: SelfUpdateDemo
   if (history.join('; ') !== `install ${broken} (${p.bytes} bytes); rollback ${broken} → ${good}`) throw new Error(`the installer's history ends with [${history.join('; ')}]`);
   // The old version's verdict: fail first, then its version; the broken one never reported at all.
   const failAt = job.reports.at(-1)?.at ?? 0;
-  if (p.versions.some((v) => v.version === broken)) throw new Error(`version ${broken} reported itself to the hub: it was healthy`);
   if (!p.versions.some((v) => v.version === good && v.at >= failAt) || reportedNow(c) !== good) throw new Error(`no version ${good} reported after the fail report`);
   return `${broken} installed, started on a hub address that refuses connections (the demo's broken build): not healthy within ${HEALTHY_WITHIN_MS} ms → rollback command → supervisor started ${good}; job ${job.id}: ${p.states} ${job.failCode} "${job.failMessage}"; hub has version ${good}`;
 }
