@@ -13,8 +13,6 @@ import {
   silentLogger,
   toGatewayError,
   type AdapterContext,
-  type AdapterKind,
-  type AdapterPorts,
   type CallOptions,
   type Clock,
   type FirmwareStore,
