@@ -35,7 +35,7 @@ async function stopped(t: import('ava').ExecutionContext, gw: GatewayProcess): P
   t.is(await gw.exited, 0, gw.output());
 }
 
-test.serial('remote config live: a pushed link is started by the running gateway (its subdevice comes online), a removed one stopped (offline), on the same MQTT connection', async (t) => {
+test.serial('remote config live: a pushed link is started by the running gateway (its subdevice comes online), a removed one stopped (offline), firmware policy and downlink bound changed, on the same MQTT connection', async (t) => {
   const log = new CapturingLogger();
   const rig = await processRig(t, { hubLogger: log, config: { links: [], control: { port: 0 } } });
   if (!rig) return t.pass('socat not installed');
@@ -55,6 +55,11 @@ test.serial('remote config live: a pushed link is started by the running gateway
   const removed = await push(rig, { ...rig.config, links: [] });
   t.like(removed, { result: 0, message: 'links applied now' });
   await waitFor('sensor1 offline (its link was removed)', () => !rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
+
+  // The firmware source policy and the downlink bound are read at each use: live too.
+  const settings = await push(rig, { ...rig.config, links: [], ota: { allowLoopback: true, allowedHosts: ['fw.example.com'] }, downlink: { queueLength: 8 } });
+  t.like(settings, { result: 0, message: 'ota, downlink applied now' });
+  // OTA concurrency per link is not: it waits for a restart (the test stops before it).
 
   t.is(connections(log), 1, 'one MQTT connection the whole time');
   t.true(rig.hub.registry.isOnline(GW));

@@ -14,6 +14,7 @@ export {
   type OnlinePolicy,
   type OtaSettings,
   type UndeclaredAttachPolicy,
+  type LiveSettingsChange,
 } from './gateway-settings.js';
 export { FileStateStore } from './infra/file-state-store.js';
 export { ensureDir, probeWritableDir, tightenPrivateTree } from './infra/ensure-dir.js';

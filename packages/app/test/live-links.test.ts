@@ -3,7 +3,8 @@ import test from 'ava';
 import { ConfigError, LinkError, type HubConnectionState } from '@iotgw/domain';
 import { FakeFirmwareStore, FakeHub, MemorySecretStore, MemoryStateStore, MemorySubdeviceLink, fakeAdapter } from '@iotgw/testkit';
 import { assembleGateway, AdapterRegistry, type Gateway } from '../src/index.js';
-import { SECRETS, SUB_A, SUB_B, SUB_C, until } from './support/harness.js';
+import { IMAGE } from './support/ota.js';
+import { SECRETS, SUB_A, SUB_B, SUB_C, failReports, harness, progressStates, until } from './support/harness.js';
 
 /** A link that never opens (its port is gone). */
 class DeadLink extends MemorySubdeviceLink {
@@ -112,4 +113,31 @@ test('links change live: a new link that does not start undoes the change, the l
   r.link('ble').attach(SUB_C, '1.0.0');
   await until(() => r.hub.isOnline(SUB_C), 'C online over the restored link');
   t.false(r.states.includes('closed'));
+});
+
+test('settings change live: a new downlink bound holds from the next message', async (t) => {
+  const r = await rig(t, [{ name: 'rs485' }]);
+  await r.gateway.start();
+  r.link('rs485').attach(SUB_A, '1.0.0');
+  await until(() => r.hub.isOnline(SUB_A), 'A online');
+  t.is(r.gateway.settings.downlinkQueueLength, 64);
+  r.gateway.applySettings({ downlinkQueueLength: 4 });
+  for (let i = 0; i < 20; i++) r.hub.pushDownlink(SUB_A, 'data', String(i));
+  await r.gateway.service.idle();
+  // The first went to the link at once; of the 19 after it, the newest 4 waited.
+  t.deepEqual(r.link('rs485').sent.map((s) => Number(new TextDecoder().decode(s.payload))), [0, 16, 17, 18, 19]);
+  t.is(r.gateway.service.forwarding.downlinkDropped.queue_full, 15);
+});
+
+test('settings change live: a firmware host allowed by a new ota.allowedHosts is fetched from the next job', async (t) => {
+  const h = await harness({ ota: { allowedHosts: ['*.cos.example.com'] } });
+  t.teardown(() => h.gateway.dispose());
+  await h.gateway.start();
+  h.link.attach(SUB_A, '1.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage('https://fw.example.net/fw.bin', IMAGE, '2.0.0'));
+  await until(() => failReports(h.hub, SUB_A).length === 1, 'refused');
+  h.gateway.applySettings({ ota: { allowedHosts: ['fw.example.net'] } });
+  h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage('https://fw.example.net/fw.bin', IMAGE, '3.0.0'));
+  await until(() => progressStates(h.hub, SUB_A).includes('version 3.0.0'), 'the newly allowed host fetched');
+  t.is(h.gateway.settings.ota.allowedHosts[0], 'fw.example.net');
 });

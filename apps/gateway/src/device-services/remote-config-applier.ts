@@ -9,8 +9,12 @@ import { fileOwned, refuseRemoteConfig, rejectedRemoteConfig, saveRemoteConfig, 
 /**
  * Fields a running gateway takes at once; every other change waits for a restart. When a field
  * that waits changed too, the whole document waits (but the log level): one restart applies it.
+ * Of `ota`, only the firmware source policy the use cases read at each job is live (the
+ * concurrency is fixed per link once it ran a job; loopback and link-local are the firmware
+ * store's, built at start).
  */
-const LIVE_FIELDS = new Set(['logLevel', 'links']);
+const LIVE_FIELDS = new Set(['logLevel', 'links', 'downlink', 'ota']);
+const LIVE_OTA_FIELDS = new Set(['allowedHosts', 'maxImageBytes']);
 /** Fields a pushed config cannot change (see fileOwned). */
 const FIXED_FIELDS = new Set(['dataDir', 'plugins']);
 
@@ -30,7 +34,7 @@ export interface RemoteConfigApplierOptions {
   readonly registry: AdapterRegistry;
   readonly logger: RuntimeLogger;
   /** The running gateway, whose links a document changes live. */
-  readonly gateway: Pick<Gateway, 'applyLinks'>;
+  readonly gateway: Pick<Gateway, 'applyLinks' | 'applySettings'>;
   /** A live change must be healthy (new links started) within this time, or it is rolled back. */
   readonly healthyWithinMs: number;
   /** Called when the document needs a restart to take effect (after it is saved). */
@@ -71,8 +75,9 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
 
     const changed = Object.keys(next).filter((k) => !FIXED_FIELDS.has(k) && JSON.stringify(next[k as keyof GatewayConfig]) !== JSON.stringify(current[k as keyof GatewayConfig]));
     // Anything that waits for a restart takes the live fields with it (but the log level).
-    const restarting = changed.some((k) => !LIVE_FIELDS.has(k));
-    const later = changed.filter((k) => !LIVE_FIELDS.has(k) || (restarting && k !== 'logLevel'));
+    const live = (k: string): boolean => LIVE_FIELDS.has(k) && (k !== 'ota' || differing(next.ota, current.ota).every((f) => LIVE_OTA_FIELDS.has(f)));
+    const restarting = changed.some((k) => !live(k));
+    const later = changed.filter((k) => !live(k) || (restarting && k !== 'logLevel'));
     const stored: StoredRemoteConfig = {
       receivedAt: new Date().toISOString(),
       source,
@@ -92,6 +97,9 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     }
     await saveRemoteConfig(options.store, stored);
     if (next.logLevel !== current.logLevel) options.logger.setLevel(next.logLevel);
+    if (!restarting && (changed.includes('downlink') || changed.includes('ota'))) {
+      options.gateway.applySettings({ downlinkQueueLength: next.downlink.queueLength, ota: { allowedHosts: next.ota.allowedHosts, maxImageBytes: next.ota.maxImageBytes } });
+    }
     current = { ...next, ...Object.fromEntries(later.map((k) => [k, current[k as keyof GatewayConfig]])) };
     const now = changed.filter((k) => !later.includes(k));
     const parts = [
@@ -110,4 +118,11 @@ function describe(change: LinkChange): string {
     `${change.kept} kept running`,
   ];
   return parts.filter(Boolean).join('; ');
+}
+
+/** The keys whose values differ between two sections. */
+function differing(a: object, b: object): string[] {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
 }

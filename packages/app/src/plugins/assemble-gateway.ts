@@ -27,7 +27,7 @@ import {
   type SubdeviceLink,
 } from '@iotgw/domain';
 import { join } from 'node:path';
-import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings, type UndeclaredAttachPolicy } from '../gateway-settings.js';
+import { gatewaySettings, updateLiveSettings, type LiveSettingsChange, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings, type UndeclaredAttachPolicy } from '../gateway-settings.js';
 import { SelfUpdate } from '../use-cases/self-update/self-update.js';
 import { SubdeviceEnrolment } from '../use-cases/subdevice-enrolment.js';
 import { RegisteredSecretStore } from '../infra/registered-secret-store.js';
@@ -111,6 +111,8 @@ export interface Gateway {
    * that does not start within `timeoutMs` rejects with its error after the change was undone.
    */
   applyLinks(links: readonly AdapterChoice[], options?: CallOptions): Promise<LinkChange>;
+  /** Changes the settings the use cases read at each use (downlink bound, firmware source policy), at once. */
+  applySettings(change: LiveSettingsChange): void;
   /** The gateway's own update (only with an installer). */
   readonly selfUpdate: SelfUpdate | undefined;
   start(options?: CallOptions): Promise<void>;
@@ -227,6 +229,7 @@ export async function assembleGateway(
     },
     settings,
     applyLinks: (choices, options) => gatewayLinks.apply(service, choices, options),
+    applySettings: (change) => updateLiveSettings(settings, change),
     selfUpdate,
     start: async (options) => {
       // Before the hub connects: a version on probation starts its clock now.

@@ -41,7 +41,7 @@ export class DataForwarding {
   ) {
     this.#tasks = new TaskTracker(logger);
     this.#warnings = new ThrottledLog(logger, clock);
-    this.#downlink = new DownlinkQueues(settings.downlinkQueueLength, this.#warnings, this.#tasks.signal);
+    this.#downlink = new DownlinkQueues(() => settings.downlinkQueueLength, this.#warnings, this.#tasks.signal);
   }
 
   /** Downlink messages not delivered since start, by reason. */
