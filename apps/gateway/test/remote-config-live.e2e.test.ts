@@ -1,6 +1,8 @@
 import test from 'ava';
 import { CapturingLogger } from '@iotgw/testkit';
-import { processRig, type GatewayProcess, type ProcessRig } from './helpers/gateway-process.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PROCESS_SENSOR1_SECRET, processRig, type GatewayProcess, type ProcessRig } from './helpers/gateway-process.js';
 import { waitFor } from '../src/demo/wait-for.js';
 
 // A configuration pushed from the hub that changes only links is applied by the running process:
@@ -30,12 +32,19 @@ async function push(rig: ProcessRig, document: Record<string, unknown>): Promise
 /** How many times the gateway connected to the emulator (its log line per authenticated CONNECT). */
 const connections = (log: CapturingLogger): number => log.lines.filter((l) => l.message === 'device connected' && l.context?.['device'] === GW).length;
 
+/** A bind or unbind through the gateway's control endpoint; the hub's answer for sensor1. */
+async function control(gw: GatewayProcess, op: 'bind' | 'unbind'): Promise<{ ok: boolean; message: string }> {
+  const res = await fetch(`${gw.control}/subdevices/${op}`, { method: 'POST', body: JSON.stringify({ subdevices: ['SB00000001/sensor1'] }) });
+  const body = (await res.json()) as { results: Array<{ ok: boolean; message: string }> };
+  return body.results[0] as { ok: boolean; message: string };
+}
+
 async function stopped(t: import('ava').ExecutionContext, gw: GatewayProcess): Promise<void> {
   gw.child.kill('SIGTERM');
   t.is(await gw.exited, 0, gw.output());
 }
 
-test.serial('remote config live: a pushed link is started by the running gateway (its subdevice comes online), a removed one stopped (offline), firmware policy and downlink bound changed, on the same MQTT connection', async (t) => {
+test.serial('remote config live: a pushed link is started by the running gateway (its subdevice comes online), a removed one stopped (offline), secrets, firmware policy and downlink bound changed, on the same MQTT connection', async (t) => {
   const log = new CapturingLogger();
   const rig = await processRig(t, { hubLogger: log, config: { links: [], control: { port: 0 } } });
   if (!rig) return t.pass('socat not installed');
@@ -45,15 +54,23 @@ test.serial('remote config live: a pushed link is started by the running gateway
   const sensor1 = rig.bench.subdevices[0]!;
   sensor1.powerOn();
 
-  const added = await push(rig, { ...rig.config, links: rig.bench.links });
-  t.like(added, { type: 'config_result', result: 0, message: 'links applied now' });
+  // The link comes with sensor1's secret (a file reference): both live.
+  const secretFile = join(rig.dir, 'sensor1.secret');
+  await writeFile(secretFile, PROCESS_SENSOR1_SECRET);
+  const added = await push(rig, { ...rig.config, links: rig.bench.links, secrets: { 'SB00000001/sensor1': { file: secretFile } } });
+  t.like(added, { type: 'config_result', result: 0, message: 'links, secrets applied now' });
   await waitFor('sensor1 online through the added link', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
   await sensor1.sendData(new TextEncoder().encode('{"t":21}'));
   await waitFor('its reading at the hub', () => rig.hub.core.messages.some((m) => m.topic === 'SB00000001/sensor1/data' && m.payload === '{"t":21}'), { timeoutMs: 10_000 });
   t.regex(gw.output(), /links changed live: added serial:sensor1; 0 kept running/);
+  // A bind now presents the secret the pushed config named.
+  t.like(await control(gw, 'unbind'), { ok: true });
+  t.false(rig.hub.registry.isBound(GW, 'SB00000001/sensor1'));
+  t.like(await control(gw, 'bind'), { ok: true });
+  t.true(rig.hub.registry.isBound(GW, 'SB00000001/sensor1'));
 
   const removed = await push(rig, { ...rig.config, links: [] });
-  t.like(removed, { result: 0, message: 'links applied now' });
+  t.like(removed, { result: 0, message: 'links, secrets applied now' });
   await waitFor('sensor1 offline (its link was removed)', () => !rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
 
   // The firmware source policy and the downlink bound are read at each use: live too.

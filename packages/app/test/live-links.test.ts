@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { ConfigError, LinkError, type HubConnectionState } from '@iotgw/domain';
+import { ConfigError, LinkError, SecretMissingError, type HubConnectionState } from '@iotgw/domain';
 import { FakeFirmwareStore, FakeHub, MemorySecretStore, MemoryStateStore, MemorySubdeviceLink, fakeAdapter } from '@iotgw/testkit';
 import { assembleGateway, AdapterRegistry, type Gateway } from '../src/index.js';
 import { IMAGE } from './support/ota.js';
@@ -140,4 +140,19 @@ test('settings change live: a firmware host allowed by a new ota.allowedHosts is
   h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage('https://fw.example.net/fw.bin', IMAGE, '3.0.0'));
   await until(() => progressStates(h.hub, SUB_A).includes('version 3.0.0'), 'the newly allowed host fetched');
   t.is(h.gateway.settings.ota.allowedHosts[0], 'fw.example.net');
+});
+
+test('secrets change live: a bind after applySecrets presents the new secret; a gateway with its own secret store refuses', async (t) => {
+  const hub = new FakeHub({ subdevices: [{ subdevice: SUB_B, secret: SECRETS['PRODUCTAAA/sensor-b']! }] });
+  const registry = new AdapterRegistry([fakeAdapter('hub', 'memory', () => hub), fakeAdapter('firmware', 'memory', () => new FakeFirmwareStore())]);
+  const gateway = await assembleGateway({ hub: { adapter: 'memory' }, firmware: { adapter: 'memory' }, links: [], subdevices: [SUB_B], secrets: {} }, registry, { stateStore: new MemoryStateStore(), env: {} });
+  t.teardown(() => gateway.dispose());
+  await gateway.start();
+  await t.throwsAsync(gateway.service.binding.bind([SUB_B]), { instanceOf: SecretMissingError });
+  gateway.applySecrets({ 'PRODUCTAAA/sensor-b': SECRETS['PRODUCTAAA/sensor-b']! });
+  t.like((await gateway.service.binding.bind([SUB_B]))[0], { ok: true });
+  t.true(hub.isBound(SUB_B));
+
+  const r = await rig(t, []);
+  t.throws(() => r.gateway.applySecrets({}), { instanceOf: ConfigError, message: /its own secret store/ });
 });

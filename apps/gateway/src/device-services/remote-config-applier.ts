@@ -3,7 +3,7 @@ import { toGatewayError, type JsonValue, type Logger, type StateStore } from '@i
 import type { DeviceInfo } from '../config/device-info.js';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { checkConfigEnvironment } from '../config/preflight.js';
-import { choiceOf } from '../plugins.js';
+import { choiceOf, resolveSecret } from '../plugins.js';
 import { fileOwned, refuseRemoteConfig, rejectedRemoteConfig, saveRemoteConfig, type StoredRemoteConfig } from './remote-config-store.js';
 
 /**
@@ -13,7 +13,7 @@ import { fileOwned, refuseRemoteConfig, rejectedRemoteConfig, saveRemoteConfig, 
  * concurrency is fixed per link once it ran a job; loopback and link-local are the firmware
  * store's, built at start).
  */
-const LIVE_FIELDS = new Set(['logLevel', 'links', 'downlink', 'ota']);
+const LIVE_FIELDS = new Set(['logLevel', 'links', 'secrets', 'downlink', 'ota']);
 const LIVE_OTA_FIELDS = new Set(['allowedHosts', 'maxImageBytes']);
 /** Fields a pushed config cannot change (see fileOwned). */
 const FIXED_FIELDS = new Set(['dataDir', 'plugins']);
@@ -34,7 +34,7 @@ export interface RemoteConfigApplierOptions {
   readonly registry: AdapterRegistry;
   readonly logger: RuntimeLogger;
   /** The running gateway, whose links a document changes live. */
-  readonly gateway: Pick<Gateway, 'applyLinks' | 'applySettings'>;
+  readonly gateway: Pick<Gateway, 'applyLinks' | 'applySettings' | 'applySecrets'>;
   /** A live change must be healthy (new links started) within this time, or it is rolled back. */
   readonly healthyWithinMs: number;
   /** Called when the document needs a restart to take effect (after it is saved). */
@@ -84,6 +84,13 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
       confirmed: later.length === 0,
       config: document as { readonly [key: string]: JsonValue },
     };
+    const applySecrets = async (config: GatewayConfig): Promise<void> => {
+      const values: Record<string, string> = {};
+      for (const [key, ref] of Object.entries(config.secrets)) values[key] = await resolveSecret(key, ref, options.baseDir, options.env ?? process.env);
+      options.gateway.applySecrets(values);
+    };
+    // Secrets before links: a new link's subdevice may be bound with its secret as soon as it attaches.
+    if (!restarting && changed.includes('secrets')) await applySecrets(next);
     if (!restarting && changed.includes('links')) {
       try {
         const change = await options.gateway.applyLinks(next.links.map(choiceOf), { timeoutMs: options.healthyWithinMs });
@@ -91,6 +98,7 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
       } catch (error) {
         const reason = `a new link did not start within ${options.healthyWithinMs / 1000} s: ${toGatewayError(error).message}`;
         options.logger.error(`the configuration from the hub is rolled back, the links before it run again: ${reason}`);
+        if (changed.includes('secrets')) await applySecrets(current);
         await refuseRemoteConfig(options.store, stored, reason);
         return { ok: false, message: `rolled back, the gateway runs on the configuration before it: ${reason}` };
       }

@@ -53,7 +53,7 @@ export async function startGatewayProcess(
 }
 
 const GW_SECRET = Buffer.from('process-gateway-secret').toString('base64');
-const S1_SECRET = Buffer.from('process-sensor1-secret').toString('base64');
+export const PROCESS_SENSOR1_SECRET = Buffer.from('process-sensor1-secret').toString('base64');
 export const PROCESS_SENSOR1 = subdeviceId('SB00000001', 'sensor1');
 
 /** The emulator, sensor1 simulated on a socat pty, and a way to run `iotgw start` against them. */
@@ -92,7 +92,7 @@ export async function processRig(t: ExecutionContext, options: ProcessRigOptions
     JSON.stringify({
       devices: [
         { productId: 'GW00000001', deviceName: 'gw1', deviceSecret: GW_SECRET, gateway: true },
-        { productId: 'SB00000001', deviceName: 'sensor1', deviceSecret: S1_SECRET },
+        { productId: 'SB00000001', deviceName: 'sensor1', deviceSecret: PROCESS_SENSOR1_SECRET },
       ],
       bindings: [{ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/sensor1' }],
     }),

@@ -113,6 +113,11 @@ export interface Gateway {
   applyLinks(links: readonly AdapterChoice[], options?: CallOptions): Promise<LinkChange>;
   /** Changes the settings the use cases read at each use (downlink bound, firmware source policy), at once. */
   applySettings(change: LiveSettingsChange): void;
+  /**
+   * Replaces the configured subdevice secrets (`config.secrets`) from the next lookup (a bind).
+   * ConfigError when the gateway was given its own secret store (`overrides.secretStore`).
+   */
+  applySecrets(secrets: Readonly<Record<string, string>>): void;
   /** The gateway's own update (only with an installer). */
   readonly selfUpdate: SelfUpdate | undefined;
   start(options?: CallOptions): Promise<void>;
@@ -230,6 +235,10 @@ export async function assembleGateway(
     settings,
     applyLinks: (choices, options) => gatewayLinks.apply(service, choices, options),
     applySettings: (change) => updateLiveSettings(settings, change),
+    applySecrets: (secrets) => {
+      if (!(configuredSecrets instanceof EnvOrFileSecretStore)) throw new ConfigError('secrets', 'this gateway was assembled with its own secret store (overrides.secretStore): change the secrets there');
+      configuredSecrets.replaceSecrets(secrets);
+    },
     selfUpdate,
     start: async (options) => {
       // Before the hub connects: a version on probation starts its clock now.
