@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { ConfigError, LinkError, SecretMissingError, type HubConnectionState } from '@iotgw/domain';
+import { CancelledError, ConfigError, LinkError, SecretMissingError, withDeadline, type CallOptions, type HubConnectionState } from '@iotgw/domain';
 import { FakeFirmwareStore, FakeHub, MemorySecretStore, MemoryStateStore, MemorySubdeviceLink, fakeAdapter } from '@iotgw/testkit';
 import { assembleGateway, AdapterRegistry, type Gateway } from '../src/index.js';
 import { IMAGE } from './support/ota.js';
@@ -13,6 +13,13 @@ class DeadLink extends MemorySubdeviceLink {
   }
 }
 
+/** A link whose port takes forever to open (only a deadline or a cancel ends its start). */
+class HangingLink extends MemorySubdeviceLink {
+  override start(options: CallOptions = {}): Promise<void> {
+    return withDeadline(`link ${this.name} start`, options, 60_000, () => new Promise<void>(() => undefined));
+  }
+}
+
 /** Links named by `options.name`, each built one recorded by name (the last build of a name wins). */
 async function rig(t: import('ava').ExecutionContext, links: ReadonlyArray<Record<string, unknown>>) {
   const hub = new FakeHub({ bound: [SUB_A, SUB_B, SUB_C] });
@@ -22,7 +29,7 @@ async function rig(t: import('ava').ExecutionContext, links: ReadonlyArray<Recor
     fakeAdapter('firmware', 'memory', () => new FakeFirmwareStore()),
     fakeAdapter('link', 'memory', (options) => {
       const name = String(options['name']);
-      const link = options['dead'] === true ? new DeadLink({ name }) : new MemorySubdeviceLink({ name });
+      const link = options['dead'] === true ? new DeadLink({ name }) : options['hang'] === true ? new HangingLink({ name }) : new MemorySubdeviceLink({ name });
       built.set(name, link);
       return link;
     }),
@@ -155,4 +162,16 @@ test('secrets change live: a bind after applySecrets presents the new secret; a 
 
   const r = await rig(t, []);
   t.throws(() => r.gateway.applySecrets({}), { instanceOf: ConfigError, message: /its own secret store/ });
+});
+
+test('links change live: a change cancelled while a new link starts (the gateway is stopping) is undone without the cancelled signal', async (t) => {
+  const r = await rig(t, [{ name: 'rs485' }, { name: 'ble' }]);
+  await r.gateway.start();
+  const stopping = new AbortController();
+  const change = r.gateway.applyLinks(r.choices([{ name: 'rs485' }, { name: 'slow', hang: true }]), { signal: stopping.signal, timeoutMs: 60_000 });
+  await until(() => r.gateway.links.some((l) => l.name === 'slow') || r.gateway.service.directory.links.some((l) => l.name === 'slow'), 'the new link starting');
+  stopping.abort();
+  await t.throwsAsync(change, { instanceOf: CancelledError });
+  t.deepEqual(r.gateway.links.map((l) => l.name).sort(), ['ble', 'rs485']);
+  t.true(r.link('ble').started, 'the removed link runs again, though the change was cancelled');
 });

@@ -1,5 +1,5 @@
 import type { AdapterRegistry, Gateway, LinkChange, RemoteConfigApplier, WinstonLogger } from '@iotgw/app';
-import { toGatewayError, type JsonValue, type Logger, type StateStore } from '@iotgw/domain';
+import { CancelledError, toGatewayError, type JsonValue, type Logger, type StateStore } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { checkConfigEnvironment } from '../config/preflight.js';
@@ -37,6 +37,8 @@ export interface RemoteConfigApplierOptions {
   readonly gateway: Pick<Gateway, 'applyLinks' | 'applySettings' | 'applySecrets'>;
   /** A live change must be healthy (new links started) within this time, or it is rolled back. */
   readonly healthyWithinMs: number;
+  /** Aborted when the gateway stops: a link still starting is given up, and the document not refused for it. */
+  readonly signal?: AbortSignal;
   /** Called when the document needs a restart to take effect (after it is saved). */
   readonly restart: (reason: string) => void;
 }
@@ -93,12 +95,14 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     if (!restarting && changed.includes('secrets')) await applySecrets(next);
     if (!restarting && changed.includes('links')) {
       try {
-        const change = await options.gateway.applyLinks(next.links.map(choiceOf), { timeoutMs: options.healthyWithinMs });
+        const change = await options.gateway.applyLinks(next.links.map(choiceOf), { timeoutMs: options.healthyWithinMs, ...(options.signal ? { signal: options.signal } : {}) });
         options.logger.info(`links changed live: ${describe(change)}`);
       } catch (error) {
+        if (changed.includes('secrets')) await applySecrets(current);
+        // Stopping is no verdict on the document: the hub sends it again after the next start.
+        if (error instanceof CancelledError) return { ok: false, message: 'not applied: the gateway is stopping' };
         const reason = `a new link did not start within ${options.healthyWithinMs / 1000} s: ${toGatewayError(error).message}`;
         options.logger.error(`the configuration from the hub is rolled back, the links before it run again: ${reason}`);
-        if (changed.includes('secrets')) await applySecrets(current);
         await refuseRemoteConfig(options.store, stored, reason);
         return { ok: false, message: `rolled back, the gateway runs on the configuration before it: ${reason}` };
       }

@@ -97,10 +97,12 @@ export class GatewayLinks {
       const failure = toGatewayError(error);
       this.#o.logger.warn(`a new link did not start (${failure.message}): going back to the links before the change`);
       for (const b of added.reverse()) await service.removeLink(b.link);
+      // Not under the caller's signal: a cancelled change still leaves the links it found.
+      const restoring = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
       for (const [i, b] of removed.entries()) {
         try {
           const link = await this.#create(b, i);
-          await service.addLink(link, options);
+          await service.addLink(link, restoring);
           this.#built.push({ ...b, link });
         } catch (again) {
           this.#o.logger.error(`restarting the link that was there before failed: ${toGatewayError(again).message}`);

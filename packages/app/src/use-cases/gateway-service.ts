@@ -128,16 +128,15 @@ export class GatewayService {
   /**
    * Lets go of a link while running: it is stopped (its subdevices detach as 'stopped', so they go
    * offline at the hub), then no longer followed. The hub connection and what it holds for other
-   * subdevices are not touched. A failing stop is logged, not thrown.
+   * subdevices are not touched. A failing stop is logged, not thrown. A link never started is
+   * stopped too (stop is idempotent): an adapter may hold something from its construction.
    */
   async removeLink(link: SubdeviceLink, options: CallOptions = {}): Promise<void> {
     const at = this.#startedLinks.indexOf(link);
-    if (at >= 0) {
-      this.#startedLinks.splice(at, 1);
-      await link.stop(options).catch((error: unknown) => {
-        this.logger.warn(`stopping link ${link.name} failed: ${toGatewayError(error).message}`);
-      });
-    }
+    if (at >= 0) this.#startedLinks.splice(at, 1);
+    await link.stop(options).catch((error: unknown) => {
+      this.logger.warn(`stopping link ${link.name} failed: ${toGatewayError(error).message}`);
+    });
     this.directory.removeLink(link);
     if (this.#started) this.logger.info(`link ${link.name} removed`, { links: this.directory.links.length });
   }
