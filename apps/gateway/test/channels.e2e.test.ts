@@ -36,13 +36,13 @@ test.serial('channels: an event reading reaches {pid}/{dev}/event and a declared
   await sim.sendData(bytes('{"alarm":1}'), { channel: 'event' });
   await sim.sendData(bytes('{"level":"high"}'), { channel: 'user/alarm' });
   await sim.sendData(bytes('{"t":21}'));
-  await waitFor('the readings at the hub', () => upAt(rig, 'SB00000001/sensor1/data').includes('{"t":21}'), { timeoutMs: 10_000 });
+  await waitFor('the readings at the hub', () => upAt(rig, 'SB00000001/sensor1/data').includes('{"t":21}'), { timeoutMs: 30_000 });
   t.deepEqual(upAt(rig, 'SB00000001/sensor1/event'), ['{"alarm":1}']);
   t.deepEqual(upAt(rig, 'SB00000001/sensor1/user/alarm'), ['{"level":"high"}']);
 
   await rig.hub.core.sendData('SB00000001/sensor1', '{"led":1}', 'user/cmd');
   await rig.hub.core.sendData('SB00000001/sensor1', '{"led":0}');
-  await waitFor('both downlinks at sensor1', () => sim.received.length >= 2, { timeoutMs: 10_000 });
+  await waitFor('both downlinks at sensor1', () => sim.received.length >= 2, { timeoutMs: 30_000 });
   t.deepEqual(sim.received.map((p, i) => `${sim.receivedChannels[i]} ${text(p)}`), ['user/cmd {"led":1}', 'data {"led":0}']);
   t.is(rig.hub.stats.aclDenials, 0);
 });
@@ -54,7 +54,7 @@ test.serial('channels: a reading on an undeclared channel is refused (never publ
   // Without a DATA_ACK the subdevice retransmits, then gives up on that frame (it keeps the reading).
   await t.throwsAsync(sim.sendData(bytes('{"x":1}'), { channel: 'user/undeclared' }));
   await sim.sendData(bytes('{"t":22}'));
-  await waitFor('the next reading at the hub', () => upAt(rig, 'SB00000001/sensor1/data').includes('{"t":22}'), { timeoutMs: 10_000 });
+  await waitFor('the next reading at the hub', () => upAt(rig, 'SB00000001/sensor1/data').includes('{"t":22}'), { timeoutMs: 30_000 });
   t.deepEqual(upAt(rig, 'SB00000001/sensor1/user/undeclared'), []);
   t.is(rig.hub.stats.aclDenials, 0, 'nothing reached the hub on a topic outside the product\'s list');
   t.is(gateway.hub.state, 'connected');
@@ -67,11 +67,11 @@ test.serial('channels: an old subdevice (no CHANNELS) keeps working as before: i
   await online(rig, gateway, 1, SENSOR2);
   await t.throwsAsync(old.sendData(bytes('x'), { channel: 'event' }), { message: /did not agree to the CHANNELS feature/ });
   await old.sendData(bytes('{"t":5}'));
-  await waitFor('its reading on data', () => upAt(rig, 'SB00000001/sensor2/data').includes('{"t":5}'), { timeoutMs: 10_000 });
+  await waitFor('its reading on data', () => upAt(rig, 'SB00000001/sensor2/data').includes('{"t":5}'), { timeoutMs: 30_000 });
 
   await rig.hub.core.sendData('SB00000001/sensor2', '{"led":1}', 'user/cmd');
-  await waitFor('the custom-channel downlink dropped, counted', () => gateway.service.forwarding.downlinkDropped.send_failed === 1, { timeoutMs: 10_000 });
+  await waitFor('the custom-channel downlink dropped, counted', () => gateway.service.forwarding.downlinkDropped.send_failed === 1, { timeoutMs: 30_000 });
   await rig.hub.core.sendData('SB00000001/sensor2', '{"led":0}');
-  await waitFor('the data downlink at sensor2', () => old.received.length >= 1, { timeoutMs: 10_000 });
+  await waitFor('the data downlink at sensor2', () => old.received.length >= 1, { timeoutMs: 30_000 });
   t.deepEqual(old.received.map((p, i) => `${old.receivedChannels[i]} ${text(p)}`), ['data {"led":0}'], 'never another channel passed off as data');
 });

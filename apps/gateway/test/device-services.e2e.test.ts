@@ -33,10 +33,10 @@ async function rig(t: import('ava').ExecutionContext) {
 test.serial('logs from afar: lines at the level the console sets reach the hub, signed, with no secret; a bad pushed config is refused and reported', async (t) => {
   const r = await rig(t);
   const gw = await r.start();
-  await waitFor('the gateway to ask for its config and log level', () => r.hub.core.messages.filter((m) => m.topic.startsWith('$config/operation/GW') || m.topic.startsWith('$log/operation/GW')).length >= 2, { timeoutMs: 10_000 });
+  await waitFor('the gateway to ask for its config and log level', () => r.hub.core.messages.filter((m) => m.topic.startsWith('$config/operation/GW') || m.topic.startsWith('$log/operation/GW')).length >= 2, { timeoutMs: 30_000 });
   await r.hub.core.services.setLogLevel(GW, 'warn');
   await r.hub.core.services.pushConfig(GW, { ...r.config, logLevel: 'loud', secrets: { 'SB00000001/x': { env: 'NOPE' } } });
-  await waitFor('the refusal reported on the event topic', () => r.events().some((e) => e.type === 'config_result' && e.result === 1), { timeoutMs: 10_000 });
+  await waitFor('the refusal reported on the event topic', () => r.events().some((e) => e.type === 'config_result' && e.result === 1), { timeoutMs: 30_000 });
   t.regex(r.events().find((e) => e.result === 1)?.message ?? '', /logLevel/);
   await waitFor('the refusal uploaded as a log line', () => r.hub.core.services.uploadedLogs.items.some((l) => l.device === GW && /refused, nothing applied/.test(l.line)), { timeoutMs: 15_000 });
   const uploaded = r.hub.core.services.uploadedLogs.items.map((l) => l.line).join('\n');
@@ -57,7 +57,7 @@ test.serial('remote config: a pushed change that needs a restart is saved, the g
   t.regex(r.events().at(-1)?.message ?? '', /logLevel applied now; ota take effect at a restart/);
   const second = await r.start();
   t.regex(second.output(), /running on the configuration the hub pushed \(received .*, on probation\)/);
-  await waitFor('the pushed config to be kept', () => /came up healthy: kept/.test(second.output()), { timeoutMs: 10_000 });
+  await waitFor('the pushed config to be kept', () => /came up healthy: kept/.test(second.output()), { timeoutMs: 30_000 });
   second.child.kill('SIGTERM');
   t.is(await second.exited, 0);
 });
@@ -76,7 +76,7 @@ test.serial('remote config: a pushed config on which the hub cannot be reached i
   t.notRegex(third.output(), /running on the configuration the hub pushed/);
   await waitFor('the gateway back on the hub', () => r.hub.registry.isOnline(GW), { timeoutMs: 15_000 });
   // The hub still holds that document and answers it again: refused, not another restart loop.
-  await waitFor('the held document refused', () => r.events().some((e) => e.result === 1 && /was rolled back at/.test(e.message)), { timeoutMs: 10_000 });
+  await waitFor('the held document refused', () => r.events().some((e) => e.result === 1 && /was rolled back at/.test(e.message)), { timeoutMs: 30_000 });
   third.child.kill('SIGTERM');
   t.is(await third.exited, 0);
 });

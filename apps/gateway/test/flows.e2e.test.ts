@@ -152,9 +152,9 @@ test.serial('readings of an unbound subdevice never cost the gateway its connect
   t.is(job().state, 'done', JSON.stringify(job().reports.slice(-3)));
   // The subdevice rebooted into 1.1.0: it must be (or come back) online without anyone's help.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  await waitFor('sensor1 online after the update', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName), { timeoutMs: 10_000 });
+  await waitFor('sensor1 online after the update', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName), { timeoutMs: 30_000 });
   await sensor1.sendData(Buffer.from('{"after":"update"}'));
-  await waitFor('the reading at the hub', () => rig.hub.core.messages.some((m) => m.direction === 'up' && m.payload.includes('"after"')), { timeoutMs: 10_000 });
+  await waitFor('the reading at the hub', () => rig.hub.core.messages.some((m) => m.direction === 'up' && m.payload.includes('"after"')), { timeoutMs: 30_000 });
   t.is(rig.hub.stats.aclDenials, 0);
   t.deepEqual(states, []);
 });

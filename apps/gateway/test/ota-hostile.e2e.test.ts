@@ -50,7 +50,7 @@ test.serial('hostile update_firmware pushes on the wire: never downloaded, each 
   const gateway = await rig.startGateway();
   rig.bench.subdevices[0]?.powerOn();
   await waitFor('sensor1 online', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName), { timeoutMs: 20_000 });
-  await waitFor('the gateway follows sensor1', () => reports.some((r) => r.type === 'report_version'), { timeoutMs: 10_000 });
+  await waitFor('the gateway follows sensor1', () => reports.some((r) => r.type === 'report_version'), { timeoutMs: 30_000 });
 
   const pushes: Array<[Record<string, unknown>, RegExp]> = [
     [{ version: '../../etc/passwd', url: `${origin.url}/fw.bin` }, /must not contain "\/", "\\" or "\.\."/],

@@ -16,7 +16,7 @@ test.serial('a gateway starts without its hub, holds its subdevices\' readings, 
   rig.bench.subdevices[0]?.powerOn();
   for (let i = 0; i < 20; i++) await rig.bench.subdevices[0]?.sendData(new TextEncoder().encode(`{"seq":${i}}`));
   const hub = gateway.hub;
-  await waitFor('the readings held', () => reportsUplinkBacklog(hub) && (hub.uplinkBacklog()?.held[subdeviceKey(SENSOR1)] ?? 0) >= 20, { timeoutMs: 10_000 });
+  await waitFor('the readings held', () => reportsUplinkBacklog(hub) && (hub.uplinkBacklog()?.held[subdeviceKey(SENSOR1)] ?? 0) >= 20, { timeoutMs: 30_000 });
 
   const emulator = await HubEmulator.start({ mqttPort: port, httpPort: 0, registryPath: rig.registryPath });
   t.teardown(() => emulator.close());

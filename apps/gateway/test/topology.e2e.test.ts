@@ -26,28 +26,28 @@ test.serial('console unbind, bind, search and unbind all reach the gateway, are 
 
   // Console unbind: change status 0 → sensor1 unbound here, acked with every device result 0.
   t.true(await rig.hub.core.consoleUnbind({ gateway: gw, subdevice: s1 }));
-  await waitFor('the change ack', () => acks.length === 1, { timeoutMs: 10_000 });
+  await waitFor('the change ack', () => acks.length === 1, { timeoutMs: 30_000 });
   t.like(acks[0], { gateway: gw, type: 'change', status: 0, devices: [{ subdevice: s1, result: 0 }] });
   t.is(sessions.stateOf(SENSOR1), 'unbound');
   t.true(upOnAckTopic().includes(encodeTopologyAck({ type: 'change', status: 0, devices: [{ subdevice: SENSOR1, result: 0 }] })), 'byte for byte the SDK form');
 
   // Console bind: change status 1 → acked, and the attached, declared sensor1 goes online again.
   t.true(await rig.hub.core.consoleBind({ gateway: gw, subdevice: s1 }));
-  await waitFor('the bind ack', () => acks.length === 2, { timeoutMs: 10_000 });
+  await waitFor('the bind ack', () => acks.length === 2, { timeoutMs: 30_000 });
   t.like(acks[1], { type: 'change', status: 1, devices: [{ subdevice: s1, result: 0 }] });
   await waitFor('sensor1 online again', () => rig.hub.isOnline(SENSOR1.productId, SENSOR1.deviceName) && sessions.stateOf(SENSOR1) === 'online', { timeoutMs: 20_000 });
 
   // Search start and stop: acked with their status.
   await rig.hub.core.topology.searchDevices(gw, 1);
   await rig.hub.core.topology.searchDevices(gw, 0);
-  await waitFor('the search acks', () => acks.length === 4, { timeoutMs: 10_000 });
+  await waitFor('the search acks', () => acks.length === 4, { timeoutMs: 30_000 });
   t.like(acks[2], { type: 'search_devices', status: 1, result: 0 });
   t.like(acks[3], { type: 'search_devices', status: 0, result: 0 });
   t.true(upOnAckTopic().includes('{"type":"search_devices", "payload":{"status":1, "result":0}}'));
 
   // Unbind all: every subdevice unbound here, none brought back online; acked with result 0.
   t.deepEqual((await rig.hub.core.topology.unbindAll(gw)).sort(), [s1, subdeviceKey(SENSOR2)]);
-  await waitFor('the unbind_all ack', () => acks.length === 5, { timeoutMs: 10_000 });
+  await waitFor('the unbind_all ack', () => acks.length === 5, { timeoutMs: 30_000 });
   t.like(acks[4], { type: 'unbind_all', result: 0 });
   t.true(upOnAckTopic().includes('{"type":"unbind_all", "payload":{"result":0}}'));
   t.is(sessions.stateOf(SENSOR1), 'unbound');

@@ -57,10 +57,12 @@ test('a refused external broker fails start and leaves nothing behind: the proce
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 8000);
+  // A hang guard: a reconnect timer left behind keeps the process alive for ever, so any bound
+  // catches it; a loaded box takes seconds just to load the emulator (8 s was missed under load in full runs).
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
   clearTimeout(killer);
-  t.is(signal, null, `still running 8 s after start failed:\n${out}`);
+  t.is(signal, null, `still running 60 s after it started:\n${out}`);
   t.is(code, 0, out);
   t.regex(out, /refused internal MQTT broker could not start: connect ECONNREFUSED/);
 });
