@@ -25,7 +25,7 @@ function results(rig: ProcessRig): ConfigResult[] {
 async function push(rig: ProcessRig, document: Record<string, unknown>): Promise<ConfigResult> {
   const before = results(rig).length;
   await rig.hub.core.services.pushConfig(GW, document);
-  await waitFor('the config_result at the hub', () => results(rig).length > before, { timeoutMs: 20_000 });
+  await waitFor('the config_result at the hub', () => results(rig).length > before, { timeoutMs: 30_000 });
   return results(rig)[before] as ConfigResult;
 }
 
@@ -50,7 +50,7 @@ test.serial('remote config live: a pushed link is started by the running gateway
   if (!rig) return t.pass('socat not installed');
   const gw = await rig.start();
   t.regex(gw.output(), /running with 0 link\(s\)/);
-  await waitFor('the gateway to ask for its config', () => rig.hub.core.messages.some((m) => m.topic.startsWith(`$config/operation/${GW}`)), { timeoutMs: 10_000 });
+  await waitFor('the gateway to ask for its config', () => rig.hub.core.messages.some((m) => m.topic.startsWith(`$config/operation/${GW}`)), { timeoutMs: 30_000 });
   const sensor1 = rig.bench.subdevices[0]!;
   sensor1.powerOn();
 
@@ -59,9 +59,9 @@ test.serial('remote config live: a pushed link is started by the running gateway
   await writeFile(secretFile, PROCESS_SENSOR1_SECRET);
   const added = await push(rig, { ...rig.config, links: rig.bench.links, secrets: { 'SB00000001/sensor1': { file: secretFile } } });
   t.like(added, { type: 'config_result', result: 0, message: 'links, secrets applied now' });
-  await waitFor('sensor1 online through the added link', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
+  await waitFor('sensor1 online through the added link', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 30_000 });
   await sensor1.sendData(new TextEncoder().encode('{"t":21}'));
-  await waitFor('its reading at the hub', () => rig.hub.core.messages.some((m) => m.topic === 'SB00000001/sensor1/data' && m.payload === '{"t":21}'), { timeoutMs: 10_000 });
+  await waitFor('its reading at the hub', () => rig.hub.core.messages.some((m) => m.topic === 'SB00000001/sensor1/data' && m.payload === '{"t":21}'), { timeoutMs: 30_000 });
   t.regex(gw.output(), /links changed live: added serial:sensor1; 0 kept running/);
   // A bind now presents the secret the pushed config named.
   t.like(await control(gw, 'unbind'), { ok: true });
@@ -71,7 +71,7 @@ test.serial('remote config live: a pushed link is started by the running gateway
 
   const removed = await push(rig, { ...rig.config, links: [] });
   t.like(removed, { result: 0, message: 'links, secrets applied now' });
-  await waitFor('sensor1 offline (its link was removed)', () => !rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
+  await waitFor('sensor1 offline (its link was removed)', () => !rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 30_000 });
 
   // The firmware source policy and the downlink bound are read at each use: live too.
   const settings = await push(rig, { ...rig.config, links: [], ota: { allowLoopback: true, allowedHosts: ['fw.example.com'] }, downlink: { queueLength: 8 } });
@@ -91,7 +91,7 @@ test.serial('remote config live: a pushed link that does not start within health
   if (!rig) return t.pass('socat not installed');
   const gw = await rig.start();
   rig.bench.subdevices[0]!.powerOn();
-  await waitFor('sensor1 online', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 20_000 });
+  await waitFor('sensor1 online', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 30_000 });
 
   // /dev/null passes the checks (a character device) but is no serial port: the link never opens.
   const document = { ...rig.config, links: [...rig.bench.links, { adapter: 'serial', name: 'serial:gone', path: '/dev/null' }] };
@@ -107,7 +107,7 @@ test.serial('remote config live: a pushed link that does not start within health
 
   t.true(rig.hub.isOnline('SB00000001', 'sensor1'), 'the link that was there kept its subdevice online');
   await rig.bench.subdevices[0]!.sendData(new TextEncoder().encode('{"t":22}'));
-  await waitFor('a reading after the rollback at the hub', () => rig.hub.core.messages.some((m) => m.topic === 'SB00000001/sensor1/data' && m.payload === '{"t":22}'), { timeoutMs: 10_000 });
+  await waitFor('a reading after the rollback at the hub', () => rig.hub.core.messages.some((m) => m.topic === 'SB00000001/sensor1/data' && m.payload === '{"t":22}'), { timeoutMs: 30_000 });
   t.is(connections(log), 1);
   t.is(gw.child.exitCode, null, 'no restart');
   await stopped(t, gw);
