@@ -104,7 +104,8 @@ export async function toAppConfig(info: DeviceInfo, config: GatewayConfig, optio
   };
 }
 
-function choiceOf(section: AdapterSection): { adapter: string; options: Record<string, unknown> } {
+/** An adapter section of the iotgw config as the adapter registry takes it (also for links changed live). */
+export function choiceOf(section: AdapterSection): { adapter: string; options: Record<string, unknown> } {
   return { adapter: section.adapter, options: optionsOf(section) };
 }
 

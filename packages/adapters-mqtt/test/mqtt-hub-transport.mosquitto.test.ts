@@ -129,7 +129,8 @@ run('mosquitto: an invalid-JSON flood from the hub costs a bounded number of log
     slowest = Math.max(slowest, Date.now() - start);
   }
   await flood;
-  await until(() => hub.data.length >= readings, 10_000, 'every reading at the hub');
+  // The readings queue behind the flood at the broker: a loaded box takes a while to drain it.
+  await until(() => hub.data.length >= readings, 60_000, 'every reading at the hub');
   const lines = logger.lines.length - linesBefore;
   const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 1e6;
   t.log(`${FLOOD} malformed messages: ${lines} log lines, ${errors.length} error events; ${readings} readings during the flood, slowest ${slowest} ms; rss +${rssGrowthMb.toFixed(1)} MB`);

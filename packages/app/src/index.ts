@@ -3,6 +3,7 @@ import 'reflect-metadata';
 export { AdapterRegistry, type AdapterChoice, type CheckedChoice } from './plugins/adapter-registry.js';
 export { checkAdapterOptions, issuePath, type CheckedOptions, type OptionsProblem } from './plugins/adapter-options.js';
 export { assembleGateway, resolveService, type Gateway, type GatewayConfig, type GatewayOverrides } from './plugins/assemble-gateway.js';
+export type { LinkChange } from './plugins/gateway-links.js';
 export {
   gatewaySettings,
   DEFAULT_OTA_SETTINGS,
@@ -13,6 +14,7 @@ export {
   type OnlinePolicy,
   type OtaSettings,
   type UndeclaredAttachPolicy,
+  type LiveSettingsChange,
 } from './gateway-settings.js';
 export { FileStateStore } from './infra/file-state-store.js';
 export { ensureDir, probeWritableDir, tightenPrivateTree } from './infra/ensure-dir.js';

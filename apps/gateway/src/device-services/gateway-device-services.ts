@@ -59,13 +59,17 @@ export function startDeviceServices(c: DeviceServicesContext): { stop(): Promise
   }
 
   if (settings.remoteConfig.enabled) {
+    const stopping = new AbortController();
     const remote = new RemoteConfiguration({
       hub,
       logger: c.logger.child({ component: 'remote config' }),
-      apply: remoteConfigApplier({ running: c.config, registry: c.registry, info: c.info, deviceInfoFile: c.deviceInfoFile, baseDir: c.baseDir, ...(c.env ? { env: c.env } : {}), store, logger: c.logger, restart: c.restart }),
+      apply: remoteConfigApplier({ running: c.config, gateway: c.gateway, healthyWithinMs: settings.remoteConfig.healthyWithinSec * 1000, signal: stopping.signal, registry: c.registry, info: c.info, deviceInfoFile: c.deviceInfoFile, baseDir: c.baseDir, ...(c.env ? { env: c.env } : {}), store, logger: c.logger, restart: c.restart }),
     });
     remote.start();
-    stops.push(() => remote.stop());
+    stops.push(() => {
+      stopping.abort();
+      return remote.stop();
+    });
   }
 
   const pending = c.remote && !c.remote.confirmed ? c.remote : undefined;

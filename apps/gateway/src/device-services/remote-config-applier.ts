@@ -1,12 +1,20 @@
-import type { AdapterRegistry, RemoteConfigApplier, WinstonLogger } from '@iotgw/app';
-import { toGatewayError, type JsonValue, type Logger, type StateStore } from '@iotgw/domain';
+import type { AdapterRegistry, Gateway, LinkChange, RemoteConfigApplier, WinstonLogger } from '@iotgw/app';
+import { CancelledError, toGatewayError, type JsonValue, type Logger, type StateStore } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { checkConfigEnvironment } from '../config/preflight.js';
-import { fileOwned, rejectedRemoteConfig, saveRemoteConfig } from './remote-config-store.js';
+import { choiceOf, resolveSecret } from '../plugins.js';
+import { fileOwned, refuseRemoteConfig, rejectedRemoteConfig, saveRemoteConfig, type StoredRemoteConfig } from './remote-config-store.js';
 
-/** Fields a running gateway takes at once; every other change waits for a restart. */
-const LIVE_FIELDS = new Set(['logLevel']);
+/**
+ * Fields a running gateway takes at once; every other change waits for a restart. When a field
+ * that waits changed too, the whole document waits (but the log level): one restart applies it.
+ * Of `ota`, only the firmware source policy the use cases read at each job is live (the
+ * concurrency is fixed per link once it ran a job; loopback and link-local are the firmware
+ * store's, built at start).
+ */
+const LIVE_FIELDS = new Set(['logLevel', 'links', 'secrets', 'downlink', 'ota']);
+const LIVE_OTA_FIELDS = new Set(['allowedHosts', 'maxImageBytes']);
 /** Fields a pushed config cannot change (see fileOwned). */
 const FIXED_FIELDS = new Set(['dataDir', 'plugins']);
 
@@ -25,6 +33,12 @@ export interface RemoteConfigApplierOptions {
   /** The adapters the running config was checked against (bundled + the file's plugins). */
   readonly registry: AdapterRegistry;
   readonly logger: RuntimeLogger;
+  /** The running gateway, whose links a document changes live. */
+  readonly gateway: Pick<Gateway, 'applyLinks' | 'applySettings' | 'applySecrets'>;
+  /** A live change must be healthy (new links started) within this time, or it is rolled back. */
+  readonly healthyWithinMs: number;
+  /** Aborted when the gateway stops: a link still starting is given up, and the document not refused for it. */
+  readonly signal?: AbortSignal;
   /** Called when the document needs a restart to take effect (after it is saved). */
   readonly restart: (reason: string) => void;
 }
@@ -32,8 +46,12 @@ export interface RemoteConfigApplierOptions {
 /**
  * What the gateway does with a configuration from the hub: the same checks as the file (shape,
  * links naming declared subdevices, secrets that resolve, serial paths), nothing applied when one
- * fails; then saved in the data dir (the next start runs on it), the log level applied at once,
- * and a restart asked for when anything else changed.
+ * fails. A document changing only live fields is applied at once (links added, removed or
+ * changed without touching the hub connection); when a new link does not start within
+ * `healthyWithinMs`, the links before it run again, nothing else is applied, and the document is
+ * recorded as rolled back (the same one is refused from then on). Otherwise the document is saved
+ * in the data dir (the next start runs on it), the log level applied at once, and a restart asked
+ * for.
  */
 export function remoteConfigApplier(options: RemoteConfigApplierOptions): RemoteConfigApplier {
   let current = options.running;
@@ -58,16 +76,44 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     if (problems.length > 0) return { ok: false, message: problems.map((p) => p.message).join('; ') };
 
     const changed = Object.keys(next).filter((k) => !FIXED_FIELDS.has(k) && JSON.stringify(next[k as keyof GatewayConfig]) !== JSON.stringify(current[k as keyof GatewayConfig]));
-    const later = changed.filter((k) => !LIVE_FIELDS.has(k));
-    await saveRemoteConfig(options.store, {
+    // Anything that waits for a restart takes the live fields with it (but the log level).
+    const live = (k: string): boolean => LIVE_FIELDS.has(k) && (k !== 'ota' || differing(next.ota, current.ota).every((f) => LIVE_OTA_FIELDS.has(f)));
+    const restarting = changed.some((k) => !live(k));
+    const later = changed.filter((k) => !live(k) || (restarting && k !== 'logLevel'));
+    const stored: StoredRemoteConfig = {
       receivedAt: new Date().toISOString(),
       source,
       confirmed: later.length === 0,
       config: document as { readonly [key: string]: JsonValue },
-    });
+    };
+    const applySecrets = async (config: GatewayConfig): Promise<void> => {
+      const values: Record<string, string> = {};
+      for (const [key, ref] of Object.entries(config.secrets)) values[key] = await resolveSecret(key, ref, options.baseDir, options.env ?? process.env);
+      options.gateway.applySecrets(values);
+    };
+    // Secrets before links: a new link's subdevice may be bound with its secret as soon as it attaches.
+    if (!restarting && changed.includes('secrets')) await applySecrets(next);
+    if (!restarting && changed.includes('links')) {
+      try {
+        const change = await options.gateway.applyLinks(next.links.map(choiceOf), { timeoutMs: options.healthyWithinMs, ...(options.signal ? { signal: options.signal } : {}) });
+        options.logger.info(`links changed live: ${describe(change)}`);
+      } catch (error) {
+        if (changed.includes('secrets')) await applySecrets(current);
+        // Stopping is no verdict on the document: the hub sends it again after the next start.
+        if (error instanceof CancelledError) return { ok: false, message: 'not applied: the gateway is stopping' };
+        const reason = `a new link did not start within ${options.healthyWithinMs / 1000} s: ${toGatewayError(error).message}`;
+        options.logger.error(`the configuration from the hub is rolled back, the links before it run again: ${reason}`);
+        await refuseRemoteConfig(options.store, stored, reason);
+        return { ok: false, message: `rolled back, the gateway runs on the configuration before it: ${reason}` };
+      }
+    }
+    await saveRemoteConfig(options.store, stored);
     if (next.logLevel !== current.logLevel) options.logger.setLevel(next.logLevel);
+    if (!restarting && (changed.includes('downlink') || changed.includes('ota'))) {
+      options.gateway.applySettings({ downlinkQueueLength: next.downlink.queueLength, ota: { allowedHosts: next.ota.allowedHosts, maxImageBytes: next.ota.maxImageBytes } });
+    }
     current = { ...next, ...Object.fromEntries(later.map((k) => [k, current[k as keyof GatewayConfig]])) };
-    const now = changed.filter((k) => LIVE_FIELDS.has(k));
+    const now = changed.filter((k) => !later.includes(k));
     const parts = [
       now.length > 0 ? `${now.join(', ')} applied now` : '',
       later.length > 0 ? `${later.join(', ')} take effect at a restart` : '',
@@ -75,4 +121,20 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     if (later.length > 0) options.restart(`the configuration from the hub changed ${later.join(', ')}`);
     return { ok: true, message: parts.length > 0 ? parts.join('; ') : 'no change' };
   };
+}
+
+function describe(change: LinkChange): string {
+  const parts = [
+    change.added.length > 0 ? `added ${change.added.join(', ')}` : '',
+    change.removed.length > 0 ? `removed ${change.removed.join(', ')}` : '',
+    `${change.kept} kept running`,
+  ];
+  return parts.filter(Boolean).join('; ');
+}
+
+/** The keys whose values differ between two sections. */
+function differing(a: object, b: object): string[] {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
 }

@@ -37,8 +37,16 @@ export async function rejectedRemoteConfig(store: StateStore): Promise<(StoredRe
 
 /** Moves the pushed config aside (kept for a look, never used again) so the file config applies. */
 export async function rejectRemoteConfig(store: StateStore, stored: StoredRemoteConfig, reason: string): Promise<void> {
-  await store.put(REJECTED_KEY, { ...stored, rejectedAt: new Date().toISOString(), reason });
+  await refuseRemoteConfig(store, stored, reason);
   await store.delete(KEY);
+}
+
+/**
+ * Records a pushed config that was applied live and rolled back (the gateway runs on, on the one
+ * before it, which stays saved): the hub answering with the same document again is refused.
+ */
+export async function refuseRemoteConfig(store: StateStore, stored: StoredRemoteConfig, reason: string): Promise<void> {
+  await store.put(REJECTED_KEY, { ...stored, rejectedAt: new Date().toISOString(), reason });
 }
 
 /**

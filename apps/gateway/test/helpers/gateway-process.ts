@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { subdeviceId } from '@iotgw/domain';
+import { subdeviceId, type Logger } from '@iotgw/domain';
 import { HubEmulator } from '@iotgw/hub-emulator';
 import { serialBench, type DemoBench } from '../../src/demo/demo-subdevices.js';
 import { findSocat } from '../../src/demo/socat-pair.js';
@@ -53,7 +53,7 @@ export async function startGatewayProcess(
 }
 
 const GW_SECRET = Buffer.from('process-gateway-secret').toString('base64');
-const S1_SECRET = Buffer.from('process-sensor1-secret').toString('base64');
+export const PROCESS_SENSOR1_SECRET = Buffer.from('process-sensor1-secret').toString('base64');
 export const PROCESS_SENSOR1 = subdeviceId('SB00000001', 'sensor1');
 
 /** The emulator, sensor1 simulated on a socat pty, and a way to run `iotgw start` against them. */
@@ -61,6 +61,8 @@ export interface ProcessRig {
   readonly dir: string;
   readonly hub: HubEmulator;
   readonly bench: DemoBench;
+  /** The iotgw config the gateway starts on (the document a test pushes, changed). */
+  readonly config: Record<string, unknown>;
   start(): Promise<GatewayProcess>;
 }
 
@@ -69,6 +71,10 @@ export interface ProcessRigOptions {
   readonly broker?: string;
   /** The config's `ota` section; default: loopback allowed (the emulator's firmware server is here). */
   readonly ota?: Record<string, unknown>;
+  /** The emulator's logger (a test counts the gateway's connections in it). */
+  readonly hubLogger?: Logger;
+  /** Config fields to set or replace (e.g. `links: []`, `deviceServices`). */
+  readonly config?: Record<string, unknown>;
 }
 
 /** Undefined when socat is missing (a failure under CI). */
@@ -86,12 +92,12 @@ export async function processRig(t: ExecutionContext, options: ProcessRigOptions
     JSON.stringify({
       devices: [
         { productId: 'GW00000001', deviceName: 'gw1', deviceSecret: GW_SECRET, gateway: true },
-        { productId: 'SB00000001', deviceName: 'sensor1', deviceSecret: S1_SECRET },
+        { productId: 'SB00000001', deviceName: 'sensor1', deviceSecret: PROCESS_SENSOR1_SECRET },
       ],
       bindings: [{ gateway: 'GW00000001/gw1', subdevice: 'SB00000001/sensor1' }],
     }),
   );
-  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath, ...(options.broker ? { brokerUrl: options.broker } : {}) });
+  const hub = await HubEmulator.start({ mqttPort: 0, httpPort: 0, registryPath, ...(options.broker ? { brokerUrl: options.broker } : {}), ...(options.hubLogger ? { logger: options.hubLogger } : {}) });
   t.teardown(() => hub.close());
   const bench = await serialBench(socat, dir, [PROCESS_SENSOR1], '1.0.0');
   t.teardown(() => bench.close());
@@ -109,6 +115,7 @@ export async function processRig(t: ExecutionContext, options: ProcessRigOptions
     dataDir: join(dir, 'data'),
     logLevel: 'info',
     ota: options.ota ?? { allowLoopback: true },
+    ...options.config,
   };
-  return { dir, hub, bench, start: () => startGatewayProcess(t, dir, deviceInfo, config) };
+  return { dir, hub, bench, config, start: () => startGatewayProcess(t, dir, deviceInfo, config) };
 }

@@ -18,16 +18,23 @@ export function secretEnvName(subdevice: SubdeviceId): string {
 /** Subdevice secrets from a map, then environment variables, then a JSON file. Never logs them. */
 export class EnvOrFileSecretStore implements SecretStore {
   readonly #options: EnvOrFileSecretStoreOptions;
+  #secrets: Readonly<Record<string, string>>;
   #file: Promise<Readonly<Record<string, string>>> | undefined;
 
   constructor(options: EnvOrFileSecretStoreOptions = {}) {
     this.#options = options;
+    this.#secrets = options.secrets ?? {};
+  }
+
+  /** The map checked first, replaced while running (a configuration from the hub); the next lookup sees it. */
+  replaceSecrets(secrets: Readonly<Record<string, string>>): void {
+    this.#secrets = { ...secrets };
   }
 
   async secretFor(subdevice: SubdeviceId, options: CallOptions = {}): Promise<string | undefined> {
     throwIfAborted(options.signal, 'reading a secret');
     const key = subdeviceKey(subdevice);
-    const fromMap = this.#options.secrets?.[key];
+    const fromMap = this.#secrets[key];
     if (fromMap) return fromMap;
     const fromEnv = this.#options.env?.[secretEnvName(subdevice)];
     if (fromEnv) return fromEnv;

@@ -11,11 +11,8 @@ import {
   SUBDEVICE_LINKS,
   parseSubdeviceKey,
   silentLogger,
-  subdeviceKey,
   toGatewayError,
   type AdapterContext,
-  type AdapterKind,
-  type AdapterPorts,
   type CallOptions,
   type Clock,
   type FirmwareStore,
@@ -30,7 +27,7 @@ import {
   type SubdeviceLink,
 } from '@iotgw/domain';
 import { join } from 'node:path';
-import { gatewaySettings, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings, type UndeclaredAttachPolicy } from '../gateway-settings.js';
+import { gatewaySettings, updateLiveSettings, type LiveSettingsChange, type GatewaySettings, type OnlinePolicy, type OtaSettings, type SelfUpdateSettings, type UndeclaredAttachPolicy } from '../gateway-settings.js';
 import { SelfUpdate } from '../use-cases/self-update/self-update.js';
 import { SubdeviceEnrolment } from '../use-cases/subdevice-enrolment.js';
 import { RegisteredSecretStore } from '../infra/registered-secret-store.js';
@@ -44,7 +41,9 @@ import { OtaCoordinator } from '../use-cases/ota-coordinator.js';
 import { SubdeviceDirectory } from '../use-cases/subdevice-directory.js';
 import { SubdevicePresence } from '../use-cases/subdevice-presence.js';
 import { SubdeviceSessions } from '../use-cases/subdevice-sessions.js';
-import type { AdapterChoice, AdapterRegistry, CheckedChoice } from './adapter-registry.js';
+import type { AdapterChoice, AdapterRegistry } from './adapter-registry.js';
+import { createAdapter } from './create-adapter.js';
+import { GatewayLinks, type LinkChange } from './gateway-links.js';
 
 /** What a gateway is made of. Adapters are named, never imported. */
 export interface GatewayConfig {
@@ -101,8 +100,24 @@ export interface Gateway {
   readonly container: DependencyContainer;
   readonly service: GatewayService;
   readonly hub: HubTransport;
+  /** The links it runs now (a configuration from the hub may change them: see `applyLinks`). */
   readonly links: readonly SubdeviceLink[];
   readonly settings: GatewaySettings;
+  /**
+   * Changes the links while running, without touching the hub connection: links that went or
+   * changed (adapter, options, served subdevices) are stopped (their subdevices go offline), new
+   * ones built by their adapters' factories and started (their subdevices attach and come online),
+   * unchanged ones keep running. A bad choice is a ConfigError and changes nothing; a new link
+   * that does not start within `timeoutMs` rejects with its error after the change was undone.
+   */
+  applyLinks(links: readonly AdapterChoice[], options?: CallOptions): Promise<LinkChange>;
+  /** Changes the settings the use cases read at each use (downlink bound, firmware source policy), at once. */
+  applySettings(change: LiveSettingsChange): void;
+  /**
+   * Replaces the configured subdevice secrets (`config.secrets`) from the next lookup (a bind).
+   * ConfigError when the gateway was given its own secret store (`overrides.secretStore`).
+   */
+  applySecrets(secrets: Readonly<Record<string, string>>): void;
   /** The gateway's own update (only with an installer). */
   readonly selfUpdate: SelfUpdate | undefined;
   start(options?: CallOptions): Promise<void>;
@@ -125,7 +140,7 @@ export async function assembleGateway(
   // Every choice is checked before anything is built: a config mistake builds nothing.
   const hubChoice = registry.check('hub', config.hub, 'hub');
   const firmwareChoice = registry.check('firmware', config.firmware, 'firmware');
-  const linkChoices = config.links.map((choice, i) => registry.check('link', choice, `links.${i}`));
+  for (const [i, choice] of config.links.entries()) registry.check('link', choice, `links.${i}`);
   const stateStore = overrides.stateStore ?? FileStateStore.inDataDir(dataDir);
   const configuredSecrets =
     overrides.secretStore ??
@@ -165,7 +180,7 @@ export async function assembleGateway(
     ...(config.admitProducts && config.admitProducts.length > 0 ? { admitProducts: config.admitProducts } : {}),
     ...(config.gateway ? { gateway: config.gateway } : {}),
   };
-  const served = servedByLink(linkChoices, settings.subdevices);
+  const gatewayLinks = new GatewayLinks({ registry, declared: settings.subdevices, context, logger });
 
   // Created in order; on a failure the ones already built are closed again.
   const built: Array<() => Promise<void>> = [];
@@ -174,17 +189,15 @@ export async function assembleGateway(
   };
   let hub: HubTransport;
   let firmware: FirmwareStore;
-  const links: SubdeviceLink[] = [];
+  let links: SubdeviceLink[];
   try {
-    hub = await create('hub', hubChoice, { ...context, logger: logger.child({ component: 'hub' }) });
+    hub = await createAdapter('hub', hubChoice, { ...context, logger: logger.child({ component: 'hub' }) });
     const builtHub = hub;
     built.push(() => builtHub.close());
-    firmware = await create('firmware', firmwareChoice, { ...context, logger: logger.child({ component: 'firmware' }) });
-    for (const [i, choice] of linkChoices.entries()) {
-      const link = await create('link', choice, { ...context, logger: logger.child({ component: `link ${i}` }), subdevices: served[i] ?? [] });
-      links.push(link);
-      built.push(() => link.stop());
-    }
+    firmware = await createAdapter('firmware', firmwareChoice, { ...context, logger: logger.child({ component: 'firmware' }) });
+    // Links still built at the end (also those a configuration from the hub added) are stopped.
+    built.push(() => gatewayLinks.stopAll());
+    links = await gatewayLinks.build(config.links);
   } catch (error) {
     await cleanup();
     throw error;
@@ -216,8 +229,16 @@ export async function assembleGateway(
     container: child,
     service,
     hub,
-    links,
+    get links() {
+      return gatewayLinks.links;
+    },
     settings,
+    applyLinks: (choices, options) => gatewayLinks.apply(service, choices, options),
+    applySettings: (change) => updateLiveSettings(settings, change),
+    applySecrets: (secrets) => {
+      if (!(configuredSecrets instanceof EnvOrFileSecretStore)) throw new ConfigError('secrets', 'this gateway was assembled with its own secret store (overrides.secretStore): change the secrets there');
+      configuredSecrets.replaceSecrets(secrets);
+    },
     selfUpdate,
     start: async (options) => {
       // Before the hub connects: a version on probation starts its clock now.
@@ -247,20 +268,4 @@ export function resolveService(child: DependencyContainer): GatewayService {
   child.registerSingleton(OtaCoordinator);
   child.registerSingleton(GatewayService);
   return child.resolve(GatewayService);
-}
-
-/** Builds one adapter; the descriptor only ever gets the options its own schema returned. */
-async function create<K extends AdapterKind>(kind: K, choice: CheckedChoice, context: AdapterContext): Promise<AdapterPorts[K]> {
-  // The registry keys descriptors by kind, so a descriptor checked for `kind` builds that port.
-  return (await choice.descriptor.create(choice.options, context)) as AdapterPorts[K];
-}
-
-/**
- * The subdevices each link serves: those its options name; a link naming none serves every
- * declared subdevice no other link names. Anyone else saying hello on it is refused by the link.
- */
-function servedByLink(links: readonly CheckedChoice[], declared: readonly SubdeviceId[]): SubdeviceId[][] {
-  const named = links.map((l) => [...(l.descriptor.subdevicesOf?.(l.options) ?? [])]);
-  const elsewhere = new Set(named.flat().map(subdeviceKey));
-  return named.map((own) => (own.length > 0 ? own : declared.filter((s) => !elsewhere.has(subdeviceKey(s)))));
 }

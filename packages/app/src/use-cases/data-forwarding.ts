@@ -41,7 +41,7 @@ export class DataForwarding {
   ) {
     this.#tasks = new TaskTracker(logger);
     this.#warnings = new ThrottledLog(logger, clock);
-    this.#downlink = new DownlinkQueues(settings.downlinkQueueLength, this.#warnings, this.#tasks.signal);
+    this.#downlink = new DownlinkQueues(() => settings.downlinkQueueLength, this.#warnings, this.#tasks.signal);
   }
 
   /** Downlink messages not delivered since start, by reason. */
@@ -52,8 +52,9 @@ export class DataForwarding {
   start(): void {
     if (this.#subscriptions.length > 0) return;
     this.directory.open();
-    for (const link of this.directory.links) {
-      this.#subscriptions.push(
+    this.#subscriptions.push(
+      // Every link, also one added while running (a configuration from the hub).
+      this.directory.eachLink((link) =>
         link.on('data', ({ subdevice, payload, channel = 'data', acknowledgeWhen }) => {
           const key = subdeviceKey(subdevice);
           // The link acknowledges the reading to the subdevice once the hub transport holds it
@@ -65,8 +66,8 @@ export class DataForwarding {
           );
           acknowledgeWhen?.(durable);
         }),
-      );
-    }
+      ),
+    );
     this.#subscriptions.push(
       this.hub.on('downlink', ({ subdevice, payload, channel }) => this.#down('downlink', subdevice, payload, channel)),
       // A broadcast to the product reaches each of its online subdevices on its own topic: as data.

@@ -26,7 +26,8 @@ export class DownlinkQueues {
   readonly #running = new Set<Promise<void>>();
 
   constructor(
-    private readonly limit: number,
+    /** Read at each message: a configuration from the hub may change it while running. */
+    private readonly limit: () => number,
     private readonly warnings: ThrottledLog,
     private readonly signal: AbortSignal,
     /** Names the setting in the queue-full warning. */
@@ -60,9 +61,10 @@ export class DownlinkQueues {
     }
     let queue = this.#queues.get(key);
     if (!queue) this.#queues.set(key, (queue = { subdevice, items: [], running: false }));
-    if (queue.items.length >= Math.max(1, this.limit)) {
+    const limit = this.limit();
+    if (queue.items.length >= Math.max(1, limit)) {
       queue.items.shift();
-      this.drop('queue_full', subdevice, `downlink to ${key} dropped: ${this.limit} messages already wait for it (the hub sends faster than the link delivers); the oldest went. Raise ${this.limitSetting} if the subdevice needs them all`);
+      this.drop('queue_full', subdevice, `downlink to ${key} dropped: ${limit} messages already wait for it (the hub sends faster than the link delivers); the oldest went. Raise ${this.limitSetting} if the subdevice needs them all`);
     }
     queue.items.push({ link, payload, channel });
     if (!queue.running) this.#pump(key, queue);

@@ -10,6 +10,7 @@ import {
   type CallOptions,
   type HubTransport,
   type Logger,
+  type SubdeviceLink,
   type Subscription,
 } from '@iotgw/domain';
 import type { GatewaySettings } from '../gateway-settings.js';
@@ -29,7 +30,8 @@ import { SubdevicePresence } from './subdevice-presence.js';
 @injectable()
 export class GatewayService {
   #started = false;
-  #linksStarted = 0;
+  /** Links started (in order), so a stop stops exactly those, last first. */
+  #startedLinks: SubdeviceLink[] = [];
   #subscriptions: Subscription[] = [];
 
   constructor(
@@ -54,7 +56,7 @@ export class GatewayService {
     // Faults no caller waits for: logged with their code so an operator sees them.
     this.#subscriptions.push(
       this.hub.on('error', (error) => this.logger.warn(`hub: ${error.message}`, { code: error.code })),
-      ...this.directory.links.map((link) =>
+      this.directory.eachLink((link) =>
         link.on('error', (error) => this.logger.warn(`link ${link.name}: ${error.message}`, { code: error.code })),
       ),
     );
@@ -64,9 +66,9 @@ export class GatewayService {
     this.shadow.start();
     this.hubClock.start();
     await this.#connectHub(options);
-    for (const link of this.directory.links) {
+    for (const link of [...this.directory.links]) {
       await link.start(options);
-      this.#linksStarted++;
+      this.#startedLinks.push(link);
     }
     // OTA listens before presence brings anything online, so every online gets its version report.
     await this.ota.start(options);
@@ -103,6 +105,42 @@ export class GatewayService {
     );
   }
 
+  /**
+   * Takes on a link while running (a configuration from the hub added one): followed by every use
+   * case like the links of the start, then started, so its subdevices attach and come online as at
+   * start. The hub connection is not touched. A link that fails to start is let go again and the
+   * error thrown. Before `start`, the link is only added (start starts it).
+   */
+  async addLink(link: SubdeviceLink, options: CallOptions = {}): Promise<void> {
+    this.directory.addLink(link);
+    if (!this.#started) return;
+    try {
+      await link.start(options);
+    } catch (error) {
+      await link.stop().catch(() => undefined);
+      this.directory.removeLink(link);
+      throw error;
+    }
+    this.#startedLinks.push(link);
+    this.logger.info(`link ${link.name} added`, { links: this.directory.links.length });
+  }
+
+  /**
+   * Lets go of a link while running: it is stopped (its subdevices detach as 'stopped', so they go
+   * offline at the hub), then no longer followed. The hub connection and what it holds for other
+   * subdevices are not touched. A failing stop is logged, not thrown. A link never started is
+   * stopped too (stop is idempotent): an adapter may hold something from its construction.
+   */
+  async removeLink(link: SubdeviceLink, options: CallOptions = {}): Promise<void> {
+    const at = this.#startedLinks.indexOf(link);
+    if (at >= 0) this.#startedLinks.splice(at, 1);
+    await link.stop(options).catch((error: unknown) => {
+      this.logger.warn(`stopping link ${link.name} failed: ${toGatewayError(error).message}`);
+    });
+    this.directory.removeLink(link);
+    if (this.#started) this.logger.info(`link ${link.name} removed`, { links: this.directory.links.length });
+  }
+
   /** Resolves when no background work (online calls, forwarding, OTA) is running. */
   async idle(): Promise<void> {
     await Promise.all([this.presence.idle(), this.binding.idle(), this.forwarding.idle(), this.rrpc.idle(), this.shadow.idle(), this.ota.idle()]);
@@ -121,8 +159,8 @@ export class GatewayService {
     await this.hubClock.stop();
     await this.binding.stop();
     await this.presence.stop();
-    const links = this.directory.links.slice(0, this.#linksStarted).reverse();
-    this.#linksStarted = 0;
+    const links = this.#startedLinks.reverse();
+    this.#startedLinks = [];
     for (const link of links) {
       await link.stop(options).catch((error: unknown) => {
         this.logger.warn(`stopping link ${link.name} failed: ${toGatewayError(error).message}`);

@@ -57,7 +57,12 @@ export class HubClockSync {
 
   start(): void {
     if (this.#subscriptions.length > 0) return;
-    for (const link of this.directory.links) if (servesTime(link)) link.serveTime(() => this.now());
+    // Every link, also one added while running (a configuration from the hub).
+    this.#subscriptions.push(
+      this.directory.eachLink((link) => {
+        if (servesTime(link)) link.serveTime(() => this.now());
+      }),
+    );
     if (!offersHubTime(this.hub)) {
       this.logger.debug("the hub adapter offers no time service: subdevices get the gateway's own clock, marked unsynced");
       return;

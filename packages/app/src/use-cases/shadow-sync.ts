@@ -73,7 +73,7 @@ export class ShadowSync {
       hub.on('shadowDelta', ({ subdevice, version, state }) => this.#inTurn(subdevice, 'taking a shadow delta', () => this.#keep(hub, subdevice, version, state))),
       this.presence.on('online', (subdevice) => this.#inTurn(subdevice, 'reading the shadow', () => this.#readHub(hub, subdevice))),
       this.directory.on('attached', ({ subdevice }) => this.#inTurn(subdevice, 'delivering a kept shadow delta', () => this.#deliver(hub, subdevice))),
-      ...this.directory.links.map((link) =>
+      this.directory.eachLink((link) =>
         link.on('shadowReported', ({ subdevice, reported }) =>
           this.#inTurn(subdevice, 'reporting shadow state', async (signal) => {
             await hub.updateShadow(subdevice, { reported }, { signal });

@@ -29,22 +29,30 @@ export interface DirectoryEvents {
   detached: (event: { readonly subdevice: SubdeviceId; readonly link: SubdeviceLink; readonly reason: DetachReason }) => void;
 }
 
+/** What a follower of every link subscribed on one link (closed when the link is removed). */
+type LinkFollower = (link: SubdeviceLink) => Subscription | readonly Subscription[] | void;
+
 /**
  * Which subdevice is reachable over which link, and with which firmware, as the links announce it.
- * The other use cases ask it instead of each listening to every link.
+ * The other use cases ask it instead of each listening to every link. The set of links may change
+ * while the gateway runs (a configuration from the hub adds or removes one): use cases follow
+ * every link with `eachLink`, which also covers links added later.
  */
 @injectable()
 export class SubdeviceDirectory {
-  readonly #links: readonly SubdeviceLink[];
+  readonly #links: SubdeviceLink[];
   readonly #attached = new Map<string, AttachedSubdevice>();
   readonly #events = new TypedEmitter<DirectoryEvents>();
-  #subscriptions: Subscription[] = [];
+  /** Per follower (the directory itself while open, and each `eachLink` caller), its subscriptions per link. */
+  readonly #followers = new Map<object, { readonly follow: LinkFollower; readonly perLink: Map<SubdeviceLink, Subscription[]> }>();
+  #own: Subscription | undefined;
   #epoch = 0;
 
   constructor(@inject(SUBDEVICE_LINKS) links: SubdeviceLink[]) {
-    this.#links = links;
+    this.#links = [...links];
   }
 
+  /** The links the gateway has now, in the order they were added. */
   get links(): readonly SubdeviceLink[] {
     return this.#links;
   }
@@ -53,11 +61,57 @@ export class SubdeviceDirectory {
     return this.#events.on(event, listener);
   }
 
+  /**
+   * Calls `follow` for every link now and every link added later; what it returns is closed when
+   * that link is removed, or when the returned subscription is closed.
+   */
+  eachLink(follow: LinkFollower): Subscription {
+    const token = {};
+    const perLink = new Map<SubdeviceLink, Subscription[]>();
+    this.#followers.set(token, { follow, perLink });
+    for (const link of this.#links) perLink.set(link, toList(follow(link)));
+    return {
+      close: () => {
+        if (!this.#followers.delete(token)) return;
+        for (const subscriptions of perLink.values()) for (const s of subscriptions) s.close();
+      },
+    };
+  }
+
+  /** A link the gateway took on while running: followed like the ones it started with. */
+  addLink(link: SubdeviceLink): void {
+    if (this.#links.includes(link)) return;
+    this.#links.push(link);
+    for (const { follow, perLink } of this.#followers.values()) perLink.set(link, toList(follow(link)));
+  }
+
+  /**
+   * A link the gateway let go of (stop it first, so its subdevices detach as 'stopped' while it
+   * is still followed). Any subdevice still listed on it is detached here, with 'stopped'.
+   */
+  removeLink(link: SubdeviceLink): void {
+    const at = this.#links.indexOf(link);
+    if (at < 0) return;
+    this.#links.splice(at, 1);
+    for (const { perLink } of this.#followers.values()) {
+      for (const s of perLink.get(link) ?? []) s.close();
+      perLink.delete(link);
+    }
+    for (const [key, entry] of [...this.#attached]) {
+      if (entry.link !== link) continue;
+      this.#attached.delete(key);
+      this.#events.emit('detached', { subdevice: entry.subdevice, link, reason: 'stopped' });
+    }
+  }
+
   /** Starts following the links (idempotent); picks up subdevices already attached. */
   open(): void {
-    if (this.#subscriptions.length > 0) return;
-    for (const link of this.#links) {
-      this.#subscriptions.push(
+    if (this.#own) return;
+    this.#own = this.eachLink((link) => {
+      for (const attachment of link.attachedSubdevices()) {
+        this.#attached.set(subdeviceKey(attachment.subdevice), { ...attachment, link, epoch: ++this.#epoch });
+      }
+      return [
         link.on('attached', (attachment) => {
           const entry = { ...attachment, link, epoch: ++this.#epoch };
           this.#attached.set(subdeviceKey(attachment.subdevice), entry);
@@ -69,16 +123,14 @@ export class SubdeviceDirectory {
           if (this.#attached.get(key)?.link === link) this.#attached.delete(key);
           this.#events.emit('detached', { subdevice, link, reason });
         }),
-      );
-      for (const attachment of link.attachedSubdevices()) {
-        this.#attached.set(subdeviceKey(attachment.subdevice), { ...attachment, link, epoch: ++this.#epoch });
-      }
-    }
+      ];
+    });
   }
 
   close(): void {
-    for (const s of this.#subscriptions) s.close();
-    this.#subscriptions = [];
+    for (const { perLink } of this.#followers.values()) for (const subscriptions of perLink.values()) for (const s of subscriptions) s.close();
+    this.#followers.clear();
+    this.#own = undefined;
     this.#events.clear();
   }
 
@@ -120,4 +172,9 @@ export class SubdeviceDirectory {
       subscription?.close();
     }
   }
+}
+
+function toList(subscriptions: Subscription | readonly Subscription[] | void): Subscription[] {
+  if (subscriptions === undefined) return [];
+  return 'close' in subscriptions ? [subscriptions] : [...subscriptions];
 }

@@ -8,7 +8,7 @@ export interface PeerInfo {
   readonly capabilities: number;
   /** The agreed protocol revision: min(the subdevice's, the gateway's). */
   readonly revision: number;
-  /** The agreed optional features (none defined yet). */
+  /** The agreed optional features: the `Feature` bits both sides implement. */
   readonly features: number;
 }
 
