@@ -73,10 +73,10 @@ test.serial('remote config live: a pushed link is started by the running gateway
   t.like(removed, { result: 0, message: 'links, secrets applied now' });
   await waitFor('sensor1 offline (its link was removed)', () => !rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 30_000 });
 
-  // The firmware source policy and the downlink bound are read at each use: live too.
-  const settings = await push(rig, { ...rig.config, links: [], ota: { allowLoopback: true, allowedHosts: ['fw.example.com'] }, downlink: { queueLength: 8 } });
+  // The firmware source policy, the OTA delivery slots and the downlink bound are read at each use: live too.
+  const settings = await push(rig, { ...rig.config, links: [], ota: { allowLoopback: true, allowedHosts: ['fw.example.com'], concurrencyPerLink: 2 }, downlink: { queueLength: 8 } });
   t.like(settings, { result: 0, message: 'ota, downlink applied now' });
-  // OTA concurrency per link is not: it waits for a restart (the test stops before it).
+  // ota.allowLoopback/allowLinkLocal are not (the firmware store's guard): they wait for a restart.
 
   t.is(connections(log), 1, 'one MQTT connection the whole time');
   t.true(rig.hub.registry.isOnline(GW));

@@ -9,14 +9,14 @@ import { fileOwned, refuseRemoteConfig, rejectedRemoteConfig, saveRemoteConfig, 
 /**
  * Fields a running gateway takes at once; every other change waits for a restart. When a field
  * that waits changed too, the whole document waits (but the log level): one restart applies it.
- * Of `ota`, only the firmware source policy the use cases read at each job is live (the
- * concurrency is fixed per link once it ran a job; loopback and link-local are the firmware
- * store's, built at start). `channels` and `dataChannels` are live when the hub transport takes a
+ * Of `ota`, what the use cases read at each use is live: the firmware source policy (at each
+ * job) and `concurrencyPerLink` (at each delivery slot decision); loopback and link-local are the
+ * firmware store's connection guard, built at start. `channels` and `dataChannels` are live when the hub transport takes a
  * new declaration (`declareChannels`, as the MQTT adapter does); otherwise they wait too.
  */
 const LIVE_FIELDS = new Set(['logLevel', 'links', 'secrets', 'downlink', 'ota']);
 const CHANNEL_FIELDS = new Set(['channels', 'dataChannels']);
-const LIVE_OTA_FIELDS = new Set(['allowedHosts', 'maxImageBytes']);
+const LIVE_OTA_FIELDS = new Set(['allowedHosts', 'maxImageBytes', 'concurrencyPerLink']);
 /** Fields a pushed config cannot change (see fileOwned). */
 const FIXED_FIELDS = new Set(['dataDir', 'plugins']);
 
@@ -131,7 +131,7 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     await saveRemoteConfig(options.store, stored);
     if (next.logLevel !== current.logLevel) options.logger.setLevel(next.logLevel);
     if (!restarting && (changed.includes('downlink') || changed.includes('ota'))) {
-      options.gateway.applySettings({ downlinkQueueLength: next.downlink.queueLength, ota: { allowedHosts: next.ota.allowedHosts, maxImageBytes: next.ota.maxImageBytes } });
+      options.gateway.applySettings({ downlinkQueueLength: next.downlink.queueLength, ota: { allowedHosts: next.ota.allowedHosts, maxImageBytes: next.ota.maxImageBytes, concurrencyPerLink: next.ota.concurrencyPerLink } });
     }
     current = { ...next, ...Object.fromEntries(later.map((k) => [k, current[k as keyof GatewayConfig]])) };
     const now = changed.filter((k) => !later.includes(k));
