@@ -11,8 +11,9 @@ import { fileOwned, refuseRemoteConfig, rejectedRemoteConfig, saveRemoteConfig, 
  * that waits changed too, the whole document waits (but the log level): one restart applies it.
  * Of `ota`, what the use cases read at each use is live: the firmware source policy (at each
  * job) and `concurrencyPerLink` (at each delivery slot decision); loopback and link-local are the
- * firmware store's connection guard, built at start. `channels` and `dataChannels` are live when the hub transport takes a
- * new declaration (`declareChannels`, as the MQTT adapter does); otherwise they wait too.
+ * firmware store's connection guard, built at start. `channels` and `dataChannels` are live when
+ * the hub transport takes a new declaration (`declareChannels`, as the MQTT adapter does);
+ * otherwise they wait too.
  */
 const LIVE_FIELDS = new Set(['logLevel', 'links', 'secrets', 'downlink', 'ota']);
 const CHANNEL_FIELDS = new Set(['channels', 'dataChannels']);
