@@ -73,10 +73,10 @@ test.serial('remote config live: a pushed link is started by the running gateway
   t.like(removed, { result: 0, message: 'links, secrets applied now' });
   await waitFor('sensor1 offline (its link was removed)', () => !rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 30_000 });
 
-  // The firmware source policy and the downlink bound are read at each use: live too.
-  const settings = await push(rig, { ...rig.config, links: [], ota: { allowLoopback: true, allowedHosts: ['fw.example.com'] }, downlink: { queueLength: 8 } });
+  // The firmware source policy, the OTA delivery slots and the downlink bound are read at each use: live too.
+  const settings = await push(rig, { ...rig.config, links: [], ota: { allowLoopback: true, allowedHosts: ['fw.example.com'], concurrencyPerLink: 2 }, downlink: { queueLength: 8 } });
   t.like(settings, { result: 0, message: 'ota, downlink applied now' });
-  // OTA concurrency per link is not: it waits for a restart (the test stops before it).
+  // ota.allowLoopback/allowLinkLocal are not (the firmware store's guard): they wait for a restart.
 
   t.is(connections(log), 1, 'one MQTT connection the whole time');
   t.true(rig.hub.registry.isOnline(GW));
@@ -110,5 +110,42 @@ test.serial('remote config live: a pushed link that does not start within health
   await waitFor('a reading after the rollback at the hub', () => rig.hub.core.messages.some((m) => m.topic === 'SB00000001/sensor1/data' && m.payload === '{"t":22}'), { timeoutMs: 30_000 });
   t.is(connections(log), 1);
   t.is(gw.child.exitCode, null, 'no restart');
+  await stopped(t, gw);
+});
+
+test.serial('remote config live: pushed channels are followed by the running gateway: a hub message on a new subscribe channel reaches the subdevice, its reading on a new publish channel reaches the hub, on the same MQTT connection', async (t) => {
+  const log = new CapturingLogger();
+  const rig = await processRig(t, { hubLogger: log, config: { control: { port: 0 } } });
+  if (!rig) return t.pass('socat not installed');
+  const gw = await rig.start();
+  const sensor1 = rig.bench.subdevices[0]!;
+  sensor1.powerOn();
+  await waitFor('sensor1 online', () => rig.hub.isOnline('SB00000001', 'sensor1'), { timeoutMs: 30_000 });
+  const sim = sensor1.simulator;
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+  // Before: user/alarm is not declared, a reading on it is refused (never reaches the hub).
+  await t.throwsAsync(sim.sendData(bytes('{"early":1}'), { channel: 'user/alarm' }));
+
+  // The operator defines the topics in the console, then pushes the config declaring them.
+  await rig.hub.registry.setProductTopics('SB00000001', ['user/alarm', 'user/cmd']);
+  const outcome = await push(rig, { ...rig.config, channels: { SB00000001: { publish: ['user/alarm'], subscribe: ['user/cmd'] } } });
+  t.like(outcome, { type: 'config_result', result: 0, message: 'channels applied now' });
+  t.regex(gw.output(), /channels changed live/);
+
+  await rig.hub.core.sendData('SB00000001/sensor1', '{"led":1}', 'user/cmd');
+  await waitFor('the user/cmd message at sensor1', () => sim.received.length >= 1, { timeoutMs: 30_000 });
+  t.deepEqual(sim.received.map((p, i) => `${sim.receivedChannels[i]} ${new TextDecoder().decode(p)}`), ['user/cmd {"led":1}']);
+
+  await sim.sendData(bytes('{"level":"high"}'), { channel: 'user/alarm' });
+  const upAt = (topic: string): string[] => rig.hub.core.messages.filter((m) => m.direction === 'up' && m.topic === topic).map((m) => m.payload);
+  await waitFor('the user/alarm reading at the hub', () => upAt('SB00000001/sensor1/user/alarm').length > 0, { timeoutMs: 30_000 });
+  t.deepEqual(upAt('SB00000001/sensor1/user/alarm'), ['{"level":"high"}']);
+
+  t.is(rig.hub.stats.aclDenials, 0);
+  t.is(connections(log), 1, 'one MQTT connection the whole time');
+  t.true(rig.hub.isOnline('SB00000001', 'sensor1'), 'sensor1 stayed online');
+  t.is(gw.child.exitCode, null, 'no restart');
+  t.notRegex(gw.output(), /stopping to restart/);
   await stopped(t, gw);
 });

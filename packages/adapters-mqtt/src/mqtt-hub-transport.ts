@@ -11,10 +11,12 @@ import {
   withDeadline,
   type BindRequest,
   type CallOptions,
+  type ChannelDeclaration,
   type Clock,
   type DataChannel,
   type GatewayDeviceServices,
   type GatewayIdentity,
+  type HubChannels,
   type HubConnectionState,
   type HubRrpc,
   type HubShadows,
@@ -71,7 +73,7 @@ const DEFAULT_MAX_PACKET_BYTES = 1024 * 1024;
  * correlation, timeouts), the online gate (which subdevices may use their topics, what is
  * subscribed), the QoS 1 sender with its offline store, and the downlink router (echo filter).
  */
-export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, GatewayDeviceServices, HubRrpc, HubShadows, HubTimeService {
+export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, GatewayDeviceServices, HubRrpc, HubShadows, HubTimeService, HubChannels {
   readonly gateway: GatewayIdentity;
   readonly #events: TypedEmitter<HubTransportEvents>;
   readonly #log: Logger;
@@ -81,7 +83,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
   readonly #maxPacketBytes: number;
   readonly #connection: HubConnection;
   readonly #gate: OnlineGate;
-  readonly #channels: ProductChannels;
+  #channels: ProductChannels;
   readonly #operations: GatewayOperations;
   readonly #router: DownlinkRouter;
   readonly #echoes: EchoFilter;
@@ -243,6 +245,18 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
     const refusal = this.#channels.refusal(subdevice.productId, channel);
     if (refusal) return Promise.reject(refusal);
     return this.#publish(subdeviceKey(subdevice), dataTopic(subdevice, channel), payload, options.qos ?? 1, options);
+  }
+
+  async declareChannels(declaration: ChannelDeclaration, options: CallOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const before = this.#channels;
+    this.#channels = new ProductChannels(declaration.dataChannels, declaration.productChannels);
+    const client = this.#connection.client;
+    await withDeadline('following the declared channels', options, this.#opTimeoutMs, () => this.#gate.rechannel(client, (pid) => before.subscribedBy(pid)), this.#clock).catch((error: unknown) => {
+      // The connection went meanwhile: the next online subscribes by the new declaration.
+      if (this.#connection.client !== client) return;
+      throw toGatewayError(error);
+    });
   }
 
   reportVersion(subdevice: SubdeviceId, version: string, options: CallOptions = {}): Promise<void> {

@@ -22,10 +22,12 @@ export class OnlineGate {
   /** The gateway's own firmware updates: followed on every connection, like the result topic. */
   readonly #ownOtaTopic: string;
   readonly #opened: (keys: readonly string[]) => void;
+  /** Subdevices whose topics are subscribed (or being subscribed) on this connection, by key. */
+  readonly #followed = new Map<string, SubdeviceId>();
 
   constructor(
     gateway: SubdeviceId,
-    /** The data channels followed for a subdevice of a product. */
+    /** The data channels followed for a subdevice of a product (read at each follow: the declaration may change). */
     private readonly channelsOf: (productId: string) => readonly string[],
     /** Called when gates open: held readings of those subdevices may go now. */
     opened: (keys: readonly string[]) => void,
@@ -64,6 +66,7 @@ export class OnlineGate {
     if (devices.length === 0) return;
     const topics = this.#topicsOf(devices);
     for (const [topic, qos] of topics) this.#subscriptions.set(topic, qos);
+    for (const d of devices) this.#followed.set(subdeviceKey(d), d);
     if (client) await client.subscribeAsync(Object.fromEntries([...topics].map(([topic, qos]) => [topic, { qos }])));
     const keys = devices.map(subdeviceKey);
     for (const key of keys) this.#open.add(key);
@@ -90,6 +93,7 @@ export class OnlineGate {
   async unfollow(client: MqttClient | undefined, devices: readonly SubdeviceId[]): Promise<void> {
     if (devices.length === 0) return;
     this.close(devices);
+    for (const d of devices) this.#followed.delete(subdeviceKey(d));
     const topics = [...this.#topicsOf(devices).keys()];
     for (const topic of topics) this.#subscriptions.delete(topic);
     if (client) await client.unsubscribeAsync(topics);
@@ -101,6 +105,7 @@ export class OnlineGate {
    */
   async unfollowAll(client: MqttClient | undefined): Promise<void> {
     this.#open.clear();
+    this.#followed.clear();
     const own = (topic: string): boolean => topic === this.#resultTopic || topic === this.#ownOtaTopic || this.#always.has(topic);
     const topics = [...this.#subscriptions.keys()].filter((topic) => !own(topic));
     for (const topic of topics) this.#subscriptions.delete(topic);
@@ -110,10 +115,39 @@ export class OnlineGate {
   /** The connection is gone and the hub forgot who was online: back to the gateway's own topic. */
   forgetAll(): void {
     this.#open.clear();
+    this.#followed.clear();
     // The gateway's own topics stay for the next connection; subdevices' wait for their online.
     for (const topic of [...this.#subscriptions.keys()]) {
       if (topic !== this.#resultTopic && topic !== this.#ownOtaTopic && !this.#always.has(topic)) this.#subscriptions.delete(topic);
     }
+  }
+
+  /**
+   * The channel declaration changed: `channelsOf` answers by the new one from now on, `before` by
+   * the old. Each followed subdevice's data topics are brought to the new declaration on this
+   * connection: the bookkeeping at once (a follow after this call already subscribes the new
+   * set), then the broker's SUBACK/UNSUBACK awaited. Gates stay open throughout.
+   */
+  async rechannel(client: MqttClient | undefined, before: (productId: string) => readonly string[]): Promise<void> {
+    const added: Record<string, { qos: 0 | 1 }> = {};
+    const dropped: string[] = [];
+    for (const d of this.#followed.values()) {
+      const now = new Set(this.channelsOf(d.productId));
+      const was = new Set(before(d.productId));
+      for (const channel of now) {
+        if (was.has(channel)) continue;
+        this.#subscriptions.set(dataTopic(d, channel), 1);
+        added[dataTopic(d, channel)] = { qos: 1 };
+      }
+      for (const channel of was) {
+        if (now.has(channel)) continue;
+        this.#subscriptions.delete(dataTopic(d, channel));
+        dropped.push(dataTopic(d, channel));
+      }
+    }
+    if (!client) return;
+    if (Object.keys(added).length > 0) await client.subscribeAsync(added);
+    if (dropped.length > 0) await client.unsubscribeAsync(dropped);
   }
 
   /**

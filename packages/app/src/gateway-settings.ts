@@ -101,17 +101,17 @@ export function gatewaySettings(
 /** What a running gateway may change in its settings (see `updateLiveSettings`). */
 export interface LiveSettingsChange {
   readonly downlinkQueueLength?: number;
-  readonly ota?: Partial<Pick<OtaSettings, 'allowedHosts' | 'maxImageBytes'>>;
+  readonly ota?: Partial<Pick<OtaSettings, 'allowedHosts' | 'maxImageBytes' | 'concurrencyPerLink'>>;
 }
 
 /**
  * Changes, in place, the settings the use cases read at each use (the downlink bound at each
- * message, the firmware source policy at each job): a configuration from the hub applies them
+ * message, the firmware source policy at each job, the delivery slots per link at each slot decision): a configuration from the hub applies them
  * without a restart. Only the assembly that created `settings` calls this; everyone else sees it
  * read-only. Other settings are read once at start and need a restart.
  */
 export function updateLiveSettings(settings: GatewaySettings, change: LiveSettingsChange): void {
   const owned = settings as { downlinkQueueLength: number; ota: OtaSettings };
   if (change.downlinkQueueLength !== undefined) owned.downlinkQueueLength = change.downlinkQueueLength;
-  if (change.ota) Object.assign(owned.ota as { allowedHosts: readonly string[]; maxImageBytes: number }, change.ota);
+  if (change.ota) Object.assign(owned.ota as { allowedHosts: readonly string[]; maxImageBytes: number; concurrencyPerLink: number }, change.ota);
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import test from 'ava';
-import { CancelledError, ConfigError, LinkError, SecretMissingError, withDeadline, type CallOptions, type HubConnectionState } from '@iotgw/domain';
+import { CancelledError, ConfigError, LinkError, SecretMissingError, withDeadline, type CallOptions, type FirmwareDeliveryResult, type HubConnectionState } from '@iotgw/domain';
 import { FakeFirmwareStore, FakeHub, MemorySecretStore, MemoryStateStore, MemorySubdeviceLink, fakeAdapter } from '@iotgw/testkit';
 import { assembleGateway, AdapterRegistry, type Gateway } from '../src/index.js';
 import { IMAGE } from './support/ota.js';
@@ -147,6 +147,54 @@ test('settings change live: a firmware host allowed by a new ota.allowedHosts is
   h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage('https://fw.example.net/fw.bin', IMAGE, '3.0.0'));
   await until(() => progressStates(h.hub, SUB_A).includes('version 3.0.0'), 'the newly allowed host fetched');
   t.is(h.gateway.settings.ota.allowedHosts[0], 'fw.example.net');
+});
+
+test('settings change live: a higher ota.concurrencyPerLink starts a job waiting for a delivery slot at once; a lower one holds the next job until the running ones finish', async (t) => {
+  const h = await harness();
+  t.teardown(() => h.gateway.dispose());
+  const running = new Set<string>();
+  const events: string[] = [];
+  let most = 0;
+  const releases: Array<() => void> = [];
+  const deliver = h.link.deliverFirmware.bind(h.link);
+  h.link.deliverFirmware = async (...args): Promise<FirmwareDeliveryResult> => {
+    running.add(args[0].deviceName);
+    events.push(`start ${args[0].deviceName}`);
+    most = Math.max(most, running.size);
+    try {
+      // Each delivery waits until the test lets it go (or the gateway stops).
+      await new Promise<void>((resolve, reject) => {
+        releases.push(resolve);
+        args[2]?.signal?.addEventListener('abort', () => reject(new CancelledError('delivery')), { once: true });
+      });
+      return await deliver(...args);
+    } finally {
+      running.delete(args[0].deviceName);
+      events.push(`end ${args[0].deviceName}`);
+    }
+  };
+  await h.gateway.start();
+  for (const s of [SUB_A, SUB_B, SUB_C]) h.link.attach(s, '1.0.0');
+  h.hub.pushFirmwareUpdate(SUB_A, h.firmware.addImage('https://fw.example.com/a.bin', IMAGE, '2.0.0'));
+  h.hub.pushFirmwareUpdate(SUB_B, h.firmware.addImage('https://fw.example.com/b.bin', IMAGE, '2.0.0'));
+  await until(() => running.size === 1 && progressStates(h.hub, SUB_B).includes('downloading 100'), 'one delivery running, the other job waiting for its slot');
+  t.is(running.size, 1, 'concurrencyPerLink 1 at start');
+
+  h.gateway.applySettings({ ota: { concurrencyPerLink: 2 } });
+  await until(() => running.size === 2, 'the waiting job started by the raised limit');
+
+  h.gateway.applySettings({ ota: { concurrencyPerLink: 1 } });
+  h.hub.pushFirmwareUpdate(SUB_C, h.firmware.addImage('https://fw.example.com/c.bin', IMAGE, '2.0.0'));
+  await until(() => progressStates(h.hub, SUB_C).includes('downloading 100'), 'the third job downloaded');
+  // Both running ones finish; at the new limit of 1 the third starts only after the second ended.
+  releases.shift()?.();
+  releases.shift()?.();
+  await until(() => running.has(SUB_C.deviceName), 'the third job started once a slot was free under the new limit');
+  releases.shift()?.();
+  await until(() => progressStates(h.hub, SUB_C).includes('version 2.0.0'), 'the third job done');
+  const at = (event: string): number => events.indexOf(event);
+  t.true(at(`start ${SUB_C.deviceName}`) > at('end sensor-a') && at(`start ${SUB_C.deviceName}`) > at('end sensor-b'), events.join(', '));
+  t.is(most, 2);
 });
 
 test('secrets change live: a bind after applySecrets presents the new secret; a gateway with its own secret store refuses', async (t) => {

@@ -9,6 +9,7 @@ export * from './subdevice-session.machine.js';
 export * from './ota-job.machine.js';
 export * from './ports/hub-transport.port.js';
 export * from './ports/hub-subdevice-services.port.js';
+export * from './ports/hub-channels.port.js';
 export * from './ports/firmware-store.port.js';
 export * from './ports/subdevice-link.port.js';
 export * from './ports/subdevice-requests.port.js';

@@ -1,5 +1,6 @@
 import test from 'ava';
 import {
+  offersChannelDeclaration,
   CLOCK,
   FIRMWARE_STORE,
   GATEWAY_SETTINGS,
@@ -31,4 +32,10 @@ test('silentLogger drops everything and its child is silent too', (t) => {
     silentLogger.error('x');
   });
   t.is(silentLogger.child({ subdevice: 'P/d' }), silentLogger);
+});
+
+test('offersChannelDeclaration: only a transport with declareChannels takes channels live (a core-only hub keeps them until a restart)', (t) => {
+  t.true(offersChannelDeclaration({ declareChannels: () => Promise.resolve() }));
+  t.false(offersChannelDeclaration({}));
+  t.false(offersChannelDeclaration(undefined));
 });

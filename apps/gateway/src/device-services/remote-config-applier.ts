@@ -1,5 +1,5 @@
 import type { AdapterRegistry, Gateway, LinkChange, RemoteConfigApplier, WinstonLogger } from '@iotgw/app';
-import { CancelledError, toGatewayError, type JsonValue, type Logger, type StateStore } from '@iotgw/domain';
+import { CancelledError, offersChannelDeclaration, toGatewayError, type JsonValue, type Logger, type StateStore } from '@iotgw/domain';
 import type { DeviceInfo } from '../config/device-info.js';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
 import { checkConfigEnvironment } from '../config/preflight.js';
@@ -9,12 +9,15 @@ import { fileOwned, refuseRemoteConfig, rejectedRemoteConfig, saveRemoteConfig, 
 /**
  * Fields a running gateway takes at once; every other change waits for a restart. When a field
  * that waits changed too, the whole document waits (but the log level): one restart applies it.
- * Of `ota`, only the firmware source policy the use cases read at each job is live (the
- * concurrency is fixed per link once it ran a job; loopback and link-local are the firmware
- * store's, built at start).
+ * Of `ota`, what the use cases read at each use is live: the firmware source policy (at each
+ * job) and `concurrencyPerLink` (at each delivery slot decision); loopback and link-local are the
+ * firmware store's connection guard, built at start. `channels` and `dataChannels` are live when
+ * the hub transport takes a new declaration (`declareChannels`, as the MQTT adapter does);
+ * otherwise they wait too.
  */
 const LIVE_FIELDS = new Set(['logLevel', 'links', 'secrets', 'downlink', 'ota']);
-const LIVE_OTA_FIELDS = new Set(['allowedHosts', 'maxImageBytes']);
+const CHANNEL_FIELDS = new Set(['channels', 'dataChannels']);
+const LIVE_OTA_FIELDS = new Set(['allowedHosts', 'maxImageBytes', 'concurrencyPerLink']);
 /** Fields a pushed config cannot change (see fileOwned). */
 const FIXED_FIELDS = new Set(['dataDir', 'plugins']);
 
@@ -34,7 +37,7 @@ export interface RemoteConfigApplierOptions {
   readonly registry: AdapterRegistry;
   readonly logger: RuntimeLogger;
   /** The running gateway, whose links a document changes live. */
-  readonly gateway: Pick<Gateway, 'applyLinks' | 'applySettings' | 'applySecrets'>;
+  readonly gateway: Pick<Gateway, 'applyLinks' | 'applySettings' | 'applySecrets' | 'hub'>;
   /** A live change must be healthy (new links started) within this time, or it is rolled back. */
   readonly healthyWithinMs: number;
   /** Aborted when the gateway stops: a link still starting is given up, and the document not refused for it. */
@@ -77,7 +80,10 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
 
     const changed = Object.keys(next).filter((k) => !FIXED_FIELDS.has(k) && JSON.stringify(next[k as keyof GatewayConfig]) !== JSON.stringify(current[k as keyof GatewayConfig]));
     // Anything that waits for a restart takes the live fields with it (but the log level).
-    const live = (k: string): boolean => LIVE_FIELDS.has(k) && (k !== 'ota' || differing(next.ota, current.ota).every((f) => LIVE_OTA_FIELDS.has(f)));
+    const hub = options.gateway.hub;
+    const live = (k: string): boolean =>
+      (CHANNEL_FIELDS.has(k) && offersChannelDeclaration(hub)) ||
+      (LIVE_FIELDS.has(k) && (k !== 'ota' || differing(next.ota, current.ota).every((f) => LIVE_OTA_FIELDS.has(f))));
     const restarting = changed.some((k) => !live(k));
     const later = changed.filter((k) => !live(k) || (restarting && k !== 'logLevel'));
     const stored: StoredRemoteConfig = {
@@ -91,14 +97,30 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
       for (const [key, ref] of Object.entries(config.secrets)) values[key] = await resolveSecret(key, ref, options.baseDir, options.env ?? process.env);
       options.gateway.applySecrets(values);
     };
+    const callOptions = { timeoutMs: options.healthyWithinMs, ...(options.signal ? { signal: options.signal } : {}) };
+    const declare = async (config: GatewayConfig): Promise<void> => {
+      if (offersChannelDeclaration(hub)) await hub.declareChannels({ dataChannels: config.dataChannels, productChannels: config.channels }, callOptions);
+    };
+    const channelsChanged = !restarting && changed.some((k) => CHANNEL_FIELDS.has(k));
+    // Channels first: a new link's subdevices come online following the new ones.
+    if (channelsChanged) {
+      try {
+        await declare(next);
+        options.logger.info('channels changed live: the online subdevices follow the new subscribe channels, uplink is checked against the new publish ones');
+      } catch (error) {
+        await declare(current).catch(() => undefined);
+        return { ok: false, message: `not applied: the hub connection did not take the channels: ${toGatewayError(error).message}` };
+      }
+    }
     // Secrets before links: a new link's subdevice may be bound with its secret as soon as it attaches.
     if (!restarting && changed.includes('secrets')) await applySecrets(next);
     if (!restarting && changed.includes('links')) {
       try {
-        const change = await options.gateway.applyLinks(next.links.map(choiceOf), { timeoutMs: options.healthyWithinMs, ...(options.signal ? { signal: options.signal } : {}) });
+        const change = await options.gateway.applyLinks(next.links.map(choiceOf), callOptions);
         options.logger.info(`links changed live: ${describe(change)}`);
       } catch (error) {
         if (changed.includes('secrets')) await applySecrets(current);
+        if (channelsChanged) await declare(current).catch(() => undefined);
         // Stopping is no verdict on the document: the hub sends it again after the next start.
         if (error instanceof CancelledError) return { ok: false, message: 'not applied: the gateway is stopping' };
         const reason = `a new link did not start within ${options.healthyWithinMs / 1000} s: ${toGatewayError(error).message}`;
@@ -110,7 +132,7 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     await saveRemoteConfig(options.store, stored);
     if (next.logLevel !== current.logLevel) options.logger.setLevel(next.logLevel);
     if (!restarting && (changed.includes('downlink') || changed.includes('ota'))) {
-      options.gateway.applySettings({ downlinkQueueLength: next.downlink.queueLength, ota: { allowedHosts: next.ota.allowedHosts, maxImageBytes: next.ota.maxImageBytes } });
+      options.gateway.applySettings({ downlinkQueueLength: next.downlink.queueLength, ota: { allowedHosts: next.ota.allowedHosts, maxImageBytes: next.ota.maxImageBytes, concurrencyPerLink: next.ota.concurrencyPerLink } });
     }
     current = { ...next, ...Object.fromEntries(later.map((k) => [k, current[k as keyof GatewayConfig]])) };
     const now = changed.filter((k) => !later.includes(k));

@@ -18,6 +18,10 @@ export class TestBroker {
   readonly published: BrokerPublish[] = [];
   /** Every SUBSCRIBE a client made, topic by topic, in order. */
   readonly subscribed: Array<{ readonly clientId: string; readonly topic: string; readonly qos: number }> = [];
+  /** Every UNSUBSCRIBE a client made, topic by topic, in order. */
+  readonly unsubscribed: Array<{ readonly clientId: string; readonly topic: string }> = [];
+  /** The client id of every accepted connection, in order. */
+  readonly connected: string[] = [];
   port = 0;
   #server: Server | undefined;
   #broker: Aedes | undefined;
@@ -49,6 +53,10 @@ export class TestBroker {
     broker.on('subscribe', (subscriptions, client) => {
       for (const sub of subscriptions) this.subscribed.push({ clientId: client.id, topic: sub.topic, qos: sub.qos });
     });
+    broker.on('unsubscribe', (topics, client) => {
+      for (const topic of topics) this.unsubscribed.push({ clientId: client.id, topic });
+    });
+    broker.on('client', (client) => this.connected.push(client.id));
     broker.on('publish', (packet, client) => {
       if (client) this.published.push({ clientId: client.id, topic: packet.topic, payload: Buffer.from(packet.payload) });
     });

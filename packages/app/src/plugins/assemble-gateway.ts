@@ -111,7 +111,7 @@ export interface Gateway {
    * that does not start within `timeoutMs` rejects with its error after the change was undone.
    */
   applyLinks(links: readonly AdapterChoice[], options?: CallOptions): Promise<LinkChange>;
-  /** Changes the settings the use cases read at each use (downlink bound, firmware source policy), at once. */
+  /** Changes the settings the use cases read at each use (downlink bound, firmware source policy, OTA delivery slots per link), at once. */
   applySettings(change: LiveSettingsChange): void;
   /**
    * Replaces the configured subdevice secrets (`config.secrets`) from the next lookup (a bind).
@@ -234,7 +234,10 @@ export async function assembleGateway(
     },
     settings,
     applyLinks: (choices, options) => gatewayLinks.apply(service, choices, options),
-    applySettings: (change) => updateLiveSettings(settings, change),
+    applySettings: (change) => {
+      updateLiveSettings(settings, change);
+      service.ota.settingsChanged();
+    },
     applySecrets: (secrets) => {
       if (!(configuredSecrets instanceof EnvOrFileSecretStore)) throw new ConfigError('secrets', 'this gateway was assembled with its own secret store (overrides.secretStore): change the secrets there');
       configuredSecrets.replaceSecrets(secrets);

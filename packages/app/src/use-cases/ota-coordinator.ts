@@ -249,6 +249,11 @@ export class OtaCoordinator {
     this.#selfUpdateElsewhere = true;
   }
 
+  /** The OTA settings changed at runtime (`concurrencyPerLink`): jobs waiting for a delivery slot the new limit allows start now. */
+  settingsChanged(): void {
+    this.#delivery.recheckSlots();
+  }
+
   /** Never fetch firmware from this port of this machine (the gateway's own control endpoint). */
   refuseLocalPort(port: number): void {
     this.#intake.refuseLocalPort(port);

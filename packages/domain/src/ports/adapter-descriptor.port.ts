@@ -1,6 +1,7 @@
 import type { Clock } from './clock.port.js';
 import type { FirmwareStore } from './firmware-store.port.js';
 import type { HubTransport } from './hub-transport.port.js';
+import type { ChannelDeclaration } from './hub-channels.port.js';
 import type { Logger } from './logger.port.js';
 import type { SecretStore } from './secret-store.port.js';
 import type { StateStore } from './state-store.port.js';
@@ -60,7 +61,7 @@ export interface GatewayProfile {
    * Channels each product declares beyond those (its custom topics), by product id: `publish`
    * ones carry uplink, `subscribe` ones downlink. Absent: none.
    */
-  readonly productChannels?: Readonly<Record<string, { readonly publish: readonly string[]; readonly subscribe: readonly string[] }>>;
+  readonly productChannels?: ChannelDeclaration['productChannels'];
   /** Firmware URLs may resolve to loopback / link-local addresses (emulator, lab only). */
   readonly firmwareSources: { readonly allowLoopback: boolean; readonly allowLinkLocal: boolean };
 }

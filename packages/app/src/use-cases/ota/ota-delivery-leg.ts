@@ -16,7 +16,8 @@ const DELIVERY_ATTEMPTS = 3;
 
 /**
  * The second leg of a job: the verified image over the subdevice's link, at most
- * `concurrencyPerLink` deliveries per link at a time. A cut link or a quick reboot of the
+ * `concurrencyPerLink` deliveries per link at a time (read at each slot decision: a lower limit
+ * lets running deliveries finish, a higher one starts waiting jobs at `recheckSlots`). A cut link or a quick reboot of the
  * subdevice is resumed as soon as it attaches again (the link resumes from the offset the
  * subdevice holds), up to 3 attempts. The hub hears the delivery's progress as `burning` with a
  * percent: 0 at the start, then at most once per `progressIntervalMs`, 100 at once when the
@@ -117,10 +118,16 @@ export class OtaDeliveryLeg {
     }
   }
 
+  /** `concurrencyPerLink` changed: jobs waiting for a slot start if the new limit allows them. */
+  recheckSlots(): void {
+    for (const s of this.#semaphores.values()) s.recheck();
+  }
+
   #semaphoreOf(link: SubdeviceLink): Semaphore {
     let s = this.#semaphores.get(link);
     if (!s) {
-      s = new Semaphore(this.settings.concurrencyPerLink);
+      // Read at each slot decision: a configuration from the hub may change it at runtime.
+      s = new Semaphore(() => this.settings.concurrencyPerLink);
       this.#semaphores.set(link, s);
     }
     return s;
