@@ -337,7 +337,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
         // Never rejects: what it cannot move stays where it was, with a warning.
         if (this.#options.legacyOutbox) await migrateLegacyOutbox(this.#options.legacyOutbox, this.gateway, store, this.#log);
         this.#store = store;
-        this.#sender = new UplinkSender(store, this.#gate, this.#echoes, this.#log);
+        this.#sender = new UplinkSender(store, this.#gate, this.#echoes, this.#log, this.#options.ackGraceMaxMs);
         return this.#sender;
       },
       (error: unknown) => {

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { HubDisconnectedError, toGatewayError, type Logger } from '@iotgw/domain';
 import type { OfflineStore } from '@iotgw/offline-store';
+import { AckRoundTrip } from './ack-round-trip.js';
 import type { EchoFilter } from './echo-filter.js';
 import type { OnlineGate } from './online-gate.js';
 
@@ -45,13 +46,18 @@ export class UplinkSender {
   readonly #settled = new Set<() => void>();
   /** Subdevices whose data is being held for a later online (logged once each). */
   readonly #holding = new Set<string>();
+  /** PUBACK round trips: how long a reading sent at once waits for its PUBACK before an fsync. */
+  readonly #ackTime: AckRoundTrip;
 
   constructor(
     private readonly store: OfflineStore,
     private readonly gate: OnlineGate,
     private readonly echoes: EchoFilter,
     private readonly log: Logger,
-  ) {}
+    ackGraceMaxMs?: number,
+  ) {
+    this.#ackTime = new AckRoundTrip(ackGraceMaxMs);
+  }
 
   get inFlight(): number {
     return this.#inFlight;
@@ -98,8 +104,9 @@ export class UplinkSender {
       if (!this.#mayUse(key)) this.#noteHolding(key);
       this.kick();
     }
-    // The PUBACK (fast path or drain) or the store's group commit, whichever comes first.
-    return this.store.whenDurable(key, held);
+    // The PUBACK (fast path or drain) or the store's group commit, whichever comes first. Sent
+    // at once, its PUBACK is expected within about a round trip: the fsync waits that long first.
+    return this.store.whenDurable(key, held, sendNow ? this.#ackTime.graceMs() : 0);
   }
 
   /** Starts the drain unless it runs or nothing waits. */
@@ -137,6 +144,7 @@ export class UplinkSender {
     this.#inFlight++;
     // Remembered when written, not when published: held data is subscribed only by the time it goes out.
     if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload, 1);
+    const sentAt = performance.now();
     client.publish(topic, toBuffer(payload), { qos: 1 }, (error) => {
       if (client !== this.#client) {
         // The connection went away first: the reading is unsent again and held by the store.
@@ -144,7 +152,10 @@ export class UplinkSender {
         return;
       }
       this.#inFlight--;
-      if (!error) this.store.ack(key, seq);
+      if (!error) {
+        this.#ackTime.sample(performance.now() - sentAt);
+        this.store.ack(key, seq);
+      }
       done?.(!error);
       if (this.#settled.size > 0) for (const check of this.#settled) check();
       // Refill as soon as a whole batch fits (not only at half the window): the drain keeps pace.

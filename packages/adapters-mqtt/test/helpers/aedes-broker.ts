@@ -19,6 +19,9 @@ export class TestBroker {
   /** Every SUBSCRIBE a client made, topic by topic, in order. */
   readonly subscribed: Array<{ readonly clientId: string; readonly topic: string; readonly qos: number }> = [];
   port = 0;
+  /** While set, the gateway's publishes wait (no PUBACK) until `releasePublishes()`. */
+  holdPublishes = false;
+  #heldPublishes: Array<() => void> = [];
   #server: Server | undefined;
   #broker: Aedes | undefined;
   readonly #sockets = new Set<Socket>();
@@ -45,6 +48,10 @@ export class TestBroker {
         const error = Object.assign(new Error('bad username or password'), { returnCode: 4 });
         return done(error, false);
       },
+      authorizePublish: (client, _packet, done) => {
+        if (this.holdPublishes && client && client.id !== undefined && !client.id.startsWith('hub')) this.#heldPublishes.push(() => done(null));
+        else done(null);
+      },
     });
     broker.on('subscribe', (subscriptions, client) => {
       for (const sub of subscriptions) this.subscribed.push({ clientId: client.id, topic: sub.topic, qos: sub.qos });
@@ -67,8 +74,15 @@ export class TestBroker {
     this.#broker = broker;
   }
 
+  /** Lets the publishes held by `holdPublishes` through (and stops holding). */
+  releasePublishes(): void {
+    this.holdPublishes = false;
+    for (const release of this.#heldPublishes.splice(0)) release();
+  }
+
   /** Hard stop: every client connection is cut. */
   async stop(): Promise<void> {
+    this.releasePublishes();
     const server = this.#server;
     const broker = this.#broker;
     this.#server = undefined;
