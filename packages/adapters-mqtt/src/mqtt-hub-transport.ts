@@ -104,7 +104,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
     this.#opTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
     this.#maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
     const warnings = new ThrottledLog(this.#log, this.#clock);
-    this.#echoes = new EchoFilter(30_000, 10_000, () => this.#clock.now());
+    this.#echoes = new EchoFilter(30_000, 100_000, () => this.#clock.now());
     this.#channels = new ProductChannels(options.dataChannels ?? ['data'], options.productChannels);
     this.#gate = new OnlineGate(this.gateway, (productId) => this.#channels.subscribedBy(productId), () => this.#sender?.kick());
     // The gateway's own services: its configuration and the log level the console sets.
