@@ -54,6 +54,13 @@ export interface MqttHubTransportOptions {
    * nothing that was waiting for the hub.
    */
   readonly legacyOutbox?: LegacyOutboxOptions;
+  /**
+   * A QoS 1 reading sent at once resolves on the hub's PUBACK or the offline store's fsync,
+   * whichever comes first. When PUBACKs have been coming back within this many ms (smoothed
+   * round trip plus 4× its variation), the fsync waits for that long first, so a reading the hub
+   * acknowledges in time costs no fsync; past it, readings are fsynced at once. Default 10; 0: never wait.
+   */
+  readonly ackGraceMaxMs?: number;
   /** Largest MQTT packet accepted from the hub, and largest uplink message; default 1 MiB. */
   readonly maxPacketBytes?: number;
   /** Time for timeouts, backoff and the store; default the system clock. */

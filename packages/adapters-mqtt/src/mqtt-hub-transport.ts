@@ -106,7 +106,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
     this.#opTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
     this.#maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
     const warnings = new ThrottledLog(this.#log, this.#clock);
-    this.#echoes = new EchoFilter(30_000, 10_000, () => this.#clock.now());
+    this.#echoes = new EchoFilter(30_000, 100_000, () => this.#clock.now());
     this.#channels = new ProductChannels(options.dataChannels ?? ['data'], options.productChannels);
     this.#gate = new OnlineGate(this.gateway, (productId) => this.#channels.subscribedBy(productId), () => this.#sender?.kick());
     // The gateway's own services: its configuration and the log level the console sets.
@@ -351,7 +351,7 @@ export class MqttHubTransport implements HubTransport, UplinkBacklogReporter, Ga
         // Never rejects: what it cannot move stays where it was, with a warning.
         if (this.#options.legacyOutbox) await migrateLegacyOutbox(this.#options.legacyOutbox, this.gateway, store, this.#log);
         this.#store = store;
-        this.#sender = new UplinkSender(store, this.#gate, this.#echoes, this.#log);
+        this.#sender = new UplinkSender(store, this.#gate, this.#echoes, this.#log, this.#options.ackGraceMaxMs);
         return this.#sender;
       },
       (error: unknown) => {

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { HubDisconnectedError, toGatewayError, type Logger } from '@iotgw/domain';
 import type { OfflineStore } from '@iotgw/offline-store';
+import { AckRoundTrip } from './ack-round-trip.js';
 import type { EchoFilter } from './echo-filter.js';
 import type { OnlineGate } from './online-gate.js';
 
@@ -13,6 +14,8 @@ const QUANTUM = 8;
 
 /** Keys of uplink that does not wait for a subdevice's online (firmware reports) start with this. */
 export const UNGATED = '$';
+
+const RESOLVED = Promise.resolve();
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -45,13 +48,20 @@ export class UplinkSender {
   readonly #settled = new Set<() => void>();
   /** Subdevices whose data is being held for a later online (logged once each). */
   readonly #holding = new Set<string>();
+  /** QoS 0 publishes waiting for the connection to drain share this. */
+  #drainWait: { readonly stream: MqttClient['stream']; readonly promise: Promise<void> } | undefined;
+  /** PUBACK round trips: how long a reading sent at once waits for its PUBACK before an fsync. */
+  readonly #ackTime: AckRoundTrip;
 
   constructor(
     private readonly store: OfflineStore,
     private readonly gate: OnlineGate,
     private readonly echoes: EchoFilter,
     private readonly log: Logger,
-  ) {}
+    ackGraceMaxMs?: number,
+  ) {
+    this.#ackTime = new AckRoundTrip(ackGraceMaxMs);
+  }
 
   get inFlight(): number {
     return this.#inFlight;
@@ -98,8 +108,9 @@ export class UplinkSender {
       if (!this.#mayUse(key)) this.#noteHolding(key);
       this.kick();
     }
-    // The PUBACK (fast path or drain) or the store's group commit, whichever comes first.
-    return this.store.whenDurable(key, held);
+    // The PUBACK (fast path or drain) or the store's group commit, whichever comes first. Sent
+    // at once, its PUBACK is expected within about a round trip: the fsync waits that long first.
+    return this.store.whenDurable(key, held, sendNow ? this.#ackTime.graceMs() : 0);
   }
 
   /** Starts the drain unless it runs or nothing waits. */
@@ -136,15 +147,20 @@ export class UplinkSender {
   #write(client: MqttClient, key: string, seq: number, topic: string, payload: Uint8Array, done?: (acked: boolean) => void): void {
     this.#inFlight++;
     // Remembered when written, not when published: held data is subscribed only by the time it goes out.
-    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload, 1);
-    client.publish(topic, toBuffer(payload), { qos: 1 }, (error) => {
+    const bytes = toBuffer(payload);
+    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, bytes, 1);
+    const sentAt = performance.now();
+    client.publish(topic, bytes, { qos: 1 }, (error) => {
       if (client !== this.#client) {
         // The connection went away first: the reading is unsent again and held by the store.
         done?.(false);
         return;
       }
       this.#inFlight--;
-      if (!error) this.store.ack(key, seq);
+      if (!error) {
+        this.#ackTime.sample(performance.now() - sentAt);
+        this.store.ack(key, seq);
+      }
       done?.(!error);
       if (this.#settled.size > 0) for (const check of this.#settled) check();
       // Refill as soon as a whole batch fits (not only at half the window): the drain keeps pace.
@@ -236,11 +252,40 @@ export class UplinkSender {
       this.log.debug('QoS 0 data not sent: the subdevice is not online', { topic });
       return Promise.resolve();
     }
-    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, payload, 0);
-    return new Promise<void>((resolve, reject) =>
-      client.publish(topic, toBuffer(payload), { qos: 0 }, (error) =>
-        error ? reject(new HubDisconnectedError(`publishing to ${topic} failed: ${error.message}`, { cause: error })) : resolve(),
-      ),
-    );
+    // What mqtt.js would answer through a callback (a client going away), checked here: with a
+    // callback, mqtt.js adds a 'drain' listener per message while the socket is backed up
+    // (MaxListenersExceededWarning past 1000, and removing them one by one took most of the CPU
+    // with thousands of QoS 0 readings at once). One shared wait for the drain instead.
+    if (!client.connected || client.disconnecting) return Promise.reject(new HubDisconnectedError(`publishing to ${topic} failed: the connection is closing`));
+    const bytes = toBuffer(payload);
+    if (this.gate.isSubscribed(topic)) this.echoes.remember(topic, bytes, 0);
+    client.publish(topic, bytes, { qos: 0 });
+    return this.#writable(client);
+  }
+
+  /**
+   * Resolves once the connection takes more (at once unless its buffer is full, as mqtt.js's QoS 0
+   * callback): one 'drain' listener for every QoS 0 publish waiting. Rejects if the connection
+   * closes first (the message may not have left).
+   */
+  #writable(client: MqttClient): Promise<void> {
+    const stream = client.stream;
+    if (!stream.writableNeedDrain) return RESOLVED;
+    if (this.#drainWait?.stream === stream) return this.#drainWait.promise;
+    const promise = new Promise<void>((resolve, reject) => {
+      const settle = (error?: HubDisconnectedError): void => {
+        stream.off('drain', onDrain);
+        stream.off('close', onClose);
+        if (this.#drainWait?.stream === stream) this.#drainWait = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = (): void => settle();
+      const onClose = (): void => settle(new HubDisconnectedError('the connection closed before the QoS 0 message was written'));
+      stream.on('drain', onDrain);
+      stream.on('close', onClose);
+    });
+    this.#drainWait = { stream, promise };
+    return promise;
   }
 }

@@ -56,3 +56,40 @@ test("hub up: a QoS 1 publish resolves on the hub's PUBACK even while the store'
   await until(() => hub.data.length === 1, 5000, 'the reading at the hub');
   files.releaseSyncs();
 });
+
+test('one reading at a time on a hub that acknowledges quickly: each resolves on its PUBACK and the store fsyncs (almost) none of them', async (t) => {
+  const { makeTransport, hub } = await rig(t);
+  const files = await heldFiles(t);
+  // A bound no loaded test machine reaches, so the PUBACK is always waited for once measured.
+  const transport = makeTransport({ ackGraceMaxMs: 5_000, offlineStore: { files, syncIntervalMs: 3_600_000 } });
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const syncs = files.syncs;
+  const readings = 40;
+  for (let i = 0; i < readings; i++) await transport.publishData(SUB_A, 'data', enc(`r${i}`));
+  // The first reading has no round trip measured yet: it is fsynced at once, as before.
+  t.true(files.syncs - syncs <= 3, `${files.syncs - syncs} fsyncs for ${readings} readings the hub acknowledged at once: one per reading costs more than the rest of a publish`);
+  t.is(transport.uplinkBacklog()?.depth, 0);
+});
+
+test('a hub that stops acknowledging: a reading sent at once is still made durable by an fsync (after the grace), and not before it', async (t) => {
+  const { makeTransport, hub, broker } = await rig(t);
+  const files = await heldFiles(t);
+  const transport = makeTransport({ ackGraceMaxMs: 50, offlineStore: { files, syncIntervalMs: 3_600_000 } });
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  for (let i = 0; i < 5; i++) await transport.publishData(SUB_A, 'data', enc(`warm-${i}`)); // round trips measured
+  broker.holdPublishes = true;
+  files.holdSync = true;
+  const syncStarted = files.nextSync();
+  const published = transport.publishData(SUB_A, 'data', enc('unacknowledged'));
+  await syncStarted; // no PUBACK within the grace: the store fsyncs it
+  t.is(await settledYet(published), 'pending', 'resolved before the fsync completed and without a PUBACK');
+  files.releaseSyncs();
+  await published;
+  t.is(transport.uplinkBacklog()?.depth, 1, 'held until the hub acknowledges it');
+  broker.releasePublishes();
+  await until(() => transport.uplinkBacklog()?.depth === 0, 5000, 'the late PUBACK');
+});

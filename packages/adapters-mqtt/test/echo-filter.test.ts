@@ -59,3 +59,21 @@ test('QoS 0 and QoS 1 uplink on one topic are matched apart (their echoes may ov
   t.true(filter.isEcho('P/d/data', bytes('one'), 1), 'the QoS 1 echo is still expected');
   t.is(filter.size, 0);
 });
+
+test('a burst of 20,000 readings in flight at once: every echo is still absorbed (none reaches the subdevice as downlink), and a real downlink is not', (t) => {
+  const filter = new EchoFilter();
+  for (let i = 0; i < 20_000; i++) filter.remember('P/d/data', bytes(`{"n":${i}}`), 0);
+  t.false(filter.isEcho('P/d/data', bytes('{"cmd":"on"}'), 0), 'real downlink');
+  let absorbed = 0;
+  for (let i = 0; i < 20_000; i++) if (filter.isEcho('P/d/data', bytes(`{"n":${i}}`), 0)) absorbed++;
+  t.is(absorbed, 20_000);
+  t.is(filter.size, 0);
+});
+
+test('memory is bounded by bytes too: past maxBytes the oldest payloads are forgotten', (t) => {
+  const filter = new EchoFilter(30_000, 100_000, Date.now, 1000);
+  for (let i = 0; i < 20; i++) filter.remember('P/d/data', new Uint8Array(100).fill(i));
+  t.is(filter.size, 10);
+  t.false(filter.isEcho('P/d/data', new Uint8Array(100).fill(0)));
+  t.true(filter.isEcho('P/d/data', new Uint8Array(100).fill(19)));
+});

@@ -172,3 +172,18 @@ test('close while connect attempts back off leaves no timer behind: the process 
   // Before the fix a cancelled backoff wait (5 s) or mqtt.js's CONNACK timer (10 s) kept it alive.
   t.true(lingered < 2_000, `the process lived ${lingered} ms after close`);
 });
+
+test('thousands of QoS 0 readings at once: all resolve, with no drain listener per message (no MaxListenersExceededWarning)', async (t) => {
+  const { transport, hub } = await rig(t);
+  await transport.connect();
+  hub.bound.add('SUBPRODAAA/sub-a');
+  await transport.online([SUB_A]);
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  t.teardown(() => process.off('warning', onWarning));
+  const payload = new TextEncoder().encode('x'.repeat(100));
+  await Promise.all(Array.from({ length: 5000 }, () => transport.publishData(SUB_A, 'data', payload, { qos: 0 })));
+  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  t.deepEqual(warnings.filter((w) => w.includes('MaxListeners')), []);
+});

@@ -1,6 +1,8 @@
 interface Waiter {
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
+  /** Clock ms until which the hub's acknowledgement is awaited before an fsync (0: none). */
+  readonly due: number;
 }
 
 /**
@@ -16,17 +18,24 @@ export class DurableWaiters {
     return this.#bySeq.size;
   }
 
-  wait(seq: number): Promise<void> {
+  /** `due`: until when (clock ms) the caller expects the hub's acknowledgement; 0 for none. */
+  wait(seq: number, due = 0): Promise<void> {
     const first = this.#bySeq.get(seq);
     return new Promise<void>((resolve, reject) => {
-      // A second caller for the same reading is settled with the first.
+      // A second caller for the same reading is settled with the first (and needs it as soon).
       this.#bySeq.set(
         seq,
         first
-          ? { resolve: () => (first.resolve(), resolve()), reject: (error) => (first.reject(error), reject(error)) }
-          : { resolve, reject },
+          ? { resolve: () => (first.resolve(), resolve()), reject: (error) => (first.reject(error), reject(error)), due: Math.min(first.due, due) }
+          : { resolve, reject, due },
       );
     });
+  }
+
+  /** The `due` of the oldest waiter (the one waiting longest), or undefined when nobody waits. */
+  oldestDue(): number | undefined {
+    for (const waiter of this.#bySeq.values()) return waiter.due;
+    return undefined;
   }
 
   /** Resolves (or, with an error, rejects) whoever waits for `seq`. */

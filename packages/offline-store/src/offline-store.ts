@@ -144,13 +144,22 @@ export class OfflineStore {
    * only the hub's acknowledgement makes a reading safe. Rejects with OfflineStoreDroppedError when
    * the reading is dropped first (a bound, or the disk refused it and the memory reserve ran out, or
    * the store closed with the disk refusing it).
+   *
+   * `ackGraceMs`: the caller has just sent the reading and expects the hub's acknowledgement
+   * within that long; the commit for it waits that long first (a commit that runs meanwhile for
+   * other readings covers it too), so a reading acknowledged in time costs no fsync. 0: at once.
    */
-  whenDurable(key: string, seq: number): Promise<void> {
+  whenDurable(key: string, seq: number, ackGraceMs = 0): Promise<void> {
     if (seq <= this.#writer.durableSeq || seq <= (this.#keys.get(key)?.ackedSeq ?? -1)) return Promise.resolve();
     // Neither durable nor acknowledged, yet no longer held: a bound dropped it.
     if (!this.isHeld(key, seq)) return Promise.reject(new OfflineStoreDroppedError('max_bytes', this.#configPath));
-    const promise = this.#durableWaiters.wait(seq);
-    this.#groupCommit.soon();
+    if (ackGraceMs <= 0) {
+      const promise = this.#durableWaiters.wait(seq);
+      this.#groupCommit.soon();
+      return promise;
+    }
+    const promise = this.#durableWaiters.wait(seq, this.#clock.now() + ackGraceMs);
+    this.#groupCommit.afterGrace();
     return promise;
   }
 

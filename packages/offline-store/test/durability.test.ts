@@ -1,4 +1,5 @@
 import test from 'ava';
+import { ManualClock } from '@iotgw/testkit';
 import { OfflineStore, OfflineStoreDroppedError } from '../src/index.js';
 import { FaultySegmentFiles } from './faulty-segment-files.js';
 import { HeldSyncSegmentFiles } from '../src/testing/index.js';
@@ -109,4 +110,52 @@ test('groupCommitMs 0: the first waiting reading is fsynced at once; those arriv
   files.releaseSyncs();
   await Promise.all(later);
   t.is(files.syncs, syncsAtOpen + 2);
+});
+
+test('ackGraceMs: a reading sent to the hub waits that long for its acknowledgement before any fsync; acknowledged in time, it costs none', async (t) => {
+  const clock = new ManualClock();
+  const files = new HeldSyncSegmentFiles();
+  const store = await openStore(t, { files, clock, syncIntervalMs: 3_600_000 });
+  const syncsAtOpen = files.syncs;
+  const seq = store.append('P/a', 'P/a/data', enc('r1'), true)!;
+  const durable = store.whenDurable('P/a', seq, 5);
+  await clock.advance(4);
+  t.is(files.syncs, syncsAtOpen, 'no fsync while the acknowledgement may still come');
+  t.is(await stateOf(durable), 'pending', 'neither fsynced nor acknowledged yet');
+  store.ack('P/a', seq);
+  await durable;
+  await clock.advance(60);
+  t.is(files.syncs, syncsAtOpen, 'acknowledged in time: never fsynced');
+});
+
+test('ackGraceMs: not acknowledged within the grace, the reading is fsynced then (and only then durable)', async (t) => {
+  const clock = new ManualClock();
+  const files = new HeldSyncSegmentFiles();
+  const store = await openStore(t, { files, clock, syncIntervalMs: 3_600_000 });
+  const syncsAtOpen = files.syncs;
+  const first = store.whenDurable('P/a', store.append('P/a', 'P/a/data', enc('r1'), true)!, 5);
+  await clock.advance(2);
+  const second = store.whenDurable('P/a', store.append('P/a', 'P/a/data', enc('r2'), true)!, 5);
+  await clock.advance(2);
+  t.is(await stateOf(first), 'pending');
+  t.is(files.syncs, syncsAtOpen);
+  files.holdSync = true;
+  const started = files.nextSync();
+  await clock.advance(1); // the first reading's grace ends: one commit for both
+  await started;
+  t.is(await stateOf(first), 'pending', 'not durable before the fsync completed');
+  files.releaseSyncs();
+  await Promise.all([first, second]);
+  t.is(files.syncs, syncsAtOpen + 1);
+});
+
+test('ackGraceMs: a reading held for later (no grace) is fsynced at once and takes the waiting sent ones with it', async (t) => {
+  const clock = new ManualClock();
+  const files = new HeldSyncSegmentFiles();
+  const store = await openStore(t, { files, clock, syncIntervalMs: 3_600_000 });
+  const syncsAtOpen = files.syncs;
+  const sent = store.whenDurable('P/a', store.append('P/a', 'P/a/data', enc('sent'), true)!, 1000);
+  const held = store.whenDurable('P/b', store.append('P/b', 'P/b/data', enc('held'))!);
+  await Promise.all([sent, held]);
+  t.is(files.syncs, syncsAtOpen + 1);
 });

@@ -23,6 +23,9 @@ export class TestBroker {
   /** The client id of every accepted connection, in order. */
   readonly connected: string[] = [];
   port = 0;
+  /** While set, the gateway's publishes wait (no PUBACK) until `releasePublishes()`. */
+  holdPublishes = false;
+  #heldPublishes: Array<() => void> = [];
   #server: Server | undefined;
   #broker: Aedes | undefined;
   readonly #sockets = new Set<Socket>();
@@ -48,6 +51,10 @@ export class TestBroker {
         if (ok) return done(null, true);
         const error = Object.assign(new Error('bad username or password'), { returnCode: 4 });
         return done(error, false);
+      },
+      authorizePublish: (client, _packet, done) => {
+        if (this.holdPublishes && client && client.id !== undefined && !client.id.startsWith('hub')) this.#heldPublishes.push(() => done(null));
+        else done(null);
       },
     });
     broker.on('subscribe', (subscriptions, client) => {
@@ -75,8 +82,15 @@ export class TestBroker {
     this.#broker = broker;
   }
 
+  /** Lets the publishes held by `holdPublishes` through (and stops holding). */
+  releasePublishes(): void {
+    this.holdPublishes = false;
+    for (const release of this.#heldPublishes.splice(0)) release();
+  }
+
   /** Hard stop: every client connection is cut. */
   async stop(): Promise<void> {
+    this.releasePublishes();
     const server = this.#server;
     const broker = this.#broker;
     this.#server = undefined;
