@@ -14,8 +14,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, MosquittoBroker } from '@iotgw/testkit/mosquitto';
-import { CliChild, JsonChild } from './json-child.js';
+import { freePort, JsonChild, MosquittoBroker, percentile } from '@iotgw/testkit/mosquitto';
+import { CliChild } from './cli-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, '../../../../bench/results');
@@ -30,10 +30,6 @@ const GATEWAY = { productId: 'GWBENCH001', deviceName: 'gw1' };
 const PRODUCT = 'SBBENCH001';
 const secret = (name: string): string => Buffer.from(`bench-${name}-secret`).toString('base64');
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 const ms = (v: number): number => Number(v.toFixed(2));
 
 async function once(subdevices: number): Promise<Record<string, unknown>> {
@@ -58,10 +54,10 @@ async function once(subdevices: number): Promise<Record<string, unknown>> {
     const hub = new CliChild([IOTGW, 'hub', '--broker', `mqtt://127.0.0.1:${port}`, '--registry', join(dir, 'registry.json'), '--http-port', '0']);
     stops.unshift(() => hub.stop());
     await hub.waitFor(/hub emulator ready/);
-    const subscriber = new JsonChild(join(HERE, 'subscriber.child.js'), [String(port)]);
+    const subscriber = new JsonChild(join(HERE, 'subscriber.child.js'), [String(port)], { closeGraceMs: 10_000 });
     stops.unshift(() => subscriber.close());
     await subscriber.next((v) => (v as { ready?: boolean }).ready === true, 30_000);
-    const sims = new JsonChild(join(HERE, 'subdevices.child.js'), [dir, String(links), String(perLink), PRODUCT]);
+    const sims = new JsonChild(join(HERE, 'subdevices.child.js'), [dir, String(links), String(perLink), PRODUCT], { closeGraceMs: 10_000 });
     stops.unshift(() => sims.close());
     const { paths } = await sims.next<{ paths: string[] }>((v) => Array.isArray((v as { paths?: unknown }).paths), 60_000);
 
