@@ -17,6 +17,10 @@ export class CliChild {
     this.#exited = new Promise((resolve) => this.#child.once('exit', () => resolve()));
   }
 
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   get output(): string {
     return this.#out;
   }

@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, JsonChild, MosquittoBroker, percentile } from '@iotgw/testkit/mosquitto';
+import { cpuSecondsOf, freePort, JsonChild, MosquittoBroker, percentile } from '@iotgw/testkit/mosquitto';
 import { CliChild } from './cli-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -31,6 +31,12 @@ const PRODUCT = 'SBBENCH001';
 const secret = (name: string): string => Buffer.from(`bench-${name}-secret`).toString('base64');
 
 const ms = (v: number): number => Number(v.toFixed(2));
+
+async function cpuOf(pids: Record<string, number | undefined>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) out[name] = (await cpuSecondsOf(pid)) ?? Number.NaN;
+  return out;
+}
 
 async function once(subdevices: number): Promise<Record<string, unknown>> {
   const rate = RATE[subdevices] ?? 1;
@@ -105,10 +111,14 @@ async function once(subdevices: number): Promise<Record<string, unknown>> {
     console.log(`${subdevices} subdevice(s) on ${links} link(s) online in ${onlineSeconds.toFixed(1)} s; sending ${rate}/s each for ${SECONDS} s`);
 
     const expected = subdevices * Math.round(SECONDS * rate);
+    // CPU each process spent over the run: which one a slow run was short of.
+    const processes = { gateway: gateway.pid, subdevices: sims.pid, hubEmulator: hub.pid, subscriber: subscriber.pid };
+    const cpuBefore = await cpuOf(processes);
     subscriber.send({ cmd: 'expect', run: 'run', count: expected, idleMs: 15_000 });
     sims.send({ cmd: 'send', run: 'run', ratePerSecond: rate, seconds: SECONDS });
     const sent = await sims.next<{ sent: number; failed: number }>((v) => (v as { sent?: number }).sent !== undefined, (SECONDS + 120) * 1000);
     const arrived = await subscriber.next<{ distinct: number; duplicates: number; latencies: number[] }>((v) => (v as { run?: string }).run === 'run', 300_000);
+    const cpuAfter = await cpuOf(processes);
     const l = arrived.latencies;
     const row = {
       subdevices,
@@ -126,6 +136,7 @@ async function once(subdevices: number): Promise<Record<string, unknown>> {
       p50Ms: ms(percentile(l, 50)),
       p99Ms: ms(percentile(l, 99)),
       maxMs: ms(l[l.length - 1] ?? Number.NaN),
+      cpuSecondsDuringRun: Object.fromEntries(Object.entries(cpuAfter).map(([name, after]) => [name, Number((after - (cpuBefore[name] ?? 0)).toFixed(2))])),
     };
     console.log(JSON.stringify(row));
     return row;

@@ -7,17 +7,4 @@ export class JsonChild extends NodeJsonChild {
   }
 }
 
-export { percentile } from '@iotgw/testkit/mosquitto';
-
-/** CPU seconds (user + system) a process used so far, from /proc (Linux). */
-export async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined;
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-    // utime and stime are fields 14 and 15 of stat (12 and 13 after the command name).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
+export { cpuSecondsOf, percentile } from '@iotgw/testkit/mosquitto';
