@@ -10,6 +10,7 @@
  */
 import { createInterface } from 'node:readline';
 import { connectAsync } from 'mqtt';
+import { untilCountOrIdle } from '@iotgw/testkit/mosquitto';
 
 interface Run {
   readonly seen: Set<string>;
@@ -48,17 +49,7 @@ await client.subscribeAsync('+/+/#', { qos: 1 });
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
 async function expect(id: string, count: number, idleMs: number): Promise<void> {
-  let seen = -1;
-  let idleSince = Date.now();
-  for (;;) {
-    const run = runOf(id);
-    if (run.seen.size >= count) break;
-    if (run.seen.size !== seen) {
-      seen = run.seen.size;
-      idleSince = Date.now();
-    } else if (Date.now() - idleSince > idleMs) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await untilCountOrIdle(() => runOf(id).seen.size, count, idleMs, 20);
   const run = runOf(id);
   process.stdout.write(`${JSON.stringify({ run: id, distinct: run.seen.size, duplicates: run.duplicates, latencies: run.latencies.sort((a, b) => a - b) })}\n`);
   runs.delete(id);

@@ -7,6 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { connectAsync } from 'mqtt';
+import { untilCountOrIdle } from '@iotgw/testkit/mosquitto';
 import { decodeGatewayRequest, encodeGatewayReply, gatewayOperationResultTopic, parseTopic } from '@iotgw/protocol-tencent';
 
 interface Run {
@@ -68,17 +69,7 @@ process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
 /** Answers once `count` distinct readings of `run` arrived, or nothing new came for `idleMs`. */
 async function expect(id: string, count: number, idleMs: number): Promise<void> {
-  let seen = -1;
-  let idleSince = Date.now();
-  for (;;) {
-    const run = runOf(id);
-    if (run.distinct >= count) break;
-    if (run.distinct !== seen) {
-      seen = run.distinct;
-      idleSince = Date.now();
-    } else if (Date.now() - idleSince > idleMs) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await untilCountOrIdle(() => runOf(id).distinct, count, idleMs, 5);
   const run = runOf(id);
   const latencies = run.latencies.sort((a, b) => a - b);
   const orderedPerSubdevice = run.reordered === 0;

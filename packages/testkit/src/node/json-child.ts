@@ -84,3 +84,21 @@ export async function cpuSecondsOf(pid: number | undefined): Promise<number | un
     return undefined;
   }
 }
+
+/**
+ * For a bench's counting child: resolves once `count()` reaches `target`, or once it has stayed
+ * the same for `idleMs` (the child then reports what it has). Polls every `pollMs`.
+ */
+export async function untilCountOrIdle(count: () => number, target: number, idleMs: number, pollMs: number): Promise<void> {
+  let seen = -1;
+  let idleSince = Date.now();
+  for (;;) {
+    const now = count();
+    if (now >= target) return;
+    if (now !== seen) {
+      seen = now;
+      idleSince = Date.now();
+    } else if (Date.now() - idleSince > idleMs) return;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
