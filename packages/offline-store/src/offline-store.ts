@@ -153,13 +153,10 @@ export class OfflineStore {
     if (seq <= this.#writer.durableSeq || seq <= (this.#keys.get(key)?.ackedSeq ?? -1)) return Promise.resolve();
     // Neither durable nor acknowledged, yet no longer held: a bound dropped it.
     if (!this.isHeld(key, seq)) return Promise.reject(new OfflineStoreDroppedError('max_bytes', this.#configPath));
-    if (ackGraceMs <= 0) {
-      const promise = this.#durableWaiters.wait(seq);
-      this.#groupCommit.soon();
-      return promise;
-    }
-    const promise = this.#durableWaiters.wait(seq, this.#clock.now() + ackGraceMs);
-    this.#groupCommit.afterGrace();
+    const graced = ackGraceMs > 0;
+    const promise = this.#durableWaiters.wait(seq, graced ? this.#clock.now() + ackGraceMs : 0);
+    if (graced) this.#groupCommit.afterGrace();
+    else this.#groupCommit.soon();
     return promise;
   }
 

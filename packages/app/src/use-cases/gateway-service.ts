@@ -134,9 +134,7 @@ export class GatewayService {
   async removeLink(link: SubdeviceLink, options: CallOptions = {}): Promise<void> {
     const at = this.#startedLinks.indexOf(link);
     if (at >= 0) this.#startedLinks.splice(at, 1);
-    await link.stop(options).catch((error: unknown) => {
-      this.logger.warn(`stopping link ${link.name} failed: ${toGatewayError(error).message}`);
-    });
+    await this.#stopLink(link, options);
     this.directory.removeLink(link);
     if (this.#started) this.logger.info(`link ${link.name} removed`, { links: this.directory.links.length });
   }
@@ -161,15 +159,18 @@ export class GatewayService {
     await this.presence.stop();
     const links = this.#startedLinks.reverse();
     this.#startedLinks = [];
-    for (const link of links) {
-      await link.stop(options).catch((error: unknown) => {
-        this.logger.warn(`stopping link ${link.name} failed: ${toGatewayError(error).message}`);
-      });
-    }
+    for (const link of links) await this.#stopLink(link, options);
     await this.hub.close(options).catch((error: unknown) => {
       this.logger.warn(`closing the hub connection failed: ${toGatewayError(error).message}`);
     });
     this.directory.close();
     this.logger.info('gateway stopped');
+  }
+
+  /** Stops a link; a failure is logged, not thrown (the rest of a stop or change goes on). */
+  async #stopLink(link: SubdeviceLink, options: CallOptions): Promise<void> {
+    await link.stop(options).catch((error: unknown) => {
+      this.logger.warn(`stopping link ${link.name} failed: ${toGatewayError(error).message}`);
+    });
   }
 }
