@@ -24,6 +24,21 @@ export class ProductChannels {
     private readonly byProduct: Readonly<Record<string, ProductChannelDeclaration>> = {},
   ) {}
 
+  /**
+   * Per product, the channels it may publish on, built once: `refusal` runs for every reading, and
+   * a declaration never changes (a new one is a new ProductChannels).
+   */
+  readonly #publishableBy = new Map<string, ReadonlySet<string>>();
+
+  #publishable(productId: string): ReadonlySet<string> {
+    let set = this.#publishableBy.get(productId);
+    if (!set) {
+      set = new Set([...DEFAULT_PUBLISH, ...this.everyProduct, ...(this.byProduct[productId]?.publish ?? [])]);
+      this.#publishableBy.set(productId, set);
+    }
+    return set;
+  }
+
   /** Downlink channels followed for an online subdevice of `productId`. */
   subscribedBy(productId: string): string[] {
     return [...new Set([...this.everyProduct, ...(this.byProduct[productId]?.subscribe ?? [])])];
@@ -31,13 +46,13 @@ export class ProductChannels {
 
   /** Channels a subdevice of `productId` may publish on. */
   publishedBy(productId: string): string[] {
-    return [...new Set([...DEFAULT_PUBLISH, ...this.everyProduct, ...(this.byProduct[productId]?.publish ?? [])])];
+    return [...this.#publishable(productId)];
   }
 
   /** Undefined when allowed; else the error naming the channel and where to declare it. */
   refusal(productId: string, channel: string): ValidationError | undefined {
+    if (this.#publishable(productId).has(channel)) return undefined;
     const allowed = this.publishedBy(productId);
-    if (allowed.includes(channel)) return undefined;
     return new ValidationError(
       `channel "${channel}" is not declared for product ${productId} (it has ${allowed.map((c) => `"${c}"`).join(', ')}): ` +
         `define the topic in the hub console and add it to channels.${productId}.publish in the iotgw config; the reading was not published`,
