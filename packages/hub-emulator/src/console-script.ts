@@ -204,7 +204,13 @@ $('msg-filter').oninput = renderMessages;
 
 const events = new EventSource('/api/events?token=' + encodeURIComponent(TOKEN));
 // Every (re)connect reloads everything: what happened while disconnected is not lost.
-events.onopen = () => { $('status').textContent = 'live'; $('status').className = 'live'; reloadAll().catch(() => undefined); };
+// "live" is shown only once the reload has rendered: an operator (or a test) reading "live" sees current state.
+events.onopen = () => {
+  $('status').textContent = 'loading…'; $('status').className = '';
+  reloadAll().catch(() => undefined).finally(() => {
+    if (events.readyState === EventSource.OPEN) { $('status').textContent = 'live'; $('status').className = 'live'; }
+  });
+};
 events.onerror = () => { $('status').textContent = 'disconnected, retrying…'; $('status').className = ''; };
 events.addEventListener('ota', (e) => {
   const job = JSON.parse(e.data);

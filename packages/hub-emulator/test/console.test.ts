@@ -33,6 +33,9 @@ test('console: token-guarded, live devices/versions/jobs (both legs)/readings/me
   t.regex(await page.locator('body').innerText(), /needs its token: open the console URL/);
   t.deepEqual(failed.splice(0), ['401 /']);
 
+  // The first state load is held back: "live" must mean the devices are shown, not only that the
+  // event stream opened (CI once read 0 rows right after "live").
+  await page.route('**/api/state*', async (route) => { await new Promise((r) => setTimeout(r, 400)); await route.continue(); }, { times: 1 });
   await page.goto(fx.hub.urls.console);
   await page.locator('#status', { hasText: 'live' }).waitFor();
   t.is(await page.locator('#devices tbody tr').count(), 4);
