@@ -24,8 +24,8 @@ test('DATA_ACK waits for the application to say the reading is safe; copies mean
   await runUntil(rig.scheduler, () => rig.subdevices[0]!.state === 'connected');
   let acked = false;
   rig.subdevices[0]!.sendData(Buffer.from('r1')).then(() => (acked = true), t.fail);
-  // Long enough for the subdevice to retransmit twice (ackTimeout 300 ms).
-  await runUntil(rig.scheduler, () => false, 700);
+  // Long enough for the subdevice to retransmit twice (after 300 ms, then 600 ms more).
+  await runUntil(rig.scheduler, () => false, 1_000);
   t.false(acked, 'acknowledged before the application said the reading is safe');
   t.is(framesOf(rig, 'S', 'data').length, 3, 'the subdevice retransmitted while it waited');
   t.deepEqual(framesOf(rig, 'G', 'data_ack'), []);

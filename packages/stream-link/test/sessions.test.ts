@@ -48,7 +48,7 @@ test('without RELIABLE_DATA, DATA goes once each way: no acknowledgements, no re
   t.deepEqual((await up).payload, Uint8Array.of(7));
   await b.link.send(A, Uint8Array.of(1));
   await b.link.send(A, Uint8Array.of(2));
-  // Well past 5 attempts x the ack timeout: a reliable sender would have resent by now.
+  // Ten ack timeouts: a reliable sender would have resent several times by now.
   await new Promise((r) => setTimeout(r, 300));
   t.deepEqual(sim.received, [Uint8Array.of(1), Uint8Array.of(2)]);
   t.is(seen.fromGateway.filter((m) => m === 'data').length, 2, 'each DATA sent once');

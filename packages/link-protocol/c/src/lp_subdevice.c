@@ -220,6 +220,14 @@ void lp_sub_feed(lp_sub_t *s, const uint8_t *bytes, size_t len) {
     if (lp_frame_decoder_push(&s->rx, bytes[i], &f)) on_frame(s, &f);
 }
 
+/* The wait after the n-th copy of a DATA frame: ackTimeout, doubled each time, at most 8x (§7).
+ * Backing off keeps a congested bus from being buried under copies when acks come late. */
+static uint32_t lp__data_wait_ms(uint8_t attempts) {
+  uint8_t doublings = (uint8_t)(attempts - 1u);
+  if (doublings > 3u) doublings = 3u;
+  return LP_DATA_ACK_TIMEOUT_MS << doublings;
+}
+
 static void data_tick(lp_sub_t *s) {
   unsigned i;
   for (i = 0; i < LP_DATA_SLOTS; i++) {
@@ -238,7 +246,7 @@ static void data_tick(lp_sub_t *s) {
     m.u.data.len = d->len;
     (void)lp__send(s, &m, d->seq); /* byte for byte again: same seq */
     d->attempts++;
-    d->due = s->now + LP_DATA_ACK_TIMEOUT_MS;
+    d->due = s->now + lp__data_wait_ms(d->attempts);
   }
 }
 
@@ -292,7 +300,7 @@ int32_t lp_sub_send_data(lp_sub_t *s, const uint8_t *payload, size_t len) {
   s->out[i].used = 1;
   s->out[i].attempts = 1;
   s->out[i].seq = seq = lp__next_seq(s);
-  s->out[i].due = s->now + LP_DATA_ACK_TIMEOUT_MS;
+  s->out[i].due = s->now + lp__data_wait_ms(1);
   s->out[i].len = (uint16_t)len;
   if (len > 0) memcpy(s->out[i].bytes, payload, len);
   m.u.data.ptr = s->out[i].bytes;

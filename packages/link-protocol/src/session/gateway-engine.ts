@@ -272,7 +272,7 @@ export class GatewayEngine {
         peer.received.receive(seq, m.payload);
         return;
       case 'data_ack':
-        peer.sender.ack(seq);
+        peer.sender.ack(seq, this.#scheduler.now());
         return;
       case 'bye':
         this.#detach(address, m.reason === ByeReason.REBOOT ? 'reboot' : 'goodbye');

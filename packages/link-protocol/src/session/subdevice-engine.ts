@@ -5,7 +5,7 @@ import { encodePacket, packetOf } from '../packet.js';
 import type { FirmwareOutcome } from './firmware-sender.js';
 import { FirmwareReceiver, type FirmwareReceiverHooks } from './firmware-receiver.js';
 import { LinkProtocolError } from './link-protocol.error.js';
-import { ReliableSender } from './reliable-sender.js';
+import { dataWindowOf, ReliableSender } from './reliable-sender.js';
 import { SeqHistory } from './seq-history.js';
 import { DEFAULT_CHANNEL, Feature, isFeatureMessage, type FeatureMessage } from '../feature-messages.js';
 import { SubdeviceFeatures, type HubTime, type RequestHandler } from './subdevice-features.js';
@@ -27,8 +27,11 @@ export interface SubdeviceEngineOptions {
   readonly helloRetryMs?: number;
   /** Say HELLO again after this many keepalive intervals without hearing the gateway. Default 3. */
   readonly keepaliveMissLimit?: number;
+  /** First retransmission after this long; each next one waits twice as long, up to 8× (§7). Default 300 ms. */
   readonly ackTimeoutMs?: number;
   readonly maxAttempts?: number;
+  /** DATA frames unacknowledged at once (1 = stop-and-wait); more wait their turn. Default 32, at most 64. */
+  readonly dataWindow?: number;
   readonly tickMs?: number;
   /**
    * FW_CHUNKs kept when they arrive after a gap (0 = none, plain go-back-N). Default 8. Announced
@@ -109,7 +112,7 @@ export class SubdeviceEngine {
     this.#revision = Math.max(1, Math.min(options.revision ?? LINK_PROTOCOL_REVISION, LINK_PROTOCOL_REVISION));
     this.#reliable = options.reliableData ?? true;
     this.decoder = new FrameDecoder(this.#framing);
-    this.#sender = new ReliableSender(options.ackTimeoutMs ?? 300, options.maxAttempts ?? 5, (w) => this.hooks.transmit(w));
+    this.#sender = new ReliableSender(options.ackTimeoutMs ?? 300, options.maxAttempts ?? 5, (w) => this.hooks.transmit(w), dataWindowOf(options.dataWindow));
     this.#firmware = new FirmwareReceiver(hooks, (m) => this.#send(m), () => this.#scheduler.now(), {
       reorderChunks: this.#reorderChunks,
       resultHoldMs: options.resultHoldMs ?? 3000,
@@ -344,7 +347,7 @@ export class SubdeviceEngine {
         this.#data(seq, m.payload, DEFAULT_CHANNEL);
         return;
       case 'data_ack':
-        this.#sender.ack(seq);
+        this.#sender.ack(seq, this.#scheduler.now());
         return;
       default:
         this.#firmware.receive(m, this.#session);

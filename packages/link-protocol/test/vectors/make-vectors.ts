@@ -177,14 +177,16 @@ const scenarios: ScenarioSpec[] = [
     steps: [{ at: 0 }, { at: 10, in: [{ wire: frameHex(1, 0x02, 1, '000003e8044c' + '03' + '0000' + '1234') }] }, { at: 2000 }],
   },
   {
-    name: 'reading: DATA resent every ackTimeout until DATA_ACK',
+    name: 'reading: DATA resent after ackTimeout, then after twice the previous wait, until DATA_ACK',
     spec: '§7, §10 Reading',
-    steps: [...connected(), { at: 100, app: { sendData: '7b2274223a32317d' } }, { at: 450 }, { at: 460, in: [[2, { type: 'data_ack' }]] }, { at: 1500 }],
+    // Sent at 100, copies at 400 and 1000 (300 ms, then 600 ms), none after the ack.
+    steps: [...connected(), { at: 100, app: { sendData: '7b2274223a32317d' } }, { at: 450 }, { at: 950 }, { at: 1050 }, { at: 1060, in: [[2, { type: 'data_ack' }]] }, { at: 5000 }],
   },
   {
     name: 'reading: after the 5th attempt the frame is given up and the session goes on',
     spec: '§7',
-    steps: [...connected(), { at: 100, app: { sendData: '01' } }, { at: 550 }, { at: 850 }, { at: 1150 }, { at: 1450 }, { at: 3000 }],
+    // Copies at 400, 1000, 2200, 4600 (waits 300, 600, 1200, 2400 ms); given up at 7000 (2400 ms, the cap).
+    steps: [...connected(), { at: 100, app: { sendData: '01' } }, { at: 550 }, { at: 1150 }, { at: 2350 }, { at: 4750 }, { at: 6990 }, { at: 7010 }, { at: 7020, app: { sendData: '02' } }],
   },
   {
     name: 'downlink: each DATA acknowledged (echo), a retransmitted copy acknowledged but delivered once',
