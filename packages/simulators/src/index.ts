@@ -10,3 +10,4 @@ export * from './ble/simulated-ble-peripheral.js';
 export * from './ble/simulated-connection.js';
 export * from './ble/simulated-ble-central.js';
 export * from './ble/simulated-ble-subdevice.js';
+export * from './pipes/addressed-bus.js';
