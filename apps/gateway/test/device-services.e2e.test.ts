@@ -62,6 +62,15 @@ test.serial('remote config: a pushed change that needs a restart is saved, the g
   t.is(await second.exited, 0);
 });
 
+test.serial('remote config: a pushed document that leaves out an optional section the gateway runs with is a change (restart), not "no change"', async (t) => {
+  const r = await rig(t);
+  const gw = await startGatewayProcess(t, r.dir, DEVICE_INFO, { ...r.config, subdevices: { onAttach: 'ignore' } });
+  await r.hub.core.services.pushConfig(GW, r.config);
+  t.is(await gw.exited, 75, gw.output());
+  t.regex(gw.output(), /stopping to restart: the configuration from the hub changed subdevices/);
+  t.like(r.events().at(-1), { type: 'config_result', result: 0, message: 'subdevices take effect at a restart' });
+});
+
 test.serial('remote config: a pushed config on which the hub cannot be reached is rolled back, and the gateway comes back on its file', async (t) => {
   const r = await rig(t);
   const first = await r.start();

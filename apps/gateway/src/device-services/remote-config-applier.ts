@@ -78,7 +78,9 @@ export function remoteConfigApplier(options: RemoteConfigApplierOptions): Remote
     });
     if (problems.length > 0) return { ok: false, message: problems.map((p) => p.message).join('; ') };
 
-    const changed = Object.keys(next).filter((k) => !FIXED_FIELDS.has(k) && JSON.stringify(next[k as keyof GatewayConfig]) !== JSON.stringify(current[k as keyof GatewayConfig]));
+    // Keys of both: an optional section the document leaves out (selfUpdate, subdevices) is a change too.
+    const keys = [...new Set([...Object.keys(current), ...Object.keys(next)])];
+    const changed = keys.filter((k) => !FIXED_FIELDS.has(k) && JSON.stringify(next[k as keyof GatewayConfig]) !== JSON.stringify(current[k as keyof GatewayConfig]));
     // Anything that waits for a restart takes the live fields with it (but the log level).
     const hub = options.gateway.hub;
     const live = (k: string): boolean =>
