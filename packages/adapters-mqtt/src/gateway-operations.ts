@@ -21,6 +21,7 @@ import {
 } from '@iotgw/protocol-tencent';
 import type { OnlineGate } from './online-gate.js';
 import { OperationCorrelator } from './operation-correlator.js';
+import { chunks } from './subscription-batches.js';
 import { untilAborted } from './until-aborted.js';
 
 /**
@@ -140,10 +141,4 @@ export class GatewayOperations {
     // QoS 0 like the SDKs: the reply (or its absence → timeout) is the acknowledgement.
     await client.publishAsync(gatewayOperationTopic(this.gateway), encodeGatewayRequest(request), { qos: 0 });
   }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { subdeviceKey, type SubdeviceId } from '@iotgw/domain';
+import { subscribeInBatches, unsubscribeInBatches } from './subscription-batches.js';
 import { broadcastTopic, dataTopic, gatewayOperationResultTopic, otaUpdateTopic, rrpcRequestFilter, shadowOperationResultTopic, systemOperationResultTopic } from '@iotgw/protocol-tencent';
 
 /**
@@ -58,7 +59,7 @@ export class OnlineGate {
 
   /** Subscribes everything this connection needs (only the gateway's own topics after a loss). */
   async subscribeAll(client: MqttClient): Promise<void> {
-    await client.subscribeAsync(Object.fromEntries([...this.#subscriptions].map(([topic, qos]) => [topic, { qos }])));
+    await subscribeInBatches(client, this.#subscriptions);
   }
 
   /** The hub accepted `devices` online: subscribe their topics, then open their gates. */
@@ -67,7 +68,7 @@ export class OnlineGate {
     const topics = this.#topicsOf(devices);
     for (const [topic, qos] of topics) this.#subscriptions.set(topic, qos);
     for (const d of devices) this.#followed.set(subdeviceKey(d), d);
-    if (client) await client.subscribeAsync(Object.fromEntries([...topics].map(([topic, qos]) => [topic, { qos }])));
+    if (client) await subscribeInBatches(client, topics);
     const keys = devices.map(subdeviceKey);
     for (const key of keys) this.#open.add(key);
     this.#opened(keys);
@@ -96,7 +97,7 @@ export class OnlineGate {
     for (const d of devices) this.#followed.delete(subdeviceKey(d));
     const topics = [...this.#topicsOf(devices).keys()];
     for (const topic of topics) this.#subscriptions.delete(topic);
-    if (client) await client.unsubscribeAsync(topics);
+    if (client) await unsubscribeInBatches(client, topics);
   }
 
   /**
@@ -109,7 +110,7 @@ export class OnlineGate {
     const own = (topic: string): boolean => topic === this.#resultTopic || topic === this.#ownOtaTopic || this.#always.has(topic);
     const topics = [...this.#subscriptions.keys()].filter((topic) => !own(topic));
     for (const topic of topics) this.#subscriptions.delete(topic);
-    if (client && topics.length > 0) await client.unsubscribeAsync(topics);
+    if (client && topics.length > 0) await unsubscribeInBatches(client, topics);
   }
 
   /** The connection is gone and the hub forgot who was online: back to the gateway's own topic. */
@@ -129,7 +130,7 @@ export class OnlineGate {
    * set), then the broker's SUBACK/UNSUBACK awaited. Gates stay open throughout.
    */
   async rechannel(client: MqttClient | undefined, before: (productId: string) => readonly string[]): Promise<void> {
-    const added: Record<string, { qos: 0 | 1 }> = {};
+    const added = new Map<string, 0 | 1>();
     const dropped: string[] = [];
     for (const d of this.#followed.values()) {
       const now = new Set(this.channelsOf(d.productId));
@@ -137,7 +138,7 @@ export class OnlineGate {
       for (const channel of now) {
         if (was.has(channel)) continue;
         this.#subscriptions.set(dataTopic(d, channel), 1);
-        added[dataTopic(d, channel)] = { qos: 1 };
+        added.set(dataTopic(d, channel), 1);
       }
       for (const channel of was) {
         if (now.has(channel)) continue;
@@ -146,8 +147,8 @@ export class OnlineGate {
       }
     }
     if (!client) return;
-    if (Object.keys(added).length > 0) await client.subscribeAsync(added);
-    if (dropped.length > 0) await client.unsubscribeAsync(dropped);
+    if (added.size > 0) await subscribeInBatches(client, added);
+    if (dropped.length > 0) await unsubscribeInBatches(client, dropped);
   }
 
   /**

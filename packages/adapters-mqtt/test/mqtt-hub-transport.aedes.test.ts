@@ -359,3 +359,22 @@ test('TLS (the default) against a plain MQTT port fails with a hint to set tls t
   t.regex(error?.message ?? '', /timed out after 1500 ms/);
   t.regex(error?.message ?? '', /last attempt: .*set tls to false/);
 });
+
+test('1,000 subdevices online at once are followed in SUBSCRIBE packets of at most 200 topics (not one 200 KB packet), and let go the same way', async (t) => {
+  const { transport, hub, broker } = await rig(t);
+  hub.bindAll = true;
+  await transport.connect();
+  const many = Array.from({ length: 1000 }, (_, i) => subdeviceId('SUBPRODAAA', `s${i}`));
+  broker.subscribePackets.length = 0;
+  const online = await transport.online(many, { timeoutMs: 30_000 });
+  t.is(online.filter((r) => r.ok).length, 1000);
+  const subscribedTopics = broker.subscribePackets.reduce((a, b) => a + b, 0);
+  t.true(subscribedTopics >= 5000, `every subdevice's topics subscribed (${subscribedTopics})`);
+  t.true(Math.max(...broker.subscribePackets) <= 200, `largest SUBSCRIBE: ${Math.max(...broker.subscribePackets)} topics`);
+  // The last subdevice's data topic works: its gate is open.
+  await transport.publishData(many[999]!, 'data', enc('{"n":1}'), { timeoutMs: 5000 });
+  broker.unsubscribePackets.length = 0;
+  t.is((await transport.offline(many, { timeoutMs: 30_000 })).filter((r) => r.ok).length, 1000);
+  t.true(broker.unsubscribePackets.reduce((a, b) => a + b, 0) >= 5000);
+  t.true(Math.max(...broker.unsubscribePackets) <= 200, `largest UNSUBSCRIBE: ${Math.max(...broker.unsubscribePackets)} topics`);
+});

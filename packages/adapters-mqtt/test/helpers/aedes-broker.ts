@@ -20,6 +20,9 @@ export class TestBroker {
   readonly subscribed: Array<{ readonly clientId: string; readonly topic: string; readonly qos: number }> = [];
   /** Every UNSUBSCRIBE a client made, topic by topic, in order. */
   readonly unsubscribed: Array<{ readonly clientId: string; readonly topic: string }> = [];
+  /** Topics in each SUBSCRIBE and UNSUBSCRIBE packet, in arrival order. */
+  readonly subscribePackets: number[] = [];
+  readonly unsubscribePackets: number[] = [];
   /** The client id of every accepted connection, in order. */
   readonly connected: string[] = [];
   port = 0;
@@ -58,9 +61,11 @@ export class TestBroker {
       },
     });
     broker.on('subscribe', (subscriptions, client) => {
+      this.subscribePackets.push(subscriptions.length);
       for (const sub of subscriptions) this.subscribed.push({ clientId: client.id, topic: sub.topic, qos: sub.qos });
     });
     broker.on('unsubscribe', (topics, client) => {
+      this.unsubscribePackets.push(topics.length);
       for (const topic of topics) this.unsubscribed.push({ clientId: client.id, topic });
     });
     broker.on('client', (client) => this.connected.push(client.id));
