@@ -20,7 +20,9 @@ async function noisyLine(t: { teardown(fn: () => Promise<void>): void }, corrupt
   const relay = await CorruptingRelay.start(gatewaySide.device, deviceSide.gateway, corrupt);
   t.teardown(() => relay.stop());
   const units = [1, 2].map((u) => ({ id: `MODBUS0001/unit${u}`, unit: u, model, pollIntervalMs: 50 }));
-  const link = await createModbusLink({ rtu: { path: gatewaySide.gateway, baudRate: 115200, ...rtuExtra }, units, requestTimeoutMs: 300, crcRetries: 2, offlineAfterFailures: 2, retry: { initialDelayMs: 200 } });
+  // A generous request timeout: these tests count CRC errors and assert no timeouts, and under a
+  // loaded CI box pymodbus behind the relay once took over 300 ms to answer (1 timeout, red run).
+  const link = await createModbusLink({ rtu: { path: gatewaySide.gateway, baudRate: 115200, ...rtuExtra }, units, requestTimeoutMs: 3000, crcRetries: 2, offlineAfterFailures: 2, retry: { initialDelayMs: 200 } });
   const watch = new LinkWatch(link);
   t.teardown(async () => {
     await link.stop();
