@@ -124,7 +124,8 @@ test('a superseded download is abandoned unless another job shares it', async (t
   await h.gateway.dispose();
 });
 
-test('a flood of 5000 pushes: one job runs, memory stays bounded, every other version is reported superseded once', async (t) => {
+// Serial (ava runs it before the others): it measures heap growth and keeps the CPU busy for a while.
+test.serial('a flood of 5000 pushes: one job runs, memory stays bounded, every other version is reported superseded once', async (t) => {
   const h = await harness();
   const deliveries = countDeliveries(h);
   await h.gateway.start();

@@ -135,7 +135,9 @@ export function keyToId(key: string): SubdeviceId {
  * Waits until `check` holds: first on macrotask turns (fast, no timers), then polling every 2 ms
  * so work bounded by real timeouts (50 ms in some tests) can finish; fails after `ms` of wall time.
  */
-export async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+// 30 s: each wait ends as soon as its condition holds; on a loaded CI box (load 12, the 5000-push
+// flood in the same file) 5 s was missed by waits that then passed.
+export async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (let turn = 0; ; turn++) {
     if (check()) return;
