@@ -142,7 +142,7 @@ test('a powered-off simulated radio refuses with link.unavailable', async (t) =>
   t.true(isGatewayError(error) && error.code === 'link.unavailable');
 });
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const start = Date.now();
   while (!condition()) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');

@@ -54,7 +54,7 @@ export async function rig(t: ExecutionContext, extra: Partial<MqttHubTransportOp
   return { broker, hub, transport, logger, makeTransport };
 }
 
-export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function until(check: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

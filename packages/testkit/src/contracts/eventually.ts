@@ -7,7 +7,7 @@ import { TimeoutError } from '@iotgw/domain';
 export async function eventually<T>(
   probe: () => T | Promise<T>,
   accept: (value: T) => boolean,
-  { timeoutMs = 5000, intervalMs = 10, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  { timeoutMs = 30_000, intervalMs = 10, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -21,7 +21,7 @@ export async function eventually<T>(
 /** Resolves with the first event payload, or rejects after `timeoutMs`. */
 export function nextEvent<T>(
   subscribe: (listener: (payload: T) => void) => { close(): void },
-  timeoutMs = 5000,
+  timeoutMs = 30_000,
   what = 'event',
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
