@@ -28,6 +28,7 @@ interface QueuedReport {
   peakRssMB: number;
   baselineRssMB: number;
   atPeak: Record<string, number>;
+  afterGc: Record<string, number>;
   maxNotDurable: number;
   storeMB: number;
 }
@@ -68,6 +69,8 @@ async function once(rate: number): Promise<Record<string, unknown>> {
       rssBeforeQueuingMB: queued.baselineRssMB,
       // Where the bytes were at the peak: V8 heap (new/old space), typed arrays (the index), readings not durable yet.
       memoryAtQueuingPeak: { ...queued.atPeak, maxNotDurable: queued.maxNotDurable },
+      // The same process once queued and after a full GC: what is live (the index is in arrayBuffers).
+      memoryAfterQueuingAndGc: queued.afterGc,
       peakRssWhileDrainingMB: Number(drained.peakRssMB.toFixed(1)),
       storeMB: Number(queued.storeMB.toFixed(1)),
       delivered: arrived.distinct,
