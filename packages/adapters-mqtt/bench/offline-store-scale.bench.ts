@@ -3,10 +3,12 @@
  * (RSS of the gateway process while queuing), then drained once the hub is up: rate compared
  * with the same gateway's online uplink rate, in order per subdevice, none lost, duplicates
  * counted. mosquitto (defaults), the hub side and the gateway each in their own process.
+ * Queued twice over: as a burst (as fast as the store takes them) and at a sustained rate a
+ * gateway meets (BENCH_STORE_RATE, default 10,000 readings/s), with the memory picture at the peak.
  * Writes bench/results/offline-store-scale.json.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonChild } from './harness/json-child.js';
@@ -17,16 +19,30 @@ const RESULTS = join(HERE, '../../../../bench/results');
 const COUNT = Number(process.env['BENCH_STORE_COUNT'] ?? 1_000_000);
 const SUBDEVICES = Number(process.env['BENCH_STORE_SUBDEVICES'] ?? 100);
 const RUNS = Number(process.env['BENCH_STORE_RUNS'] ?? 2);
+/** Readings/s while queuing for the sustained runs (a gateway's steady rate); 0 runs the burst only. */
+const SUSTAINED_RATE = Number(process.env['BENCH_STORE_RATE'] ?? 10_000);
 
-async function once(): Promise<Record<string, unknown>> {
+interface QueuedReport {
+  queued: number;
+  queueSeconds: number;
+  peakRssMB: number;
+  baselineRssMB: number;
+  atPeak: Record<string, number>;
+  afterGc: Record<string, number>;
+  maxNotDurable: number;
+  storeMB: number;
+}
+
+async function once(rate: number): Promise<Record<string, unknown>> {
+  const uptimeAtStart = loadAverage();
   const dir = await mkdtemp(join(tmpdir(), 'iotgw-scale-'));
   const port = await freePort();
-  const gateway = new JsonChild(join(HERE, 'scale.child.js'), [String(port), String(COUNT), String(SUBDEVICES), join(dir, 'uplink')]);
+  const gateway = new JsonChild(join(HERE, 'scale.child.js'), [String(port), String(COUNT), String(SUBDEVICES), join(dir, 'uplink'), String(rate)]);
   const mosquitto = new MosquittoBroker({ port, extraConfig: 'max_queued_messages 0', stopSignal: 'SIGKILL' });
   let hub: JsonChild | undefined;
   try {
-    const queued = await gateway.next<{ queued: number; queueSeconds: number; peakRssMB: number; storeMB: number }>((v) => (v as { queued?: number }).queued !== undefined);
-    console.log(`queued ${queued.queued} readings in ${queued.queueSeconds.toFixed(1)} s, peak rss ${queued.peakRssMB.toFixed(0)} MB, store ${queued.storeMB.toFixed(0)} MB`);
+    const queued = await gateway.next<QueuedReport>((v) => (v as { queued?: number }).queued !== undefined);
+    console.log(`${rate > 0 ? `${rate} readings/s` : 'burst'}: queued ${queued.queued} readings in ${queued.queueSeconds.toFixed(1)} s, peak rss ${queued.peakRssMB.toFixed(0)} MB (at start ${queued.baselineRssMB} MB), store ${queued.storeMB.toFixed(0)} MB`);
     // Unlimited queue for QoS 1 subscribers: with mosquitto's default 1000, the counting subscriber
     // loses messages when it falls behind, which would be counted against the gateway.
     await mosquitto.start();
@@ -45,9 +61,16 @@ async function once(): Promise<Record<string, unknown>> {
     const online = await hub.next<{ distinct: number; last: string }>((v) => (v as { run?: string }).run === 'online');
     const onlineRate = online.distinct / (Number(BigInt(online.last) - BigInt(onlineStart)) / 1e9);
     const row = {
+      queueRate: rate > 0 ? rate : 'burst',
+      uptimeBefore: uptimeAtStart,
       queued: queued.queued,
       queueSeconds: Number(queued.queueSeconds.toFixed(2)),
       peakRssWhileQueuingMB: Number(queued.peakRssMB.toFixed(1)),
+      rssBeforeQueuingMB: queued.baselineRssMB,
+      // Where the bytes were at the peak: V8 heap (new/old space), typed arrays (the index), readings not durable yet.
+      memoryAtQueuingPeak: { ...queued.atPeak, maxNotDurable: queued.maxNotDurable },
+      // The same process once queued and after a full GC: what is live (the index is in arrayBuffers).
+      memoryAfterQueuingAndGc: queued.afterGc,
       peakRssWhileDrainingMB: Number(drained.peakRssMB.toFixed(1)),
       storeMB: Number(queued.storeMB.toFixed(1)),
       delivered: arrived.distinct,
@@ -69,8 +92,15 @@ async function once(): Promise<Record<string, unknown>> {
   }
 }
 
+/** The box is shared with other benches: each run says how busy it was. */
+function loadAverage(): string {
+  return loadavg().map((n) => n.toFixed(2)).join(' ');
+}
+
 const runs: Array<Record<string, unknown>> = [];
-for (let i = 0; i < RUNS; i++) runs.push(await once());
+for (let i = 0; i < RUNS; i++) runs.push(await once(0));
+const sustained: Array<Record<string, unknown>> = [];
+if (SUSTAINED_RATE > 0) for (let i = 0; i < RUNS; i++) sustained.push(await once(SUSTAINED_RATE));
 await mkdir(RESULTS, { recursive: true });
 await writeFile(
   join(RESULTS, 'offline-store-scale.json'),
@@ -83,6 +113,8 @@ await writeFile(
       targets: { peakRssWhileQueuingMB: '< 150', drainToOnlineRatio: '>= 0.9', lost: 0, reorderedPerSubdevice: 0 },
       setup: 'mosquitto 2 (defaults except max_queued_messages 0, so the counting subscriber is never dropped), hub side and gateway each in their own process; store on disk (tmpdir), default bounds; online rate: the same gateway, window 1000, same subdevices',
       runs,
+      sustainedRate: SUSTAINED_RATE,
+      sustained,
     },
     null,
     2,

@@ -1,25 +1,12 @@
 import type { Clock, Logger } from '@iotgw/domain';
+import { findBySeq, splitBySize, type Unwritten } from './unwritten.js';
 import { decodeRecord, encodeAck, encodeDataInto, segmentHeader, type DataRecord } from './record-codec.js';
 import { segmentName, type KeyState, type SegmentInfo } from './log-state.js';
 import type { DropReason } from './offline-store.options.js';
 import type { RecordRef } from './record-queue.js';
 import type { SegmentFiles, SegmentWriter } from './segment-files.port.js';
 
-/**
- * An appended record not written yet, kept as its parts: it is encoded only when written, so a
- * reading the hub acknowledges within the sync interval (the usual case) is never encoded at all.
- * `dead` once acknowledged or dropped: it is then never written.
- */
-export interface Unwritten {
-  readonly seq: number;
-  readonly key: KeyState;
-  readonly topic: string;
-  readonly payload: Uint8Array;
-  readonly time: number;
-  /** Its encoded size. */
-  readonly size: number;
-  dead: boolean;
-}
+export type { Unwritten } from './unwritten.js';
 
 export interface LogWriterOptions {
   readonly files: SegmentFiles;
@@ -41,6 +28,13 @@ export interface LogWriterOptions {
 const SUMMARY_EVERY_MS = 60_000;
 /** Records closer than this are read from disk in one read. */
 const READ_GAP_BYTES = 64 * 1024;
+/**
+ * Records are encoded into one buffer of this size, reused by every write (a batch larger than it
+ * goes in several appends): no buffer per write. A buffer per write of a whole batch was up to a
+ * segment (8 MiB) each, freed only when V8 collected its handle, which the write kept alive long
+ * enough to reach the old generation.
+ */
+export const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * The disk side of the store: batches appended records, writes them to the active segment (one
@@ -59,6 +53,8 @@ export class LogWriter {
   #diskBytes = 0;
   #nextSegment: number;
   #active: { readonly info: SegmentInfo; readonly writer: SegmentWriter; broken: boolean } | undefined;
+  /** Where records are encoded for a write; reused (writes are serialized and each append is awaited). */
+  #encodeBuffer: Buffer | undefined;
   #chain: Promise<void> = Promise.resolve();
   #earlyQueued = false;
   #waiters: Array<() => void> = [];
@@ -233,8 +229,9 @@ export class LogWriter {
     const acks = [...this.#o.keys.values()].filter((k) => k.ackedSeq > k.ackWritten);
     let start = -1;
     try {
-      // A batch larger than a segment is spread over several, so each can be deleted on its own.
-      const groups = splitBySize(batch, this.#o.segmentBytes);
+      // A batch larger than a segment is spread over several, so each can be deleted on its own;
+      // a group fits the reused encode buffer.
+      const groups = splitBySize(batch, Math.min(this.#o.segmentBytes, WRITE_BUFFER_BYTES));
       if (groups.length === 0 && (acks.length > 0 || !this.#active)) groups.push([]);
       for (const [g, group] of groups.entries()) {
         const groupAcks = g === groups.length - 1 ? acks : [];
@@ -242,7 +239,7 @@ export class LogWriter {
         start = active.info.bytes;
         const ackSeqs = groupAcks.map((k) => k.ackedSeq);
         // One buffer for the whole group: no Buffer per record, one slice of the iovec.
-        const data = Buffer.allocUnsafe(group.reduce((n, r) => n + r.size, 0));
+        const data = this.#encodeBufferFor(group.reduce((n, r) => n + r.size, 0));
         let at = 0;
         for (const r of group) at = encodeDataInto(data, at, r.seq, r.time, r.key.key, r.topic, r.payload);
         const chunks = [data.subarray(0, at), ...groupAcks.map((k, i) => encodeAck(ackSeqs[i]!, k.key))];
@@ -277,6 +274,13 @@ export class LogWriter {
       this.#writing = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** The reused encode buffer, or (a single record larger than it) a buffer of its own. */
+  #encodeBufferFor(bytes: number): Buffer {
+    if (bytes > WRITE_BUFFER_BYTES) return Buffer.allocUnsafe(bytes);
+    this.#encodeBuffer ??= Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES);
+    return this.#encodeBuffer;
   }
 
   /** The segment to write `bytes` more to: the active one, or a fresh one past `segmentBytes`. */
@@ -354,35 +358,4 @@ export class LogWriter {
       diskBytes: this.#diskBytes,
     });
   }
-}
-
-/** Consecutive groups of at most `limit` bytes (a record larger than `limit` alone in its group). */
-function splitBySize(records: readonly Unwritten[], limit: number): Unwritten[][] {
-  const groups: Unwritten[][] = [];
-  let current: Unwritten[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    if (current.length > 0 && bytes + r.size > limit) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(r);
-    bytes += r.size;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
-}
-
-function findBySeq(records: readonly Unwritten[], seq: number): Unwritten | undefined {
-  let lo = 0;
-  let hi = records.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const s = records[mid]!.seq;
-    if (s === seq) return records[mid];
-    if (s < seq) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
 }
