@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -50,34 +50,41 @@ async function md5OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * Runs a download in a child, SIGKILLs it once `killAt` bytes have arrived, restarts it and checks
+ * that the image completes verified and the restart resumed; returns how much was fetched twice.
+ */
+async function killAndResume(t: ExecutionContext, server: FirmwareServer, dataDir: string, checkpoints: Checkpoints, killAt: number) {
+  const first = runChild(server, dataDir, checkpoints, (line, child) => {
+    if (line.event === 'progress' && (line.bytes ?? 0) >= killAt) child.kill('SIGKILL');
+  });
+  t.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
+  t.true(server.bytesServed() < server.size, 'killed mid-download');
+
+  let done: Line | undefined;
+  const second = runChild(server, dataDir, checkpoints, (line) => {
+    if (line.event === 'done' || line.event === 'failed') done = line;
+  });
+  t.is((await second.exited).code, 0, done?.message);
+  t.is(done?.md5, server.md5);
+  t.is(await md5OfFile(join(dataDir, 'firmware', `${server.md5}.bin`)), server.md5);
+  const resumedAt = Number(/^bytes=(\d+)-/.exec(server.requests[1]?.range ?? '')?.[1]);
+  t.true(resumedAt > 0, 'second run resumed instead of starting over');
+  const refetched = server.bytesServed() - server.size;
+  t.log(`served ${server.bytesServed()} for ${server.size} (${refetched} again), resumed at ${resumedAt}`);
+  return refetched;
+}
+
 test('a gateway killed with SIGKILL mid-download resumes after restart without fetching much twice', async (t) => {
-  const size = 4 * 1024 * 1024;
   const checkpointBytes = 256 * 1024;
   const piece = 16 * 1024;
-  const server = await startFirmwareServer(size);
+  const server = await startFirmwareServer(4 * 1024 * 1024);
   try {
     await withTempDir(async (dataDir) => {
       server.plan = (n) => (n === 0 ? { throttle: { piece, everyMs: 10 } } : {});
-      const first = runChild(server, dataDir, { checkpointBytes }, (line, child) => {
-        if (line.event === 'progress' && (line.bytes ?? 0) >= 1.5 * 1024 * 1024) child.kill('SIGKILL');
-      });
-      t.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
-      const servedBeforeKill = server.bytesServed();
-      t.true(servedBeforeKill < size, 'killed mid-download');
-
-      let done: Line | undefined;
-      const second = runChild(server, dataDir, { checkpointBytes }, (line) => {
-        if (line.event === 'done' || line.event === 'failed') done = line;
-      });
-      t.is((await second.exited).code, 0, done?.message);
-      t.is(done?.md5, server.md5);
-      t.is(await md5OfFile(join(dataDir, 'firmware', `${server.md5}.bin`)), server.md5);
-      const resumedAt = Number(/^bytes=(\d+)-/.exec(server.requests[1]?.range ?? '')?.[1]);
-      t.true(resumedAt > 0, 'second run resumed instead of starting over');
+      const refetched = await killAndResume(t, server, dataDir, { checkpointBytes }, 1.5 * 1024 * 1024);
       // One chunk: at most one checkpoint interval is fetched again, plus what was in flight (the
       // server's last pieces in the socket and the store's 64 KiB sink buffer).
-      const refetched = server.bytesServed() - size;
-      t.log(`served ${server.bytesServed()} for ${size} (${refetched} again), resumed at ${resumedAt}`);
       t.true(refetched <= checkpointBytes + 64 * 1024 + 2 * piece, `re-fetched ${refetched} bytes`);
     });
   } finally {
@@ -86,38 +93,21 @@ test('a gateway killed with SIGKILL mid-download resumes after restart without f
 });
 
 test('killed with SIGKILL between time-based checkpoints, a restart re-fetches at most about one interval of bytes', async (t) => {
-  const size = 8 * 1024 * 1024;
   const intervalMs = 250;
   // The server's pace bounds the rate: at most `piece` bytes every `everyMs` (timers only slow it).
   const piece = 16 * 1024;
   const everyMs = 10;
-  const server = await startFirmwareServer(size);
+  const server = await startFirmwareServer(8 * 1024 * 1024);
   try {
     await withTempDir(async (dataDir) => {
       server.plan = (n) => (n === 0 ? { throttle: { piece, everyMs } } : {});
       // No byte cap: only the clock decides when a checkpoint is due.
-      const first = runChild(server, dataDir, { checkpointIntervalMs: intervalMs }, (line, child) => {
-        if (line.event === 'progress' && (line.bytes ?? 0) >= 4 * 1024 * 1024) child.kill('SIGKILL');
-      });
-      t.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
-      t.true(server.bytesServed() < size, 'killed mid-download');
-
-      let done: Line | undefined;
-      const second = runChild(server, dataDir, { checkpointIntervalMs: intervalMs }, (line) => {
-        if (line.event === 'done' || line.event === 'failed') done = line;
-      });
-      t.is((await second.exited).code, 0, done?.message);
-      t.is(done?.md5, server.md5);
-      t.is(await md5OfFile(join(dataDir, 'firmware', `${server.md5}.bin`)), server.md5);
-      const resumedAt = Number(/^bytes=(\d+)-/.exec(server.requests[1]?.range ?? '')?.[1]);
-      t.true(resumedAt > 0, 'second run resumed instead of starting over');
+      const refetched = await killAndResume(t, server, dataDir, { checkpointIntervalMs: intervalMs }, 4 * 1024 * 1024);
       // Lost: what arrived since the last checkpoint began, i.e. one interval plus the time that
       // checkpoint took (fsync + progress file; 750 ms allowed for a loaded machine), at the
       // server's top rate, plus the sink's 64 KiB buffer and the pieces in the socket. Without
       // time-based checkpoints all 4 MiB would be fetched again.
       const bound = Math.ceil((intervalMs + 750) / everyMs) * piece + 64 * 1024 + 2 * piece;
-      const refetched = server.bytesServed() - size;
-      t.log(`re-fetched ${refetched} bytes (bound ${bound}), resumed at ${resumedAt}`);
       t.true(refetched <= bound, `re-fetched ${refetched} bytes, more than ${bound}`);
     });
   } finally {
