@@ -13,8 +13,11 @@ import { storageError } from './storage-errors.js';
 export interface FileMd5 {
   /** Why hashing stopped (the file could not be read back, the worker died), if it did. */
   readonly failure: GatewayError | undefined;
-  /** Bytes up to `end` are written: hash them, in the background. */
-  extend(end: number): void;
+  /**
+   * Bytes up to `end` are written: hash them, in the background. `written` are the bytes just
+   * written (the tail of that range), which a main-thread hash takes instead of reading back.
+   */
+  extend(end: number, written?: readonly Buffer[]): void;
   /** MD5 (hex) of the first `bytes` bytes (all passed to `extend`); hashing then restarts at byte 0. */
   digest(bytes: number): Promise<string>;
   close(): Promise<void>;
@@ -33,7 +36,8 @@ export function startFileMd5(path: string, size: number, hashing: Md5Hashing): F
 const READ_BYTES = 256 * 1024;
 
 /**
- * Hashes on the main thread, reading back with async reads. For small images (a thread would
+ * Hashes on the main thread: the bytes just written when it is handed them (as the download
+ * does), else read back with async reads (the resumed prefix). For small images (a thread would
  * cost more than it saves: ~10 MB and a start-up) and single-core machines.
  */
 class MainThreadFileMd5 implements FileMd5 {
@@ -51,7 +55,13 @@ class MainThreadFileMd5 implements FileMd5 {
     return this.failed;
   }
 
-  extend(end: number): void {
+  extend(end: number, written?: readonly Buffer[]): void {
+    const length = written?.reduce((sum, b) => sum + b.length, 0) ?? -1;
+    if (written && !this.pumping && this.hashed === this.target && this.hashed === end - length) {
+      for (const bytes of written) this.hash.update(bytes);
+      this.hashed = this.target = end;
+      return;
+    }
     this.target = Math.max(this.target, end);
     this.pumping ??= this.pump()
       .catch((e: unknown) => {

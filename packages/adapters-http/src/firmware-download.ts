@@ -94,6 +94,8 @@ export async function downloadImage(
         await settings.clock.sleep(backoff, signal);
       }
     }
+    // Durable before it is verified and renamed into the cache: a verified image is never torn.
+    await partial.checkpoint();
     const md5 = await partial.digest();
     if (md5 !== job.md5) {
       discarded = true;
@@ -131,8 +133,12 @@ async function fetchOnce(
     ...guardedRequestOptions(settings.sourceGuard),
   });
   let timer: NodeJS.Timeout | undefined;
+  // The stall clock measures the server: it stops while the sink waits on our own disk (a write,
+  // or an fsync behind the byte cap), which on a busy machine can take longer than the timeout.
+  let waitingOnDisk = false;
   const arm = (): void => {
     clearTimeout(timer);
+    if (waitingOnDisk) return;
     timer = setTimeout(() => {
       stream.destroy(new TransientFailure(`no byte from the server for ${settings.stallTimeoutMs} ms`));
     }, settings.stallTimeoutMs);
@@ -163,9 +169,12 @@ async function fetchOnce(
           callback(new FirmwareError(-4, `server sent more than the announced ${job.size} bytes of firmware ${job.version}`));
           return;
         }
+        waitingOnDisk = true;
+        clearTimeout(timer);
         writing = partial.append(chunk);
         writing.then(
           () => {
+            waitingOnDisk = false;
             arm(); // a slow disk holding back the network is not a stalled server
             onBytes(partial.bytes);
             callback();

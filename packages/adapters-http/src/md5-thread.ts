@@ -54,7 +54,7 @@ export class FileMd5Thread implements FileMd5 {
     return this.failed;
   }
 
-  /** The file's bytes up to `end` are written: hash them (in the background, in order). */
+  /** The file's bytes up to `end` are written: hash them (in the background, in order, from the file). */
   extend(end: number): void {
     this.post({ op: 'extend', end });
   }

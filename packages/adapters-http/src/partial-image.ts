@@ -205,7 +205,7 @@ export class PartialImage {
       () => {
         this.written += length;
         this.inFlight = 0;
-        this.md5.extend(this.written);
+        this.md5.extend(this.written, buffers);
       },
       (e: unknown) => {
         this.diskFailure ??= storageError(e, 'write the partial firmware file', this.paths.part);

@@ -119,8 +119,9 @@ test('killed with SIGKILL between time-based checkpoints, a restart re-fetches a
 
 // The MD5 worker thread costs ~10 MiB (a bare Node worker isolate); Node's HTTP client alone
 // grows RSS by 35-44 MiB here. Main-thread hashing keeps the former 50 MiB limit.
+// Serial: two 200 MB downloads at once would load a small machine for the other tests' deadlines.
 for (const [hashing, limitMiB] of [['auto', 60], ['main-thread', 50]] as const) {
-  test(`downloading a 200 MB image keeps RSS growth under ${limitMiB} MiB (hashing: ${hashing})`, async (t) => {
+  test.serial(`downloading a 200 MB image keeps RSS growth under ${limitMiB} MiB (hashing: ${hashing})`, async (t) => {
     const size = 200 * 1024 * 1024;
     const server = await startFirmwareServer(size);
     try {
