@@ -1,8 +1,10 @@
 /**
- * Downloads a 256 MB image from a local server with HttpFirmwareStore and with curl in the same
- * run, and writes the throughputs and every ratio to bench/results/http-download.json.
+ * Downloads a 256 MiB image from a local server with HttpFirmwareStore and with curl in the same
+ * run, and writes throughput, CPU seconds per 100 MiB, RSS growth and every ratio to
+ * bench/results/http-download.json. The server and every contender run in their own processes.
  * iotgw writes the image to disk and checks its MD5, so curl is measured three ways: to /dev/null,
- * to a file, and to a file followed by md5sum (the like-for-like comparison).
+ * to a file, and to a file followed by md5sum (the like-for-like baseline). got alone and
+ * node:http alone (no-op sinks) split the rest into got's cost and Node's HTTP client's.
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -11,17 +13,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import got from 'got';
-import { HttpFirmwareStore } from '../src/index.js';
 import { imageMd5 } from '../test/helpers/firmware-server.js';
 
 const SIZE = 256 * 1024 * 1024;
-const ROUNDS = 3;
-const CURL = '/usr/bin/curl';
-const MD5SUM = '/usr/bin/md5sum';
+const ROUNDS = Number(process.env.IOTGW_BENCH_ROUNDS ?? 5);
+const TARGET = 0.9;
 const RESULTS = fileURLToPath(new URL('../../../../bench/results/', import.meta.url));
+const MIB = 1024 * 1024;
 
 const md5 = imageMd5(SIZE);
 const server = spawn(process.execPath, [fileURLToPath(new URL('./serve-image.js', import.meta.url)), String(SIZE), md5], {
@@ -33,110 +31,133 @@ const url = await new Promise<string>((resolve) => {
 
 const run = promisify(execFile);
 
-/** curl -s -o <target>; with `verify`, then md5sum of the file (what a user does for a verified image). */
-async function timeCurl(target: 'null' | 'disk', verify = false): Promise<number> {
-  const dir = target === 'disk' ? await mkdtemp(join(tmpdir(), 'iotgw-bench-curl-')) : undefined;
-  const file = dir ? join(dir, 'image.bin') : '/dev/null';
+interface Sample {
+  ms: number;
+  cpuSeconds: number;
+  rssGrowthBytes?: number;
+}
+
+/**
+ * A shell command timed from outside; its CPU is what bash's `times` reports for its children
+ * (curl and md5sum), so process start-up is counted for curl as it is not for Node's contenders.
+ */
+async function timeShell(script: string): Promise<Sample> {
+  const dir = await mkdtemp(join(tmpdir(), 'iotgw-bench-curl-'));
   try {
     const started = performance.now();
-    await run(CURL, ['-s', '-o', file, url]);
-    if (verify) {
-      const { stdout } = await run(MD5SUM, [file]);
-      if (!stdout.startsWith(md5)) throw new Error('bench image MD5 mismatch (curl)');
-    }
-    return performance.now() - started;
+    const { stdout } = await run('bash', ['-c', `${script}\ntimes`], { env: { ...process.env, URL: url, FILE: join(dir, 'image.bin') } });
+    const ms = performance.now() - started;
+    if (script.includes('md5sum') && !stdout.includes(md5)) throw new Error('bench image MD5 mismatch (curl)');
+    // `times`: the shell's own user/sys, then its children's, as "0m0.123s 0m0.045s".
+    const children = stdout.trim().split('\n').at(-1)!;
+    const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    return { ms, cpuSeconds: seconds.reduce((a, b) => a + b, 0) };
   } finally {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** got alone into a no-op sink: splits the gap into got's cost and ours (disk, MD5, checkpoints). */
-async function timeGotOnly(): Promise<number> {
-  const started = performance.now();
-  await pipeline(
-    got.stream(url, { retry: { limit: 0 }, decompress: false }),
-    new Writable({ write: (_chunk: Buffer, _encoding, callback) => callback() }),
-  );
-  return performance.now() - started;
+/** A Node contender (bench/contender.ts) in its own process; it measures itself. */
+async function timeNode(mode: 'iotgw' | 'iotgw-main' | 'got' | 'http'): Promise<Sample> {
+  const contender = fileURLToPath(new URL('./contender.js', import.meta.url));
+  const { stdout } = await run(process.execPath, [contender, mode, url, md5, String(SIZE)]);
+  return JSON.parse(stdout) as Sample;
 }
 
-async function timeIotgw(): Promise<number> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'iotgw-bench-'));
-  try {
-    const store = new HttpFirmwareStore({ dataDir, sourceGuard: { allowLoopback: true } });
-    const started = performance.now();
-    const image = await store.obtain({ version: 'bench', url, md5, size: SIZE });
-    const elapsed = performance.now() - started;
-    if (image.md5 !== md5) throw new Error('bench image MD5 mismatch');
-    return elapsed;
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
+const contenders = {
+  curlNull: { what: 'curl -s -o /dev/null (no disk, no verification)', time: () => timeShell('curl -s -o /dev/null "$URL"') },
+  curlDisk: { what: 'curl -s -o <file> (disk, no verification)', time: () => timeShell('curl -s -o "$FILE" "$URL"') },
+  curlDiskMd5sum: {
+    what: 'curl -s -o <file> && md5sum <file> (disk + verification: the like-for-like baseline)',
+    time: () => timeShell('curl -s -o "$FILE" "$URL" && md5sum "$FILE"'),
+  },
+  httpOnly: { what: 'node:http alone into a no-op sink', time: () => timeNode('http') },
+  gotOnly: { what: 'got alone into a no-op sink', time: () => timeNode('got') },
+  iotgwMainThread: {
+    what: "HttpFirmwareStore with hashing: 'main-thread' (disk + MD5 on the main thread + 1 s fsynced checkpoints)",
+    time: () => timeNode('iotgw-main'),
+  },
+  iotgw: { what: 'HttpFirmwareStore, defaults (disk + MD5 on a worker thread + 1 s fsynced checkpoints)', time: () => timeNode('iotgw') },
+} satisfies Record<string, { what: string; time: () => Promise<Sample> }>;
+type Name = keyof typeof contenders;
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const mbps = (ms: number): number => Math.round((SIZE / (1024 * 1024) / (ms / 1000)) * 10) / 10;
-
-const samples: Record<string, number[]> = { curlNull: [], curlDisk: [], curlDiskMd5sum: [], iotgw: [], gotOnly: [] };
-const timers: Record<string, () => Promise<number>> = {
-  curlNull: () => timeCurl('null'),
-  curlDisk: () => timeCurl('disk'),
-  curlDiskMd5sum: () => timeCurl('disk', true),
-  iotgw: timeIotgw,
-  gotOnly: timeGotOnly,
-};
+const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, [] as Sample[]])) as Record<Name, Sample[]>;
+const loadDuring: number[][] = [loadavg()];
 try {
   // Alternate the order (forward, then reversed) so no contender always runs first or last.
   for (let round = 0; round < ROUNDS; round += 1) {
-    const order = Object.keys(timers);
+    const order = Object.keys(contenders) as Name[];
     if (round % 2 === 1) order.reverse();
-    for (const name of order) samples[name]!.push(await timers[name]!());
+    for (const name of order) samples[name].push(await contenders[name].time());
+    loadDuring.push(loadavg());
   }
 } finally {
   server.kill('SIGTERM');
 }
 
-const speed = Object.fromEntries(Object.entries(samples).map(([name, ms]) => [name, mbps(median(ms))])) as Record<string, number>;
-const TARGET = 0.9;
-const ratio = (name: string): number => Math.round((speed.iotgw! / speed[name]!) * 1000) / 1000;
-const baselines = {
-  curlNull: 'curl -s -o /dev/null (no disk, no verification)',
-  curlDisk: 'curl -s -o <file> (disk, no verification)',
-  curlDiskMd5sum: 'curl -s -o <file> && md5sum <file> (disk + verification, what iotgw does)',
-};
-const comparisons = Object.entries(baselines).map(([name, what]) => ({
-  baseline: what,
-  baselineMiBps: speed[name]!,
-  iotgwMiBps: speed.iotgw!,
-  ratio: ratio(name),
-  meetsTarget: ratio(name) >= TARGET,
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+const summary = Object.fromEntries(
+  (Object.keys(contenders) as Name[]).map((name) => {
+    const list = samples[name];
+    const ms = median(list.map((s) => s.ms));
+    const rss = list.map((s) => s.rssGrowthBytes).filter((x): x is number => x !== undefined);
+    return [
+      name,
+      {
+        what: contenders[name].what,
+        MiBps: round1(SIZE / MIB / (ms / 1000)),
+        cpuSecondsPer100MiB: round3(median(list.map((s) => s.cpuSeconds)) / (SIZE / (100 * MIB))),
+        ...(rss.length ? { rssGrowthMB: { median: round1(median(rss) / MIB), max: round1(Math.max(...rss) / MIB) } } : {}),
+        ms: list.map((s) => Math.round(s.ms)),
+      },
+    ];
+  }),
+) as Record<Name, { what: string; MiBps: number; cpuSecondsPer100MiB: number; rssGrowthMB?: { median: number; max: number }; ms: number[] }>;
+
+const iotgw = summary.iotgw;
+const ratioTo = (name: Name): number => round3(iotgw.MiBps / summary[name].MiBps);
+const comparisons = (['curlNull', 'curlDisk', 'curlDiskMd5sum'] as const).map((name) => ({
+  baseline: summary[name].what,
+  baselineMiBps: summary[name].MiBps,
+  iotgwMiBps: iotgw.MiBps,
+  ratio: ratioTo(name),
+  meetsTarget: ratioTo(name) >= TARGET,
 }));
-const met = comparisons.filter((c) => c.meetsTarget).map((c) => c.baseline);
-const missed = comparisons.filter((c) => !c.meetsTarget).map((c) => c.baseline);
+const like = comparisons[2]!;
+const rssMax = iotgw.rssGrowthMB?.max ?? Infinity;
+const MB_NOTE = 'MB here = MiB (2^20 bytes)';
 const result = {
   bench: 'http-download',
   sizeBytes: SIZE,
   rounds: ROUNDS,
   statistic: 'median',
-  target: `iotgw >= ${TARGET} x curl`,
+  target: `iotgw >= ${TARGET} x (curl -o file && md5sum file); RSS growth < 50 MB for 256 MiB`,
+  units: MB_NOTE,
   verdict:
-    `target met against: ${met.length ? met.join('; ') : 'none'}. ` +
-    `target NOT met against: ${missed.length ? missed.join('; ') : 'none'}.`,
+    `throughput ${like.ratio} x curl + md5sum: ${like.meetsTarget ? 'met' : 'NOT met'}; ` +
+    `RSS growth at most ${rssMax} MB: ${rssMax < 50 ? 'met' : 'NOT met'}`,
   comparisons,
-  curlMiBps: speed.curlNull,
-  curlDiskMiBps: speed.curlDisk,
-  curlDiskMd5sumMiBps: speed.curlDiskMd5sum,
-  iotgwMiBps: speed.iotgw,
-  ratio: ratio('curlNull'),
-  ratioCurlDisk: ratio('curlDisk'),
-  ratioCurlDiskMd5sum: ratio('curlDiskMd5sum'),
-  gotOnlyMiBps: speed.gotOnly,
-  gotOnlyRatio: Math.round((speed.gotOnly! / speed.curlNull!) * 1000) / 1000,
+  contenders: summary,
+  // Flat figures kept for readers of the earlier format.
+  curlMiBps: summary.curlNull.MiBps,
+  curlDiskMiBps: summary.curlDisk.MiBps,
+  curlDiskMd5sumMiBps: summary.curlDiskMd5sum.MiBps,
+  iotgwMiBps: iotgw.MiBps,
+  ratio: ratioTo('curlNull'),
+  ratioCurlDisk: ratioTo('curlDisk'),
+  ratioCurlDiskMd5sum: ratioTo('curlDiskMd5sum'),
+  gotOnlyMiBps: summary.gotOnly.MiBps,
+  httpOnlyMiBps: summary.httpOnly.MiBps,
+  iotgwMainThreadMiBps: summary.iotgwMainThread.MiBps,
+  ratioMainThreadCurlDiskMd5sum: round3(summary.iotgwMainThread.MiBps / summary.curlDiskMd5sum.MiBps),
   notes:
-    'localhost; server in its own node process; iotgw writes to disk + MD5 + fsynced progress checkpoints; ' +
-    'curl variants as named (to disk = page cache, no fsync); got alone = no-op sink',
-  ms: Object.fromEntries(Object.entries(samples).map(([name, ms]) => [name, ms.map(Math.round)])),
-  loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    'localhost; server (node) in its own process; each contender in its own process, run in alternating order; ' +
+    'CPU = user + sys of the contender (for curl + md5sum: both, from bash `times`; for Node: the whole process, worker included); ' +
+    'RSS growth = peak RSS minus RSS just before the download; curl to disk = page cache, no fsync; ' +
+    'iotgw fsyncs a checkpoint at most every second and once at the end',
+  loadAverage: { atStart: loadDuring[0]!.map(round1), afterEachRound: loadDuring.slice(1).map((l) => l.map(round1)) },
   node: process.version,
   at: new Date().toISOString(),
 };

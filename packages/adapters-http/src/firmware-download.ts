@@ -9,6 +9,7 @@ import {
   type FirmwareJob,
   type Logger,
 } from '@iotgw/domain';
+import type { Md5Hashing } from './file-md5.js';
 import { PartialImage, type PartialImagePaths } from './partial-image.js';
 import { parseContentRange, safeUrl } from './http-headers.js';
 import { guardedRequestOptions, type FirmwareSourceGuard } from './source-guard.js';
@@ -20,8 +21,12 @@ export interface DownloadSettings {
   readonly maxBackoffMs: number;
   /** No byte for this long ends the attempt (it is then retried from the last byte). */
   readonly stallTimeoutMs: number;
-  /** fsync + progress-file write every this many bytes: the most a crash can cost. */
-  readonly checkpointBytes: number;
+  /** fsync + progress-file write at most this often: a crash re-fetches about this much time's bytes. */
+  readonly checkpointIntervalMs: number;
+  /** Optional byte cap on the same (checkpoint every half, never run further ahead of the record). */
+  readonly checkpointBytes: number | undefined;
+  /** Where the MD5 runs (a worker thread overlaps it with receiving). */
+  readonly hashing: Md5Hashing;
   /** Which local addresses the download may reach (resolved names and redirects included). */
   readonly sourceGuard: FirmwareSourceGuard;
   readonly clock: Clock;
@@ -52,7 +57,11 @@ export async function downloadImage(
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const log = settings.logger.child({ firmware: job.version, md5: job.md5 });
-  const partial = await PartialImage.open(job, paths, settings.checkpointBytes);
+  const partial = await PartialImage.open(job, paths, {
+    intervalMs: settings.checkpointIntervalMs,
+    maxBytes: settings.checkpointBytes,
+    clock: settings.clock,
+  }, settings.hashing);
   let discarded = false;
   try {
     if (partial.bytes > 0) log.info('resuming firmware download', { from: partial.bytes, size: job.size });
@@ -85,8 +94,9 @@ export async function downloadImage(
         await settings.clock.sleep(backoff, signal);
       }
     }
+    // Durable before it is verified and renamed into the cache: a verified image is never torn.
     await partial.checkpoint();
-    const md5 = partial.digest();
+    const md5 = await partial.digest();
     if (md5 !== job.md5) {
       discarded = true;
       await partial.discard();
@@ -123,8 +133,12 @@ async function fetchOnce(
     ...guardedRequestOptions(settings.sourceGuard),
   });
   let timer: NodeJS.Timeout | undefined;
+  // The stall clock measures the server: it stops while the sink waits on our own disk (a write,
+  // or an fsync behind the byte cap), which on a busy machine can take longer than the timeout.
+  let waitingOnDisk = false;
   const arm = (): void => {
     clearTimeout(timer);
+    if (waitingOnDisk) return;
     timer = setTimeout(() => {
       stream.destroy(new TransientFailure(`no byte from the server for ${settings.stallTimeoutMs} ms`));
     }, settings.stallTimeoutMs);
@@ -155,9 +169,12 @@ async function fetchOnce(
           callback(new FirmwareError(-4, `server sent more than the announced ${job.size} bytes of firmware ${job.version}`));
           return;
         }
+        waitingOnDisk = true;
+        clearTimeout(timer);
         writing = partial.append(chunk);
         writing.then(
           () => {
+            waitingOnDisk = false;
             arm(); // a slow disk holding back the network is not a stalled server
             onBytes(partial.bytes);
             callback();

@@ -19,6 +19,7 @@ import {
 import { FileFirmwareImage } from './file-firmware-image.js';
 import { FirmwareCache } from './firmware-cache.js';
 import { downloadImage, type DownloadSettings } from './firmware-download.js';
+import type { Md5Hashing } from './file-md5.js';
 import { syncDirectory } from '@iotgw/durable-file';
 import { removeProgressFile } from './progress-file.js';
 import { onDisk } from './storage-errors.js';
@@ -39,7 +40,18 @@ export interface HttpFirmwareStoreOptions {
   readonly stallTimeoutMs?: number;
   /** Completed images kept beyond this are evicted once released (default 512 MiB). */
   readonly cacheLimitBytes?: number;
-  /** Progress is made durable every this many bytes: the most a crash re-downloads (default 4 MiB). */
+  /**
+   * Progress is made durable (fsync + progress file) at most this often, in the background: a
+   * crash re-downloads about this long's bytes (default 1000 ms).
+   */
+  readonly checkpointIntervalMs?: number;
+  /**
+   * Where the MD5 runs: `auto` (default) on a worker thread for images of 16 MiB or more when the
+   * machine has more than one core (hashing then overlaps receiving; the thread costs ~10 MB of
+   * RSS while it runs), else on the main thread. `worker` / `main-thread` force either.
+   */
+  readonly hashing?: Md5Hashing;
+  /** Optional cap in bytes as well: checkpoint every half of it and never run more than it ahead (default none). */
   readonly checkpointBytes?: number;
   /**
    * Which local addresses downloads may reach: by default neither this machine (loopback) nor
@@ -85,7 +97,9 @@ export class HttpFirmwareStore implements FirmwareStore {
       initialBackoffMs: options.retry?.initialBackoffMs ?? 1000,
       maxBackoffMs: options.retry?.maxBackoffMs ?? 60_000,
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
-      checkpointBytes: options.checkpointBytes ?? 4 * 1024 * 1024,
+      checkpointIntervalMs: options.checkpointIntervalMs ?? 1000,
+      checkpointBytes: options.checkpointBytes,
+      hashing: options.hashing ?? 'auto',
       sourceGuard: { allowLoopback: options.sourceGuard?.allowLoopback ?? false, allowLinkLocal: options.sourceGuard?.allowLinkLocal ?? false },
       clock,
       logger,

@@ -1,25 +1,33 @@
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { PRIVATE_FILE_MODE, type FirmwareJob, type GatewayError } from '@iotgw/domain';
+import { PRIVATE_FILE_MODE, type Clock, type FirmwareJob, type GatewayError } from '@iotgw/domain';
+import { startFileMd5, type FileMd5, type Md5Hashing } from './file-md5.js';
 import { progressMatches, readProgressFile, removeProgressFile, writeProgressFile } from './progress-file.js';
 import { onDisk, storageError } from './storage-errors.js';
 
-/** Writes are gathered up to this many bytes (less for small checkpoints) to save system calls. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Writes are gathered up to this many bytes (less for small byte caps) to save system calls. */
+const WRITE_BATCH_BYTES = 256 * 1024;
 
 export interface PartialImagePaths {
   readonly part: string;
   readonly progress: string;
 }
 
+export interface CheckpointPolicy {
+  /** A checkpoint starts at the first byte this long after the previous one began. */
+  readonly intervalMs: number;
+  /** Optional cap: also checkpoint every half of it, and never run more than it ahead of the record. */
+  readonly maxBytes: number | undefined;
+  readonly clock: Clock;
+}
+
 /**
  * The partially downloaded image on disk plus the running MD5 of its bytes. It owns the
  * invariant the resume relies on: the progress file's `downloaded_size` never exceeds the bytes
  * fsynced to the partial file, so a crash (even SIGKILL or power loss) resumes from good bytes.
+ * The MD5 is computed from the file as batches are written (`FileMd5`; on a worker thread for
+ * large images), so it covers what is really in the file and can run on another core.
  */
 export class PartialImage {
-  private hash: Hash = createHash('md5');
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private written = 0;
@@ -31,18 +39,22 @@ export class PartialImage {
   private inFlight = 0;
   private diskFailure: GatewayError | undefined;
   private readonly batchBytes: number;
+  private checkpointStartedAt: number;
 
   private constructor(
     readonly job: FirmwareJob,
     readonly paths: PartialImagePaths,
     private readonly handle: FileHandle,
-    private readonly checkpointBytes: number,
+    private readonly md5: FileMd5,
+    private readonly policy: CheckpointPolicy,
   ) {
-    this.batchBytes = Math.max(16 * 1024, Math.min(WRITE_BATCH_BYTES, Math.floor(checkpointBytes / 4)));
+    const cap = policy.maxBytes;
+    this.batchBytes = cap === undefined ? WRITE_BATCH_BYTES : Math.max(16 * 1024, Math.min(WRITE_BATCH_BYTES, Math.floor(cap / 4)));
+    this.checkpointStartedAt = policy.clock.now();
   }
 
   /** Opens (or creates) the partial file, resuming from the progress file when it is the same image. */
-  static async open(job: FirmwareJob, paths: PartialImagePaths, checkpointBytes: number): Promise<PartialImage> {
+  static async open(job: FirmwareJob, paths: PartialImagePaths, policy: CheckpointPolicy, hashing: Md5Hashing): Promise<PartialImage> {
     const record = await readProgressFile(paths.progress);
     // 'r+' keeps positional writes positional (O_APPEND would ignore the offset); 'w+' creates.
     const handle = await onDisk('open the partial firmware file', paths.part, () =>
@@ -51,7 +63,7 @@ export class PartialImage {
         throw e;
       }),
     );
-    const image = new PartialImage(job, paths, handle, checkpointBytes);
+    const image = new PartialImage(job, paths, handle, startFileMd5(paths.part, job.size, hashing), policy);
     try {
       const { size: onDiskSize } = await handle.stat();
       // Only bytes the progress file vouches for are trusted; anything after them may be torn.
@@ -59,12 +71,13 @@ export class PartialImage {
       if (onDiskSize !== trusted) {
         await onDisk('truncate the partial firmware file', paths.part, () => handle.truncate(trusted));
       }
-      if (trusted > 0) await image.rehash(trusted);
+      // The resumed bytes are hashed from the file like the rest, so the MD5 covers what is on disk.
+      if (trusted > 0) image.md5.extend(trusted);
       image.written = trusted;
       image.durable = trusted;
       return image;
     } catch (e) {
-      await handle.close();
+      await image.close();
       throw e;
     }
   }
@@ -80,28 +93,38 @@ export class PartialImage {
   }
 
   async append(chunk: Buffer): Promise<void> {
-    if (this.diskFailure) throw this.diskFailure;
-    this.hash.update(chunk);
+    const failure = this.diskFailure ?? this.md5.failure;
+    if (failure) throw failure;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     // Double buffering: the disk writes one batch while the network fills the next.
     if (this.pendingBytes >= this.batchBytes) await this.startWrite();
-    // Checkpoints start every half interval and run behind the download (fsync must not stall the
-    // network); waiting for the previous one keeps un-recorded bytes under one full interval.
-    if (this.bytes - this.durable >= this.checkpointBytes / 2) {
-      if (this.syncing) {
-        if (this.bytes - this.durable < this.checkpointBytes) return;
-        await this.syncing;
-      }
-      await this.flush();
-      this.syncing ??= this.sync()
-        .catch((e: unknown) => {
-          this.diskFailure ??= storageError(e, 'sync the partial firmware file', this.paths.part);
-        })
-        .finally(() => {
-          this.syncing = undefined;
-        });
+    await this.checkpointIfDue();
+  }
+
+  /**
+   * Checkpoints run in the background (fsync must not stall the network): one starts at the first
+   * byte `intervalMs` after the previous one began, so a crash loses about one interval's bytes.
+   * With a byte cap, also every half cap, and the download waits rather than run a cap ahead.
+   */
+  private async checkpointIfDue(): Promise<void> {
+    const cap = this.policy.maxBytes;
+    const ahead = (): number => this.bytes - this.durable;
+    if (this.syncing) {
+      if (cap === undefined || ahead() < cap) return;
+      await this.syncing;
     }
+    const now = this.policy.clock.now();
+    if (now - this.checkpointStartedAt < this.policy.intervalMs && (cap === undefined || ahead() < cap / 2)) return;
+    this.checkpointStartedAt = now;
+    await this.flush();
+    this.syncing ??= this.sync()
+      .catch((e: unknown) => {
+        this.diskFailure ??= storageError(e, 'sync the partial firmware file', this.paths.part);
+      })
+      .finally(() => {
+        this.syncing = undefined;
+      });
   }
 
   /** Makes every received byte durable and records it in the progress file. */
@@ -138,21 +161,25 @@ export class PartialImage {
     await this.writing;
     this.pending = [];
     this.pendingBytes = 0;
-    this.hash = createHash('md5');
+    // Waits until the worker has read every byte it was told about (the file is about to be
+    // truncated) and starts a new hash; a failed worker surfaces at the next append.
+    await this.md5.digest(this.written).catch(() => undefined);
     await onDisk('truncate the partial firmware file', this.paths.part, () => this.handle.truncate(0));
     this.written = 0;
     this.durable = 0;
     await removeProgressFile(this.paths.progress);
   }
 
-  /** MD5 of all bytes received; call once, when complete. */
-  digest(): string {
-    return this.hash.digest('hex');
+  /** MD5 of all bytes received (as written to the file); call once, when complete and checkpointed. */
+  async digest(): Promise<string> {
+    await this.flush();
+    return this.md5.digest(this.written);
   }
 
   async close(): Promise<void> {
     await this.settle().catch(() => undefined);
     await this.writing;
+    await this.md5.close();
     await this.handle.close();
   }
 
@@ -178,6 +205,7 @@ export class PartialImage {
       () => {
         this.written += length;
         this.inFlight = 0;
+        this.md5.extend(this.written, buffers);
       },
       (e: unknown) => {
         this.diskFailure ??= storageError(e, 'write the partial firmware file', this.paths.part);
@@ -200,13 +228,5 @@ export class PartialImage {
       done += bytesWritten;
       if (done < length) rest = [Buffer.concat(rest).subarray(bytesWritten)];
     }
-  }
-
-  /** Re-hashes the resumed bytes, so the final MD5 covers what is really on disk. */
-  private async rehash(length: number): Promise<void> {
-    await onDisk('read the partial firmware file', this.paths.part, async () => {
-      const stream = createReadStream(this.paths.part, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 });
-      for await (const chunk of stream) this.hash.update(chunk as Buffer);
-    });
   }
 }
