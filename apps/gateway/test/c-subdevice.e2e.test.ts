@@ -179,11 +179,18 @@ async function powerOn(t: ExecutionContext, b: Bench, extra: readonly string[] =
 }
 
 async function push(b: Bench, version: string, subdevice = SUB, bytes = IMAGE_BYTES): Promise<() => OtaJobRecord> {
+  return (await prepare(b, version, subdevice, bytes))();
+}
+
+/** Writes and registers an image now; the returned call pushes it (at once, when the test says). */
+async function prepare(b: Bench, version: string, subdevice = SUB, bytes = IMAGE_BYTES): Promise<() => Promise<() => OtaJobRecord>> {
   const file = join(b.dir, `fw-${subdevice.replace('/', '-')}-${version}.bin`);
   await writeFile(file, randomBytes(bytes));
   const image = await b.hub.registerFirmware({ path: file, version });
-  const pushed = await b.hub.core.pushFirmware({ subdevice, firmwareId: image.id });
-  return () => b.hub.core.jobs.find((j) => j.id === pushed.id) ?? pushed;
+  return async () => {
+    const pushed = await b.hub.core.pushFirmware({ subdevice, firmwareId: image.id });
+    return () => b.hub.core.jobs.find((j) => j.id === pushed.id) ?? pushed;
+  };
 }
 
 async function jobEnds(job: () => OtaJobRecord, timeoutMs = 30_000): Promise<void> {
@@ -276,9 +283,13 @@ test.serial('a second push supersedes the first: FW_CANCEL on the wire, the newe
   const b = benchOf(t);
   if (!b) return t.pass();
   const dev = await powerOn(t, b);
-  const first = await push(b, '6.0.0');
+  // The second image is ready before the first push and the first is 1 MiB: the second push must
+  // land while the first is still being delivered (a quiet CI run once saw 128 KiB delivered and
+  // applied before the second push, written and registered only after the first progress, arrived).
+  const pushSecond = await prepare(b, '7.0.0');
+  const first = await push(b, '6.0.0', SUB, 1024 * 1024);
   await dev.line(/^progress held=\d+ size=\d+$/);
-  const second = await push(b, '7.0.0');
+  const second = await pushSecond();
   const cancelled = await timed(t, 'second push to FW_CANCEL', () => dev.line(/^cancelled reason=(\d+) held=(\d+)$/));
   t.log(`FW_CANCEL reason ${cancelled[1]} with ${cancelled[2]} bytes held`);
   supersedeCancelReason = cancelled[1];
