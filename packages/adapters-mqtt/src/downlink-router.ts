@@ -1,5 +1,5 @@
-import { subdeviceKey, TypedEmitter, type GatewayError, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
-import type { TopologyAck } from '@iotgw/protocol-tencent';
+import { subdeviceKey, TypedEmitter, type HubTransportEvents, type Logger, type ThrottledLog } from '@iotgw/domain';
+import type { DecodeRefusal, TopologyAck } from '@iotgw/protocol-tencent';
 import { decodeGatewayReply, decodeLogLevelMessage, decodeOtaHubMessage, decodeRemoteConfigMessage, decodeShadowHubMessage, decodeTimeReply, parseTopic } from '@iotgw/protocol-tencent';
 import type { TimeService } from './time-service.js';
 import type { ShadowOperations } from './shadow-operations.js';
@@ -51,13 +51,13 @@ export class DownlinkRouter {
     }
     if (parsed.kind === 'system-operation-result') {
       const reply = decodeTimeReply(payload);
-      if (!reply.ok) return this.#malformed('time', reply.error);
+      if (!reply.ok) return this.#malformed('time', reply);
       this.time?.reply(reply.value);
       return;
     }
     if (parsed.kind === 'shadow-operation-result') {
       const message = decodeShadowHubMessage(payload);
-      if (!message.ok) return this.#malformed('shadow', message.error);
+      if (!message.ok) return this.#malformed('shadow', message);
       const m = message.value;
       if (m.type === 'delta') this.events.emit('shadowDelta', { subdevice: parsed.device, version: m.version, state: m.state });
       else if (!this.shadows?.reply(m)) this.log.debug('shadow reply nobody waits for (late or not ours)', { subdevice: subdeviceKey(parsed.device), clientToken: m.clientToken });
@@ -65,7 +65,7 @@ export class DownlinkRouter {
     }
     if (parsed.kind === 'gateway-operation-result') {
       const reply = decodeGatewayReply(payload);
-      if (!reply.ok) return this.#malformed('gateway-reply', reply.error);
+      if (!reply.ok) return this.#malformed('gateway-reply', reply);
       const r = reply.value;
       if (r.type === 'change') {
         // As the C SDK: apply, then ack every device with result 0 at QoS 0.
@@ -92,20 +92,20 @@ export class DownlinkRouter {
     }
     if (parsed.kind === 'config-operation-result') {
       const message = decodeRemoteConfigMessage(payload, { maxBytes: payload.byteLength });
-      if (!message.ok) return this.#malformed('remote-config', message.error);
+      if (!message.ok) return this.#malformed('remote-config', message);
       const { type, result, payload: config } = message.value;
       this.events.emit('remoteConfig', { type, result, config });
       return;
     }
     if (parsed.kind === 'log-operation-result') {
       const message = decodeLogLevelMessage(payload);
-      if (!message.ok) return this.#malformed('log-level', message.error);
+      if (!message.ok) return this.#malformed('log-level', message);
       if (message.value.result === 0) this.events.emit('logLevel', message.value.level);
       return;
     }
     if (parsed.kind === 'ota-update') {
       const message = decodeOtaHubMessage(payload);
-      if (!message.ok) return this.#malformed('ota-update', message.error);
+      if (!message.ok) return this.#malformed('ota-update', message);
       if (message.value.type === 'update_firmware') {
         this.events.emit('firmwareUpdate', { subdevice: parsed.device, job: message.value.job });
       } else if (message.value.type === 'update_firmware_refused') {
@@ -125,11 +125,14 @@ export class DownlinkRouter {
     });
   }
 
-  /** One warning line and one `error` event per kind per interval, with the count held back. */
-  #malformed(kind: string, error: GatewayError): void {
-    const before = this.warnings.heldBack(kind);
+  /**
+   * One warning line and one `error` event per kind per interval, with the count held back. A
+   * counted refusal costs a map lookup: no message is formatted and no Error (stack trace) is made.
+   */
+  #malformed(kind: string, refusal: DecodeRefusal): void {
+    if (this.warnings.hold(kind)) return;
+    const error = refusal.error;
     this.warnings.warn(kind, `malformed message from the hub: ${error.message}`, { code: error.code });
-    if (this.warnings.heldBack(kind) === before + 1) return; // counted, not reported
     this.events.emit('error', error);
   }
 }

@@ -96,3 +96,36 @@ test('EnvOrFileSecretStore: an unreadable or non-object file is a ConfigError th
   await writeFile(arr, '["x"]');
   await t.throwsAsync(new EnvOrFileSecretStore({ file: arr }).secretFor(SUB), { instanceOf: ConfigError, message: /JSON object/ });
 });
+
+test('a line below every output level does no work: its context is never read, for the logger or a child; setLevel brings it back', (t) => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8').trim());
+      done();
+    },
+  });
+  const logger = new WinstonLogger({ pretty: false, level: 'info', transports: [new winston.transports.Stream({ stream })] });
+  let reads = 0;
+  const context = Object.defineProperty({}, 'subdevice', {
+    enumerable: true,
+    get: () => {
+      reads += 1;
+      return 'PRODUCTAAA/sensor-a';
+    },
+  }) as { readonly subdevice: string };
+  for (let i = 0; i < 1_000; i++) {
+    logger.debug('version report acknowledged', context);
+    logger.child({ gateway: 'GW/gw1' }).debug('version report acknowledged', context);
+  }
+  t.is(reads, 0, 'not formatted, not redacted, not even read');
+  t.is(lines.length, 0);
+  logger.setLevel('warn');
+  logger.info('info line', context);
+  t.is(reads, 0, 'the same for info under warn');
+  logger.setLevel('debug');
+  logger.child({ gateway: 'GW/gw1' }).debug('version report acknowledged', context);
+  t.true(reads > 0);
+  t.is(lines.length, 1);
+  t.is((JSON.parse(lines[0]!) as Record<string, unknown>)['subdevice'], 'PRODUCTAAA/sensor-a');
+});

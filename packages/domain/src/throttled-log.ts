@@ -17,15 +17,23 @@ export class ThrottledLog {
   ) {}
 
   warn(kind: string, message: string, context?: LogContext): void {
+    if (this.hold(kind)) return;
     const now = this.clock.now();
-    const seen = this.#kinds.get(kind);
-    if (seen && now - seen.last < this.intervalMs) {
-      seen.held++;
-      return;
-    }
-    const held = seen?.held ?? 0;
+    const held = this.#kinds.get(kind)?.held ?? 0;
     this.#kinds.set(kind, { last: now, held: 0 });
     this.logger.warn(held > 0 ? `${message} (and ${held} more like it since the last report)` : message, held > 0 ? { ...context, repeated: held } : context);
+  }
+
+  /**
+   * Counts one occurrence of `kind` and says whether it is held back (within the interval of the
+   * kind's last report). When it is, a caller on a hot path skips building the line at all; when
+   * it is not, the caller's next `warn` of that kind reports it.
+   */
+  hold(kind: string): boolean {
+    const seen = this.#kinds.get(kind);
+    if (seen === undefined || this.clock.now() - seen.last >= this.intervalMs) return false;
+    seen.held++;
+    return true;
   }
 
   /** How many lines of `kind` were held back since its last report. */

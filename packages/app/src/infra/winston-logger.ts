@@ -89,14 +89,17 @@ export class WinstonLogger implements Logger {
     this.#winston.level = capture && hubLevelRank(capture) > hubLevelRank(this.#level) ? capture : this.#level;
   }
 
+  // winston formats a line (redaction included) before its outputs look at the level, so a line
+  // no output takes is dropped here, before any of that work: debug lines on a hot path cost a
+  // level lookup at info.
   debug(message: string, context?: LogContext): void {
-    this.#winston.debug(message, context);
+    if (this.#winston.isLevelEnabled('debug')) this.#winston.debug(message, context);
   }
   info(message: string, context?: LogContext): void {
-    this.#winston.info(message, context);
+    if (this.#winston.isLevelEnabled('info')) this.#winston.info(message, context);
   }
   warn(message: string, context?: LogContext): void {
-    this.#winston.warn(message, context);
+    if (this.#winston.isLevelEnabled('warn')) this.#winston.warn(message, context);
   }
   error(message: string, context?: LogContext): void {
     this.#winston.error(message, context);

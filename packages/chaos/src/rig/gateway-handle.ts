@@ -6,6 +6,12 @@ import { eachLine, exited, isAlive, rssOf, sleep, terminate } from './processes.
 /** The `iotgw` CLI of this repo (apps/gateway), run exactly as a user runs it. */
 export const IOTGW_BIN = fileURLToPath(new URL('./bin/iotgw.js', import.meta.resolve('@iotgw/gateway')));
 
+/**
+ * Node options for the gateway process only, space-separated (`IOTGW_CHAOS_GATEWAY_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"`): NODE_OPTIONS refuses --cpu-prof, and would profile every rig process.
+ */
+const GATEWAY_NODE_ARGS = (process.env['IOTGW_CHAOS_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
+
 export interface GatewayExit {
   readonly at: number;
   readonly code: number | null;
@@ -187,7 +193,7 @@ export class GatewayHandle {
     this.#expectingExit = false;
     this.#running = false;
     this.#controlUrl = undefined;
-    const child = spawn(process.execPath, [IOTGW_BIN, 'start', '--device-info', this.options.deviceInfoPath, '--config', this.options.configPath], {
+    const child = spawn(process.execPath, [...GATEWAY_NODE_ARGS, IOTGW_BIN, 'start', '--device-info', this.options.deviceInfoPath, '--config', this.options.configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...this.options.env },
     });
