@@ -13,6 +13,13 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 }
 
 /**
+ * Why a finished call's timeout sleep is cancelled. A constant, not an Error: `abort()` without a
+ * reason makes a DOMException (stack trace included) on every call, and calls with a deadline run
+ * per message on hot paths (each downlink handed to a link).
+ */
+const SETTLED = Object.freeze({ settled: true });
+
+/**
  * Races `work` against the caller's signal and a timeout, turning each into its own error kind.
  * `work` receives a signal that fires on either, so it can stop what it started. With a `clock`
  * the timeout is one of its sleeps (tests move it by hand); without, a plain timer.
@@ -57,7 +64,7 @@ export async function withDeadline<T>(
     return await Promise.race([running, stop]);
   } finally {
     if (timer) clearTimeout(timer);
-    timerStop.abort();
+    timerStop.abort(SETTLED);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
   }
 }

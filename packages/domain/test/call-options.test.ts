@@ -101,6 +101,7 @@ test('withDeadline on an injected clock times out when the clock says so, and le
   await t.throwsAsync(hung, { instanceOf: TimeoutError });
   t.is(await withDeadline('quick', {}, 5_000, () => Promise.resolve(7), clock), 7);
   t.true(sleepers[1]?.signal?.aborted, 'the timeout sleep of a finished call is cancelled');
+  t.false(sleepers[1]?.signal?.reason instanceof Error, 'by a constant reason: no DOMException (and its stack trace) per call');
 });
 
 test('work that fails after its deadline passed is not an unhandled rejection', async (t) => {
