@@ -36,6 +36,13 @@ export interface RigSubdevice {
   readonly applyMs?: number;
   /** Reboot into the new version this long after applying. Default 300 ms. */
   readonly rebootAfterApplyMs?: number;
+  /**
+   * Readings unacknowledged on the link at once. Default 1 (stop-and-wait, what a subdevice with
+   * little RAM does); the link protocol allows up to 64 and iotgw's own engines keep 32. Not the
+   * default: with several in flight, a reading the gateway refuses (a full disk) while it takes
+   * the next one is sent again after it, which is the subdevice reordering, not the gateway.
+   */
+  readonly dataWindow?: number;
 }
 
 export interface RigOptions {
@@ -113,6 +120,7 @@ export class Rig {
           ackedFile: join(dir, `${s.deviceName}-acked.txt`),
           applyMs: s.applyMs ?? 300,
           rebootAfterApplyMs: s.rebootAfterApplyMs ?? 300,
+          ...(s.dataWindow !== undefined ? { dataWindow: s.dataWindow } : {}),
         }),
     );
     const dataDir = options.dataDir ?? join(dir, 'gateway-data');

@@ -20,6 +20,8 @@ export interface SubdeviceProcessOptions {
   readonly boot: number;
   readonly applyMs?: number;
   readonly rebootAfterApplyMs?: number;
+  /** Readings in flight on the link at once (see `pump`); default 1, stop-and-wait. */
+  readonly dataWindow?: number;
 }
 
 /** A tagged reading: which subdevice, which power-on, its sequence number in that boot, when it was measured. */
@@ -54,32 +56,52 @@ function produce(): void {
   generated += 1;
   // A full RAM buffer drops the oldest: the subdevice's own loss, never acked, so never counted against the gateway.
   if (queue.length >= MAX_QUEUE) {
-    queue.shift();
+    const dropped = queue.shift();
+    if (dropped) inFlight.delete(dropped);
     droppedBySubdevice += 1;
   }
   queue.push({ sub: options.deviceName, boot: options.boot, seq: generated, ts: Date.now() });
-  wake?.();
+  pump();
 }
 
-let wake: (() => void) | undefined;
-async function sendLoop(): Promise<void> {
-  for (;;) {
-    const next = queue[0];
-    if (!next) {
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-      continue;
-    }
-    try {
-      await sim.sendData(Buffer.from(JSON.stringify(next)), 1_000);
-      writeSync(acked, `${next.boot} ${next.seq} ${Date.now()} ${next.ts}\n`);
-      ackedCount += 1;
-      queue.shift();
-    } catch {
-      // Not acknowledged (no gateway, link down, timeout): keep it and try again, in order.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+/**
+ * Readings handed to the link and not acknowledged yet: at most `dataWindow` (1: stop-and-wait,
+ * the default; up to 64 as the link protocol allows, §7 "In flight"), always the oldest ones, sent
+ * in order. A reading the link gives up on stays first in the queue and goes again (a new DATA)
+ * after a pause, before any reading not yet sent.
+ */
+const dataWindow = options.dataWindow ?? 1;
+const inFlight = new Set<Reading>();
+let pausedAfterFailure: NodeJS.Timeout | undefined;
+
+function pump(): void {
+  if (pausedAfterFailure) return;
+  for (const reading of queue) {
+    if (inFlight.size >= dataWindow) return;
+    if (!inFlight.has(reading)) send(reading);
   }
+}
+
+function send(reading: Reading): void {
+  inFlight.add(reading);
+  sim.sendData(Buffer.from(JSON.stringify(reading)), 1_000).then(
+    () => {
+      inFlight.delete(reading);
+      writeSync(acked, `${reading.boot} ${reading.seq} ${Date.now()} ${reading.ts}\n`);
+      ackedCount += 1;
+      const at = queue.indexOf(reading); // the first, unless an older one failed meanwhile
+      if (at >= 0) queue.splice(at, 1);
+      pump();
+    },
+    () => {
+      // Not acknowledged (no gateway, link down, timeout): keep it and try again, in order.
+      inFlight.delete(reading);
+      pausedAfterFailure ??= setTimeout(() => {
+        pausedAfterFailure = undefined;
+        pump();
+      }, 100);
+    },
+  );
 }
 
 /**
@@ -129,10 +151,6 @@ cable.open({ timeoutMs: Number.POSITIVE_INFINITY }).catch((error: unknown) => {
   process.exit(1);
 });
 if (options.ratePerSec > 0) timer = setInterval(produce, 1000 / options.ratePerSec);
-sendLoop().catch((error: unknown) => {
-  console.error('send loop failed', error);
-  process.exit(1);
-});
 process.on('SIGTERM', () => {
   sim.stop(true);
   setTimeout(() => void cable.close().finally(() => process.exit(0)), 50);
