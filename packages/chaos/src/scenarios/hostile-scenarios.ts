@@ -29,6 +29,14 @@ export const HOSTILE_BOUNDS = {
 
 const FLOOD_COUNT = Number(process.env['IOTGW_CHAOS_FLOOD'] ?? 100_000);
 const SEED = 0x11;
+/**
+ * The subdevices keep as many readings in flight as iotgw's own link engines (the protocol's
+ * window, 32), not one: a gateway starved of CPU by the flood answers in bursts, and a
+ * stop-and-wait subdevice turns each late answer into a backlog it then drains one round trip
+ * per reading. That would measure the rig's subdevice, not the gateway. Other scenarios keep
+ * stop-and-wait (see RigSubdevice.dataWindow).
+ */
+const HOSTILE_DATA_WINDOW = 32;
 
 let broker: MosquittoBroker | undefined;
 
@@ -43,7 +51,7 @@ export const hostileScenarios: readonly Scenario[] = [
       broker = await MosquittoBroker.launch({ extraConfig: 'max_queued_messages 100000' });
       const url = broker.url;
       return {
-        rig: { brokerUrl: url },
+        rig: { brokerUrl: url, subdevices: ['sensor1', 'sensor2'].map((deviceName) => ({ deviceName, dataWindow: HOSTILE_DATA_WINDOW })) },
         teardown: async () => {
           await broker?.dispose();
           broker = undefined;
