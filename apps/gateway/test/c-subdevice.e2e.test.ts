@@ -174,6 +174,12 @@ async function powerOn(t: ExecutionContext, b: Bench, extra: readonly string[] =
   await dev.line(/^state connected$/);
   const connected = Date.now();
   await gatewaySays(b, 'csub1 attached and online', (v) => v?.attached === true && v.session === 'online');
+  // The gateway's status can still show the previous power-on's hub session while that one's
+  // offline is on its way (goodbye, then a new HELLO within ms): then it goes offline and online
+  // again, and a push the hub sends in between, while the OTA topic is unsubscribed, is lost (seen:
+  // a job left "pushed" with no report). The version report of this power-on comes only once the
+  // new session is online and its topics subscribed.
+  await waitFor('csub1 version reported for this power-on', () => b.hub.core.messages.some((m) => m.direction === 'up' && m.topic === `$ota/report/${SUB}` && m.at >= detached && m.payload.includes('"report_version"')), { timeoutMs: 20_000 });
   t.log(`power-on: previous run let go ${detached - from} ms, HELLO_ACK ${connected - detached} ms, online ${Date.now() - connected} ms`);
   return dev;
 }
