@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { SERVICE_NODE_OPTIONS } from '@iotgw/testkit/mosquitto';
 
 // "Run it anywhere": the Dockerfile and the systemd unit. A cheap structural check always runs;
 // the image is built where a docker engine answers, the unit linted where systemd-analyze exists.
@@ -123,6 +124,20 @@ test('systemd unit: restart policy, no fixed root account, dialout, a writable s
   t.true((keys.get('Service.DeviceAllow') ?? []).some((d) => d.startsWith('char-ttyUSB')), 'USB serial adapters allowed');
   t.not(one('Service.TimeoutStopSec'), '', 'a stop timeout longer than the gateway needs to flush');
   t.is(one('Install.WantedBy'), 'multi-user.target');
+});
+
+// The heap flags the benches measure the product with are the ones it ships with, and Node takes them.
+test('the unit and the image run node with the heap sized for a gateway, and node accepts it in NODE_OPTIONS', async (t) => {
+  const keys = unitKeys(await readFile(UNIT, 'utf8'));
+  t.deepEqual((keys.get('Service.Environment') ?? []).filter((e) => e.startsWith('NODE_OPTIONS=')), [`NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`]);
+  const runtime = stagesOf(await readFile(join(root, 'Dockerfile'), 'utf8')).at(-1);
+  const env = (runtime?.lines ?? []).filter((l) => /^ENV\s/.test(l)).join(' ');
+  const value = SERVICE_NODE_OPTIONS.includes(' ') ? `"${SERVICE_NODE_OPTIONS}"` : SERVICE_NODE_OPTIONS;
+  t.true(env.split(/\s+(?=[A-Z_]+=)/).includes(`NODE_OPTIONS=${value}`), `ENV NODE_OPTIONS=${value} expected in the runtime stage`);
+  // Node refuses a flag it does not allow in NODE_OPTIONS (exit 9): the service would not start.
+  const { stdout } = await run(process.execPath, ['-p', 'require("node:v8").getHeapStatistics().heap_size_limit'], { env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS } });
+  const limitMB = Number(stdout) / 2 ** 20;
+  t.true(limitMB >= 256 && limitMB < 320, `heap limit ${limitMB.toFixed(0)} MB with ${SERVICE_NODE_OPTIONS}`);
 });
 
 const analyzeMissing = unavailable('systemd-analyze', ['--version']);

@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_OPTIONS, serviceNodeArgs } from '@iotgw/testkit/mosquitto';
 import { imageMd5 } from '../test/helpers/firmware-server.js';
 
 const SIZE = 256 * 1024 * 1024;
@@ -58,9 +59,9 @@ async function timeShell(script: string): Promise<Sample> {
 }
 
 /** A Node contender (bench/contender.ts) in its own process; it measures itself. */
-async function timeNode(mode: 'iotgw' | 'iotgw-main' | 'got' | 'http'): Promise<Sample> {
+async function timeNode(mode: 'iotgw' | 'iotgw-main' | 'got' | 'http', nodeArgs: readonly string[] = []): Promise<Sample> {
   const contender = fileURLToPath(new URL('./contender.js', import.meta.url));
-  const { stdout } = await run(process.execPath, [contender, mode, url, md5, String(SIZE)]);
+  const { stdout } = await run(process.execPath, [...nodeArgs, contender, mode, url, md5, String(SIZE)]);
   return JSON.parse(stdout) as Sample;
 }
 
@@ -78,6 +79,10 @@ const contenders = {
     time: () => timeNode('iotgw-main'),
   },
   iotgw: { what: 'HttpFirmwareStore, defaults (disk + MD5 on a worker thread + 1 s fsynced checkpoints)', time: () => timeNode('iotgw') },
+  iotgwServiceHeap: {
+    what: `HttpFirmwareStore, defaults, in a process with the shipped service's NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`,
+    time: () => timeNode('iotgw', serviceNodeArgs()),
+  },
 } satisfies Record<string, { what: string; time: () => Promise<Sample> }>;
 type Name = keyof typeof contenders;
 
@@ -151,6 +156,8 @@ const result = {
   gotOnlyMiBps: summary.gotOnly.MiBps,
   httpOnlyMiBps: summary.httpOnly.MiBps,
   iotgwMainThreadMiBps: summary.iotgwMainThread.MiBps,
+  iotgwServiceHeapMiBps: summary.iotgwServiceHeap.MiBps,
+  ratioServiceHeapCurlDiskMd5sum: round3(summary.iotgwServiceHeap.MiBps / summary.curlDiskMd5sum.MiBps),
   ratioMainThreadCurlDiskMd5sum: round3(summary.iotgwMainThread.MiBps / summary.curlDiskMd5sum.MiBps),
   notes:
     'localhost; server (node) in its own process; each contender in its own process, run in alternating order; ' +

@@ -5,6 +5,9 @@
  * counted. mosquitto (defaults), the hub side and the gateway each in their own process.
  * Queued twice over: as a burst (as fast as the store takes them) and at a sustained rate a
  * gateway meets (BENCH_STORE_RATE, default 10,000 readings/s), with the memory picture at the peak.
+ * Each run twice over: the gateway process with the heap the shipped service sets
+ * (SERVICE_NODE_OPTIONS: the product as it runs) and with Node's defaults (sized from this machine's
+ * memory), side by side in the same invocation.
  * Writes bench/results/offline-store-scale.json.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonChild } from './harness/json-child.js';
-import { freePort, MosquittoBroker } from '@iotgw/testkit/mosquitto';
+import { freePort, MosquittoBroker, SERVICE_NODE_OPTIONS, serviceNodeArgs } from '@iotgw/testkit/mosquitto';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, '../../../../bench/results');
@@ -33,16 +36,18 @@ interface QueuedReport {
   storeMB: number;
 }
 
-async function once(rate: number): Promise<Record<string, unknown>> {
+type Heap = 'serviceHeap' | 'nodeDefaults';
+
+async function once(rate: number, heap: Heap): Promise<Record<string, unknown>> {
   const uptimeAtStart = loadAverage();
   const dir = await mkdtemp(join(tmpdir(), 'iotgw-scale-'));
   const port = await freePort();
-  const gateway = new JsonChild(join(HERE, 'scale.child.js'), [String(port), String(COUNT), String(SUBDEVICES), join(dir, 'uplink'), String(rate)]);
+  const gateway = new JsonChild(join(HERE, 'scale.child.js'), [String(port), String(COUNT), String(SUBDEVICES), join(dir, 'uplink'), String(rate)], {}, heap === 'serviceHeap' ? serviceNodeArgs() : []);
   const mosquitto = new MosquittoBroker({ port, extraConfig: 'max_queued_messages 0', stopSignal: 'SIGKILL' });
   let hub: JsonChild | undefined;
   try {
     const queued = await gateway.next<QueuedReport>((v) => (v as { queued?: number }).queued !== undefined);
-    console.log(`${rate > 0 ? `${rate} readings/s` : 'burst'}: queued ${queued.queued} readings in ${queued.queueSeconds.toFixed(1)} s, peak rss ${queued.peakRssMB.toFixed(0)} MB (at start ${queued.baselineRssMB} MB), store ${queued.storeMB.toFixed(0)} MB`);
+    console.log(`${heap} ${rate > 0 ? `${rate} readings/s` : 'burst'}: queued ${queued.queued} readings in ${queued.queueSeconds.toFixed(1)} s, peak rss ${queued.peakRssMB.toFixed(0)} MB (at start ${queued.baselineRssMB} MB), store ${queued.storeMB.toFixed(0)} MB`);
     // Unlimited queue for QoS 1 subscribers: with mosquitto's default 1000, the counting subscriber
     // loses messages when it falls behind, which would be counted against the gateway.
     await mosquitto.start();
@@ -62,6 +67,7 @@ async function once(rate: number): Promise<Record<string, unknown>> {
     const onlineRate = online.distinct / (Number(BigInt(online.last) - BigInt(onlineStart)) / 1e9);
     const row = {
       queueRate: rate > 0 ? rate : 'burst',
+      heap: heap === 'serviceHeap' ? `service: NODE_OPTIONS=${SERVICE_NODE_OPTIONS}` : 'node defaults',
       uptimeBefore: uptimeAtStart,
       queued: queued.queued,
       queueSeconds: Number(queued.queueSeconds.toFixed(2)),
@@ -97,10 +103,14 @@ function loadAverage(): string {
   return loadavg().map((n) => n.toFixed(2)).join(' ');
 }
 
+/** Heaps to run (BENCH_STORE_HEAPS, default both), alternating so neither always runs first. */
+const HEAPS = (process.env['BENCH_STORE_HEAPS'] ?? 'serviceHeap,nodeDefaults').split(',') as Heap[];
+for (const heap of HEAPS) if (heap !== 'serviceHeap' && heap !== 'nodeDefaults') throw new Error(`BENCH_STORE_HEAPS: unknown heap "${String(heap)}" (serviceHeap, nodeDefaults)`);
+const alternating = (i: number): Heap[] => (i % 2 === 0 ? HEAPS : [...HEAPS].reverse());
 const runs: Array<Record<string, unknown>> = [];
-for (let i = 0; i < RUNS; i++) runs.push(await once(0));
+for (let i = 0; i < RUNS; i++) for (const heap of alternating(i)) runs.push(await once(0, heap));
 const sustained: Array<Record<string, unknown>> = [];
-if (SUSTAINED_RATE > 0) for (let i = 0; i < RUNS; i++) sustained.push(await once(SUSTAINED_RATE));
+if (SUSTAINED_RATE > 0) for (let i = 0; i < RUNS; i++) for (const heap of alternating(i)) sustained.push(await once(SUSTAINED_RATE, heap));
 await mkdir(RESULTS, { recursive: true });
 await writeFile(
   join(RESULTS, 'offline-store-scale.json'),
@@ -110,7 +120,8 @@ await writeFile(
       node: process.version,
       readings: COUNT,
       subdevices: SUBDEVICES,
-      targets: { peakRssWhileQueuingMB: '< 150', drainToOnlineRatio: '>= 0.9', lost: 0, reorderedPerSubdevice: 0 },
+      serviceNodeOptions: SERVICE_NODE_OPTIONS,
+      targets: { peakRssWhileQueuingMB: '< 150 (the product as shipped: service heap)', drainToOnlineRatio: '>= 0.9', lost: 0, reorderedPerSubdevice: 0 },
       setup: 'mosquitto 2 (defaults except max_queued_messages 0, so the counting subscriber is never dropped), hub side and gateway each in their own process; store on disk (tmpdir), default bounds; online rate: the same gateway, window 1000, same subdevices',
       runs,
       sustainedRate: SUSTAINED_RATE,

@@ -5,13 +5,15 @@
  * and 1; msgs/s (first send to last arrival), CPU-seconds per 100k readings in the contender, and
  * the latency of a single reading (window 1) from publish to the hub's side. Rounds alternate the
  * contenders; every round is kept (the machine is shared: report ranges, not a best).
+ * The adapter runs twice per round: with Node's default heap and with the heap the shipped service
+ * sets (SERVICE_NODE_OPTIONS), so the cost of that choice is measured side by side.
  * Writes bench/results/mqtt-uplink.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonChild, percentile } from './harness/json-child.js';
-import { MosquittoBroker } from '@iotgw/testkit/mosquitto';
+import { MosquittoBroker, SERVICE_NODE_OPTIONS, serviceNodeArgs } from '@iotgw/testkit/mosquitto';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, '../../../../bench/results');
@@ -33,8 +35,11 @@ interface Measurement {
   readonly ownP50Ms: number | null;
 }
 
-async function measure(hub: JsonChild, port: number, contender: 'bare' | 'adapter', qos: 0 | 1, window: string, count: number, run: string): Promise<Measurement> {
-  const child = new JsonChild(join(HERE, 'contender.child.js'), [String(port), contender, String(qos), window, String(count), run]);
+type Contender = 'bare' | 'adapter' | 'adapterServiceHeap';
+
+async function measure(hub: JsonChild, port: number, contender: Contender, qos: 0 | 1, window: string, count: number, run: string): Promise<Measurement> {
+  const code = contender === 'bare' ? 'bare' : 'adapter';
+  const child = new JsonChild(join(HERE, 'contender.child.js'), [String(port), code, String(qos), window, String(count), run], {}, contender === 'adapterServiceHeap' ? serviceNodeArgs() : []);
   try {
     await child.next((v) => (v as { ready?: boolean }).ready === true, 60_000);
     hub.send({ cmd: 'expect', run, count, idleMs: 10_000 });
@@ -71,36 +76,49 @@ async function main(): Promise<void> {
     for (const qos of QOS) {
       for (const window of WINDOWS) {
         const count = window === '1' ? N_SEQUENTIAL : N;
-        const got: Record<'bare' | 'adapter', Measurement[]> = { bare: [], adapter: [] };
+        const got: Record<Contender, Measurement[]> = { bare: [], adapter: [], adapterServiceHeap: [] };
         for (let round = 0; round < ROUNDS; round++) {
-          const order: Array<'bare' | 'adapter'> = round % 2 === 0 ? ['bare', 'adapter'] : ['adapter', 'bare'];
+          const forward: Contender[] = ['bare', 'adapter', 'adapterServiceHeap'];
+          const order = round % 2 === 0 ? forward : forward.reverse();
           for (const contender of order) {
             const m = await measure(hub, mosquitto.port, contender, qos, window, count, `q${qos}-w${window}-${contender}-${round}`);
             got[contender].push(m);
             console.log(`qos${qos} window ${window} ${contender}: ${m.rate} msgs/s, ${m.cpuPer100k} cpu-s/100k, p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms${m.ownP50Ms !== null ? ` (publish→resolve p50 ${m.ownP50Ms} ms)` : ''}, ${m.delivered}/${count} delivered`);
           }
         }
-        const ratios = got.adapter.map((a, i) => Number((a.rate / (got.bare[i]?.rate ?? a.rate)).toFixed(3)));
-        const latencyRatios = got.adapter.map((a, i) => Number((a.p50Ms / (got.bare[i]?.p50Ms || a.p50Ms)).toFixed(2)));
+        const ratiosOf = (c: Contender): number[] => got[c].map((a, i) => Number((a.rate / (got.bare[i]?.rate ?? a.rate)).toFixed(3)));
+        const latencyRatiosOf = (c: Contender): number[] => got[c].map((a, i) => Number((a.p50Ms / (got.bare[i]?.p50Ms || a.p50Ms)).toFixed(2)));
+        const figures = (c: Contender): Record<string, unknown> => ({
+          msgsPerSecond: range(got[c].map((m) => m.rate)),
+          cpuSecondsPer100k: range(got[c].map((m) => m.cpuPer100k)),
+          ...(window === '1' ? { p50Ms: range(got[c].map((m) => m.p50Ms)), p99Ms: range(got[c].map((m) => m.p99Ms)), publishToResolveP50Ms: range(got[c].map((m) => m.ownP50Ms ?? 0)) } : {}),
+        });
         rows[`qos${qos}/window-${window}`] = {
           readings: count,
-          bare: { msgsPerSecond: range(got.bare.map((m) => m.rate)), cpuSecondsPer100k: range(got.bare.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.bare.map((m) => m.p50Ms)), p99Ms: range(got.bare.map((m) => m.p99Ms)), publishToResolveP50Ms: range(got.bare.map((m) => m.ownP50Ms ?? 0)) } : {}) },
-          adapter: { msgsPerSecond: range(got.adapter.map((m) => m.rate)), cpuSecondsPer100k: range(got.adapter.map((m) => m.cpuPer100k)), ...(window === '1' ? { p50Ms: range(got.adapter.map((m) => m.p50Ms)), p99Ms: range(got.adapter.map((m) => m.p99Ms)), publishToResolveP50Ms: range(got.adapter.map((m) => m.ownP50Ms ?? 0)) } : {}) },
-          ratioPerRound: ratios,
-          ...(window === '1' ? { latencyP50RatioPerRound: latencyRatios } : {}),
-          incomplete: [...got.bare, ...got.adapter].some((m) => m.delivered < count),
+          bare: figures('bare'),
+          adapter: figures('adapter'),
+          adapterServiceHeap: { nodeOptions: SERVICE_NODE_OPTIONS, ...figures('adapterServiceHeap') },
+          ratioPerRound: ratiosOf('adapter'),
+          serviceHeapRatioPerRound: ratiosOf('adapterServiceHeap'),
+          ...(window === '1' ? { latencyP50RatioPerRound: latencyRatiosOf('adapter'), serviceHeapLatencyP50RatioPerRound: latencyRatiosOf('adapterServiceHeap') } : {}),
+          incomplete: [...got.bare, ...got.adapter, ...got.adapterServiceHeap].some((m) => m.delivered < count),
         };
       }
     }
-    // Bringing 10,000 subdevices online from a gateway alone in its process (time and RSS).
-    const online = new JsonChild(join(HERE, 'online-rss.child.js'), [String(mosquitto.port), 'Z3dTZWNyZXRLZXkxMjM0NQ==', String(N_ONLINE)]);
-    const child = await online.next<{ ok: number; seconds: number; rssMB: number; heapUsedMB: number }>((v) => typeof (v as { ok?: number }).ok === 'number', 120_000);
-    await online.close();
-    console.log(`online: ${N_ONLINE} subdevices (${child.ok} ok) in ${child.seconds} s; gateway rss ${child.rssMB} MB`);
+    // Bringing 10,000 subdevices online from a gateway alone in its process (time and RSS), with
+    // Node's default heap and with the service's.
+    const gatewayProcess: Record<string, unknown> = {};
+    for (const [heap, nodeArgs] of [['nodeDefaults', []], ['serviceHeap', serviceNodeArgs()]] as const) {
+      const online = new JsonChild(join(HERE, 'online-rss.child.js'), [String(mosquitto.port), 'Z3dTZWNyZXRLZXkxMjM0NQ==', String(N_ONLINE)], {}, nodeArgs);
+      const child = await online.next<{ ok: number; seconds: number; rssMB: number; heapUsedMB: number }>((v) => typeof (v as { ok?: number }).ok === 'number', 120_000);
+      await online.close();
+      console.log(`online (${heap}): ${N_ONLINE} subdevices (${child.ok} ok) in ${child.seconds} s; gateway rss ${child.rssMB} MB`);
+      gatewayProcess[heap] = { ...(heap === 'serviceHeap' ? { nodeOptions: SERVICE_NODE_OPTIONS } : {}), ...child };
+    }
     await mkdir(RESULTS, { recursive: true });
     await writeFile(
       join(RESULTS, 'mqtt-online.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, broker: 'mosquitto 2, own process, defaults', subdevices: N_ONLINE, batchSize: 50, gatewayProcess: { ...child, targetRssMB: 150 } }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, broker: 'mosquitto 2, own process, defaults', subdevices: N_ONLINE, batchSize: 50, targetRssMB: 150, gatewayProcess }, null, 2)}\n`,
     );
   } finally {
     await hub.close();

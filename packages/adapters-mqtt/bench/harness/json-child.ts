@@ -2,8 +2,8 @@ import { JsonChild as NodeJsonChild } from '@iotgw/testkit/mosquitto';
 
 /** A bench counterpart in its own process (with --expose-gc, so it can report its settled heap). */
 export class JsonChild extends NodeJsonChild {
-  constructor(script: string, args: readonly string[], env: Record<string, string> = {}) {
-    super(script, args, { env, nodeArgs: ['--expose-gc'] });
+  constructor(script: string, args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []) {
+    super(script, args, { env, nodeArgs: ['--expose-gc', ...nodeArgs] });
   }
 }
 
