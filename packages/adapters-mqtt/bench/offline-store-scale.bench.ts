@@ -34,6 +34,7 @@ interface QueuedReport {
   afterGc: Record<string, number>;
   maxNotDurable: number;
   storeMB: number;
+  gc: Record<string, number>;
 }
 
 type Heap = 'serviceHeap' | 'nodeDefaults';
@@ -56,7 +57,7 @@ async function once(rate: number, heap: Heap): Promise<Record<string, unknown>> 
     hub.send({ cmd: 'expect', run: 'drain', count: COUNT, idleMs: 30_000 });
     gateway.send({ go: true });
     const { drainStart } = await gateway.next<{ drainStart: string }>((v) => typeof (v as { drainStart?: string }).drainStart === 'string');
-    const drained = await gateway.next<{ drainSeconds: number; peakRssMB: number; dropped: Record<string, number> }>((v) => (v as { drained?: boolean }).drained === true);
+    const drained = await gateway.next<{ drainSeconds: number; peakRssMB: number; dropped: Record<string, number>; gc: Record<string, number> }>((v) => (v as { drained?: boolean }).drained === true);
     const arrived = await hub.next<{ distinct: number; duplicates: number; reordered: number; last: string }>((v) => (v as { run?: string }).run === 'drain');
     const drainRate = arrived.distinct / (Number(BigInt(arrived.last) - BigInt(drainStart)) / 1e9);
     const onlineCount = Math.min(COUNT, 100_000);
@@ -64,6 +65,7 @@ async function once(rate: number, heap: Heap): Promise<Record<string, unknown>> 
     gateway.send({ go: true });
     const { onlineStart } = await gateway.next<{ onlineStart: string }>((v) => typeof (v as { onlineStart?: string }).onlineStart === 'string');
     const online = await hub.next<{ distinct: number; last: string }>((v) => (v as { run?: string }).run === 'online');
+    const onlineDone = await gateway.next<{ gc: Record<string, number> }>((v) => typeof (v as { onlineDone?: string }).onlineDone === 'string');
     const onlineRate = online.distinct / (Number(BigInt(online.last) - BigInt(onlineStart)) / 1e9);
     const row = {
       queueRate: rate > 0 ? rate : 'burst',
@@ -87,6 +89,8 @@ async function once(rate: number, heap: Heap): Promise<Record<string, unknown>> 
       drainMsgsPerSecond: Math.round(drainRate),
       onlineMsgsPerSecond: Math.round(onlineRate),
       drainToOnlineRatio: Number((drainRate / onlineRate).toFixed(3)),
+      // V8's collections in the gateway per phase (count, total pause ms): the cost of a heap setting.
+      gcInGateway: { queuing: queued.gc, draining: drained.gc, online: onlineDone.gc },
     };
     console.log(JSON.stringify(row));
     return row;

@@ -7,7 +7,10 @@
  * argv: port count subdevices dir [rate: readings/s while queuing, 0 = burst]
  */
 import { createInterface } from 'node:readline';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { constants as perf, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { subdeviceId } from '@iotgw/domain';
 import { MqttHubTransport } from '../src/index.js';
 
@@ -19,6 +22,27 @@ const count = Number(countArg);
 const subs = Array.from({ length: Number(subsArg) }, (_, i) => subdeviceId('SUBPRODAAA', `s${i}`));
 const say = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 const lines = createInterface({ input: process.stdin });
+
+/** GC work per phase (queuing, draining, online): what a heap setting costs shows up here. */
+const gc = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = ((entry as PerformanceEntry & { detail?: unknown }).detail as { kind?: number } | undefined)?.kind;
+    if (kind === perf.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.markCompacts++;
+      gc.markCompactMs += entry.duration;
+    } else if (kind === perf.NODE_PERFORMANCE_GC_MINOR) {
+      gc.scavenges++;
+      gc.scavengeMs += entry.duration;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+/** GC since the last call, then starts counting afresh. */
+const gcSinceLast = (): Record<string, number> => {
+  const taken = { scavenges: gc.scavenges, scavengeMs: Math.round(gc.scavengeMs), markCompacts: gc.markCompacts, markCompactMs: Math.round(gc.markCompactMs) };
+  Object.assign(gc, { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 });
+  return taken;
+};
 const nextLine = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
 
 const transport = new MqttHubTransport({
@@ -84,6 +108,7 @@ const publishOne = (i: number): void => {
 };
 await new Promise((resolve) => setTimeout(resolve, 200));
 const baselineRssMB = MB(process.memoryUsage().rss);
+gcSinceLast();
 const started = process.hrtime.bigint();
 if (rate > 0) {
   // A sustained rate a gateway meets: every 10 ms what is due by then.
@@ -112,23 +137,36 @@ await new Promise((resolve) => setTimeout(resolve, 1_200)); // the last sync int
 (globalThis as { gc?: () => void }).gc?.();
 const settled = process.memoryUsage();
 const afterGc = { rssMB: MB(settled.rss), heapUsedMB: MB(settled.heapUsed), heapTotalMB: MB(settled.heapTotal), arrayBuffersMB: MB(settled.arrayBuffers) };
-say({ queued: transport.uplinkBacklog()?.depth, queueSeconds, peakRssMB: peakRss / 2 ** 20, baselineRssMB, atPeak: peak, afterGc, maxNotDurable: maxPending, storeMB: (transport.uplinkBacklog()?.bytes ?? 0) / 2 ** 20 });
+say({ queued: transport.uplinkBacklog()?.depth, queueSeconds, peakRssMB: peakRss / 2 ** 20, baselineRssMB, atPeak: peak, afterGc, maxNotDurable: maxPending, storeMB: (transport.uplinkBacklog()?.bytes ?? 0) / 2 ** 20, gc: gcSinceLast() });
 
 await nextLine(); // the hub is up
 await connected;
+// BENCH_ALLOCATIONS=file: a sampling profile of everything the drain allocates (collected or not).
+const allocations = process.env['BENCH_ALLOCATIONS'] ? new Session() : undefined;
+if (allocations) {
+  allocations.connect();
+  await allocations.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+}
 const drainStart = process.hrtime.bigint();
+gcSinceLast();
 say({ drainStart: String(drainStart) });
 await transport.online(subs, { timeoutMs: 60_000 });
 while ((transport.uplinkBacklog()?.depth ?? 0) > 0) {
   await new Promise((resolve) => setTimeout(resolve, 20));
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }
-say({ drained: true, drainSeconds: Number(process.hrtime.bigint() - drainStart) / 1e9, peakRssMB: peakRss / 2 ** 20, dropped: transport.uplinkBacklog()?.dropped });
+if (allocations) {
+  const { profile } = await allocations.post('HeapProfiler.stopSampling');
+  writeFileSync(process.env['BENCH_ALLOCATIONS'] ?? '', JSON.stringify(profile));
+  allocations.disconnect();
+}
+say({ drained: true, drainSeconds: Number(process.hrtime.bigint() - drainStart) / 1e9, peakRssMB: peakRss / 2 ** 20, dropped: transport.uplinkBacklog()?.dropped, gc: gcSinceLast() });
 
 // The online rate, same gateway: window 1000 across the same subdevices.
 await nextLine();
 const onlineCount = Math.min(count, 100_000);
 const onlineStart = process.hrtime.bigint();
+gcSinceLast();
 say({ onlineStart: String(onlineStart) });
 let next = 0;
 let active = 0;
@@ -147,6 +185,6 @@ await new Promise<void>((resolve) => {
   };
   launch();
 });
-say({ onlineDone: String(process.hrtime.bigint()) });
+say({ onlineDone: String(process.hrtime.bigint()), gc: gcSinceLast() });
 await transport.close();
 process.exit(0);

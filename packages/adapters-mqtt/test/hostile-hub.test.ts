@@ -35,15 +35,44 @@ test('the oversize filter passes small packets byte for byte and puts an empty P
   const big = publish('P/d/data', Buffer.alloc(5000, 0x41), 1, 0x1234);
   const ping = Buffer.from([0xd0, 0x00]);
   const stream = Buffer.concat([small, big, ping, small]);
-  for (const piece of [1, 3, 64, 100_000]) {
+  const replacement = publish(DROPPED_MESSAGE_TOPIC, Buffer.alloc(0), 1, 0x1234);
+  for (const piece of [1, 2, 3, 5, 7, 64, 100_000]) {
     const dropped: DroppedMessage[] = [];
     const filter = new OversizePublishFilter(1000, (m) => dropped.push(m));
     const { out, cut } = feedInPieces(filter, stream, piece);
     t.is(cut, undefined);
-    const replacement = publish(DROPPED_MESSAGE_TOPIC, Buffer.alloc(0), 1, 0x1234);
     t.deepEqual(out, Buffer.concat([small, replacement, ping, small]), `chunks of ${piece}`);
     t.deepEqual(dropped, [{ topic: 'P/d/data', bytes: big.length }]);
   }
+  // Big ones first and last, back to back, QoS 0 (no packet id) among them.
+  const big0 = publish('P/d/data', Buffer.alloc(3000, 0x42), 0);
+  const edges = Buffer.concat([big, big0, small, ping, big]);
+  for (const piece of [1, 2, 4, 6, 100, 100_000]) {
+    const filter = new OversizePublishFilter(1000, () => undefined);
+    const { out, cut } = feedInPieces(filter, edges, piece);
+    t.is(cut, undefined);
+    t.deepEqual(out, Buffer.concat([replacement, publish(DROPPED_MESSAGE_TOPIC, Buffer.alloc(0), 0), small, ping, replacement]), `edges, chunks of ${piece}`);
+  }
+});
+
+test('the oversize filter gives the packets of a chunk that all pass to the parser as one view of that chunk, not a copy per packet', (t) => {
+  const small = publish('P/d/data', Buffer.from('hello'), 1, 1);
+  const puback = Buffer.from([0x40, 0x02, 0x00, 0x05]);
+  const chunk = Buffer.concat([puback, small, puback, puback, small]);
+  const r = new OversizePublishFilter(1000, () => undefined).feed(chunk);
+  if ('cut' in r) return t.fail(r.cut);
+  t.is(r.pass.length, 1);
+  t.is(r.pass[0]!.buffer, chunk.buffer);
+  t.is(r.pass[0]!.byteLength, chunk.length);
+  // A header split across chunks: only its first part is copied, the rest is a view again.
+  const filter = new OversizePublishFilter(1000, () => undefined);
+  const first = filter.feed(chunk.subarray(0, 5)); // a PUBACK, and the first byte of a PUBLISH
+  const second = filter.feed(chunk.subarray(5));
+  if ('cut' in first || 'cut' in second) return t.fail();
+  t.deepEqual(first.pass.map((p) => p.byteLength), [4]);
+  t.deepEqual(Buffer.concat([...first.pass, ...second.pass]), chunk);
+  t.is(second.pass.length, 2);
+  t.is(second.pass[1]!.buffer, chunk.buffer);
 });
 
 test('the oversize filter keeps QoS 0 flags, and cuts only what it cannot skip: a big non-PUBLISH, a malformed length, a PUBLISH shorter than its topic', (t) => {
