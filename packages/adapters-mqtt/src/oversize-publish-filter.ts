@@ -13,7 +13,11 @@ export interface DroppedMessage {
 /** The filter's answer to a chunk: the bytes for the MQTT parser, or why the connection must go. */
 export type FilteredBytes = { readonly pass: readonly Uint8Array[] } | { readonly cut: string };
 
-type Phase = 'header' | 'pass' | 'skip' | 'publish-head';
+type State =
+  | { readonly kind: 'header'; readonly bytes: number[] }
+  | { readonly kind: 'pass'; remaining: number }
+  | { readonly kind: 'skip'; remaining: number }
+  | { readonly kind: 'publish-head'; readonly flags: number; readonly total: number; remaining: number; readonly head: number[] };
 
 /**
  * Sits between the socket and mqtt.js's parser and keeps any packet over `maxBytes` out of
@@ -26,23 +30,10 @@ type Phase = 'header' | 'pass' | 'skip' | 'publish-head';
  * it as usual (the hub does not resend it) and the gateway ignores it. Any other packet over the
  * limit, or a malformed length, cannot be made sense of: the connection is cut.
  *
- * Every inbound packet (each PUBACK, each echo) goes through here, so the common case costs no
- * allocation per packet: the packets of a chunk that pass reach the parser as one view of the
- * chunk (split only around a dropped message), and the filter's state is fields, not objects. Only
- * a fixed header split across two chunks is copied (its first bytes, at most 4).
+ * O(1) work per packet beyond the topic of an oversized one; pass-through bytes are not copied.
  */
 export class OversizePublishFilter {
-  #phase: Phase = 'header';
-  /** The fixed header read so far (phase 'header'); reused from packet to packet. */
-  readonly #header: number[] = [];
-  /** How many of `#header`'s bytes came in earlier chunks (not yet given to the parser). */
-  #carried = 0;
-  /** Bytes of the current packet still to pass or skip (phases 'pass', 'skip', 'publish-head'). */
-  #remaining = 0;
-  /** An oversized PUBLISH: its flags, its size, and its variable header read so far. */
-  #flags = 0;
-  #total = 0;
-  readonly #head: number[] = [];
+  #state: State = { kind: 'header', bytes: [] };
 
   constructor(
     readonly maxBytes: number,
@@ -51,56 +42,37 @@ export class OversizePublishFilter {
 
   feed(chunk: Uint8Array): FilteredBytes {
     const pass: Uint8Array[] = [];
-    /** Bytes [runStart, at) of this chunk reach the parser unchanged, as one view. */
-    let runStart = 0;
     let at = 0;
     while (at < chunk.length) {
-      switch (this.#phase) {
+      const state = this.#state;
+      switch (state.kind) {
         case 'pass': {
-          const n = Math.min(this.#remaining, chunk.length - at);
+          const n = Math.min(state.remaining, chunk.length - at);
+          pass.push(chunk.subarray(at, at + n));
           at += n;
-          this.#remaining -= n;
-          if (this.#remaining === 0) this.#phase = 'header';
+          state.remaining -= n;
+          if (state.remaining === 0) this.#state = { kind: 'header', bytes: [] };
           break;
         }
         case 'skip': {
-          const n = Math.min(this.#remaining, chunk.length - at);
+          const n = Math.min(state.remaining, chunk.length - at);
           at += n;
-          this.#remaining -= n;
-          if (this.#remaining === 0) {
-            this.#phase = 'header';
-            runStart = at;
-          }
+          state.remaining -= n;
+          if (state.remaining === 0) this.#state = { kind: 'header', bytes: [] };
           break;
         }
         case 'header': {
-          const header = this.#header;
-          header.push(chunk[at++]!);
-          const parsed = parseFixedHeader(header);
+          state.bytes.push(chunk[at++]!);
+          const parsed = parseFixedHeader(state.bytes);
           if (parsed === 'more') break;
           if (parsed === 'malformed') return { cut: 'the hub sent a packet with a malformed length' };
           const total = parsed.headerBytes + parsed.remainingLength;
-          const type = header[0]! >> 4;
-          const carried = this.#carried;
-          this.#carried = 0;
+          const type = state.bytes[0]! >> 4;
           if (total <= this.maxBytes) {
-            // The header's bytes from an earlier chunk go first; the rest is in this chunk's run.
-            if (carried > 0) pass.push(Uint8Array.from(header.slice(0, carried)));
-            header.length = 0;
-            if (parsed.remainingLength > 0) {
-              this.#phase = 'pass';
-              this.#remaining = parsed.remainingLength;
-            }
+            pass.push(Uint8Array.from(state.bytes));
+            this.#state = parsed.remainingLength > 0 ? { kind: 'pass', remaining: parsed.remainingLength } : { kind: 'header', bytes: [] };
           } else if (type === PUBLISH) {
-            // The run ends where this packet's header began; nothing of it reaches the parser.
-            const headerStart = at - (header.length - carried);
-            if (headerStart > runStart) pass.push(chunk.subarray(runStart, headerStart));
-            this.#phase = 'publish-head';
-            this.#flags = header[0]! & 0x0f;
-            this.#total = total;
-            this.#remaining = parsed.remainingLength;
-            this.#head.length = 0;
-            header.length = 0;
+            this.#state = { kind: 'publish-head', flags: state.bytes[0]! & 0x0f, total, remaining: parsed.remainingLength, head: [] };
           } else {
             return { cut: `the hub sent a packet of type ${type} and ${total} bytes, over maxPacketBytes ${this.maxBytes}` };
           }
@@ -108,33 +80,21 @@ export class OversizePublishFilter {
         }
         case 'publish-head': {
           // Topic length (2 bytes), topic, packet id (2 bytes, QoS 1 and 2): the rest is skipped.
-          const head = this.#head;
-          head.push(chunk[at++]!);
-          this.#remaining--;
-          const needed = publishHeadBytes(head, this.#flags);
-          if (needed === undefined || head.length < needed) {
-            if (this.#remaining === 0) return { cut: 'the hub sent a PUBLISH shorter than its own topic' };
+          state.head.push(chunk[at++]!);
+          state.remaining--;
+          const needed = publishHeadBytes(state.head, state.flags);
+          if (needed === undefined || state.head.length < needed) {
+            if (state.remaining === 0) return { cut: 'the hub sent a PUBLISH shorter than its own topic' };
             break;
           }
-          const topicLength = (head[0]! << 8) | head[1]!;
-          const topic = Buffer.from(head.slice(2, 2 + topicLength)).toString('utf8');
-          pass.push(droppedPublish(this.#flags, head.slice(2 + topicLength)));
-          this.onDropped({ topic, bytes: this.#total });
-          if (this.#remaining > 0) this.#phase = 'skip';
-          else {
-            this.#phase = 'header';
-            runStart = at;
-          }
+          const topicLength = (state.head[0]! << 8) | state.head[1]!;
+          const topic = Buffer.from(state.head.slice(2, 2 + topicLength)).toString('utf8');
+          pass.push(droppedPublish(state.flags, state.head.slice(2 + topicLength)));
+          this.onDropped({ topic, bytes: state.total });
+          this.#state = state.remaining > 0 ? { kind: 'skip', remaining: state.remaining } : { kind: 'header', bytes: [] };
           break;
         }
       }
-    }
-    // What ends the chunk: the run up to here, less a fixed header not complete yet (it goes with
-    // its packet once the next chunk completes it, or not at all if that packet is dropped).
-    if (this.#phase === 'pass' || this.#phase === 'header') {
-      const end = at - (this.#header.length - this.#carried);
-      if (end > runStart) pass.push(chunk.subarray(runStart, end));
-      this.#carried = this.#header.length;
     }
     return { pass };
   }
