@@ -16,6 +16,7 @@ import {
 } from '@iotgw/domain';
 import { buildKeyAuth, keyAuthClientId, keyAuthUsername, randomConnId } from '@iotgw/protocol-tencent';
 import { FilteredHubSocket } from './filtered-hub-socket.js';
+import { mqttClientLog } from './mqtt-client-log.js';
 import { DROPPED_MESSAGE_TOPIC, OversizePublishFilter } from './oversize-publish-filter.js';
 import type { MqttHubTransportOptions, ResolvedEndpoint } from './mqtt-hub-transport.options.js';
 
@@ -233,10 +234,7 @@ export class HubConnection {
       resubscribe: false,
       queueQoSZero: false,
       clientId,
-      // mqtt.js logs through `debug`, whose disabled logger still builds an arguments array on
-      // each of the several calls per packet: 20 % of everything the gateway allocated while
-      // draining its store (allocation profile of the offline-store bench). Kept when DEBUG asks.
-      ...(mqttDebugWanted() ? {} : { log: quiet }),
+      ...mqttClientLog(),
     };
     if (tls) {
       base.rejectUnauthorized = !this.#o.insecureSkipVerify;
@@ -324,11 +322,3 @@ export class HubConnection {
     this.#hooks.state(state);
   }
 }
-
-/** mqtt.js's own debug lines are wanted only when the DEBUG variable names them (or everything). */
-function mqttDebugWanted(): boolean {
-  const names = (process.env['DEBUG'] ?? '').split(/[\s,]+/);
-  return names.some((n) => n !== '' && !n.startsWith('-') && (n === '*' || n.startsWith('mqttjs')));
-}
-
-const quiet = (): void => undefined;
