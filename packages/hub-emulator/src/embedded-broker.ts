@@ -122,6 +122,10 @@ export class EmbeddedBroker implements HubBus {
         const device = ref.self?.clientDevice.get(client) ?? '';
         const decision = checkTopicAcl(registry, device, 'publish', packet.topic);
         if (decision.allowed) {
+          // The hub takes the message here, before aedes acknowledges it: for QoS 1 aedes writes
+          // the PUBACK first and publishes a turn of the event loop later, so a hub killed in
+          // between would have acknowledged a message it never took (the 'publish' event is too late).
+          if (ref.self) for (const handler of ref.self.handlers) handler(packet.topic, Buffer.from(packet.payload));
           callback(null);
           return;
         }
@@ -161,11 +165,6 @@ export class EmbeddedBroker implements HubBus {
       // Another live connection of the same device (a takeover) keeps it online.
       if ([...(ref.self?.clientDevice.values() ?? [])].includes(device)) return;
       events.onDeviceDisconnected(device, client.id);
-    });
-    broker.on('publish', (packet, client) => {
-      // Our own publishes (client null) and broker internals ($SYS) are not requests to the hub.
-      if (!client || !ref.self) return;
-      for (const handler of ref.self.handlers) handler(packet.topic, Buffer.from(packet.payload));
     });
     broker.on('clientError', (client: Client, error: Error) => {
       logger.debug('mqtt client error', { clientId: client.id, error: error.message });

@@ -1,7 +1,7 @@
 // The hub, in its own process so the rig can kill -9 it: the hub emulator (embedded broker) plus the
 // counter. Every reading the hub accepts is appended to the received file with a synchronous write
-// in the broker's publish event, so a reading the hub acknowledged is on record even when this
-// process is killed right after (the write reaches the kernel before the event loop turns).
+// in the hub's message event, which the emulator raises before the broker writes the PUBACK: a
+// reading the hub acknowledged is on record even when this process is killed right after.
 import { openSync, writeSync, createReadStream } from 'node:fs';
 import mqtt from 'mqtt';
 import { HubEmulator, type FirmwareFaults } from '@iotgw/hub-emulator';
