@@ -141,11 +141,14 @@ say({ queued: transport.uplinkBacklog()?.depth, queueSeconds, peakRssMB: peakRss
 
 await nextLine(); // the hub is up
 await connected;
-// BENCH_ALLOCATIONS=file: a sampling profile of everything the drain allocates (collected or not).
+// BENCH_ALLOCATIONS=file: a sampling profile of everything the drain allocates (collected or not);
+// with BENCH_ALLOCATIONS_PROMOTED=1 only what outlived the young generation (what a scavenge did not
+// collect: promoted, then garbage for the major GCs, or still live).
 const allocations = process.env['BENCH_ALLOCATIONS'] ? new Session() : undefined;
 if (allocations) {
   allocations.connect();
-  await allocations.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const promotedOnly = process.env['BENCH_ALLOCATIONS_PROMOTED'] === '1';
+  await allocations.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly });
 }
 const drainStart = process.hrtime.bigint();
 gcSinceLast();

@@ -115,3 +115,17 @@ test('in flight: unsendAll hands everything back in order; unsend returns what a
   t.true(store.isHeld('P/a', 2));
   t.false(store.isHeld('P/a', 1));
 });
+
+test('a reading loaded from disk does not keep the whole read alive: its payload is in a buffer of just the payloads read', async (t) => {
+  const store = await openStore(t, { dir: await tempDir(t) });
+  // 50 subdevices interleaved, as a gateway appends them: one key's readings lie ~50 records apart.
+  for (let i = 0; i < 20; i++) for (let s = 0; s < 50; s++) store.append(`P/s${s}`, `P/s${s}/data`, enc(`{"s":${s},"i":${i},"pad":"${'x'.repeat(60)}"}`));
+  await store.durable();
+  const items = store.takeUnsent('P/s7', 20).map((r) => ({ key: 'P/s7', seq: r.seq }));
+  const records = await store.load(items);
+  t.is(records.length, 20);
+  t.deepEqual(records.map((r) => JSON.parse(new TextDecoder().decode(r.payload)).i), [...Array(20).keys()]);
+  const payloadBytes = records.reduce((n, r) => n + r.payload.byteLength, 0);
+  // One read spans the ~950 other records between them (~100 KB); what stays alive is ~1.7 KB.
+  for (const r of records) t.true(r.payload.buffer.byteLength <= payloadBytes, `payload held in a ${r.payload.buffer.byteLength}-byte buffer`);
+});
