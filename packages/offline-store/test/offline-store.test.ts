@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { ManualClock } from '@iotgw/testkit';
 import { OfflineStore, OfflineStoreFullError } from '../src/index.js';
-import { drainAll, enc, openStore, tempDir } from './helpers.js';
+import { dec, drainAll, enc, openStore, tempDir } from './helpers.js';
 
 test('readings come back in order per key, across a restart, and acknowledged ones never again', async (t) => {
   const dir = await tempDir(t);
@@ -124,7 +124,7 @@ test('a reading loaded from disk does not keep the whole read alive: its payload
   const items = store.takeUnsent('P/s7', 20).map((r) => ({ key: 'P/s7', seq: r.seq }));
   const records = await store.load(items);
   t.is(records.length, 20);
-  t.deepEqual(records.map((r) => JSON.parse(new TextDecoder().decode(r.payload)).i), [...Array(20).keys()]);
+  t.deepEqual(records.map((r) => (JSON.parse(dec(r.payload)) as { i: number }).i), [...Array(20).keys()]);
   const payloadBytes = records.reduce((n, r) => n + r.payload.byteLength, 0);
   // One read spans the ~950 other records between them (~100 KB); what stays alive is ~1.7 KB.
   for (const r of records) t.true(r.payload.buffer.byteLength <= payloadBytes, `payload held in a ${r.payload.buffer.byteLength}-byte buffer`);
