@@ -25,7 +25,7 @@ RUN node /tmp/install-tarballs.mjs /packs /opt/iotgw --omit=dev --ignore-scripts
 FROM node:20-slim AS runtime
 # The V8 heap sized for a gateway, not for the host's memory (see deploy/systemd/iotgw.service);
 # override with -e NODE_OPTIONS=... (empty: Node sizes it from the container's --memory limit, or the host's memory).
-ENV NODE_ENV=production NODE_OPTIONS=--max-old-space-size=256 PATH=/opt/iotgw/node_modules/.bin:$PATH
+ENV NODE_ENV=production NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8" PATH=/opt/iotgw/node_modules/.bin:$PATH
 COPY --from=install /opt/iotgw /opt/iotgw
 # The data dir (OTA jobs, download progress, outbox) lives in /data: relative to the working
 # directory, the default "dataDir" ./.iotgw lands there too.

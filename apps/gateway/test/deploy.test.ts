@@ -101,6 +101,14 @@ function unitKeys(text: string): Map<string, string[]> {
   return keys;
 }
 
+/**
+ * The assignments of an Environment= value as systemd reads them: separated by spaces, a double-
+ * quoted stretch kept whole and unquoted (`"A=x y" B=z` is two assignments).
+ */
+function environmentAssignments(values: readonly string[]): string[] {
+  return values.flatMap((value) => [...value.matchAll(/(?:"[^"]*"|[^\s"])+/g)].map((m) => m[0].replace(/"/g, '')));
+}
+
 test('systemd unit: restart policy, no fixed root account, dialout, a writable state dir, hardening', async (t) => {
   const keys = unitKeys(await readFile(UNIT, 'utf8'));
   const one = (key: string): string => keys.get(key)?.[0] ?? '';
@@ -129,7 +137,8 @@ test('systemd unit: restart policy, no fixed root account, dialout, a writable s
 // The heap flags the benches measure the product with are the ones it ships with, and Node takes them.
 test('the unit and the image run node with the heap sized for a gateway, and node accepts it in NODE_OPTIONS', async (t) => {
   const keys = unitKeys(await readFile(UNIT, 'utf8'));
-  t.deepEqual((keys.get('Service.Environment') ?? []).filter((e) => e.startsWith('NODE_OPTIONS=')), [`NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`]);
+  const assignments = environmentAssignments(keys.get('Service.Environment') ?? []);
+  t.deepEqual(assignments.filter((e) => e.startsWith('NODE_OPTIONS=')), [`NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`]);
   const runtime = stagesOf(await readFile(join(root, 'Dockerfile'), 'utf8')).at(-1);
   const env = (runtime?.lines ?? []).filter((l) => /^ENV\s/.test(l)).join(' ');
   const value = SERVICE_NODE_OPTIONS.includes(' ') ? `"${SERVICE_NODE_OPTIONS}"` : SERVICE_NODE_OPTIONS;
