@@ -9,6 +9,8 @@ export interface OtaJobRecord {
   firmwareId: string;
   version: string;
   url: string;
+  /** How long a link to the image is valid from when it is pushed (again). */
+  ttlSec: number;
   md5: string;
   size: number;
   createdAt: number;

@@ -53,6 +53,7 @@ export class OtaJobs {
       firmwareId: image.id,
       version: image.version,
       url,
+      ttlSec,
       md5: image.md5,
       size: image.size,
       createdAt: this.deps.now(),
@@ -80,9 +81,28 @@ export class OtaJobs {
       this.deps.logger.info('firmware version reported', { device: id(device), version: message.version });
       this.deps.versionReported(id(device), message.version);
       await this.deps.send(otaUpdateTopic(device), encodeReportVersionReply({ resultCode: 0, resultMsg: 'success', version: message.version }), 1);
+      await this.pushAgainIfNeverTaken(device, message.version);
       return;
     }
     this.recordProgress(id(device), message.report);
+  }
+
+  /**
+   * A push the device never took up (no report since) is pushed again when the device reports a
+   * version other than the job's: it was away, or its gateway had let go of its update topic (a
+   * subdevice taken offline and back), when the push went out. A device reports its version when
+   * it comes (back) online, and the hub's documented flow answers that report with the update.
+   * Only the device's newest job, and only while it is still `pushed`: a job under way is not
+   * restarted.
+   */
+  private async pushAgainIfNeverTaken(device: SubdeviceId, reported: string): Promise<void> {
+    const newest = this.jobs.findLast((j) => j.subdevice === id(device));
+    if (!newest || newest.state !== 'pushed' || newest.version === reported) return;
+    // A fresh link: the first one may have expired while the device was away.
+    newest.url = this.deps.firmwareUrl(newest.firmwareId, newest.ttlSec);
+    this.deps.logger.info('firmware pushed again', { job: newest.id, subdevice: newest.subdevice, version: newest.version, reported });
+    this.deps.changed(newest);
+    await this.deps.send(otaUpdateTopic(device), encodeUpdateFirmware({ version: newest.version, url: newest.url, md5: newest.md5, size: newest.size }), 1);
   }
 
   /** Keeps the job list bounded: the oldest finished jobs go first, then the oldest of any. */

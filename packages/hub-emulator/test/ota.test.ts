@@ -94,6 +94,62 @@ test('a fail report records the code and message as the final state; later repor
   }
 });
 
+test('a push the device never took up is pushed again (fresh link) when it reports another version; not once it is under way', async (t) => {
+  const fx = await startHub();
+  try {
+    const path = join(fx.dir, 'fw.bin');
+    await writeFile(path, randomBytes(1000));
+    const fw = await fx.hub.registerFirmware({ path, version: '2.0.0' });
+    const gw = await connectGateway(fx);
+    await gw.request({ type: 'online', devices: [sub(SUB1)] });
+    // Pushed while nobody follows the update topic (a gateway that let go of it): lost on the wire.
+    const job = await fx.hub.core.pushFirmware({ subdevice: 'SB00000001/test1', firmwareId: fw.id });
+    const inbox: any[] = [];
+    const waiters: Array<[string, (m: any) => void]> = [];
+    gw.client.on('message', (topic, payload) => {
+      if (topic !== UPDATE) return;
+      const m = JSON.parse(payload.toString());
+      inbox.push(m);
+      const i = waiters.findIndex(([type]) => type === m.type);
+      if (i >= 0) waiters.splice(i, 1)[0]![1](m);
+    });
+    const next = (type: string) => new Promise<any>((resolve) => waiters.push([type, resolve]));
+    await gw.client.subscribeAsync(UPDATE, { qos: 1 });
+
+    const again = next('update_firmware');
+    await gw.client.publishAsync(REPORT, '{"type":"report_version","report":{"version":"1.0.0"}}', { qos: 1 });
+    const command = await again;
+    t.deepEqual(inbox.map((m) => m.type), ['report_version_rsp', 'update_firmware'], 'the answer to the report first, then the update');
+    t.like(command, { version: '2.0.0', md5sum: job.md5, file_size: 1000 });
+    t.is(command.url, fx.hub.core.jobs.find((j) => j.id === job.id)?.url, 'the job keeps the link it pushed last');
+    t.is((await fetch(command.url)).status, 200);
+
+    // Under way: another report does not restart it; nor does a report of the job's own version.
+    const started = new Promise<void>((resolve) => fx.hub.core.on('ota', (j) => j.id === job.id && j.state === 'downloading' && resolve()));
+    await gw.client.publishAsync(REPORT, progress('downloading', { percent: '0' }, '2.0.0'), { qos: 1 });
+    await started;
+    const rsp = next('report_version_rsp');
+    await gw.client.publishAsync(REPORT, '{"type":"report_version","report":{"version":"1.0.0"}}', { qos: 1 });
+    await rsp;
+    const fw3 = await fx.hub.registerFirmware({ path, version: '3.0.0' });
+    const update3 = next('update_firmware');
+    const job2 = await fx.hub.core.pushFirmware({ subdevice: 'SB00000001/test1', firmwareId: fw3.id });
+    await update3;
+    const rsp2 = next('report_version_rsp');
+    await gw.client.publishAsync(REPORT, '{"type":"report_version","report":{"version":"3.0.0"}}', { qos: 1 });
+    await rsp2;
+    // A push of the report above would follow its answer within a turn or two of the broker.
+    await new Promise((r) => setTimeout(r, 300));
+    t.deepEqual(
+      inbox.filter((m) => m.type === 'update_firmware').map((m) => m.version),
+      ['2.0.0', '3.0.0'],
+      `no further push (jobs ${job.id}, ${job2.id})`,
+    );
+  } finally {
+    await fx.cleanup();
+  }
+});
+
 test('malformed OTA reports and progress for no job are counted as protocol errors', async (t) => {
   const fx = await startHub();
   try {

@@ -23,12 +23,16 @@ export class PtyCable {
   async plug(): Promise<void> {
     const child = spawn('socat', [`pty,raw,echo=0,link=${this.gateway}`, `pty,raw,echo=0,link=${this.device}`], { stdio: 'ignore' });
     this.#child = child;
+    // Without socat on PATH spawn reports ENOENT as an 'error' event: unheard, it kills the process.
+    const heard: { error?: Error } = {};
+    child.once('error', (error) => (heard.error = error));
     for (let i = 0; i < 500; i++) {
       if (existsSync(this.gateway) && existsSync(this.device)) return;
-      if (child.exitCode !== null) break;
+      if (child.exitCode !== null || heard.error) break;
       await new Promise((r) => setTimeout(r, 10));
     }
-    throw new Error('socat did not create the pty pair (is socat installed? apt-get install socat)');
+    const why = heard.error?.message ?? (child.exitCode !== null ? `socat exited with ${child.exitCode}` : 'not within 5 s');
+    throw new Error(`socat did not create the pty pair (${why}; is socat installed? apt-get install socat)`);
   }
 
   async pull(): Promise<void> {
