@@ -46,7 +46,12 @@ async function timeShell(script: string): Promise<Sample> {
   const dir = await mkdtemp(join(tmpdir(), 'iotgw-bench-curl-'));
   try {
     const started = performance.now();
-    const { stdout } = await run('bash', ['-c', `${script}\ntimes`], { env: { ...process.env, URL: url, FILE: join(dir, 'image.bin') } });
+    // SHLVL as in any login shell: without it (turbo runs `npm run bench` with a filtered
+    // environment) curl in this `bash -c` ran 2.5-3.5x slower with 4x the CPU per byte (2026-12-01:
+    // 363-424 vs 974-1,561 MiB/s to /dev/null; cause not found), and the baseline looked slower
+    // than what a user's shell gets.
+    const env = { ...process.env, SHLVL: process.env.SHLVL ?? '1', URL: url, FILE: join(dir, 'image.bin') };
+    const { stdout } = await run('bash', ['-c', `${script}\ntimes`], { env });
     const ms = performance.now() - started;
     if (script.includes('md5sum') && !stdout.includes(md5)) throw new Error('bench image MD5 mismatch (curl)');
     // `times`: the shell's own user/sys, then its children's, as "0m0.123s 0m0.045s".
