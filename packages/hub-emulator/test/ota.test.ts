@@ -2,6 +2,7 @@ import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
 import type { OtaJobRecord } from '../src/index.js';
 import { connectGateway, startHub, sub, SUB1 } from './helpers.js';
 
@@ -11,6 +12,20 @@ const UPDATE = '$ota/update/SB00000001/test1';
 const REPORT = '$ota/report/SB00000001/test1';
 const progress = (state: string, extra: Record<string, string>, version: string) =>
   JSON.stringify({ type: 'report_progress', report: { progress: { state, result_code: '0', result_msg: '', ...extra }, version } });
+
+/** What the hub sends on the update topic: all of it, and the next message of a type. */
+function updatesTo(client: MqttClient): { inbox: any[]; next: (type: string) => Promise<any> } {
+  const inbox: any[] = [];
+  const waiters: Array<[string, (m: any) => void]> = [];
+  client.on('message', (topic, payload) => {
+    if (topic !== UPDATE) return;
+    const m = JSON.parse(payload.toString());
+    inbox.push(m);
+    const i = waiters.findIndex(([type]) => type === m.type);
+    if (i >= 0) waiters.splice(i, 1)[0]![1](m);
+  });
+  return { inbox, next: (type) => new Promise<any>((resolve) => waiters.push([type, resolve])) };
+}
 
 test('full OTA: report_version → rsp, update_firmware, ranged download, progress, burning, done', async (t) => {
   const fx = await startHub();
@@ -22,16 +37,7 @@ test('full OTA: report_version → rsp, update_firmware, ranged download, progre
 
     const gw = await connectGateway(fx);
     await gw.request({ type: 'online', devices: [sub(SUB1)] });
-    const inbox: any[] = [];
-    const waiters: Array<[string, (m: any) => void]> = [];
-    gw.client.on('message', (topic, payload) => {
-      if (topic !== UPDATE) return;
-      const m = JSON.parse(payload.toString());
-      inbox.push(m);
-      const i = waiters.findIndex(([type]) => type === m.type);
-      if (i >= 0) waiters.splice(i, 1)[0]![1](m);
-    });
-    const next = (type: string) => new Promise<any>((resolve) => waiters.push([type, resolve]));
+    const { next } = updatesTo(gw.client);
     await gw.client.subscribeAsync(UPDATE, { qos: 1 });
 
     const rsp = next('report_version_rsp');
@@ -104,16 +110,7 @@ test('a push the device never took up is pushed again (fresh link) when it repor
     await gw.request({ type: 'online', devices: [sub(SUB1)] });
     // Pushed while nobody follows the update topic (a gateway that let go of it): lost on the wire.
     const job = await fx.hub.core.pushFirmware({ subdevice: 'SB00000001/test1', firmwareId: fw.id });
-    const inbox: any[] = [];
-    const waiters: Array<[string, (m: any) => void]> = [];
-    gw.client.on('message', (topic, payload) => {
-      if (topic !== UPDATE) return;
-      const m = JSON.parse(payload.toString());
-      inbox.push(m);
-      const i = waiters.findIndex(([type]) => type === m.type);
-      if (i >= 0) waiters.splice(i, 1)[0]![1](m);
-    });
-    const next = (type: string) => new Promise<any>((resolve) => waiters.push([type, resolve]));
+    const { inbox, next } = updatesTo(gw.client);
     await gw.client.subscribeAsync(UPDATE, { qos: 1 });
 
     const again = next('update_firmware');
