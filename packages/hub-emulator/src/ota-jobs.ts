@@ -91,7 +91,7 @@ export class OtaJobs {
    * A push the device never took up (no report since) is pushed again when the device reports a
    * version other than the job's: it was away, or its gateway had let go of its update topic (a
    * subdevice taken offline and back), when the push went out. A device reports its version when
-   * it comes (back) online, and the hub's documented flow answers that report with the update.
+   * it comes (back) online; the vendor documents the flow as report, then update.
    * Only the device's newest job, and only while it is still `pushed`: a job under way is not
    * restarted.
    */
