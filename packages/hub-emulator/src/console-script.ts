@@ -144,8 +144,15 @@ function renderRefusals() {
   $('refusal-counts').textContent = '(auth failures: ' + (s.authFailures || 0) + ', ACL denials: ' + (s.aclDenials || 0) + ', malformed: ' + (s.protocolErrors || 0) + ', oversize: ' + (s.oversizePackets || 0) + ')';
 }
 
+// Job updates applied from the event stream. A snapshot asked for before one of them may come back
+// after it (two connections): rendering it would put the job back where it was (pushed, 0 %).
+let jobEvents = 0;
 async function refresh() {
-  state = await api('GET', '/api/state');
+  for (let tries = 1; ; tries += 1) {
+    const before = jobEvents;
+    const snapshot = await api('GET', '/api/state');
+    if (jobEvents === before || tries === 5) { state = snapshot; break; }
+  }
   renderDevices(); renderJobs(); renderRefusals();
 }
 let refreshTimer;
@@ -213,6 +220,7 @@ events.onopen = () => {
 };
 events.onerror = () => { $('status').textContent = 'disconnected, retrying…'; $('status').className = ''; };
 events.addEventListener('ota', (e) => {
+  jobEvents += 1;
   const job = JSON.parse(e.data);
   const i = state.jobs.findIndex((j) => j.id === job.id);
   if (i >= 0) state.jobs[i] = job; else state.jobs.push(job);
