@@ -1,10 +1,11 @@
 import test from 'ava';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
 import { buildKeyAuth } from '@iotgw/protocol-tencent';
 import { HubEmulator } from '../src/index.js';
-import { launch } from './browser.js';
+import { launch, openConsole } from './browser.js';
 import { connectDevice, connectGateway, GW, GW2, startHub, sub, SUB1, type Fixture } from './helpers.js';
 
 const REPORT = '$ota/report/SB00000001/test1';
@@ -139,6 +140,48 @@ test('console: token-guarded, live devices/versions/jobs (both legs)/readings/me
   t.true(shot.length > 20_000, `a real picture (${shot.length} bytes)`);
   t.deepEqual(pageErrors, []);
   t.deepEqual(failed, [], 'no request failed (favicon included)');
+});
+
+test('console: a state snapshot that comes back after a job event does not put the job back where it was', async (t) => {
+  const fx: Fixture = await startHub();
+  t.teardown(() => fx.cleanup());
+  const path = join(fx.dir, 'fw.bin');
+  await writeFile(path, Buffer.alloc(4096, 2));
+  const fw = await fx.hub.registerFirmware({ path, version: '2.0.0' });
+  const gw = await connectGateway(fx);
+  await gw.request({ type: 'online', devices: [sub(SUB1)] });
+  const opened = await openConsole(t, fx.hub.urls.console);
+  if (!opened) return t.pass();
+  const { page, pageErrors } = opened;
+  await page.locator('#ota-fw option', { hasText: '2.0.0, 4096 B' }).waitFor({ state: 'attached' });
+
+  // The push re-reads /api/state: its answer is taken from the hub now and handed to the page only
+  // after the job has moved on (as a slow connection would).
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let taken: () => void = () => {};
+  const snapshotTaken = new Promise<void>((resolve) => (taken = resolve));
+  await page.route('**/api/state*', async (route) => {
+    const response = await route.fetch();
+    taken();
+    await held;
+    await route.fulfill({ response });
+  }, { times: 1 });
+  await page.selectOption('#ota-sub', 'SB00000001/test1');
+  await page.selectOption('#ota-fw', fw.id);
+  await page.click('#ota-btn');
+  await snapshotTaken;
+  t.is(fx.hub.core.jobs[0]?.percent, 0, 'the snapshot has the job at 0 %');
+  await gw.client.publishAsync(REPORT, progress('downloading', '2.0.0', 42), { qos: 1 });
+  await page.locator('#job-job1 .job-state', { hasText: 'downloading 42%' }).waitFor();
+  const stale = page.waitForResponse('**/api/state*');
+  release();
+  await stale;
+  // Time for a second snapshot; the page's own safety net re-reads only every 10 s.
+  await new Promise((r) => setTimeout(r, 500));
+  t.is(await text(page, '#job-job1 .job-state'), 'downloading 42%');
+  t.is(await text(page, '#job-job1 .job-download'), '42%');
+  t.deepEqual(pageErrors, []);
 });
 
 test('console: after the hub restarts (same ports and token) the page reconnects by itself and shows the new state, nothing stale', async (t) => {
