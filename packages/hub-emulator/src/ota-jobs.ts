@@ -65,7 +65,7 @@ export class OtaJobs {
     this.forgetOldJobs();
     this.deps.logger.info('firmware pushed', { job: job.id, subdevice: job.subdevice, firmware: image.id, version: image.version, bytes: image.size, md5: image.md5, ttlSec });
     this.deps.changed(job);
-    await this.deps.send(otaUpdateTopic(parseSubdeviceKey(options.subdevice)), encodeUpdateFirmware({ version: image.version, url, md5: image.md5, size: image.size }), 1);
+    await this.sendUpdate(job);
     return job;
   }
 
@@ -102,7 +102,12 @@ export class OtaJobs {
     newest.url = this.deps.firmwareUrl(newest.firmwareId, newest.ttlSec);
     this.deps.logger.info('firmware pushed again', { job: newest.id, subdevice: newest.subdevice, version: newest.version, reported });
     this.deps.changed(newest);
-    await this.deps.send(otaUpdateTopic(device), encodeUpdateFirmware({ version: newest.version, url: newest.url, md5: newest.md5, size: newest.size }), 1);
+    await this.sendUpdate(newest);
+  }
+
+  /** `update_firmware` for a job, with the link it holds now. */
+  private async sendUpdate(job: OtaJobRecord): Promise<void> {
+    await this.deps.send(otaUpdateTopic(parseSubdeviceKey(job.subdevice)), encodeUpdateFirmware({ version: job.version, url: job.url, md5: job.md5, size: job.size }), 1);
   }
 
   /** Keeps the job list bounded: the oldest finished jobs go first, then the oldest of any. */
