@@ -2,9 +2,12 @@
  * Downloads a 256 MiB image from a local server with HttpFirmwareStore and with curl in the same
  * run, and writes throughput, CPU seconds per 100 MiB, RSS growth and every ratio to
  * bench/results/http-download.json. The server and every contender run in their own processes.
- * iotgw writes the image to disk and checks its MD5, so curl is measured three ways: to /dev/null,
- * to a file, and to a file followed by md5sum (the like-for-like baseline). got alone and
- * node:http alone (no-op sinks) split the rest into got's cost and Node's HTTP client's.
+ * iotgw writes the image to disk and checks its MD5, so curl is measured four ways: to /dev/null,
+ * to a file, to a file followed by md5sum (the issue's like-for-like baseline), and to a file made
+ * durable (`sync <file>`) before md5sum (iotgw fsyncs the image before it verifies and keeps it).
+ * got alone and node:http alone (no-op sinks) split the rest into got's cost and Node's HTTP
+ * client's; node:http alone and the store also run with glibc keeping freed memory (the cost of
+ * giving it back and faulting it in again, shown by the minor page faults of each contender).
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -36,7 +39,17 @@ interface Sample {
   ms: number;
   cpuSeconds: number;
   rssGrowthBytes?: number;
+  /** Node contenders: minor page faults during the download (memory the kernel had to map in). */
+  minorFaults?: number;
 }
+
+/**
+ * glibc keeping up to 64 MiB of freed memory instead of giving it back to the kernel at once (its
+ * default trim threshold is 128 KiB, raised as it sees large frees). Measured beside the defaults:
+ * with the defaults Node's HTTP client re-faulted the memory of its 64 KiB socket buffers again and
+ * again (README, "Results (2026-12-01, second run)").
+ */
+const KEEP_FREED_MEMORY = { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=67108864' };
 
 /**
  * A shell command timed from outside; its CPU is what bash's `times` reports for its children
@@ -64,9 +77,9 @@ async function timeShell(script: string): Promise<Sample> {
 }
 
 /** A Node contender (bench/contender.ts) in its own process; it measures itself. */
-async function timeNode(mode: 'iotgw' | 'iotgw-main' | 'got' | 'http', nodeArgs: readonly string[] = []): Promise<Sample> {
+async function timeNode(mode: 'iotgw' | 'iotgw-main' | 'got' | 'http', nodeArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<Sample> {
   const contender = fileURLToPath(new URL('./contender.js', import.meta.url));
-  const { stdout } = await run(process.execPath, [...nodeArgs, contender, mode, url, md5, String(SIZE)]);
+  const { stdout } = await run(process.execPath, [...nodeArgs, contender, mode, url, md5, String(SIZE)], { env: { ...process.env, ...env } });
   return JSON.parse(stdout) as Sample;
 }
 
@@ -77,7 +90,15 @@ const contenders = {
     what: 'curl -s -o <file> && md5sum <file> (disk + verification: the like-for-like baseline)',
     time: () => timeShell('curl -s -o "$FILE" "$URL" && md5sum "$FILE"'),
   },
+  curlDiskSyncMd5sum: {
+    what: 'curl -s -o <file> && sync <file> && md5sum <file> (disk made durable + verification: the job iotgw does, which fsyncs the image before it verifies and keeps it)',
+    time: () => timeShell('curl -s -o "$FILE" "$URL" && sync "$FILE" && md5sum "$FILE"'),
+  },
   httpOnly: { what: 'node:http alone into a no-op sink', time: () => timeNode('http') },
+  httpOnlyKeepFreed: {
+    what: `node:http alone into a no-op sink, ${KEEP_FREED_MEMORY.GLIBC_TUNABLES}`,
+    time: () => timeNode('http', [], KEEP_FREED_MEMORY),
+  },
   gotOnly: { what: 'got alone into a no-op sink', time: () => timeNode('got') },
   iotgwMainThread: {
     what: "HttpFirmwareStore with hashing: 'main-thread' (disk + MD5 on the main thread + 1 s fsynced checkpoints)",
@@ -87,6 +108,10 @@ const contenders = {
   iotgwServiceHeap: {
     what: `HttpFirmwareStore, defaults, in a process with the shipped service's NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`,
     time: () => timeNode('iotgw', serviceNodeArgs()),
+  },
+  iotgwKeepFreed: {
+    what: `HttpFirmwareStore, defaults, ${KEEP_FREED_MEMORY.GLIBC_TUNABLES}`,
+    time: () => timeNode('iotgw', [], KEEP_FREED_MEMORY),
   },
 } satisfies Record<string, { what: string; time: () => Promise<Sample> }>;
 type Name = keyof typeof contenders;
@@ -113,6 +138,7 @@ const summary = Object.fromEntries(
     const list = samples[name];
     const ms = median(list.map((s) => s.ms));
     const rss = list.map((s) => s.rssGrowthBytes).filter((x): x is number => x !== undefined);
+    const faults = list.map((s) => s.minorFaults).filter((x): x is number => x !== undefined);
     return [
       name,
       {
@@ -120,15 +146,16 @@ const summary = Object.fromEntries(
         MiBps: round1(SIZE / MIB / (ms / 1000)),
         cpuSecondsPer100MiB: round3(median(list.map((s) => s.cpuSeconds)) / (SIZE / (100 * MIB))),
         ...(rss.length ? { rssGrowthMB: { median: round1(median(rss) / MIB), max: round1(Math.max(...rss) / MIB) } } : {}),
+        ...(faults.length ? { minorFaults: { median: median(faults), max: Math.max(...faults) } } : {}),
         ms: list.map((s) => Math.round(s.ms)),
       },
     ];
   }),
-) as Record<Name, { what: string; MiBps: number; cpuSecondsPer100MiB: number; rssGrowthMB?: { median: number; max: number }; ms: number[] }>;
+) as Record<Name, { what: string; MiBps: number; cpuSecondsPer100MiB: number; rssGrowthMB?: { median: number; max: number }; minorFaults?: { median: number; max: number }; ms: number[] }>;
 
 const iotgw = summary.iotgw;
 const ratioTo = (name: Name): number => round3(iotgw.MiBps / summary[name].MiBps);
-const comparisons = (['curlNull', 'curlDisk', 'curlDiskMd5sum'] as const).map((name) => ({
+const comparisons = (['curlNull', 'curlDisk', 'curlDiskMd5sum', 'curlDiskSyncMd5sum'] as const).map((name) => ({
   baseline: summary[name].what,
   baselineMiBps: summary[name].MiBps,
   iotgwMiBps: iotgw.MiBps,
@@ -158,6 +185,10 @@ const result = {
   ratio: ratioTo('curlNull'),
   ratioCurlDisk: ratioTo('curlDisk'),
   ratioCurlDiskMd5sum: ratioTo('curlDiskMd5sum'),
+  ratioCurlDiskSyncMd5sum: ratioTo('curlDiskSyncMd5sum'),
+  ratioHttpOnly: ratioTo('httpOnly'),
+  ratioHttpOnlyKeepFreed: ratioTo('httpOnlyKeepFreed'),
+  ratioKeepFreedCurlDiskMd5sum: round3(summary.iotgwKeepFreed.MiBps / summary.curlDiskMd5sum.MiBps),
   gotOnlyMiBps: summary.gotOnly.MiBps,
   httpOnlyMiBps: summary.httpOnly.MiBps,
   iotgwMainThreadMiBps: summary.iotgwMainThread.MiBps,
@@ -167,7 +198,8 @@ const result = {
   notes:
     'localhost; server (node) in its own process; each contender in its own process, run in alternating order; ' +
     'CPU = user + sys of the contender (for curl + md5sum: both, from bash `times`; for Node: the whole process, worker included); ' +
-    'RSS growth = peak RSS minus RSS just before the download; curl to disk = page cache, no fsync; ' +
+    'RSS growth = peak RSS minus RSS just before the download; curl to disk = page cache, no fsync (sync <file>: one fsync at the end); ' +
+    'each Node contender loads only the modules it runs; ' +
     'iotgw fsyncs a checkpoint at most every second and once at the end',
   loadAverage: { atStart: loadDuring[0]!.map(round1), afterEachRound: loadDuring.slice(1).map((l) => l.map(round1)) },
   node: process.version,
