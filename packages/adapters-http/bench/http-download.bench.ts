@@ -145,13 +145,14 @@ const summary = Object.fromEntries(
         what: contenders[name].what,
         MiBps: round1(SIZE / MIB / (ms / 1000)),
         cpuSecondsPer100MiB: round3(median(list.map((s) => s.cpuSeconds)) / (SIZE / (100 * MIB))),
-        ...(rss.length ? { rssGrowthMB: { median: round1(median(rss) / MIB), max: round1(Math.max(...rss) / MIB) } } : {}),
-        ...(faults.length ? { minorFaults: { median: median(faults), max: Math.max(...faults) } } : {}),
+        // Every round's figure too, so a maximum can be read against the others.
+        ...(rss.length ? { rssGrowthMB: { median: round1(median(rss) / MIB), max: round1(Math.max(...rss) / MIB), rounds: rss.map((b) => round1(b / MIB)) } } : {}),
+        ...(faults.length ? { minorFaults: { median: median(faults), max: Math.max(...faults), rounds: faults } } : {}),
         ms: list.map((s) => Math.round(s.ms)),
       },
     ];
   }),
-) as Record<Name, { what: string; MiBps: number; cpuSecondsPer100MiB: number; rssGrowthMB?: { median: number; max: number }; minorFaults?: { median: number; max: number }; ms: number[] }>;
+) as Record<Name, { what: string; MiBps: number; cpuSecondsPer100MiB: number; rssGrowthMB?: { median: number; max: number; rounds: number[] }; minorFaults?: { median: number; max: number; rounds: number[] }; ms: number[] }>;
 
 const iotgw = summary.iotgw;
 const ratioTo = (name: Name): number => round3(iotgw.MiBps / summary[name].MiBps);
