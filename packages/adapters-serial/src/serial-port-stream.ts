@@ -1,5 +1,6 @@
 import { LinkError, TypedEmitter, type ByteStream, type ByteStreamCapabilities, type ByteStreamEvents, type Subscription } from '@iotgw/domain';
-import { SerialPort } from 'serialport';
+import { SerialPortStream as PortStream } from '@serialport/stream';
+import { hangupAwareBinding } from './hangup-aware-binding.js';
 
 /**
  * An open serial port (a UART, USB CDC, a pty) as a ByteStream. Used on both ends: by the gateway's
@@ -8,7 +9,7 @@ import { SerialPort } from 'serialport';
 export class SerialPortStream implements ByteStream {
   readonly name: string;
   readonly capabilities: ByteStreamCapabilities;
-  readonly #port: SerialPort;
+  readonly #port: PortStream;
   readonly #events = new TypedEmitter<ByteStreamEvents>();
   #open = true;
   #closing: Promise<void> | undefined;
@@ -16,7 +17,7 @@ export class SerialPortStream implements ByteStream {
   /** Opens `path` at `baudRate` (8N1). Rejects LinkError 'link.unavailable' with the OS's reason. */
   static open(path: string, baudRate = 115_200): Promise<SerialPortStream> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate, autoOpen: false });
+      const port = new PortStream({ binding: hangupAwareBinding, path, baudRate, autoOpen: false });
       port.open((error) => {
         if (error) reject(new LinkError('link.unavailable', `cannot open serial port ${path}: ${error.message}`, { cause: error }));
         else resolve(new SerialPortStream(port, baudRate));
@@ -24,7 +25,7 @@ export class SerialPortStream implements ByteStream {
     });
   }
 
-  constructor(port: SerialPort, baudRate: number) {
+  constructor(port: PortStream, baudRate: number) {
     this.#port = port;
     this.name = port.path;
     // 8N1: ten bits on the line per byte.
