@@ -35,16 +35,18 @@ export const hangupAwareBinding: AutoDetectTypes = {
 export async function readUntilHangup(port: UnixReadablePort, buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number; buffer: Buffer }> {
   for (;;) {
     if (!port.isOpen || port.fd === null) throw new BindingsError('Port is not open', { canceled: true });
+    let bytesRead: number;
     try {
-      const { bytesRead } = await readAsync(port.fd, buffer, offset, length, null);
-      // A read error that is not `canceled` makes @serialport/stream close the port as disconnected.
-      if (bytesRead === 0) throw Object.assign(new Error('the serial port hung up (unplugged, or its far end closed)'), { code: 'EOF', disconnect: true });
-      return { bytesRead, buffer };
+      ({ bytesRead } = await readAsync(port.fd, buffer, offset, length, null));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw error;
       if (!port.isOpen) throw new BindingsError('Port is not open', { canceled: true });
       await new Promise<void>((resolve, reject) => port.poller.once('readable', (e?: Error | null) => (e ? reject(e) : resolve())));
+      continue;
     }
+    // A read error that is not `canceled` makes @serialport/stream close the port as disconnected.
+    if (bytesRead === 0) throw Object.assign(new Error('the serial port hung up (unplugged, or its far end closed)'), { code: 'EOF', disconnect: true });
+    return { bytesRead, buffer };
   }
 }

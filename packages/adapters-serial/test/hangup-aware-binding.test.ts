@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readUntilHangup } from '../src/hangup-aware-binding.js';
 
-// An empty regular file answers read() with end of file, as a hung-up tty does. The binding's own
-// read would ask again for ever (the port never closing); this one must give up with a disconnect.
 /** A file descriptor on a file holding `contents` (closed and removed after the test). */
 function fileWith(t: ExecutionContext, contents: string): number {
   const dir = mkdtempSync(join(tmpdir(), 'iotgw-eof-'));
@@ -19,6 +17,8 @@ function fileWith(t: ExecutionContext, contents: string): number {
   return fd;
 }
 
+// An empty regular file answers read() with end of file, as a hung-up tty does. The binding's own
+// read would ask again for ever (the port never closing); this one must give up with a disconnect.
 test('a read that gets end of file rejects as a disconnect (not canceled), it does not read again', async (t) => {
   const fd = fileWith(t, '');
   const port = { isOpen: true, fd, poller: { once: () => t.fail('end of file is not "wait for readable"') } };
