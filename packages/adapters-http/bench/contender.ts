@@ -28,35 +28,38 @@ async function viaHttp(): Promise<void> {
   });
 }
 
-// Each contender loads only what it runs: with got and the store loaded (a larger heap) node:http
-// alone ran 2-4x slower, all of it in glibc's malloc giving freed memory back to the kernel and
-// faulting it in again (README, "Results (2026-12-01, second run)").
-async function viaGot(): Promise<void> {
-  const { default: got } = await import('got');
-  await pipeline(got.stream(url, { retry: { limit: 0 }, decompress: false }), noopSink());
-}
-
-async function viaIotgw(dataDir: string, hashing: Md5Hashing): Promise<void> {
-  const { HttpFirmwareStore } = await import('../src/index.js');
-  const store = new HttpFirmwareStore({ dataDir, hashing, sourceGuard: { allowLoopback: true } });
-  const image = await store.obtain({ version: 'bench', url, md5, size });
-  if (image.md5 !== md5) throw new Error('bench image MD5 mismatch');
+/**
+ * Loads what `mode` runs and returns the download to time; the loading is not timed. Each
+ * contender loads only its own modules: with got and the store loaded (a larger heap) node:http
+ * alone ran 2-4x slower, all of it in glibc's malloc giving freed memory back to the kernel and
+ * faulting it in again (README, "Results (2026-12-01, second run)").
+ */
+async function contender(dataDir: string): Promise<() => Promise<void>> {
+  if (mode === 'http') return viaHttp;
+  if (mode === 'got') {
+    const { default: got } = await import('got');
+    return () => pipeline(got.stream(url, { retry: { limit: 0 }, decompress: false }), noopSink());
+  }
+  if (mode === 'iotgw' || mode === 'iotgw-main') {
+    const { HttpFirmwareStore } = await import('../src/index.js');
+    const hashing: Md5Hashing = mode === 'iotgw' ? 'auto' : 'main-thread';
+    return async () => {
+      const store = new HttpFirmwareStore({ dataDir, hashing, sourceGuard: { allowLoopback: true } });
+      const image = await store.obtain({ version: 'bench', url, md5, size });
+      if (image.md5 !== md5) throw new Error('bench image MD5 mismatch');
+    };
+  }
+  throw new Error(`unknown contender ${mode}`);
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'iotgw-bench-'));
 try {
-  // The modules a contender runs are loaded before it is timed, as the other contenders' are.
-  if (mode === 'got') await import('got');
-  else if (mode.startsWith('iotgw')) await import('../src/index.js');
+  const download = await contender(dataDir);
   const rssBefore = process.memoryUsage().rss;
   const faultsBefore = process.resourceUsage().minorPageFault;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  if (mode === 'iotgw') await viaIotgw(dataDir, 'auto');
-  else if (mode === 'iotgw-main') await viaIotgw(dataDir, 'main-thread');
-  else if (mode === 'got') await viaGot();
-  else if (mode === 'http') await viaHttp();
-  else throw new Error(`unknown contender ${mode}`);
+  await download();
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const usage = process.resourceUsage();
