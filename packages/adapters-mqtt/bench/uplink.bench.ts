@@ -102,6 +102,16 @@ async function main(): Promise<void> {
         }
         const ratiosOf = (c: Contender): number[] => got[c].map((a, i) => Number((a.rate / (got.bare[i]?.rate ?? a.rate)).toFixed(3)));
         const latencyRatiosOf = (c: Contender): number[] => got[c].map((a, i) => Number((a.p50Ms / (got.bare[i]?.p50Ms || a.p50Ms)).toFixed(2)));
+        /** One figure of every round, per contender. */
+        const perRound = (pick: (m: Measurement) => number): Record<Contender, number[]> => ({
+          bare: got.bare.map(pick),
+          adapter: got.adapter.map(pick),
+          adapterServiceHeap: got.adapterServiceHeap.map(pick),
+        });
+        const ratios = ratiosOf('adapter');
+        const serviceHeapRatios = ratiosOf('adapterServiceHeap');
+        const medianRatio = Number(median(ratios).toFixed(3));
+        const serviceHeapMedianRatio = Number(median(serviceHeapRatios).toFixed(3));
         const figures = (c: Contender): Record<string, unknown> => ({
           msgsPerSecond: range(got[c].map((m) => m.rate)),
           cpuSecondsPer100k: range(got[c].map((m) => m.cpuPer100k)),
@@ -112,22 +122,22 @@ async function main(): Promise<void> {
           bare: figures('bare'),
           adapter: figures('adapter'),
           adapterServiceHeap: { nodeOptions: SERVICE_NODE_OPTIONS, ...figures('adapterServiceHeap') },
-          medianRatio: Number(median(ratiosOf('adapter')).toFixed(3)),
-          serviceHeapMedianRatio: Number(median(ratiosOf('adapterServiceHeap')).toFixed(3)),
-          ratioPerRound: ratiosOf('adapter'),
-          serviceHeapRatioPerRound: ratiosOf('adapterServiceHeap'),
-          cpuSecondsPer100kPerRound: { bare: got.bare.map((m) => m.cpuPer100k), adapter: got.adapter.map((m) => m.cpuPer100k), adapterServiceHeap: got.adapterServiceHeap.map((m) => m.cpuPer100k) },
+          medianRatio,
+          serviceHeapMedianRatio,
+          ratioPerRound: ratios,
+          serviceHeapRatioPerRound: serviceHeapRatios,
+          cpuSecondsPer100kPerRound: perRound((m) => m.cpuPer100k),
           ...(window === '1'
             ? {
                 latencyP50MedianRatio: Number(median(latencyRatiosOf('adapter')).toFixed(2)),
                 latencyP50RatioPerRound: latencyRatiosOf('adapter'),
                 serviceHeapLatencyP50RatioPerRound: latencyRatiosOf('adapterServiceHeap'),
-                p99MsPerRound: { bare: got.bare.map((m) => m.p99Ms), adapter: got.adapter.map((m) => m.p99Ms), adapterServiceHeap: got.adapterServiceHeap.map((m) => m.p99Ms) },
+                p99MsPerRound: perRound((m) => m.p99Ms),
               }
             : {}),
           incomplete: [...got.bare, ...got.adapter, ...got.adapterServiceHeap].some((m) => m.delivered < count),
         };
-        console.log(`qos${qos} window ${window}: median ratio ${median(ratiosOf('adapter')).toFixed(3)} (service heap ${median(ratiosOf('adapterServiceHeap')).toFixed(3)}) over ${ROUNDS} rounds`);
+        console.log(`qos${qos} window ${window}: median ratio ${medianRatio} (service heap ${serviceHeapMedianRatio}) over ${ROUNDS} rounds`);
       }
     }
     // Bringing 10,000 subdevices online from a gateway alone in its process (time and RSS), with
