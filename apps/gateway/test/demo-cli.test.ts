@@ -30,7 +30,8 @@ test('iotgw demo with a bad flag exits 2 with its usage', async (t) => {
   const child = spawn(process.execPath, [bin, 'demo', '--nope'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  // 'close', not 'exit': the usage written just before exiting may still be in the pipe.
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   t.is(code, 2);
   t.regex(err, /Usage: iotgw demo/);
 });
@@ -47,7 +48,8 @@ test('iotgw demo on an unreachable broker exits 1 by itself, counting the steps 
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
   // A hang guard: a normal run exits within seconds, but a loaded box takes seconds just to load the CLI.
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  // 'close', not 'exit': the last step lines may still be in the pipe when the process is gone.
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
   clearTimeout(killer);
   t.is(signal, null, `still running 60 s after it started:\n${out}`);
   t.is(code, 1, out);

@@ -93,7 +93,8 @@ async function hubExit(args: string[]): Promise<{ code: number | null; stdout: s
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   // A safety net only (these runs exit 2 at once): generous, as a loaded box takes seconds to load the CLI.
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  // 'close', not 'exit': the lines written just before exiting may still be in the pipe (CI once saw code 2 with an empty stderr).
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   clearTimeout(killer);
   return { code, stdout, stderr };
 }

@@ -66,7 +66,8 @@ test('in a real process: ready output, then SIGTERM and SIGINT each stop it clea
     const { child, output } = await spawnHubCli(['--port', '0', '--http-port', '0']);
     const consoleUrl = new URL(/console: +(\S+)/.exec(output())![1]!);
     t.is((await fetch(new URL('/api/devices', consoleUrl), { headers: { authorization: `Bearer ${consoleUrl.searchParams.get('token')}` } })).status, 200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the stop line may still be in the pipe when the process is gone.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     child.kill(signal);
     t.is(await exited, 0, output());
     t.regex(output(), /stopping hub emulator/);

@@ -102,7 +102,8 @@ test('iotgw hub --log-level debug: a full flow is logged (connects, operations w
   await report(encodeReportVersion('2.0.0'));
   await gw.endAsync();
   await waitForOutput(hub.output, /info  device disconnected device=GW00000001\/gw1/);
-  const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last log lines may still be in the pipe when the process is gone.
+  const exited = new Promise<number | null>((resolve) => hub.child.once('close', (code) => resolve(code)));
   hub.child.kill('SIGTERM');
   t.is(await exited, 0);
 

@@ -60,7 +60,8 @@ test('a refused external broker fails start and leaves nothing behind: the proce
   // A hang guard: a reconnect timer left behind keeps the process alive for ever, so any bound
   // catches it; a loaded box takes seconds just to load the emulator (8 s was missed under load in full runs).
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  // 'close', not 'exit': what it printed just before exiting may still be in the pipe.
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
   clearTimeout(killer);
   t.is(signal, null, `still running 60 s after it started:\n${out}`);
   t.is(code, 0, out);
