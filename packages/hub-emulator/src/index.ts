@@ -11,5 +11,6 @@ export { HubCore, type HubMessageRecord, type MalformedMessage } from './hub-cor
 export type { OtaJobRecord, OtaJobState } from './ota-job.record.js';
 export { EMULATOR_RESULT } from './emulator-result-codes.js';
 export { RegistryError, HubEmulatorStartError, AdminRequestError } from './hub-emulator.errors.js';
-export { runHubCli, HUB_CLI_HELP, type HubCliIo } from './hub-cli.js';
+export { runHubCli, type HubCliIo } from './hub-cli.js';
+export { HUB_CLI_HELP } from './hub-cli-help.js';
 export { TopologyPushes, type TopologyAckRecord } from './topology-pushes.js';

@@ -1,4 +1,6 @@
-// Commands that need the heavier packages register themselves here, so `validate` stays light.
+// The commands beyond validate. Each definition is light: a command imports what it runs (the
+// adapters, the emulator, the demo) in its action, so --help, --version and the commands that only
+// talk to a running gateway start in a fraction of the time.
 import { registerCommand } from './main.js';
 import { demoCommand } from './demo-command.js';
 import { hubCommand } from './hub-command.js';

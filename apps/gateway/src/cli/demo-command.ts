@@ -1,5 +1,4 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { runDemo } from '../demo/run-demo.js';
 import type { CommandDefinition } from './main.js';
 
 const DESCRIPTION = `Starts the hub emulator, a gateway and two simulated subdevices (over socat ptys when socat is installed, else in memory) and walks every flow: bind, list bound, online, data up and down, firmware update of one subdevice while the other keeps sending, offline, unbind. Exits 0 when every step succeeded, 1 when one failed; Ctrl-C stops it within 2 s.`;
@@ -26,6 +25,7 @@ export const demoCommand: CommandDefinition = {
       )
       .action(
         host.action(async (options: { keepRunning?: boolean; memory?: boolean; broker?: string }) => {
+          const { runDemo } = await import('../demo/run-demo.js');
           const report = await runDemo({
             io: host.io,
             signal: host.signal,

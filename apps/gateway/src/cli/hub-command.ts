@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HUB_CLI_HELP, runHubCli } from '@iotgw/hub-emulator';
+import { HUB_CLI_HELP } from '@iotgw/hub-emulator/cli-help';
 import { EXIT } from './output.js';
 import type { CommandDefinition } from './main.js';
 
@@ -26,6 +26,7 @@ export const hubCommand: CommandDefinition = {
             if (host.signal.aborted) resolve();
             else host.signal.addEventListener('abort', () => resolve(), { once: true });
           });
+          const { runHubCli } = await import('@iotgw/hub-emulator');
           const code = await runHubCli(command.args, { stdout: (l) => host.io.out(l), stderr: (l) => host.io.err(l), untilStopped });
           return code === 0 ? EXIT.ok : code === 2 ? EXIT.usage : EXIT.failed;
         }),

@@ -26,7 +26,7 @@ export interface CommandDefinition {
   define(program: Command, host: CommandHost): void;
 }
 
-/** Commands other packages plug in (hub, demo, start...) register here, so `validate` stays light. */
+/** The commands: validate here, the others registered by commands.js (so a test can run the CLI with validate alone). */
 const definitions = new Map<string, CommandDefinition>([['validate', validateCommand]]);
 
 export function registerCommand(definition: CommandDefinition): void {
