@@ -164,7 +164,8 @@ test('close while connect attempts back off leaves no timer behind: the process 
   child.stdout.on('data', (chunk: Buffer) => {
     if (chunk.toString().includes('closed')) closedAt = Date.now();
   });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': the "closed" line may still be in the pipe when the process is gone.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   t.is(code, 0);
   t.true(closedAt > 0, 'the fixture closed the transport');
   const lingered = Date.now() - closedAt;

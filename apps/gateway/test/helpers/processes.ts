@@ -30,8 +30,10 @@ export interface Spawned {
   output(): string;
   /** Resolves once the output matches, or rejects if the process exits first. */
   waitForOutput(pattern: RegExp): Promise<void>;
-  /** The exit code and signal, or 'timeout' if it did not exit within `ms` (then it is killed). */
+  /** The exit code and signal (with all it printed read), or 'timeout' if it did not exit within `ms` (then it is killed). */
   exitWithin(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'>;
+  /** When the process exited (performance.now()), before its last output was read; undefined while it runs. */
+  exitedAt(): number | undefined;
   /** SIGKILL to the child's process group (spawned with `group`): the child and all it started. */
   killGroup(): void;
 }
@@ -52,7 +54,20 @@ export function spawnCli(command: string, args: readonly string[], options: { en
   };
   child.stdout?.setEncoding('utf8').on('data', onData);
   child.stderr?.setEncoding('utf8').on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  // 'exit' can come before the parent has read the child's last lines from the pipes; 'close' comes
+  // once it has, unless something the child started still holds them: then 2 s at most.
+  let exitedAt: number | undefined;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitedAt = performance.now();
+      let grace: NodeJS.Timeout | undefined;
+      void Promise.race([closed, new Promise<void>((r) => (grace = setTimeout(r, 2_000)))]).then(() => {
+        clearTimeout(grace);
+        resolve({ code, signal });
+      });
+    }),
+  );
   return {
     child,
     output: () => out,
@@ -78,6 +93,7 @@ export function spawnCli(command: string, args: readonly string[], options: { en
       if (result === 'timeout') child.kill('SIGKILL');
       return result;
     },
+    exitedAt: () => exitedAt,
     killGroup: () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
