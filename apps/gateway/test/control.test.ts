@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import test from 'ava';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SubdeviceSessions } from '@iotgw/app';
 import { subdeviceKey } from '@iotgw/domain';
 import { runCli, type CliOutput } from '../src/index.js';
@@ -99,4 +101,23 @@ test('iotgw subdevices list without a running gateway says so (exit 1, no stack)
   t.is(await runCli(['subdevices', 'list', '--port', '1'], io), 1);
   t.regex(io.stderr.join('\n'), /no gateway answers at http:\/\/127\.0\.0\.1:1\/subdevices/);
   t.notRegex(io.stderr.join('\n'), /\n\s+at /);
+});
+
+test('iotgw subdevices list against a port that is not a gateway\'s control endpoint says so (exit 1, no stack)', async (t) => {
+  // The hub emulator's HTTP port answers JSON 404s; another web server answers HTML.
+  for (const [status, type, text] of [
+    [404, 'application/json', '{"error":"no route GET /subdevices","code":"not_found"}'],
+    [200, 'text/html', '<html><body>router login</body></html>'],
+  ] as const) {
+    const server = createServer((_req, res) => res.writeHead(status, { 'content-type': type }).end(text));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const io = capture();
+    const code = await runCli(['subdevices', 'list', '--port', String(port)], io);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const err = io.stderr.join('\n');
+    t.is(code, 1, err);
+    t.true(err.includes(`http://127.0.0.1:${port}/subdevices is not the control endpoint of an iotgw gateway (it answered ${status}): give --port the "control.port" of iotgw start (default 7380)`), err);
+    t.notRegex(err, /\n\s+at |unexpected error/);
+  }
 });

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +75,27 @@ test('start: a data dir that cannot be created or written exits 2 naming dataDir
     t.notRegex(err, /\n\s+at /);
     t.deepEqual(io.stdout, []);
   }
+});
+
+test('start: a control port already in use exits 2 naming control.port and the fix, with no stack trace, before connecting', async (t) => {
+  const dir = await tempDir(t);
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+  const port = (taken.address() as AddressInfo).port;
+  await writeFile(join(dir, 'device_info.json'), JSON.stringify(deviceInfo));
+  // Nothing listens on port 1: a gateway that tried to connect first would wait for the hub, not exit 2.
+  await writeFile(join(dir, 'iotgw.json'), JSON.stringify({ hub: { host: '127.0.0.1', port: 1, tls: false }, dataDir: join(dir, 'data'), control: { port } }));
+  const io = capture();
+  const ac = new AbortController();
+  const guard = setTimeout(() => ac.abort(new Error('still running after 30 s')), 30_000);
+  const code = await runCli(['start', '--device-info', join(dir, 'device_info.json'), '--config', join(dir, 'iotgw.json')], io, ac.signal);
+  clearTimeout(guard);
+  const err = io.stderr.join('\n');
+  t.is(code, 2, err);
+  t.true(err.includes(`iotgw start: control.port: 127.0.0.1:${port} is already in use (is another "iotgw start" running?): choose a free port, or 0 for any`), err);
+  t.notRegex(err, /\n\s+at |unexpected error/);
+  t.deepEqual(io.stdout, []);
 });
 
 test.serial('start: a data dir that stops taking writes while running (now procfs) neither spins nor hangs the stop', async (t) => {

@@ -34,6 +34,12 @@ export async function runStart(options: { deviceInfo: string; config?: string },
   let control: ControlServer | undefined;
   let services: { stop(): Promise<void> } | undefined;
   try {
+    // The control port first: one the user cannot have stops the start before anything connects.
+    control = await ControlServer.start(gateway, config.control.port);
+    // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
+    const controlPort = Number(new URL(control.url).port);
+    gateway.service.ota.refuseLocalPort(controlPort);
+    gateway.selfUpdate?.refuseLocalPort(controlPort);
     try {
       await gateway.start({ signal: AbortSignal.any([ctx.signal, lifecycle.signal]) });
     } catch (error) {
@@ -42,11 +48,6 @@ export async function runStart(options: { deviceInfo: string; config?: string },
     if (lifecycle.restartReason === undefined) {
       const dataDir = resolve(app.dataDir ?? config.dataDir);
       services = startDeviceServices({ gateway, config, registry, info, deviceInfoFile: options.deviceInfo, baseDir: process.cwd(), dataDir, logger: winston, capture, remote, restart });
-      control = await ControlServer.start(gateway, config.control.port);
-      // A firmware URL pointing back at the control endpoint is refused, even with ota.allowLoopback.
-      const controlPort = Number(new URL(control.url).port);
-      gateway.service.ota.refuseLocalPort(controlPort);
-      gateway.selfUpdate?.refuseLocalPort(controlPort);
       ctx.io.out(`iotgw: control, health and metrics: ${control.url} (/health, /metrics, /subdevices)`);
       ctx.io.out(`iotgw: gateway ${subdeviceKey(info.gateway)} running with ${gateway.links.length} link(s); Ctrl-C to stop`);
     }

@@ -38,11 +38,26 @@ async function call<T>(url: string, init: RequestInit, signal: AbortSignal): Pro
     if ((error as Error).name === 'TimeoutError') throw new TimeoutError(`the gateway at ${url}`, 20_000);
     throw new LinkError('link.unavailable', `no gateway answers at ${url}: is "iotgw start" running, with this control port?`, { cause: error });
   }
-  const body = (await res.json()) as T & { error?: string };
+  // Only the control endpoint of iotgw start answers these routes, and always in JSON: a 404 or
+  // another body is some other server on that port (e.g. the hub emulator's HTTP port).
+  const body = parseJsonObject<T & { error?: string }>(await res.text());
+  if (res.status === 404 || body === undefined) {
+    throw new LinkError('link.unavailable', `${url} is not the control endpoint of an iotgw gateway (it answered ${res.status}): give --port the "control.port" of iotgw start (default 7380)`);
+  }
   // A 4xx is the request's own problem: its message says what to fix, without HTTP noise.
   if (res.status >= 400 && res.status < 500) throw new ValidationError(body.error ?? `the gateway refused the request (${res.status})`);
   if (!res.ok) throw new LinkError('link.unavailable', `the gateway answered ${res.status}: ${body.error ?? ''}`);
   return body;
+}
+
+/** The JSON object `text` holds, or undefined for anything else (HTML, plain text, a bare value). */
+function parseJsonObject<B>(text: string): B | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as B) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const json = (io: CliOutput, value: unknown): void => io.out(JSON.stringify(value, null, 2));

@@ -42,9 +42,10 @@ export class ControlServer {
     const metrics = new GatewayMetrics(gateway);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const refused = (error: NodeJS.ErrnoException): void => reject(listenError(error, port));
+      server.once('error', refused);
       server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
+        server.off('error', refused);
         resolve();
       });
     });
@@ -158,4 +159,13 @@ function httpStatusFor(error: GatewayError): number {
   if (error instanceof HubDisconnectedError) return 503;
   if (error instanceof TimeoutError) return 504;
   return 500;
+}
+
+/** A port the user chose and cannot have is a configuration problem (exit 2, one line), not a crash. */
+function listenError(error: NodeJS.ErrnoException, port: number): GatewayError {
+  if (error.code === 'EADDRINUSE') {
+    return new ConfigError('control.port', `127.0.0.1:${port} is already in use (is another "iotgw start" running?): choose a free port, or 0 for any`, { cause: error });
+  }
+  if (error.code === 'EACCES') return new ConfigError('control.port', `${port} needs privileges this process does not have: choose a port above 1023`, { cause: error });
+  return toGatewayError(error);
 }
