@@ -144,3 +144,29 @@ test('a modbus link whose model file is missing or has a bad register map: valid
   t.is(await runCli(['validate', paths.config], ok), 0, ok.stderr.join('\n'));
   t.regex(ok.stdout.join('\n'), /iotgw\.json: ok — hub mqtt, 1 link\(s\)/);
 });
+
+test('a file of another kind in a file\'s place (device file, config, emulator registry) is named as such, exit 2, for validate and start', async (t) => {
+  const paths = await files(t, {});
+  const registry = join(paths.dir, 'registry.json');
+  await writeFile(registry, JSON.stringify({ devices: [{ productId: 'GW00000001', deviceName: 'gw1', deviceSecret: GW_SECRET, gateway: true }], bindings: [] }));
+  const DEVICE = `the vendor's device_info.json`;
+  const cases: Array<[string[], string]> = [
+    [['validate', '--config', paths.info], `${paths.info}: this looks like ${DEVICE} (give it with --device-info), not an iotgw config`],
+    [['validate', '--device-info', paths.config], `${paths.config}: this looks like an iotgw config (give it with --config), not ${DEVICE}`],
+    [['validate', registry], `${registry}: this looks like a hub emulator registry (for iotgw hub --registry), not ${DEVICE}`],
+    [['validate', '--config', registry], `${registry}: this looks like a hub emulator registry (for iotgw hub --registry), not an iotgw config`],
+    [['start', '--device-info', paths.info, '--config', paths.info], `iotgw start: ${paths.info}: this looks like ${DEVICE} (give it with --device-info), not an iotgw config`],
+    [['start', '--device-info', registry], `iotgw start: ${registry}: this looks like a hub emulator registry (for iotgw hub --registry), not ${DEVICE}`],
+  ];
+  for (const [args, message] of cases) {
+    const io = capture();
+    t.is(await runCli(args, io), 2, args.join(' '));
+    const err = io.stderr.join('\n');
+    t.true(err.includes(message), `${args.join(' ')}:\n${err}`);
+    // One line instead of the schema's list of every key the other file lacks.
+    t.notRegex(err, /Unrecognized|problems:/);
+  }
+  // Each file in its place is fine: the kinds are told apart, not guessed wrong.
+  const ok = capture();
+  t.is(await runCli(['validate', paths.info, paths.config], ok), 0, ok.stderr.join('\n'));
+});

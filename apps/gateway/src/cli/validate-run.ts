@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { isGatewayError } from '@iotgw/domain';
 import { parseDeviceInfo, type DeviceInfo } from '../config/device-info.js';
+import { fileKindOf } from '../config/file-kind.js';
 import type { AdapterRegistry } from '@iotgw/app';
 import { namedSubdevices } from '../config/adapter-sections.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -24,8 +24,7 @@ export async function validate(files: readonly string[], options: ValidateOption
   for (const { file, kind } of named) {
     try {
       const text = await readFile(file, 'utf8');
-      // The vendor's file has these; an iotgw config never does.
-      if (kind === 'info' || (kind === undefined && /"(auth_mode|productId|deviceName|key_deviceinfo|subDev)"\s*:/.test(text))) {
+      if (kind === 'info' || (kind === undefined && looksLikeDeviceInfo(text))) {
         parsed.push({ kind: 'info', file, info: parseDeviceInfo(text, file) });
       } else {
         parsed.push({ kind: 'config', file, ...(await loadGatewayConfig(text, file)) });
@@ -33,7 +32,7 @@ export async function validate(files: readonly string[], options: ValidateOption
     } catch (error) {
       worst = EXIT.usage;
       if (isGatewayError(error)) io.err(error.message);
-      else if (error instanceof Error && 'code' in error && error.code === 'ENOENT') io.err(`${file}: no such file (${basename(file)})`);
+      else if (error instanceof Error && 'code' in error && error.code === 'ENOENT') io.err(`${file}: no such file`);
       else io.err(`${file}: cannot be read (${error instanceof Error ? error.message : String(error)})`);
     }
   }
@@ -55,4 +54,16 @@ export async function validate(files: readonly string[], options: ValidateOption
     io.out(`${p.file}: ok — hub ${p.config.hub.adapter}, ${p.config.links.length} link(s), data dir ${p.config.dataDir}${unchecked}`);
   }
   return worst;
+}
+
+/** A file given without a flag: by its top-level keys when it parses (a registry names productIds too), else by its text. */
+function looksLikeDeviceInfo(text: string): boolean {
+  try {
+    const found = fileKindOf(JSON.parse(text));
+    if (found !== undefined) return found === 'device-info' || found === 'registry';
+  } catch {
+    // not JSON: the parser that gets it says where
+  }
+  // The vendor's file has these; an iotgw config never does.
+  return /"(auth_mode|productId|deviceName|key_deviceinfo|subDev)"\s*:/.test(text);
 }

@@ -68,7 +68,7 @@ export interface DeviceInfo {
 
 /** Parses the vendor file's JSON text; throws ConfigError naming the field and the fix. */
 export function parseDeviceInfo(text: string, source = 'device_info.json'): DeviceInfo {
-  const info = parseWithSchema(deviceInfoSchema, text, source);
+  const info = parseWithSchema(deviceInfoSchema, text, source, 'device-info');
   const auth: GatewayAuth =
     info.auth_mode === 'KEY'
       ? { mode: 'key', deviceSecret: info.key_deviceinfo?.deviceSecret ?? '' }

@@ -120,7 +120,7 @@ export function bundledRegistry(): AdapterRegistry {
  * ones: a config naming plugins goes through `loadGatewayConfig`, which loads them first).
  */
 export function parseGatewayConfig(text: string, source = 'iotgw.json', registry: AdapterRegistry = bundledRegistry()): GatewayConfig {
-  return parseWithSchema(gatewayConfigSchema(registry), text, source);
+  return parseWithSchema(gatewayConfigSchema(registry), text, source, 'config');
 }
 
 export function defaultGatewayConfig(registry: AdapterRegistry = bundledRegistry()): GatewayConfig {
