@@ -63,6 +63,10 @@ for (const [args, usage, lines] of HELP) {
 const ERRORS: Array<[string[], RegExp]> = [
   [['start', '--device-info', 'x.json', '--nope'], /^iotgw start: unknown option '--nope'$/],
   [['start'], /^iotgw start: required option '--device-info <file>' not specified$/],
+  // A bad flag is named before the missing one; a file given without its flag gets the command that would use it.
+  [['start', '--nope'], /^iotgw start: unknown option '--nope'$/],
+  [['start', 'device_info.json'], /^iotgw start: required option '--device-info <file>' not specified \(to start from device_info\.json: iotgw start --device-info device_info\.json\)$/],
+  [['start', '--device-info', 'x.json', 'iotgw.json'], /^iotgw start: unexpected argument 'iotgw\.json': files are given with --device-info and --config$/],
   [['demo', '--broker', 'localhost'], /^iotgw demo: option '--broker <url>' argument 'localhost' is invalid\. must be mqtt:\/\/host:port$/],
   [['validate'], /^iotgw validate: name at least one file/],
   [['validate', '--nope'], /^iotgw validate: unknown option '--nope'$/],
