@@ -32,7 +32,7 @@ Options:
                       message; info: also connects, disconnects, gateway operations with their
                       results, firmware jobs and their progress; debug: also every message
                       (topic, size, the start of the payload). Never a secret or a signature
-  --help              show this help
+  -h, --help          show this help
 
 Environment:
   IOTGW_HUB_TOKEN     the admin token when --token is not given

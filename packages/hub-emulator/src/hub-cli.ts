@@ -77,7 +77,7 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
       allowPositionals: false,
     }));
   } catch (error) {
-    io.stderr(`iotgw hub: ${(error as Error).message}\n\n${HUB_CLI_HELP}`);
+    io.stderr(`iotgw hub: ${usageMessage(error as Error)}\n\n${HUB_CLI_HELP}`);
     return 2;
   }
   if (values.help) {
@@ -150,4 +150,10 @@ export async function runHubCli(argv: readonly string[], io: HubCliIo = { stdout
   await hub.close();
   if (caFile) await rm(caFile, { force: true });
   return 0;
+}
+
+/** node:util parseArgs says "Unknown option …"; every other iotgw command says "unknown option …". */
+function usageMessage(error: Error & { code?: string }): string {
+  const message = error.message;
+  return error.code?.startsWith('ERR_PARSE_ARGS') ? message.charAt(0).toLowerCase() + message.slice(1) : message;
 }
