@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { CommandDefinition } from './main.js';
 
-const DESCRIPTION = `Starts the hub emulator, a gateway and two simulated subdevices (over socat ptys when socat is installed, else in memory) and walks every flow: bind, list bound, online, data up and down, firmware update of one subdevice while the other keeps sending, offline, unbind. Exits 0 when every step succeeded, 1 when one failed; Ctrl-C stops it within 2 s.`;
+const DESCRIPTION = `Starts the hub emulator, a gateway and two simulated subdevices (over socat ptys when socat is installed, else in memory) and walks every flow in 25 checked steps: bind, list bound, online, data up and down, an RRPC call, a shadow change, the console unbinding and binding a subdevice, a Modbus TCP energy meter (reading, a register written from the hub), remote configuration (one applied live, one refused), firmware update of one subdevice while the other keeps sending, offline, unbind, and the gateway updating itself (then rolling back a version that never becomes healthy). Exits 0 when every step succeeded, 1 when one failed; Ctrl-C stops it within 2 s.`;
 
 export const demoCommand: CommandDefinition = {
   name: 'demo',
