@@ -6,6 +6,7 @@ import { describeJsonError, isValidDeviceName, isValidProductId, subdeviceKey } 
 import { isBase64Secret } from '@iotgw/protocol-tencent';
 import { writeFileAtomic } from '@iotgw/durable-file';
 import { RegistryError } from './hub-emulator.errors.js';
+import { REGISTRY_KEYS, REGISTRY_SHAPE } from './registry-shape.js';
 
 /** One device the hub knows: a gateway or a subdevice, with its key-auth secret (base64). */
 export interface RegisteredDevice {
@@ -297,8 +298,6 @@ async function requireWritableDir(path: string): Promise<void> {
   }
 }
 
-const REGISTRY_KEYS = new Set(['devices', 'bindings', 'products', 'productTopics']);
-const REGISTRY_SHAPE = '{"devices":[...],"bindings":[...]}';
 
 export function parseRegistry(text: string, source = 'registry'): RegistryDocument {
   let raw: unknown;

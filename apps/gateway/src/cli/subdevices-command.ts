@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { LinkError, TimeoutError, ValidationError } from '@iotgw/domain';
 import type { GatewayStatus } from '../control/gateway-status.js';
+import { jsonObject } from '../json-object.js';
 import { portNumber, requireSubcommand } from './conventions.js';
 import { EXIT, type CliOutput, type ExitCode } from './output.js';
 import type { CommandDefinition, CommandHost } from './main.js';
@@ -40,7 +41,7 @@ async function call<T>(url: string, init: RequestInit, signal: AbortSignal): Pro
   }
   // Only the control endpoint of iotgw start answers these routes, and always in JSON: a 404 or
   // another body is some other server on that port (e.g. the hub emulator's HTTP port).
-  const body = parseJsonObject<T & { error?: string }>(await res.text());
+  const body = jsonObject(await res.text()) as (T & { error?: string }) | undefined;
   if (res.status === 404 || body === undefined) {
     throw new LinkError('link.unavailable', `${url} is not the control endpoint of an iotgw gateway (it answered ${res.status}): give --port the "control.port" of iotgw start (default 7380)`);
   }
@@ -48,16 +49,6 @@ async function call<T>(url: string, init: RequestInit, signal: AbortSignal): Pro
   if (res.status >= 400 && res.status < 500) throw new ValidationError(body.error ?? `the gateway refused the request (${res.status})`);
   if (!res.ok) throw new LinkError('link.unavailable', `the gateway answered ${res.status}: ${body.error ?? ''}`);
   return body;
-}
-
-/** The JSON object `text` holds, or undefined for anything else (HTML, plain text, a bare value). */
-function parseJsonObject<B>(text: string): B | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as B) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const json = (io: CliOutput, value: unknown): void => io.out(JSON.stringify(value, null, 2));

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isGatewayError } from '@iotgw/domain';
 import { parseDeviceInfo, type DeviceInfo } from '../config/device-info.js';
-import { fileKindOf } from '../config/file-kind.js';
+import { fileKindOfText } from '../config/file-kind.js';
 import type { AdapterRegistry } from '@iotgw/app';
 import { namedSubdevices } from '../config/adapter-sections.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -24,7 +24,10 @@ export async function validate(files: readonly string[], options: ValidateOption
   for (const { file, kind } of named) {
     try {
       const text = await readFile(file, 'utf8');
-      if (kind === 'info' || (kind === undefined && looksLikeDeviceInfo(text))) {
+      // A file without a flag goes by its content; a registry is checked as the device file it is
+      // taken for, which names it for what it is.
+      const found = kind === undefined ? fileKindOfText(text) : undefined;
+      if (kind === 'info' || found === 'device-info' || found === 'registry') {
         parsed.push({ kind: 'info', file, info: parseDeviceInfo(text, file) });
       } else {
         parsed.push({ kind: 'config', file, ...(await loadGatewayConfig(text, file)) });
@@ -54,16 +57,4 @@ export async function validate(files: readonly string[], options: ValidateOption
     io.out(`${p.file}: ok — hub ${p.config.hub.adapter}, ${p.config.links.length} link(s), data dir ${p.config.dataDir}${unchecked}`);
   }
   return worst;
-}
-
-/** A file given without a flag: by its top-level keys when it parses (a registry names productIds too), else by its text. */
-function looksLikeDeviceInfo(text: string): boolean {
-  try {
-    const found = fileKindOf(JSON.parse(text));
-    if (found !== undefined) return found === 'device-info' || found === 'registry';
-  } catch {
-    // not JSON: the parser that gets it says where
-  }
-  // The vendor's file has these; an iotgw config never does.
-  return /"(auth_mode|productId|deviceName|key_deviceinfo|subDev)"\s*:/.test(text);
 }

@@ -1,14 +1,14 @@
+import { REGISTRY_KEYS } from '@iotgw/hub-emulator/registry-shape';
+import { jsonObject } from '../json-object.js';
+
 /** The three JSON files a user of iotgw handles, told apart by their top-level keys. */
 export type FileKind = 'device-info' | 'config' | 'registry';
 
-const WHAT: Record<FileKind, string> = {
-  'device-info': `the vendor's device_info.json (give it with --device-info)`,
-  config: 'an iotgw config (give it with --config)',
-  registry: 'a hub emulator registry (for iotgw hub --registry)',
+const KINDS: Record<FileKind, { name: string; given: string }> = {
+  'device-info': { name: "the vendor's device_info.json", given: 'give it with --device-info' },
+  config: { name: 'an iotgw config', given: 'give it with --config' },
+  registry: { name: 'a hub emulator registry', given: 'for iotgw hub --registry' },
 };
-
-// The emulator's registry keys (hub-emulator's device-registry.ts).
-const REGISTRY_KEYS = new Set(['devices', 'bindings', 'products', 'productTopics']);
 
 /** What a parsed JSON document looks like, or undefined when it is none of the three. */
 export function fileKindOf(json: unknown): FileKind | undefined {
@@ -21,7 +21,16 @@ export function fileKindOf(json: unknown): FileKind | undefined {
   return undefined;
 }
 
+/**
+ * A file's kind from its text: by its top-level keys when it is a JSON object (a registry names
+ * productIds too), else by the vendor's keys anywhere in it, so a device file with a typo still
+ * goes to the parser that says where the typo is.
+ */
+export function fileKindOfText(text: string): FileKind | undefined {
+  return fileKindOf(jsonObject(text)) ?? (/"(auth_mode|productId|deviceName|key_deviceinfo|subDev)"\s*:/.test(text) ? 'device-info' : undefined);
+}
+
 /** "this looks like …, not …": said instead of a schema's list when a file is another kind. */
 export function wrongKindMessage(found: FileKind, expected: FileKind): string {
-  return `this looks like ${WHAT[found]}, not ${WHAT[expected].replace(/ \(.*\)$/, '')}`;
+  return `this looks like ${KINDS[found].name} (${KINDS[found].given}), not ${KINDS[expected].name}`;
 }

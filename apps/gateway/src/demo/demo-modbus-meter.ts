@@ -6,6 +6,7 @@ import { subdeviceId, subdeviceKey } from '@iotgw/domain';
 import type { LinkConfig } from '../config/gateway-config.js';
 import type { DemoFlowContext } from './demo-flow-context.js';
 import { waitFor } from './wait-for.js';
+import { jsonObject } from '../json-object.js';
 
 /** The demo's Modbus subdevice: an energy meter, unit 1 of a Modbus TCP server. */
 export const METER = subdeviceId('EM00000001', 'meter1');
@@ -48,16 +49,6 @@ export async function startDemoMeter(dir: string): Promise<DemoMeter> {
 }
 
 const dataTopic = `${METER.productId}/${METER.deviceName}/data`;
-
-/** A JSON object from a recorded payload, or undefined (another device's text, a truncated one). */
-export function jsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The meter attached when it answered its first poll at gateway start, but the hub refused it

@@ -6,7 +6,7 @@ import { startDeviceServices } from '../device-services/gateway-device-services.
 import type { RuntimeLogger } from '../device-services/remote-config-applier.js';
 import { readRemoteConfig } from '../device-services/remote-config-store.js';
 import type { DemoFlowContext } from './demo-flow-context.js';
-import { jsonObject } from './demo-modbus-meter.js';
+import { jsonObject } from '../json-object.js';
 import { waitFor } from './wait-for.js';
 
 export interface DemoDeviceServices {
